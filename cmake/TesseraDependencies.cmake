@@ -1,6 +1,7 @@
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
-find_package(CLI11 CONFIG QUIET)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(GRAPHVIZ REQUIRED IMPORTED_TARGET libgvc libcgraph)
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc)

@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Runs each workload in Tessera and in its anchor (Dask's threaded scheduler, the seed's NumPy
+calculate_pi, CuPy on a GPU machine) in one run on this machine, and prints the ratios.
+
+Absolute times on shared machines are noise; the ratios measured side by side are the figures.
+Prints a table, then one JSON object per case on lines starting with "JSON ".
+
+    /usr/bin/python3 benchmarks/compare_dask.py [--build build] [--quick]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def best_of(repeats, fn):
+    """Minimum wall time of fn() over repeats runs (the least disturbed run)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+# ---- Dask side ------------------------------------------------------------------------------
+
+def dask_scheduler_cases(repeats):
+    import dask
+    from dask import delayed
+
+    def noop(x):
+        return x
+
+    def independent():
+        tasks = [delayed(noop, pure=False)(i) for i in range(100_000)]
+        dask.compute(*tasks, scheduler="threads", num_workers=2)
+
+    def chain():
+        value = delayed(noop, pure=False)(0)
+        for _ in range(1, 10_000):
+            value = delayed(noop, pure=False)(value)
+        value.compute(scheduler="threads", num_workers=2)
+
+    def fan_in():
+        parts = [delayed(noop, pure=False)(i) for i in range(10_000)]
+        delayed(sum, pure=False)(parts).compute(scheduler="threads", num_workers=2)
+
+    return {
+        "independent/100000": (best_of(repeats, independent), 100_000),
+        "chain/10000": (best_of(repeats, chain), 10_000),
+        "fan_in/10000": (best_of(repeats, fan_in), 10_001),
+    }
+
+
+def calculate_pi(size_in_bytes):
+    """The seed's NumPy baseline, as written there."""
+    rand_array_shape = (int(size_in_bytes / 8 / 2), 2)
+    xy = np.random.uniform(low=0.0, high=1.0, size=rand_array_shape)
+    xy_inside_circle = (xy ** 2).sum(axis=1) < 1
+    pi = 4 * xy_inside_circle.sum() / xy_inside_circle.size
+    return pi
+
+
+def numpy_pi_samples_per_second(repeats, samples):
+    seconds = best_of(repeats, lambda: calculate_pi(samples * 16))
+    return samples / seconds
+
+
+def cupy_pi_samples_per_second(repeats, samples):
+    try:
+        import cupy as cp
+    except ImportError:
+        return None
+
+    def run():
+        xy = cp.random.uniform(0.0, 1.0, size=(samples, 2), dtype=cp.float64)
+        inside = ((xy ** 2).sum(axis=1) < 1).sum()
+        float(4 * inside / samples)
+
+    run()  # warm-up: kernel compilation
+    return samples / best_of(repeats, run)
+
+
+# ---- Tessera side ---------------------------------------------------------------------------
+
+def tessera_scheduler_cases(build, repeats):
+    out = subprocess.run(
+        [os.path.join(build, "bin", "bench_scheduler"), "--benchmark_format=json",
+         f"--benchmark_repetitions={repeats}", "--benchmark_report_aggregates_only=false"],
+        check=True, capture_output=True, text=True).stdout
+    best = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("run_type") == "aggregate":
+            continue
+        name = b["run_name"]
+        seconds = b["real_time"] / 1e3 if b["time_unit"] == "ms" else b["real_time"]
+        best[name] = min(best.get(name, seconds), seconds)
+    return best
+
+
+def tessera_pi(build, samples, device):
+    out = subprocess.run(
+        [os.path.join(build, "bin", "tessera"), "pi", "--samples", str(samples), "--device", device,
+         "--json"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def tessera_info(build):
+    out = subprocess.run([os.path.join(build, "bin", "tessera"), "info", "--json"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller pi runs")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 3
+    rows = []
+
+    tessera_sched = tessera_scheduler_cases(args.build, repeats)
+    dask_sched = dask_scheduler_cases(repeats)
+    for case, (dask_seconds, tasks) in dask_sched.items():
+        ts_seconds = tessera_sched[case]
+        rows.append({"case": f"scheduler {case}", "unit": "tasks/s",
+                     "tessera": tasks / ts_seconds, "anchor": tasks / dask_seconds,
+                     "anchor_name": "dask threads"})
+
+    info = tessera_info(args.build)
+    threads = info["total_threads"]
+    pi_samples = 500_000_000 if args.quick else 4_000_000_000
+    tessera_cpu = max((tessera_pi(args.build, pi_samples, "cpu") for _ in range(repeats)),
+                      key=lambda r: r["samples_per_second"])
+    numpy_rate = numpy_pi_samples_per_second(repeats, 20_000_000)
+    rows.append({"case": "pi cpu", "unit": "samples/s", "tessera": tessera_cpu["samples_per_second"],
+                 "anchor": numpy_rate, "anchor_name": "numpy calculate_pi",
+                 "per_core": tessera_cpu["samples_per_second"] / threads, "pi": tessera_cpu["pi"]})
+
+    if info["gpus"]:
+        gpu_samples = 100_000_000_000
+        tessera_gpu = max((tessera_pi(args.build, gpu_samples, "gpu") for _ in range(repeats)),
+                          key=lambda r: r["samples_per_second"])
+        cupy_rate = cupy_pi_samples_per_second(repeats, 200_000_000)
+        rows.append({"case": "pi gpu", "unit": "samples/s", "tessera": tessera_gpu["samples_per_second"],
+                     "anchor": cupy_rate, "anchor_name": "cupy array pi",
+                     "device": info["gpus"][0]["name"], "pi": tessera_gpu["pi"]})
+
+    print(f"{'case':34} {'tessera':>14} {'anchor':>14}  {'ratio':>8}  anchor")
+    for row in rows:
+        ratio = row["tessera"] / row["anchor"] if row["anchor"] else None
+        row["ratio"] = ratio
+        anchor = f"{row['anchor']:14.4g}" if row["anchor"] else f"{'n/a':>14}"
+        ratio_text = f"{ratio:8.1f}x" if ratio else f"{'n/a':>9}"
+        print(f"{row['case']:34} {row['tessera']:14.4g} {anchor} {ratio_text}  {row['anchor_name']} ({row['unit']})")
+    for row in rows:
+        if "per_core" in row:
+            print(f"pi cpu per core: {row['per_core']:.4g} samples/s ({threads} threads)")
+    for row in rows:
+        print("JSON " + json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

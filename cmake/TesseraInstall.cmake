@@ -1,0 +1,29 @@
+# `cmake --install` puts headers, static libraries, the CLI and TesseraConfig.cmake under the
+# prefix, so an outside project can find_package(Tessera) and link tessera::tessera.
+include(CMakePackageConfigHelpers)
+
+set(_tessera_targets tessera tessera_core tessera_scheduler tessera_kernels_common tessera_kernels_host
+    tessera_kokkos)
+if(TESSERA_HAVE_CUDA)
+  list(APPEND _tessera_targets tessera_kernels_cuda)
+endif()
+set_target_properties(tessera PROPERTIES EXPORT_NAME tessera)
+set_target_properties(tessera_kokkos PROPERTIES EXPORT_NAME kokkos)
+install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+foreach(dir core/include scheduler/include kernels/common/include kernels/host/include kernels/cuda/include)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/${dir})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  endif()
+endforeach()
+
+set(TESSERA_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Tessera)
+install(EXPORT TesseraTargets NAMESPACE tessera:: DESTINATION ${TESSERA_CONFIG_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/TesseraConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/TesseraConfig.cmake INSTALL_DESTINATION ${TESSERA_CONFIG_DIR})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/TesseraConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/TesseraConfig.cmake ${PROJECT_BINARY_DIR}/TesseraConfigVersion.cmake
+        DESTINATION ${TESSERA_CONFIG_DIR})

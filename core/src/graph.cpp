@@ -1,0 +1,67 @@
+#include "tessera/graph.hpp"
+
+#include <stdexcept>
+#include <unordered_map>
+
+namespace tessera {
+
+Graph build_graph(std::vector<TaskPtr> outputs) {
+  Graph graph;
+  std::unordered_map<const TaskNode*, std::uint32_t> index_of;
+  index_of.reserve(outputs.size() * 2);
+
+  // Iterative post-order DFS: a node is appended after all of its dependencies, which gives a
+  // topological order without recursion (a 10,000-long chain must not overflow the stack).
+  struct Frame {
+    const TaskNode* node;
+    std::size_t next_dependency;
+  };
+  std::vector<Frame> stack;
+  for (const auto& output : outputs) {
+    if (!output) throw std::invalid_argument("build_graph: null output task");
+    if (index_of.count(output.get())) continue;
+    stack.push_back({output.get(), 0});
+    index_of.emplace(output.get(), UINT32_MAX);  // UINT32_MAX: on the stack, not yet placed
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      const auto& dependencies = frame.node->dependencies();
+      if (frame.next_dependency < dependencies.size()) {
+        const TaskNode* dependency = dependencies[frame.next_dependency++].get();
+        if (index_of.emplace(dependency, UINT32_MAX).second) stack.push_back({dependency, 0});
+        continue;
+      }
+      index_of[frame.node] = static_cast<std::uint32_t>(graph.tasks.size());
+      graph.tasks.push_back(frame.node);
+      stack.pop_back();
+    }
+  }
+
+  const std::size_t n = graph.tasks.size();
+  graph.dep_offset.assign(n + 1, 0);
+  std::vector<std::uint32_t> consumer_count(n, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    graph.dep_offset[i + 1] = graph.dep_offset[i] + graph.tasks[i]->dependencies().size();
+  graph.dep_index.resize(graph.dep_offset[n]);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t* out = graph.dep_index.data() + graph.dep_offset[i];
+    for (const auto& dependency : graph.tasks[i]->dependencies()) {
+      std::uint32_t d = index_of.at(dependency.get());
+      *out++ = d;
+      ++consumer_count[d];
+    }
+  }
+  graph.consumer_offset.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    graph.consumer_offset[i + 1] = graph.consumer_offset[i] + consumer_count[i];
+  graph.consumer_index.resize(graph.consumer_offset[n]);
+  std::vector<std::uint32_t> fill(graph.consumer_offset.begin(), graph.consumer_offset.end() - 1);
+  for (std::uint32_t i = 0; i < n; ++i)
+    for (std::uint32_t d : graph.dependencies(i)) graph.consumer_index[fill[d]++] = i;
+
+  graph.outputs.reserve(outputs.size());
+  for (const auto& output : outputs) graph.outputs.push_back(index_of.at(output.get()));
+  graph.roots = std::move(outputs);
+  return graph;
+}
+
+}  // namespace tessera

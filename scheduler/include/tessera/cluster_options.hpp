@@ -1,0 +1,79 @@
+#pragma once
+// LocalCluster's options, with Dask's names and defaults, and the plan they resolve to.
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tessera/hardware.hpp"
+
+namespace tessera {
+
+/// A worker memory limit as Dask takes it: "auto", a byte count, a size string ("4GiB",
+/// "500MB"), a fraction of system memory (a double 0 < f <= 1), or 0 / "0" for no limit.
+class MemoryLimit {
+ public:
+  MemoryLimit(const char* text);  // NOLINT(google-explicit-constructor): "4GiB" reads naturally
+  MemoryLimit(std::string text);  // NOLINT(google-explicit-constructor)
+  template <std::integral I>
+  MemoryLimit(I bytes) : MemoryLimit(checked_bytes(static_cast<long long>(bytes))) {}  // NOLINT
+  MemoryLimit(double value);  // NOLINT(google-explicit-constructor)
+
+  /// Bytes per worker for `system_memory` shared by `n_workers`; 0 means no limit.
+  std::uint64_t resolve(std::uint64_t system_memory, int n_workers) const;
+  /// The text it was given, for messages.
+  const std::string& text() const noexcept { return text_; }
+
+ private:
+  struct Bytes {
+    std::uint64_t value;
+  };
+  explicit MemoryLimit(Bytes bytes);
+  static Bytes checked_bytes(long long bytes);
+
+  enum class Kind { automatic, bytes, fraction } kind_ = Kind::automatic;
+  std::uint64_t bytes_ = 0;
+  double fraction_ = 0;
+  std::string text_;
+};
+
+/// LocalCluster options. The first three are declared in Dask's order so that
+/// `{.n_workers = 4, .threads_per_worker = 2, .memory_limit = "auto"}` compiles.
+struct ClusterOptions {
+  std::optional<int> n_workers;           ///< CPU workers; default from the CPU count
+  std::optional<int> threads_per_worker;  ///< default from the CPU count
+  MemoryLimit memory_limit = "auto";      ///< per worker
+  std::optional<int> n_gpu_workers;       ///< default: one per visible CUDA device
+  int streams_per_gpu = 2;                ///< CUDA streams (task slots) per GPU worker
+  std::string dashboard_address = "127.0.0.1:8787";
+  std::string name;                       ///< default: a random hex id
+};
+
+/// One worker as it will be started.
+struct PlannedWorker {
+  std::string name;
+  bool gpu = false;
+  int threads = 1;              ///< threads, or CUDA streams of a GPU worker
+  int device = -1;              ///< CUDA device of a GPU worker
+  std::string device_name;      ///< GPU model
+  std::uint64_t memory_limit = 0;  ///< bytes; 0 = no limit (device memory for GPU workers)
+};
+
+/// What a LocalCluster with given options starts on given hardware.
+struct ClusterPlan {
+  std::vector<PlannedWorker> workers;
+  int cpu_workers = 0;
+  int gpu_workers = 0;
+  int total_threads = 0;              ///< CPU threads
+  std::uint64_t total_memory = 0;     ///< host memory limit over all CPU workers (0: unlimited)
+  std::uint64_t system_memory = 0;
+};
+
+/// Resolves options against hardware, Dask's way: with neither count given, CPUs <= 4 give one
+/// single-threaded worker per CPU, else about sqrt(CPUs) workers. Throws std::invalid_argument
+/// naming any bad value.
+ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware);
+
+}  // namespace tessera

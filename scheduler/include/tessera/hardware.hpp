@@ -1,0 +1,44 @@
+#pragma once
+// What the machine offers: CPU cores this process may use, memory, CUDA devices.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera {
+
+/// One visible CUDA device.
+struct GpuInfo {
+  int index = 0;
+  std::string name;
+  std::uint64_t memory = 0;
+  int multiprocessors = 0;
+};
+
+/// The resources a LocalCluster sizes itself from.
+struct Hardware {
+  int cpu_count = 1;          ///< CPUs this process may use (affinity and cgroup quota)
+  int physical_cores = 0;     ///< cores on the machine (hwloc)
+  int numa_nodes = 0;         ///< NUMA nodes (hwloc)
+  std::uint64_t memory = 0;   ///< bytes this process may use (RAM, or the cgroup limit)
+  std::vector<GpuInfo> gpus;  ///< CUDA devices (CUDA_VISIBLE_DEVICES honoured)
+};
+
+/// Reads the machine once per call.
+Hardware detect_hardware();
+
+/// CPUs this process may use: the affinity mask, capped by a cgroup CPU quota.
+int cpu_count();
+/// Bytes of memory this process may use: total RAM, capped by a cgroup memory limit.
+std::uint64_t system_memory();
+
+namespace detail {
+/// CPUs allowed by a cgroup v2 "cpu.max" text ("200000 100000" -> 2); nullopt when unlimited.
+std::optional<int> cpus_from_cgroup_v2(std::string_view cpu_max);
+/// Bytes allowed by a cgroup "memory.max" text ("max" -> nullopt).
+std::optional<std::uint64_t> bytes_from_cgroup(std::string_view memory_max);
+}  // namespace detail
+
+}  // namespace tessera

@@ -1,0 +1,53 @@
+#pragma once
+// A cluster of CPU and GPU workers in this process (distributed.LocalCluster).
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "tessera/cluster_options.hpp"
+#include "tessera/executor.hpp"
+
+namespace tessera {
+
+namespace scheduler_detail {
+class ClusterState;
+}
+
+/// Starts workers at construction; close() (or the destructor) stops them.
+class LocalCluster {
+ public:
+  /// Starts a cluster sized by `options` (defaults follow the hardware).
+  explicit LocalCluster(ClusterOptions options = {});
+  ~LocalCluster();
+  LocalCluster(LocalCluster&&) noexcept = default;
+  LocalCluster& operator=(LocalCluster&&) noexcept = default;
+
+  /// Stops the workers; computations still running fail with ClosedError. Idempotent.
+  void close();
+  /// "running" or "closed".
+  std::string status() const;
+  /// The cluster's name (a short hex id unless given).
+  const std::string& name() const;
+  /// The workers as started.
+  const ClusterPlan& plan() const;
+  /// Where the dashboard is (served from the dashboard release on; the link is fixed now).
+  std::string dashboard_link() const;
+  /// The executor compute() and Client use.
+  std::shared_ptr<Executor> executor() const;
+  /// Per-worker counters: tasks finished and stolen so far.
+  std::uint64_t tasks_finished(int worker) const;
+  std::uint64_t tasks_stolen(int worker) const;
+
+  /// Prints the information block: workers, threads, memory, GPUs, status, dashboard.
+  friend std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster);
+
+ private:
+  std::shared_ptr<scheduler_detail::ClusterState> state_;
+  friend class Client;
+};
+
+/// The information block of a cluster plan that is not running (what `tessera info` prints).
+std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_link);
+
+}  // namespace tessera

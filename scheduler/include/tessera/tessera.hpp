@@ -1,0 +1,19 @@
+#pragma once
+// Everything a user needs: #include <tessera/tessera.hpp>, namespace ts = tessera;
+
+#include "tessera/bytes.hpp"
+#include "tessera/client.hpp"
+#include "tessera/cluster_options.hpp"
+#include "tessera/default_cluster.hpp"
+#include "tessera/delayed.hpp"
+#include "tessera/errors.hpp"
+#include "tessera/future.hpp"
+#include "tessera/hardware.hpp"
+#include "tessera/local_cluster.hpp"
+#include "tessera/monte_carlo_pi.hpp"
+#include "tessera/visualize.hpp"
+
+namespace tessera::detail {
+// Every program that includes this header can compute() without creating a Client first.
+inline const bool default_cluster_registered = register_default_cluster();
+}  // namespace tessera::detail

@@ -1,0 +1,125 @@
+#include "tessera/cluster_options.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "tessera/bytes.hpp"
+
+namespace tessera {
+
+MemoryLimit::MemoryLimit(const char* text)
+    : MemoryLimit(std::string(text ? text : "")) {}
+
+MemoryLimit::MemoryLimit(std::string text) : text_(std::move(text)) {
+  if (text_ == "auto") return;
+  try {
+    bytes_ = parse_bytes(text_);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(fmt::format("invalid memory_limit '{}': {}", text_, e.what()));
+  }
+  kind_ = Kind::bytes;
+}
+
+MemoryLimit::MemoryLimit(Bytes bytes)
+    : kind_(Kind::bytes), bytes_(bytes.value), text_(std::to_string(bytes.value)) {}
+
+MemoryLimit::Bytes MemoryLimit::checked_bytes(long long bytes) {
+  if (bytes < 0) throw std::invalid_argument(fmt::format("invalid memory_limit {}: negative", bytes));
+  return {static_cast<std::uint64_t>(bytes)};
+}
+
+MemoryLimit::MemoryLimit(double value)
+    : kind_(Kind::fraction), fraction_(value), text_(fmt::format("{}", value)) {
+  if (!std::isfinite(value) || value < 0)
+    throw std::invalid_argument(fmt::format("invalid memory_limit {}: must be a fraction in (0, 1] or a byte count", value));
+  // As in Dask: a float up to 1 is a fraction of system memory, anything larger a byte count.
+  if (value == 0 || value > 1) {
+    kind_ = Kind::bytes;
+    bytes_ = static_cast<std::uint64_t>(value);
+  }
+}
+
+std::uint64_t MemoryLimit::resolve(std::uint64_t system_memory, int n_workers) const {
+  switch (kind_) {
+    case Kind::automatic:
+      return n_workers > 0 ? system_memory / static_cast<std::uint64_t>(n_workers) : system_memory;
+    case Kind::fraction:
+      return static_cast<std::uint64_t>(fraction_ * static_cast<double>(system_memory));
+    case Kind::bytes:
+      break;
+  }
+  return bytes_;
+}
+
+namespace {
+
+// Dask's nprocesses_nthreads: the smallest factor of n that is >= sqrt(n) workers.
+std::pair<int, int> default_workers_threads(int cpus) {
+  if (cpus <= 4) return {cpus, 1};
+  int workers = cpus;
+  for (int f = 1; f <= cpus; ++f)
+    if (cpus % f == 0 && f >= std::sqrt(static_cast<double>(cpus))) {
+      workers = f;
+      break;
+    }
+  return {workers, cpus / workers};
+}
+
+void require_positive(const char* what, const std::optional<int>& value, bool allow_zero) {
+  if (value && (*value < 0 || (*value == 0 && !allow_zero)))
+    throw std::invalid_argument(fmt::format("invalid {} {}: must be {}", what, *value,
+                                            allow_zero ? ">= 0" : ">= 1"));
+}
+
+}  // namespace
+
+ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware) {
+  require_positive("n_workers", options.n_workers, /*allow_zero=*/true);
+  require_positive("threads_per_worker", options.threads_per_worker, false);
+  require_positive("n_gpu_workers", options.n_gpu_workers, true);
+  if (options.streams_per_gpu < 1)
+    throw std::invalid_argument(fmt::format("invalid streams_per_gpu {}: must be >= 1", options.streams_per_gpu));
+  const int gpus = static_cast<int>(hardware.gpus.size());
+  if (options.n_gpu_workers && *options.n_gpu_workers > gpus)
+    throw std::invalid_argument(fmt::format("invalid n_gpu_workers {}: only {} CUDA device(s) visible",
+                                            *options.n_gpu_workers, gpus));
+
+  const int cpus = std::max(1, hardware.cpu_count);
+  int n_workers, threads;
+  if (!options.n_workers && !options.threads_per_worker) {
+    std::tie(n_workers, threads) = default_workers_threads(cpus);
+  } else if (!options.threads_per_worker) {
+    n_workers = *options.n_workers;
+    threads = std::max(1, n_workers > 0 ? cpus / n_workers : 1);
+  } else if (!options.n_workers) {
+    threads = *options.threads_per_worker;
+    n_workers = std::max(1, cpus / threads);
+  } else {
+    n_workers = *options.n_workers;
+    threads = *options.threads_per_worker;
+  }
+  const int n_gpu = options.n_gpu_workers.value_or(gpus);
+  if (n_workers + n_gpu == 0)
+    throw std::invalid_argument("invalid cluster: n_workers 0 and no GPU worker leaves nothing to run on");
+
+  ClusterPlan plan;
+  plan.system_memory = hardware.memory;
+  const std::uint64_t per_worker = options.memory_limit.resolve(hardware.memory, n_workers);
+  for (int w = 0; w < n_workers; ++w)
+    plan.workers.push_back({fmt::format("cpu-{}", w), false, threads, -1, "", per_worker});
+  for (int g = 0; g < n_gpu; ++g) {
+    const GpuInfo& gpu = hardware.gpus[g];
+    // Device memory limit: 80% of the device, dask-cuda's default device_memory_limit.
+    plan.workers.push_back({fmt::format("gpu-{}", g), true, options.streams_per_gpu, gpu.index,
+                            gpu.name, gpu.memory / 10 * 8});
+  }
+  plan.cpu_workers = n_workers;
+  plan.gpu_workers = n_gpu;
+  plan.total_threads = n_workers * threads;
+  plan.total_memory = per_worker * static_cast<std::uint64_t>(n_workers);
+  return plan;
+}
+
+}  // namespace tessera

@@ -1,0 +1,96 @@
+#include "tessera/hardware.hpp"
+
+#include <hwloc.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "tessera/kernels/cuda_device.hpp"
+
+namespace tessera {
+namespace detail {
+
+std::optional<int> cpus_from_cgroup_v2(std::string_view cpu_max) {
+  std::istringstream in{std::string(cpu_max)};
+  std::string quota_text;
+  double period = 0;
+  if (!(in >> quota_text >> period) || quota_text == "max" || period <= 0) return std::nullopt;
+  double quota = 0;
+  auto [end, error] = std::from_chars(quota_text.data(), quota_text.data() + quota_text.size(), quota);
+  if (error != std::errc() || quota <= 0) return std::nullopt;
+  return std::max(1, static_cast<int>(std::ceil(quota / period)));
+}
+
+std::optional<std::uint64_t> bytes_from_cgroup(std::string_view memory_max) {
+  std::string text(memory_max);
+  text.erase(std::remove_if(text.begin(), text.end(), ::isspace), text.end());
+  std::uint64_t bytes = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+  if (text.empty() || text == "max" || error != std::errc()) return std::nullopt;
+  // cgroup v1 writes a huge page-aligned number for "no limit".
+  if (bytes >= (std::uint64_t{1} << 62)) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::optional<std::string> read_file(const char* path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+int cpu_count() {
+  int count = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  cpu_set_t mask;
+  if (sched_getaffinity(0, sizeof(mask), &mask) == 0) count = std::max(1, CPU_COUNT(&mask));
+  if (auto v2 = read_file("/sys/fs/cgroup/cpu.max"))
+    if (auto limit = detail::cpus_from_cgroup_v2(*v2)) count = std::min(count, *limit);
+  auto quota = read_file("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+  auto period = read_file("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  if (quota && period)
+    if (auto limit = detail::cpus_from_cgroup_v2(*quota + " " + *period)) count = std::min(count, *limit);
+  return count;
+}
+
+std::uint64_t system_memory() {
+  std::uint64_t bytes = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                        static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"})
+    if (auto text = read_file(path))
+      if (auto limit = detail::bytes_from_cgroup(*text)) bytes = std::min(bytes, *limit);
+  return bytes;
+}
+
+Hardware detect_hardware() {
+  Hardware hardware;
+  hardware.cpu_count = cpu_count();
+  hardware.memory = system_memory();
+  hwloc_topology_t topology;
+  if (hwloc_topology_init(&topology) == 0) {
+    if (hwloc_topology_load(topology) == 0) {
+      hardware.physical_cores = hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_CORE);
+      hardware.numa_nodes = std::max(1, hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE));
+    }
+    hwloc_topology_destroy(topology);
+  }
+  const int devices = kernels::cuda_device_count();  // the CUDA runtime applies CUDA_VISIBLE_DEVICES
+  for (int d = 0; d < devices; ++d) {
+    kernels::CudaDeviceInfo info = kernels::cuda_device_info(d);
+    hardware.gpus.push_back({d, info.name, info.total_memory, info.multiprocessors});
+  }
+  return hardware;
+}
+
+}  // namespace tessera

@@ -1,0 +1,115 @@
+#include "tessera/local_cluster.hpp"
+
+#include <fmt/format.h>
+
+#include <random>
+#include <sstream>
+
+#include "cluster_state.hpp"
+#include "tessera/bytes.hpp"
+
+namespace tessera {
+namespace scheduler_detail {
+namespace {
+
+std::string random_name() {
+  std::random_device device;
+  return fmt::format("{:08x}", device());
+}
+
+std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
+  std::vector<WorkerSpec> specs;
+  for (const auto& w : plan.workers)
+    specs.push_back({w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name});
+  return specs;
+}
+
+}  // namespace
+
+std::string dashboard_link_for(const std::string& address) {
+  if (address.empty()) return "";
+  auto colon = address.rfind(':');
+  std::string host = colon == std::string::npos ? address : address.substr(0, colon);
+  std::string port = colon == std::string::npos ? "8787" : address.substr(colon + 1);
+  if (host.empty()) host = "127.0.0.1";
+  return fmt::format("http://{}:{}/status", host, port);
+}
+
+ClusterState::ClusterState(ClusterOptions opts)
+    : options(std::move(opts)),
+      plan(plan_cluster(options, detect_hardware())),
+      name(options.name.empty() ? random_name() : options.name),
+      dashboard_link(dashboard_link_for(options.dashboard_address)),
+      scheduler(std::make_shared<Scheduler>(worker_specs(plan))) {}
+
+void ClusterState::close() {
+  if (closed_.exchange(true)) return;
+  scheduler->stop();
+}
+
+}  // namespace scheduler_detail
+
+LocalCluster::LocalCluster(ClusterOptions options)
+    : state_(std::make_shared<scheduler_detail::ClusterState>(std::move(options))) {}
+
+LocalCluster::~LocalCluster() {
+  if (state_) state_->close();
+}
+
+void LocalCluster::close() { state_->close(); }
+std::string LocalCluster::status() const { return state_->closed() ? "closed" : "running"; }
+const std::string& LocalCluster::name() const { return state_->name; }
+const ClusterPlan& LocalCluster::plan() const { return state_->plan; }
+std::string LocalCluster::dashboard_link() const { return state_->dashboard_link; }
+std::shared_ptr<Executor> LocalCluster::executor() const { return state_->scheduler; }
+std::uint64_t LocalCluster::tasks_finished(int worker) const {
+  return state_->scheduler->stats(worker).finished;
+}
+std::uint64_t LocalCluster::tasks_stolen(int worker) const {
+  return state_->scheduler->stats(worker).stolen;
+}
+
+std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_link) {
+  std::ostringstream out;
+  const PlannedWorker* first_cpu = nullptr;
+  for (const auto& w : plan.workers)
+    if (!w.gpu) {
+      first_cpu = &w;
+      break;
+    }
+  out << fmt::format("  {:<15} {}\n", "Dashboard:",
+                     dashboard_link.empty() ? std::string("off")
+                                            : dashboard_link + " (served from the dashboard release on)");
+  out << fmt::format("  {:<15} {} ({} CPU{}, {} GPU)\n", "Workers:", plan.workers.size(),
+                     plan.cpu_workers,
+                     first_cpu ? fmt::format(" x {} thread{}", first_cpu->threads,
+                                             first_cpu->threads == 1 ? "" : "s")
+                               : std::string(),
+                     plan.gpu_workers);
+  out << fmt::format("  {:<15} {}\n", "Total threads:", plan.total_threads);
+  out << fmt::format("  {:<15} {}", "Total memory:",
+                     plan.total_memory ? format_bytes(plan.total_memory) : std::string("no limit"));
+  if (first_cpu && first_cpu->memory_limit)
+    out << fmt::format(" ({} per worker; system {})", format_bytes(first_cpu->memory_limit),
+                       format_bytes(plan.system_memory));
+  out << "\n";
+  out << fmt::format("  {:<15} ", "GPUs:");
+  if (plan.gpu_workers == 0) out << "none";
+  for (const auto& w : plan.workers)
+    if (w.gpu)
+      out << fmt::format("\n    {}: device {} {} (limit {})", w.name, w.device, w.device_name,
+                         format_bytes(w.memory_limit));
+  out << "\n";
+  return out.str();
+}
+
+std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster) {
+  const ClusterPlan& plan = cluster.plan();
+  out << fmt::format("LocalCluster({}, workers={}, threads={}, memory={}, gpus={})\n", cluster.name(),
+                     plan.workers.size(), plan.total_threads,
+                     plan.total_memory ? format_bytes(plan.total_memory) : "no limit", plan.gpu_workers);
+  out << fmt::format("  {:<15} {}\n", "Status:", cluster.status());
+  return out << describe_plan(plan, cluster.dashboard_link());
+}
+
+}  // namespace tessera

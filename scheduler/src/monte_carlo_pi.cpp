@@ -1,0 +1,134 @@
+#include "tessera/monte_carlo_pi.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+
+#include "scheduler.hpp"
+#include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/pi_host.hpp"
+#if TESSERA_HAVE_CUDA
+#include "tessera/kernels/pi_cuda.hpp"
+#endif
+
+namespace tessera {
+namespace {
+
+using scheduler_detail::Scheduler;
+
+constexpr std::uint64_t max_chunk_samples = std::uint64_t{1} << 28;
+
+struct WorkerCounts {
+  int cpu = 0, gpu = 0, cpu_threads = 0, gpu_streams = 0;
+};
+
+WorkerCounts count_workers(Executor& executor) {
+  WorkerCounts counts;
+  if (auto* scheduler = dynamic_cast<Scheduler*>(&executor)) {
+    for (const auto& spec : scheduler->workers()) {
+      if (spec.kind == WorkerKind::cpu) {
+        ++counts.cpu;
+        counts.cpu_threads += spec.threads;
+      } else {
+        ++counts.gpu;
+        counts.gpu_streams += spec.threads;
+      }
+    }
+  } else {
+    counts.cpu = counts.cpu_threads = 1;
+  }
+  return counts;
+}
+
+TaskPtr chunk_task(std::uint64_t seed, std::uint64_t first, std::uint64_t count, Placement placement) {
+  TaskFunction cpu = [=](std::span<const Value* const>, const TaskContext&) -> Value {
+    return kernels::count_pi_hits_host(seed, first, count);
+  };
+  TaskFunction gpu;
+#if TESSERA_HAVE_CUDA
+  gpu = [=](std::span<const Value* const>, const TaskContext& context) -> Value {
+    return kernels::count_pi_hits_cuda(context.device, context.stream, seed, first, count);
+  };
+#endif
+  if (placement == Placement::gpu) cpu = {};
+  return std::make_shared<const TaskNode>("pi_chunk", std::vector<TaskPtr>{}, std::move(cpu),
+                                          std::move(gpu), placement);
+}
+
+}  // namespace
+
+PiDevice parse_pi_device(const std::string& text) {
+  if (text == "auto") return PiDevice::automatic;
+  if (text == "cpu") return PiDevice::cpu;
+  if (text == "gpu") return PiDevice::gpu;
+  throw std::invalid_argument(fmt::format("invalid device '{}': use auto, cpu or gpu", text));
+}
+
+PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
+  if (options.samples == 0) throw std::invalid_argument("invalid samples 0: need at least one sample");
+  const WorkerCounts workers = count_workers(executor);
+  Placement placement = Placement::cpu;
+  PiResult result;
+  switch (options.device) {
+    case PiDevice::cpu:
+      if (workers.cpu == 0) throw std::invalid_argument("device cpu: the cluster has no CPU worker");
+      result.device = "cpu";
+      result.workers = workers.cpu;
+      break;
+    case PiDevice::gpu:
+      if (workers.gpu == 0)
+        throw std::invalid_argument("device gpu: the cluster has no GPU worker (no CUDA device visible)");
+      placement = Placement::gpu;
+      result.device = "gpu";
+      result.workers = workers.gpu;
+      break;
+    case PiDevice::automatic:
+      placement = workers.gpu > 0 ? (workers.cpu > 0 ? Placement::any : Placement::gpu) : Placement::cpu;
+      result.device = workers.gpu > 0 ? (workers.cpu > 0 ? "cpu+gpu" : "gpu") : "cpu";
+      result.workers = workers.cpu + workers.gpu;
+      break;
+  }
+
+  std::uint64_t chunks = options.chunks;
+  if (chunks == 0) {
+    const std::uint64_t slots = static_cast<std::uint64_t>(std::max(1, workers.cpu_threads + workers.gpu_streams));
+    chunks = std::max<std::uint64_t>(slots * 2, (options.samples + max_chunk_samples - 1) / max_chunk_samples);
+  }
+  chunks = std::min(chunks, options.samples);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<TaskPtr> parts;
+  parts.reserve(chunks);
+  for (std::uint64_t c = 0; c < chunks; ++c) {
+    // Even split; the first (samples % chunks) chunks take one more sample.
+    const std::uint64_t base = options.samples / chunks, extra = options.samples % chunks;
+    const std::uint64_t first = c * base + std::min(c, extra);
+    parts.push_back(chunk_task(options.seed, first, base + (c < extra ? 1 : 0), placement));
+  }
+  // The sum is host code; any worker (a GPU worker's host thread too) may run it.
+  TaskFunction sum = [](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+    std::uint64_t hits = 0;
+    for (const Value* part : inputs) hits += std::any_cast<std::uint64_t>(*part);
+    return hits;
+  };
+  auto total = std::make_shared<const TaskNode>("pi_sum", std::move(parts), sum, sum, Placement::any);
+  auto computation = executor.submit(build_graph({total}));
+  computation->wait();
+  computation->rethrow_if_failed();
+  result.hits = std::any_cast<std::uint64_t>(computation->output(0));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  result.samples = options.samples;
+  result.chunks = chunks;
+  result.pi = 4.0 * static_cast<double>(result.hits) / static_cast<double>(options.samples);
+  result.abs_error = std::abs(result.pi - std::numbers::pi);
+  result.samples_per_second = result.seconds > 0 ? options.samples / result.seconds : 0;
+  return result;
+}
+
+PiResult monte_carlo_pi(const PiOptions& options) { return monte_carlo_pi(options, *current_executor()); }
+
+}  // namespace tessera

@@ -1,0 +1,148 @@
+#include "run_state.hpp"
+
+#include <stdexcept>
+
+#include "scheduler.hpp"
+#include "tessera/errors.hpp"
+
+namespace tessera::scheduler_detail {
+
+RunState::RunState(Graph graph, Scheduler* scheduler)
+    : graph_(std::move(graph)),
+      scheduler_(scheduler),
+      values_(graph_.size()),
+      pending_dependencies_(new std::atomic<std::uint32_t>[graph_.size()]),
+      pending_consumers_(new std::atomic<std::uint32_t>[graph_.size()]),
+      state_(new std::atomic<TaskState>[graph_.size()]),
+      location_(new std::atomic<int>[graph_.size()]),
+      is_output_(graph_.size(), 0),
+      errors_(graph_.size()),
+      remaining_(graph_.size()) {
+  for (std::uint32_t i = 0; i < graph_.size(); ++i) {
+    pending_dependencies_[i].store(graph_.dep_offset[i + 1] - graph_.dep_offset[i],
+                                   std::memory_order_relaxed);
+    pending_consumers_[i].store(graph_.consumer_offset[i + 1] - graph_.consumer_offset[i],
+                                std::memory_order_relaxed);
+    state_[i].store(TaskState::waiting, std::memory_order_relaxed);
+    location_[i].store(-1, std::memory_order_relaxed);
+  }
+  for (std::uint32_t k : graph_.outputs) is_output_[k] = 1;
+}
+
+std::vector<std::uint32_t> RunState::initial_ready() const {
+  std::vector<std::uint32_t> ready;
+  for (std::uint32_t i = 0; i < graph_.size(); ++i)
+    if (graph_.dep_offset[i + 1] == graph_.dep_offset[i]) ready.push_back(i);
+  return ready;
+}
+
+void RunState::inputs(std::uint32_t i, std::vector<const Value*>& out) const {
+  out.clear();
+  for (std::uint32_t d : graph_.dependencies(i)) out.push_back(&values_[d]);
+}
+
+bool RunState::finish(std::uint32_t i, Value value, int worker, std::vector<std::uint32_t>& ready) {
+  values_[i] = std::move(value);
+  location_[i].store(worker, std::memory_order_relaxed);
+  state_[i].store(TaskState::done, std::memory_order_release);
+  // acq_rel: the consumer that sees its count reach zero also sees every input value written.
+  for (std::uint32_t c : graph_.consumers(i))
+    if (pending_dependencies_[c].fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(c);
+  release_inputs(i);
+  if (is_output_[i]) notify_waiters();
+  return count_finished(1);
+}
+
+void RunState::release_inputs(std::uint32_t i) {
+  // A value nobody will read again is freed now, unless it was requested (decision 5).
+  for (std::uint32_t d : graph_.dependencies(i))
+    if (pending_consumers_[d].fetch_sub(1, std::memory_order_acq_rel) == 1 && !is_output_[d])
+      values_[d].reset();
+}
+
+bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name) {
+  std::string message = "unknown exception";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    message = e.what();
+  } catch (...) {
+  }
+  errors_[i] = std::make_exception_ptr(
+      TaskError(graph_.tasks[i]->key(), worker_name, std::move(message), error));
+  state_[i].store(TaskState::failed, std::memory_order_release);
+
+  // Cancel every transitive consumer; the CAS makes each one count once even in diamonds and
+  // when two failures race over the same descendants. Each gets the error that reached it first.
+  std::size_t finished = 1;
+  std::vector<std::uint32_t> stack(graph_.consumers(i).begin(), graph_.consumers(i).end());
+  while (!stack.empty()) {
+    std::uint32_t c = stack.back();
+    stack.pop_back();
+    TaskState expected = TaskState::waiting;
+    if (!state_[c].compare_exchange_strong(expected, TaskState::claimed, std::memory_order_acq_rel))
+      continue;
+    errors_[c] = errors_[i];
+    state_[c].store(TaskState::cancelled, std::memory_order_release);
+    ++finished;
+    for (std::uint32_t next : graph_.consumers(c)) stack.push_back(next);
+  }
+  notify_waiters();
+  return count_finished(finished);
+}
+
+bool RunState::count_finished(std::size_t n) {
+  if (remaining_.fetch_sub(n, std::memory_order_acq_rel) != n) return false;
+  notify_waiters();
+  return true;
+}
+
+void RunState::notify_waiters() {
+  // Pairs with the fence in block_until: either we see the waiter, or it sees the new state.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+  std::lock_guard lock(wait_mutex_);
+  wait_cv_.notify_all();
+}
+
+template <class Predicate>
+void RunState::block_until(Predicate&& finished) {
+  if (finished()) return;
+  // A worker thread that waits (a task calling compute()) runs other tasks meanwhile, so nested
+  // computes cannot starve the pool.
+  if (scheduler_->help_until(finished)) return;
+  std::unique_lock lock(wait_mutex_);
+  waiters_.fetch_add(1, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  wait_cv_.wait(lock, finished);
+  waiters_.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+void RunState::wait() {
+  block_until([this] { return done(); });
+}
+
+bool RunState::output_done(std::size_t k) const {
+  if (k >= graph_.outputs.size())
+    throw std::out_of_range("output " + std::to_string(k) + " of a run with " +
+                            std::to_string(graph_.outputs.size()) + " outputs");
+  TaskState state = state_[graph_.outputs[k]].load(std::memory_order_acquire);
+  return state == TaskState::done || state == TaskState::failed || state == TaskState::cancelled;
+}
+
+void RunState::wait_output(std::size_t k) {
+  block_until([this, k] { return output_done(k); });
+}
+
+std::exception_ptr RunState::output_error(std::size_t k) const {
+  if (!output_done(k)) return nullptr;
+  return errors_[graph_.outputs[k]];
+}
+
+const Value& RunState::output(std::size_t k) const {
+  if (!output_done(k) || output_error(k))
+    throw std::logic_error("output " + std::to_string(k) + " has no value (not finished or failed)");
+  return values_[graph_.outputs[k]];
+}
+
+}  // namespace tessera::scheduler_detail

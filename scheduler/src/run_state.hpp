@@ -1,0 +1,76 @@
+#pragma once
+// The state of one submitted graph: per-task counters, values and errors. Workers update it
+// concurrently with atomics; waiters block on a condition variable only when they must.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tessera/executor.hpp"
+#include "tessera/graph.hpp"
+
+namespace tessera::scheduler_detail {
+
+class Scheduler;
+
+// `claimed`: a failure is cancelling this task and writing its error; not yet visible as done.
+enum class TaskState : std::uint8_t { waiting, claimed, done, failed, cancelled };
+
+class RunState final : public Computation {
+ public:
+  RunState(Graph graph, Scheduler* scheduler);
+
+  // Computation
+  void wait() override;
+  bool done() const override { return remaining_.load(std::memory_order_acquire) == 0; }
+  void wait_output(std::size_t k) override;
+  bool output_done(std::size_t k) const override;
+  std::exception_ptr output_error(std::size_t k) const override;
+  const Value& output(std::size_t k) const override;
+  std::size_t output_count() const override { return graph_.outputs.size(); }
+
+  const Graph& graph() const noexcept { return graph_; }
+  /// Tasks with no dependencies, to be queued at submission.
+  std::vector<std::uint32_t> initial_ready() const;
+  /// Worker that produced task i's value (-1 before it ran).
+  int location(std::uint32_t i) const { return location_[i].load(std::memory_order_relaxed); }
+
+  /// Records a success; appends consumers that became ready to `ready`. Returns true when this
+  /// finished the whole run.
+  bool finish(std::uint32_t i, Value value, int worker, std::vector<std::uint32_t>& ready);
+  /// Records a failure and cancels everything that depends on it. True when the run is finished.
+  bool fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name);
+  /// Gathers the input pointers of task i (valid until its consumers finish).
+  void inputs(std::uint32_t i, std::vector<const Value*>& out) const;
+
+  /// Keeps the run alive while it has queued tasks; dropped by whoever finishes it.
+  std::shared_ptr<RunState> keep_alive;
+
+ private:
+  template <class Predicate>
+  void block_until(Predicate&& finished);
+  bool count_finished(std::size_t n);
+  void release_inputs(std::uint32_t i);
+  void notify_waiters();
+
+  Graph graph_;
+  Scheduler* scheduler_;
+  std::vector<Value> values_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> pending_dependencies_;
+  std::unique_ptr<std::atomic<std::uint32_t>[]> pending_consumers_;
+  std::unique_ptr<std::atomic<TaskState>[]> state_;
+  std::unique_ptr<std::atomic<int>[]> location_;
+  std::vector<std::uint8_t> is_output_;
+  std::vector<std::exception_ptr> errors_;  // written once per task, before its state is published
+  std::atomic<std::size_t> remaining_;
+
+  mutable std::mutex wait_mutex_;
+  std::condition_variable wait_cv_;
+  std::atomic<int> waiters_{0};
+};
+
+}  // namespace tessera::scheduler_detail

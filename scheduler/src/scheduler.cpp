@@ -1,0 +1,252 @@
+#include "scheduler.hpp"
+
+#include <fmt/format.h>
+#include <pthread.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "placement.hpp"
+#include "tessera/errors.hpp"
+#include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/pi_host.hpp"
+
+namespace tessera::scheduler_detail {
+
+thread_local CurrentThread current_thread;
+
+struct Scheduler::Worker {
+  WorkerSpec spec;
+  int index = 0;
+  WorkQueue queue;
+  std::atomic<std::size_t> executing{0};
+  std::atomic<std::uint64_t> finished{0};
+  std::atomic<std::uint64_t> stolen{0};
+};
+
+Scheduler::Scheduler(std::vector<WorkerSpec> workers) : specs_(std::move(workers)) {
+  if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
+  for (std::size_t w = 0; w < specs_.size(); ++w) {
+    if (specs_[w].threads < 1)
+      throw std::invalid_argument(
+          fmt::format("worker {} needs at least one thread, got {}", specs_[w].name, specs_[w].threads));
+    auto worker = std::make_unique<Worker>();
+    worker->spec = specs_[w];
+    worker->index = static_cast<int>(w);
+    workers_.push_back(std::move(worker));
+  }
+  kernels::ensure_kokkos_initialized();
+  for (std::size_t w = 0; w < specs_.size(); ++w)
+    for (int t = 0; t < specs_[w].threads; ++t)
+      threads_.emplace_back([this, w, t] { thread_main(static_cast<int>(w), t); });
+}
+
+Scheduler::~Scheduler() { stop(); }
+
+WorkerStats Scheduler::stats(int worker) const {
+  const Worker& w = *workers_.at(worker);
+  return {w.queue.size(), w.executing.load(), w.finished.load(), w.stolen.load()};
+}
+
+std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
+  if (stopping_.load()) throw ClosedError("cannot compute: the cluster is closed");
+  bool has_gpu = false, has_cpu = false;
+  for (const auto& spec : specs_) (spec.kind == WorkerKind::gpu ? has_gpu : has_cpu) = true;
+  for (const TaskNode* task : graph.tasks) {
+    if ((task->placement() == Placement::gpu && !has_gpu) ||
+        (task->placement() == Placement::cpu && !has_cpu))
+      throw std::invalid_argument(fmt::format("task {} needs a {} worker and the cluster has none",
+                                              task->key(),
+                                              task->placement() == Placement::gpu ? "GPU" : "CPU"));
+  }
+  auto run = std::make_shared<RunState>(std::move(graph), this);
+  if (run->graph().size() == 0) return run;
+  run->keep_alive = run;
+  ThreadBuffers buffers;
+  auto ready = run->initial_ready();
+  enqueue(-1, *run, ready, buffers);
+  return run;
+}
+
+int Scheduler::preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const {
+  auto dependencies = run.graph().dependencies(task);
+  if (dependencies.size() <= 1) return from_worker;
+  // Data location: the worker that produced most of the inputs.
+  std::vector<std::uint32_t> held(workers_.size(), 0);
+  for (std::uint32_t d : dependencies)
+    if (int w = run.location(d); w >= 0) ++held[w];
+  auto most = std::max_element(held.begin(), held.end());
+  return *most == 0 ? from_worker : static_cast<int>(most - held.begin());
+}
+
+void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
+                        ThreadBuffers& buffers) {
+  if (ready.empty()) return;
+  std::vector<WorkerLoad> loads;
+  loads.reserve(workers_.size());
+  for (const auto& w : workers_)
+    loads.push_back({w->spec.kind, w->spec.threads, w->queue.size(), w->executing.load()});
+
+  // Group by target so each queue is locked once per batch.
+  std::vector<std::vector<TaskRef>> per_worker(workers_.size());
+  std::size_t to_cpu = 0, to_gpu = 0, flexible_to_cpu = 0;
+  for (std::uint32_t task : ready) {
+    Placement placement = run.graph().tasks[task]->placement();
+    int target = choose_worker(placement, preferred_worker(run, task, from_worker), loads);
+    // submit() checked that a compatible worker exists, so target >= 0.
+    per_worker[target].push_back({&run, task});
+    ++loads[target].queued;
+    if (loads[target].kind == WorkerKind::cpu) {
+      ++to_cpu;
+      if (placement == Placement::any) ++flexible_to_cpu;
+    } else {
+      ++to_gpu;
+    }
+  }
+  (void)buffers;
+  // Counters go up before the tasks are visible, so a popper never drives them below zero.
+  queued_cpu_.fetch_add(to_cpu);
+  queued_gpu_.fetch_add(to_gpu);
+  queued_flexible_in_cpu_.fetch_add(flexible_to_cpu);
+  for (std::size_t w = 0; w < per_worker.size(); ++w)
+    if (!per_worker[w].empty()) workers_[w]->queue.push(per_worker[w]);
+  // From here on `run` may already be finished and gone: do not touch it.
+  if (to_cpu) wake(WorkerKind::cpu);
+  if (to_gpu || flexible_to_cpu) wake(WorkerKind::gpu);
+}
+
+void Scheduler::wake(WorkerKind kind) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  auto& sleeping = kind == WorkerKind::cpu ? sleeping_cpu_ : sleeping_gpu_;
+  if (sleeping.load() == 0) return;
+  std::lock_guard lock(idle_mutex_);
+  (kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).notify_all();
+}
+
+bool Scheduler::has_work_for(WorkerKind kind) const {
+  if (kind == WorkerKind::cpu) return queued_cpu_.load() > 0;
+  return queued_gpu_.load() > 0 || queued_flexible_in_cpu_.load() > 0;
+}
+
+void Scheduler::note_popped(const Worker& queue_owner, const TaskRef& ref) {
+  if (queue_owner.spec.kind == WorkerKind::gpu) {
+    queued_gpu_.fetch_sub(1);
+    return;
+  }
+  queued_cpu_.fetch_sub(1);
+  if (ref.run->graph().tasks[ref.task]->placement() == Placement::any)
+    queued_flexible_in_cpu_.fetch_sub(1);
+}
+
+bool Scheduler::find_task(int worker, TaskRef& out) {
+  Worker& self = *workers_[worker];
+  if (self.queue.pop_front(out)) {
+    note_popped(self, out);
+    return true;
+  }
+  // Steal from the back of other queues whose tasks this worker may run, starting after itself
+  // so thieves spread over victims.
+  const WorkerKind kind = self.spec.kind;
+  const std::size_t n = workers_.size();
+  for (std::size_t step = 1; step < n; ++step) {
+    Worker& victim = *workers_[(worker + step) % n];
+    auto accept = [&](const TaskRef& ref) {
+      return can_run(ref.run->graph().tasks[ref.task]->placement(), kind);
+    };
+    if (victim.spec.kind != kind && kind == WorkerKind::cpu) continue;  // GPU queues: GPU-only work
+    if (victim.queue.steal_back(out, accept)) {
+      note_popped(victim, out);
+      self.stolen.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers) {
+  Worker& self = *workers_[worker];
+  RunState& run = *ref.run;
+  const TaskNode& node = *run.graph().tasks[ref.task];
+  const TaskContext context{worker, self.spec.kind, thread, self.spec.device, stream};
+  self.executing.fetch_add(1, std::memory_order_relaxed);
+  bool run_finished = false;
+  try {
+    run.inputs(ref.task, buffers.inputs);
+    const TaskFunction& function =
+        self.spec.kind == WorkerKind::gpu && node.gpu_function() ? node.gpu_function()
+                                                                 : node.cpu_function();
+    Value value = function(buffers.inputs, context);
+    buffers.ready.clear();
+    run_finished = run.finish(ref.task, std::move(value), worker, buffers.ready);
+    enqueue(worker, run, buffers.ready, buffers);
+  } catch (...) {
+    run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
+  }
+  self.executing.fetch_sub(1, std::memory_order_relaxed);
+  self.finished.fetch_add(1, std::memory_order_relaxed);
+  // Whoever finishes a run drops the scheduler's reference last.
+  if (run_finished) std::shared_ptr<RunState> release = std::move(run.keep_alive);
+}
+
+void Scheduler::thread_main(int worker, int thread) {
+  const WorkerSpec& spec = specs_[worker];
+  pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
+  void* stream = nullptr;
+  if (spec.kind == WorkerKind::gpu) stream = kernels::cuda_create_stream(spec.device);
+  current_thread = {this, worker, thread, stream};
+
+  ThreadBuffers buffers;
+  TaskRef ref;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    if (find_task(worker, ref)) {
+      execute(worker, thread, stream, ref, buffers);
+      continue;
+    }
+    // Briefly spin: the next task of a chain usually arrives within microseconds.
+    bool found = false;
+    for (int spin = 0; spin < 64 && !found; ++spin) {
+      std::this_thread::yield();
+      found = has_work_for(spec.kind);
+    }
+    if (found) continue;
+    auto& sleeping = spec.kind == WorkerKind::cpu ? sleeping_cpu_ : sleeping_gpu_;
+    std::unique_lock lock(idle_mutex_);
+    sleeping.fetch_add(1);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    (spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).wait(lock, [&] {
+      return stopping_.load() || has_work_for(spec.kind);
+    });
+    sleeping.fetch_sub(1);
+  }
+  if (stream) kernels::cuda_destroy_stream(spec.device, stream);
+  current_thread = {};
+}
+
+void Scheduler::stop() {
+  std::lock_guard stop_lock(stop_mutex_);
+  if (stopping_.exchange(true)) return;
+  {
+    std::lock_guard lock(idle_mutex_);
+    idle_cpu_.notify_all();
+    idle_gpu_.notify_all();
+  }
+  for (auto& thread : threads_) {
+    if (thread.get_id() == std::this_thread::get_id())
+      thread.detach();  // closed from inside a task: cannot join ourselves
+    else
+      thread.join();
+  }
+  threads_.clear();
+  // Fail what never ran, so every waiter wakes with an error instead of hanging.
+  for (auto& worker : workers_) {
+    TaskRef ref;
+    while (worker->queue.pop_front(ref)) {
+      note_popped(*worker, ref);
+      auto error = std::make_exception_ptr(ClosedError("the cluster was closed before the task ran"));
+      if (ref.run->fail(ref.task, error, worker->spec.name))
+        std::shared_ptr<RunState> release = std::move(ref.run->keep_alive);
+    }
+  }
+}
+
+}  // namespace tessera::scheduler_detail

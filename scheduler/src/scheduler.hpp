@@ -1,0 +1,114 @@
+#pragma once
+// The task scheduler: worker threads, their queues, placement, stealing and task execution.
+// Dependency-driven: a task is queued the moment its last input is ready, on the worker that
+// holds most of its inputs unless that worker is backed up.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "run_state.hpp"
+#include "tessera/executor.hpp"
+#include "work_queue.hpp"
+
+namespace tessera::scheduler_detail {
+
+/// What to start for one worker.
+struct WorkerSpec {
+  WorkerKind kind = WorkerKind::cpu;
+  int threads = 1;  ///< CPU threads, or CUDA streams of a GPU worker
+  int device = -1;  ///< CUDA device of a GPU worker
+  std::string name;
+};
+
+/// Counters of one worker, for printing and tests.
+struct WorkerStats {
+  std::size_t queued = 0;
+  std::size_t executing = 0;
+  std::uint64_t finished = 0;
+  std::uint64_t stolen = 0;  ///< tasks this worker's threads took from other workers' queues
+};
+
+class Scheduler final : public Executor {
+ public:
+  explicit Scheduler(std::vector<WorkerSpec> workers);
+  ~Scheduler() override;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  std::shared_ptr<Computation> submit(Graph graph) override;
+
+  /// Stops the threads; tasks still queued fail with "cluster closed" so no waiter hangs.
+  void stop();
+  bool stopped() const noexcept { return stopping_.load(); }
+
+  const std::vector<WorkerSpec>& workers() const noexcept { return specs_; }
+  WorkerStats stats(int worker) const;
+
+  /// On one of this scheduler's threads: runs tasks until `finished()`; returns true. Elsewhere:
+  /// returns false at once (the caller blocks instead).
+  template <class Predicate>
+  bool help_until(Predicate&& finished);
+
+ private:
+  struct Worker;
+  struct ThreadBuffers {
+    std::vector<const Value*> inputs;
+    std::vector<std::uint32_t> ready;
+    std::vector<TaskRef> batch;
+  };
+
+  void thread_main(int worker, int thread);
+  bool find_task(int worker, TaskRef& out);
+  void execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers);
+  void enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
+               ThreadBuffers& buffers);
+  int preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const;
+  void wake(WorkerKind kind);
+  bool has_work_for(WorkerKind kind) const;
+  void note_popped(const Worker& queue_owner, const TaskRef& ref);
+
+  std::vector<WorkerSpec> specs_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
+
+  // Ready tasks in CPU queues, in GPU queues, and flexible (Placement::any) ones in CPU queues,
+  // which idle GPU threads may take.
+  std::atomic<std::size_t> queued_cpu_{0}, queued_gpu_{0}, queued_flexible_in_cpu_{0};
+  std::atomic<int> sleeping_cpu_{0}, sleeping_gpu_{0};
+  std::mutex idle_mutex_;
+  std::condition_variable idle_cpu_, idle_gpu_;
+};
+
+/// Which scheduler thread the current thread is, if any.
+struct CurrentThread {
+  Scheduler* scheduler = nullptr;
+  int worker = -1;
+  int thread = -1;
+  void* stream = nullptr;
+};
+extern thread_local CurrentThread current_thread;
+
+template <class Predicate>
+bool Scheduler::help_until(Predicate&& finished) {
+  const CurrentThread me = current_thread;
+  if (me.scheduler != this) return false;
+  ThreadBuffers buffers;  // the outer task still uses this thread's own buffers
+  while (!finished()) {
+    TaskRef ref;
+    if (find_task(me.worker, ref))
+      execute(me.worker, me.thread, me.stream, ref, buffers);
+    else
+      std::this_thread::yield();
+  }
+  return true;
+}
+
+}  // namespace tessera::scheduler_detail

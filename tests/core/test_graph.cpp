@@ -1,0 +1,65 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tessera/graph.hpp"
+
+using namespace tessera;
+
+namespace {
+TaskPtr task(std::string name, std::vector<TaskPtr> deps = {}) {
+  return std::make_shared<const TaskNode>(std::move(name), std::move(deps),
+                                          [](std::span<const Value* const>, const TaskContext&) -> Value { return 0; });
+}
+std::size_t position(const Graph& g, const TaskPtr& t) {
+  for (std::size_t i = 0; i < g.size(); ++i)
+    if (g.tasks[i] == t.get()) return i;
+  return SIZE_MAX;
+}
+}  // namespace
+
+TEST(BuildGraph, DependenciesComeFirstAndSharedTasksOnce) {
+  auto a = task("a"), b = task("b", {a}), c = task("c", {a}), d = task("d", {b, c});
+  Graph g = build_graph({d, b});
+  ASSERT_EQ(g.size(), 4u);
+  EXPECT_LT(position(g, a), position(g, b));
+  EXPECT_LT(position(g, a), position(g, c));
+  EXPECT_LT(position(g, b), position(g, d));
+  EXPECT_LT(position(g, c), position(g, d));
+  ASSERT_EQ(g.outputs.size(), 2u);
+  EXPECT_EQ(g.tasks[g.outputs[0]], d.get());
+  EXPECT_EQ(g.tasks[g.outputs[1]], b.get());
+  // Edges both ways.
+  auto ia = static_cast<std::uint32_t>(position(g, a));
+  EXPECT_EQ(g.consumers(ia).size(), 2u);
+  EXPECT_EQ(g.dependencies(static_cast<std::uint32_t>(position(g, d))).size(), 2u);
+}
+
+TEST(BuildGraph, RepeatedDependencyKeepsBothEdges) {
+  auto a = task("a"), b = task("b", {a, a});
+  Graph g = build_graph({b});
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g.dependencies(1).size(), 2u);
+  EXPECT_EQ(g.consumers(0).size(), 2u);
+}
+
+TEST(BuildGraph, LongChainDoesNotRecurse) {
+  TaskPtr t = task("x");
+  for (int i = 0; i < 200'000; ++i) t = task("x", {t});
+  Graph g = build_graph({t});
+  EXPECT_EQ(g.size(), 200'001u);
+  for (std::uint32_t i = 1; i < g.size(); ++i) ASSERT_EQ(g.dependencies(i)[0], i - 1);
+}
+
+TEST(BuildGraph, KeysAreUniqueAndNamed) {
+  auto a = task("load"), b = task("load");
+  EXPECT_NE(a->key(), b->key());
+  EXPECT_EQ(a->key().rfind("load-", 0), 0u);
+}
+
+TEST(TaskNode, RejectsMissingImplementations) {
+  EXPECT_THROW(TaskNode("t", {}, {}), std::invalid_argument);
+  EXPECT_THROW(TaskNode("t", {nullptr}, [](auto, auto&) -> Value { return 0; }), std::invalid_argument);
+  EXPECT_THROW(TaskNode("t", {}, [](auto, auto&) -> Value { return 0; }, {}, Placement::any),
+               std::invalid_argument);
+}

@@ -1,0 +1,100 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+
+namespace {
+int square(int x) { return x * x; }
+}  // namespace
+
+TEST(Client, SubmitMapGather) {
+  Client client({.n_workers = 2, .threads_per_worker = 1, .dashboard_address = ""});
+  auto future = client.submit(square, 7);
+  EXPECT_EQ(future.result(), 49);
+  EXPECT_TRUE(future.done());
+  EXPECT_EQ(future.status(), "finished");
+  EXPECT_EQ(future.exception(), nullptr);
+
+  auto futures = client.map(square, std::vector<int>{1, 2, 3, 4});
+  EXPECT_EQ(client.gather(futures), (std::vector<int>{1, 4, 9, 16}));
+
+  // A Delayed argument is a dependency of the submitted task.
+  auto base = delayed([] { return 3; })();
+  EXPECT_EQ(client.submit([](int x, int y) { return x + y; }, base, 4).result(), 7);
+}
+
+TEST(Client, FailedFutureCarriesTheError) {
+  Client client({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  auto bad = client.submit([](int x) -> int { throw std::invalid_argument("bad x=" + std::to_string(x)); }, 3);
+  auto error = bad.exception();
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(bad.status(), "error");
+  try {
+    bad.result();
+    FAIL();
+  } catch (const TaskError& e) {
+    EXPECT_EQ(e.original_message(), "bad x=3");
+    EXPECT_EQ(e.key(), bad.key());
+    EXPECT_THROW(std::rethrow_exception(e.original()), std::invalid_argument);
+  }
+  auto futures = client.map([](int x) { if (x == 2) throw std::runtime_error("two"); return x; },
+                            std::vector<int>{1, 2, 3});
+  EXPECT_THROW(client.gather(futures), TaskError);
+  EXPECT_EQ(futures[0].result(), 1);
+  EXPECT_EQ(futures[2].result(), 3);
+}
+
+TEST(Client, BecomesTheDefaultForComputeAndStepsBackOnClose) {
+  LocalCluster first({.n_workers = 1, .threads_per_worker = 1, .name = "first", .dashboard_address = ""});
+  Client a(first);
+  EXPECT_EQ(current_executor(), first.executor());
+  {
+    LocalCluster second({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+    Client b(second);
+    EXPECT_EQ(current_executor(), second.executor());
+    b.close();
+    EXPECT_EQ(current_executor(), first.executor());
+  }
+  a.close();
+  a.close();
+  EXPECT_EQ(a.status(), "closed");
+  EXPECT_THROW(a.submit(square, 1), ClosedError);
+  EXPECT_EQ(first.status(), "running");  // closing a client leaves the cluster running
+}
+
+TEST(Client, ShutdownClosesTheCluster) {
+  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  Client client(cluster);
+  client.shutdown();
+  EXPECT_EQ(cluster.status(), "closed");
+  client.shutdown();  // harmless twice
+}
+
+TEST(Client, PrintsTheInformationBlock) {
+  LocalCluster cluster({.n_workers = 4, .threads_per_worker = 2, .memory_limit = "2GiB", .name = "seedtest"});
+  Client client(cluster);
+  std::ostringstream c, k;
+  c << cluster;
+  k << client;
+  for (const std::string& text : {c.str(), k.str()}) {
+    EXPECT_NE(text.find("seedtest"), std::string::npos) << text;
+    EXPECT_NE(text.find("workers=4"), std::string::npos) << text;
+    EXPECT_NE(text.find("threads=8"), std::string::npos) << text;
+    EXPECT_NE(text.find("memory=8.00 GiB"), std::string::npos) << text;
+    EXPECT_NE(text.find("running"), std::string::npos) << text;
+    EXPECT_NE(text.find("http://127.0.0.1:8787/status"), std::string::npos) << text;
+    EXPECT_NE(text.find("GPUs:"), std::string::npos) << text;
+  }
+  EXPECT_EQ(cluster.dashboard_link(), "http://127.0.0.1:8787/status");
+  cluster.close();
+  std::ostringstream closed;
+  closed << cluster;
+  EXPECT_NE(closed.str().find("closed"), std::string::npos);
+}
+
+TEST(Client, ComputeWithoutAClientUsesADefaultCluster) {
+  EXPECT_EQ(delayed(square)(9).compute(), 81);
+}

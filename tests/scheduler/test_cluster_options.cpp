@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include "tessera/cluster_options.hpp"
+
+using namespace tessera;
+
+namespace {
+Hardware machine(int cpus, std::uint64_t memory = 16ull << 30, int gpus = 0) {
+  Hardware h;
+  h.cpu_count = cpus;
+  h.memory = memory;
+  for (int g = 0; g < gpus; ++g) h.gpus.push_back({g, "Fake GPU", 80ull << 30, 132});
+  return h;
+}
+
+template <class F>
+void expect_invalid_naming(F&& f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception, expected one naming " << fragment;
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+}  // namespace
+
+TEST(ClusterOptions, SeedDesignatedInitializersCompile) {
+  ClusterOptions options{.n_workers = 4, .threads_per_worker = 2, .memory_limit = "auto"};
+  ClusterPlan plan = plan_cluster(options, machine(2, 16ull << 30));
+  EXPECT_EQ(plan.cpu_workers, 4);
+  EXPECT_EQ(plan.total_threads, 8);
+  EXPECT_EQ(plan.workers[0].memory_limit, (16ull << 30) / 4);
+}
+
+TEST(ClusterOptions, DefaultsFollowDask) {
+  // nprocesses_nthreads: <= 4 CPUs -> one thread per worker; else the factor >= sqrt(n).
+  auto shape = [](int cpus) {
+    ClusterPlan p = plan_cluster({}, machine(cpus));
+    return std::pair{p.cpu_workers, p.workers[0].threads};
+  };
+  EXPECT_EQ(shape(1), std::pair(1, 1));
+  EXPECT_EQ(shape(2), std::pair(2, 1));
+  EXPECT_EQ(shape(4), std::pair(4, 1));
+  EXPECT_EQ(shape(8), std::pair(4, 2));
+  EXPECT_EQ(shape(12), std::pair(4, 3));
+  EXPECT_EQ(shape(16), std::pair(4, 4));
+  EXPECT_EQ(shape(7), std::pair(7, 1));
+}
+
+TEST(ClusterOptions, OneCountGivenDerivesTheOther) {
+  EXPECT_EQ(plan_cluster({.n_workers = 2}, machine(8)).workers[0].threads, 4);
+  EXPECT_EQ(plan_cluster({.threads_per_worker = 4}, machine(8)).cpu_workers, 2);
+  EXPECT_EQ(plan_cluster({.threads_per_worker = 16}, machine(8)).cpu_workers, 1);
+}
+
+TEST(ClusterOptions, OneGpuWorkerPerDevice) {
+  ClusterPlan plan = plan_cluster({.n_workers = 1}, machine(4, 8ull << 30, 2));
+  EXPECT_EQ(plan.gpu_workers, 2);
+  ASSERT_EQ(plan.workers.size(), 3u);
+  EXPECT_TRUE(plan.workers[2].gpu);
+  EXPECT_EQ(plan.workers[2].device, 1);
+  EXPECT_EQ(plan.workers[2].memory_limit, (80ull << 30) / 10 * 8);  // 80% of the device
+  EXPECT_EQ(plan_cluster({.n_gpu_workers = 0}, machine(4, 1, 2)).gpu_workers, 0);
+  expect_invalid_naming([] { plan_cluster({.n_gpu_workers = 3}, machine(4, 1, 2)); }, "3");
+}
+
+TEST(MemoryLimit, ResolvesEveryForm) {
+  const std::uint64_t system = 16ull << 30;
+  EXPECT_EQ(MemoryLimit("auto").resolve(system, 4), system / 4);
+  EXPECT_EQ(MemoryLimit("4GiB").resolve(system, 4), 4ull << 30);
+  EXPECT_EQ(MemoryLimit("500MB").resolve(system, 4), 500'000'000u);
+  EXPECT_EQ(MemoryLimit(123456).resolve(system, 4), 123456u);
+  EXPECT_EQ(MemoryLimit(0).resolve(system, 4), 0u);  // no limit
+  EXPECT_EQ(MemoryLimit("0").resolve(system, 4), 0u);
+  EXPECT_EQ(MemoryLimit(0.5).resolve(system, 4), system / 2);
+  EXPECT_EQ(MemoryLimit(2e9).resolve(system, 4), 2'000'000'000u);
+}
+
+TEST(MemoryLimit, BadValuesNameTheValue) {
+  expect_invalid_naming([] { MemoryLimit("lots"); }, "lots");
+  expect_invalid_naming([] { MemoryLimit("-4GB"); }, "-4GB");
+  expect_invalid_naming([] { MemoryLimit(-5); }, "-5");
+  expect_invalid_naming([] { MemoryLimit(-0.5); }, "-0.5");
+  expect_invalid_naming([] { ClusterOptions o{.memory_limit = "4 parsecs"}; }, "4 parsecs");
+}
+
+TEST(ClusterOptions, BadCountsNameTheValue) {
+  expect_invalid_naming([] { plan_cluster({.n_workers = -1}, machine(2)); }, "-1");
+  expect_invalid_naming([] { plan_cluster({.threads_per_worker = 0}, machine(2)); }, "threads_per_worker 0");
+  expect_invalid_naming([] { plan_cluster({.n_workers = 0}, machine(2)); }, "n_workers 0");
+  expect_invalid_naming([] { plan_cluster({.streams_per_gpu = 0}, machine(2)); }, "streams_per_gpu 0");
+}
+
+TEST(Hardware, CgroupLimitsParse) {
+  EXPECT_EQ(detail::cpus_from_cgroup_v2("200000 100000\n"), 2);
+  EXPECT_EQ(detail::cpus_from_cgroup_v2("150000 100000"), 2);  // 1.5 CPUs round up
+  EXPECT_EQ(detail::cpus_from_cgroup_v2("max 100000"), std::nullopt);
+  EXPECT_EQ(detail::cpus_from_cgroup_v2("-1 100000"), std::nullopt);  // cgroup v1 "no quota"
+  EXPECT_EQ(detail::bytes_from_cgroup("max\n"), std::nullopt);
+  EXPECT_EQ(detail::bytes_from_cgroup("1073741824\n"), 1073741824u);
+  EXPECT_EQ(detail::bytes_from_cgroup("9223372036854771712"), std::nullopt);
+}
+
+TEST(Hardware, DetectsThisMachine) {
+  Hardware h = detect_hardware();
+  EXPECT_GE(h.cpu_count, 1);
+  EXPECT_GT(h.memory, 0u);
+  EXPECT_GE(h.physical_cores, 1);
+  EXPECT_EQ(h.cpu_count, cpu_count());
+}

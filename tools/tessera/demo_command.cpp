@@ -1,0 +1,72 @@
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "../../examples/calculate_pi.hpp"
+#include "commands.hpp"
+#include "tessera/tessera.hpp"
+
+// Exported (the program links with -rdynamic) so the task graph says "calculate_pi".
+double calculate_pi(double size_in_bytes) { return examples::calculate_pi(size_in_bytes, false); }
+int noop(int x) { return x; }
+
+namespace tessera::cli {
+namespace {
+
+void run_demo(const std::string& samples_text, const std::string& out_dir) {
+  namespace fs = std::filesystem;
+  fs::create_directories(out_dir);
+  LocalCluster cluster;
+  Client client(cluster);
+  std::cout << cluster << "\n";
+
+  fmt::print("1. delayed(calculate_pi)(10000.0).compute()\n");
+  double pi = 0;
+  double seconds = examples::seconds_of([&] { pi = delayed(calculate_pi)(10000.0).compute(); });
+  fmt::print("   pi {:.6f} in {:.4f} s\n\n", pi, seconds);
+
+  fmt::print("2. five calculate_pi tasks (1e8 .. 5e8 bytes of points each), computed in parallel\n");
+  std::vector<Delayed<double>> runs;
+  for (int i = 0; i < 5; ++i) runs.push_back(delayed(calculate_pi)(1e8 * (i + 1)));
+  std::vector<double> all;
+  seconds = examples::seconds_of([&] { all = compute(runs); });
+  for (int i = 0; i < 5; ++i) fmt::print("   run {}: pi {:.6f} (error {:.2e})\n", i, all[i], std::abs(all[i] - M_PI));
+  fmt::print("   {:.3f} s\n", seconds);
+  const std::string graph = (fs::path(out_dir) / "five_calculate_pi.svg").string();
+  visualize(runs, graph);
+  fmt::print("   task graph: {}\n\n", graph);
+
+  const std::uint64_t samples = parse_count(samples_text, "--samples");
+  fmt::print("3. Monte Carlo pi, {:.3g} samples, fused Philox kernels on every worker\n", double(samples));
+  PiResult r = monte_carlo_pi({.samples = samples}, *cluster.executor());
+  fmt::print("   pi {:.10f} (error {:.2e}) on {} in {:.3f} s: {:.3f} G samples/s\n\n", r.pi, r.abs_error,
+             r.device, r.seconds, r.samples_per_second / 1e9);
+
+  fmt::print("4. scheduler: 100,000 independent no-op delayed tasks\n");
+  std::vector<Delayed<int>> tasks;
+  std::vector<int> results;
+  seconds = examples::seconds_of([&] {
+    tasks.reserve(100'000);
+    for (int i = 0; i < 100'000; ++i) tasks.push_back(delayed(noop)(i));
+    results = compute(tasks);
+  });
+  fmt::print("   built and ran in {:.3f} s: {:.0f} tasks/s\n", seconds, 100'000 / seconds);
+
+  client.close();
+  cluster.close();
+}
+
+}  // namespace
+
+void add_demo_command(CLI::App& app) {
+  auto samples = std::make_shared<std::string>("4e9");
+  auto out_dir = std::make_shared<std::string>(
+      (std::filesystem::temp_directory_path() / "tessera-demo").string());
+  CLI::App* demo = app.add_subcommand("demo", "Run the seed's workloads with timings");
+  demo->add_option("--samples", *samples, "Monte Carlo pi samples")->capture_default_str();
+  demo->add_option("--out", *out_dir, "where pictures go")->capture_default_str();
+  demo->callback([samples, out_dir] { run_demo(*samples, *out_dir); });
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,47 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "tessera/kernels/pi_host.hpp"
+#include "tessera/tessera.hpp"
+
+namespace tessera::cli {
+
+void add_info_command(CLI::App& app) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* info = app.add_subcommand("info", "Show the cluster LocalCluster() would start here");
+  info->add_flag("--json", *json, "print one JSON object");
+  info->callback([json] {
+    const Hardware hardware = detect_hardware();
+    const ClusterOptions defaults;
+    const ClusterPlan plan = plan_cluster(defaults, hardware);
+    if (*json) {
+      nlohmann::json workers = nlohmann::json::array();
+      for (const auto& w : plan.workers)
+        workers.push_back({{"name", w.name}, {"kind", w.gpu ? "gpu" : "cpu"}, {"threads", w.threads},
+                           {"device", w.device}, {"device_name", w.device_name},
+                           {"memory_limit", w.memory_limit}});
+      nlohmann::json gpus = nlohmann::json::array();
+      for (const auto& g : hardware.gpus)
+        gpus.push_back({{"index", g.index}, {"name", g.name}, {"memory", g.memory}});
+      nlohmann::json out = {
+          {"cpu_count", hardware.cpu_count},  {"physical_cores", hardware.physical_cores},
+          {"numa_nodes", hardware.numa_nodes}, {"memory", hardware.memory},
+          {"gpus", gpus},                      {"cuda_build", TESSERA_HAVE_CUDA != 0},
+          {"workers", workers},                {"total_threads", plan.total_threads},
+          {"total_memory", plan.total_memory}, {"dashboard_address", defaults.dashboard_address}};
+      fmt::print("{}\n", out.dump());
+      return;
+    }
+    fmt::print("Machine\n");
+    fmt::print("  {:<15} {} usable ({} cores, {} NUMA node{})\n", "CPUs:", hardware.cpu_count,
+               hardware.physical_cores, hardware.numa_nodes, hardware.numa_nodes == 1 ? "" : "s");
+    fmt::print("  {:<15} {}\n", "Memory:", format_bytes(hardware.memory));
+    fmt::print("  {:<15} {}\n", "CUDA build:", TESSERA_HAVE_CUDA ? "yes" : "no");
+    fmt::print("LocalCluster() here would start\n{}",
+               describe_plan(plan, "http://" + defaults.dashboard_address + "/status"));
+  });
+}
+
+}  // namespace tessera::cli

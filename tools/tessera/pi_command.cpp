@@ -1,0 +1,56 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "tessera/tessera.hpp"
+
+namespace tessera::cli {
+
+void add_pi_command(CLI::App& app) {
+  struct Args {
+    std::string samples = "1e9", chunks = "", device = "auto";
+    std::uint64_t seed = 0;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* pi = app.add_subcommand("pi", "Estimate pi by Monte Carlo on every CPU core and GPU");
+  pi->add_option("--samples", args->samples, "number of random points, e.g. 1e10")->capture_default_str();
+  pi->add_option("--chunks", args->chunks, "number of chunk tasks (default: from the cluster)");
+  pi->add_option("--device", args->device, "auto | cpu | gpu")->capture_default_str();
+  pi->add_option("--seed", args->seed, "Philox seed")->capture_default_str();
+  pi->add_flag("--json", args->json, "print one JSON object");
+  pi->callback([args] {
+    PiOptions options;
+    options.samples = parse_count(args->samples, "--samples");
+    options.chunks = args->chunks.empty() ? 0 : parse_count(args->chunks, "--chunks");
+    options.device = parse_pi_device(args->device);
+    options.seed = args->seed;
+    // GPU workers only when they may be used, so `--device cpu` never touches the CUDA driver.
+    ClusterOptions cluster_options{.dashboard_address = ""};
+    if (options.device == PiDevice::cpu) cluster_options.n_gpu_workers = 0;
+    LocalCluster cluster(cluster_options);
+    PiResult r = monte_carlo_pi(options, *cluster.executor());
+    if (args->json) {
+      nlohmann::json out = {{"pi", r.pi},
+                            {"abs_error", r.abs_error},
+                            {"samples", r.samples},
+                            {"hits", r.hits},
+                            {"chunks", r.chunks},
+                            {"seed", options.seed},
+                            {"seconds", r.seconds},
+                            {"samples_per_second", r.samples_per_second},
+                            {"device", r.device},
+                            {"workers", r.workers},
+                            {"threads", cluster.plan().total_threads}};
+      fmt::print("{}\n", out.dump());
+      return;
+    }
+    fmt::print("pi estimate: {:.10f}\n", r.pi);
+    fmt::print("pi error:    {:.3e}\n", r.abs_error);
+    fmt::print("samples:     {} in {} chunks on {} ({} workers)\n", r.samples, r.chunks, r.device, r.workers);
+    fmt::print("wall time:   {:.3f} s  ({:.3f} G samples/s)\n", r.seconds, r.samples_per_second / 1e9);
+  });
+}
+
+}  // namespace tessera::cli
