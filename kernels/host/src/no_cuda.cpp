@@ -1,0 +1,38 @@
+// Stand-ins for the CUDA kernel library in builds without CUDA, so code that asks
+// "how many GPUs?" links everywhere: no devices, and anything that needs one throws.
+#include <stdexcept>
+
+#include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/pi_cuda.hpp"
+
+namespace tessera::kernels {
+namespace {
+
+[[noreturn]] void throw_no_cuda() {
+  throw std::runtime_error("built without CUDA");
+}
+
+}  // namespace
+
+int cuda_device_count() noexcept {
+  return 0;
+}
+
+CudaDeviceInfo cuda_device_info(int /*device*/) {
+  throw_no_cuda();
+}
+
+void* cuda_create_stream(int /*device*/) {
+  throw_no_cuda();
+}
+
+void cuda_destroy_stream(int /*device*/, void* /*stream*/) {
+  throw_no_cuda();
+}
+
+std::uint64_t count_pi_hits_cuda(int /*device*/, void* /*stream*/, std::uint64_t /*seed*/,
+                                 std::uint64_t /*first_sample*/, std::uint64_t /*n_samples*/) {
+  throw_no_cuda();
+}
+
+}  // namespace tessera::kernels
