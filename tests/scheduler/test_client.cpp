@@ -48,7 +48,7 @@ TEST(Client, FailedFutureCarriesTheError) {
 }
 
 TEST(Client, BecomesTheDefaultForComputeAndStepsBackOnClose) {
-  LocalCluster first({.n_workers = 1, .threads_per_worker = 1, .name = "first", .dashboard_address = ""});
+  LocalCluster first({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "", .name = "first"});
   Client a(first);
   EXPECT_EQ(current_executor(), first.executor());
   {

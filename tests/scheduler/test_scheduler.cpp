@@ -195,10 +195,13 @@ TEST(Scheduler, CloseWhileTasksAreQueuedFailsThemInsteadOfHanging) {
   Client client(cluster);
   std::promise<void> go;
   std::shared_future<void> gate = go.get_future().share();
-  auto first = client.submit([gate] {
+  std::atomic<bool> started{false};
+  auto first = client.submit([gate, &started] {
+    started = true;
     gate.wait();
     return 1;
   });
+  while (!started) std::this_thread::yield();  // a running task finishes; queued ones fail
   auto queued = client.map([](int x) { return x; }, std::vector<int>{1, 2, 3});
   std::thread closer([&] { cluster.close(); });
   std::this_thread::sleep_for(50ms);

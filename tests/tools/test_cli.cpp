@@ -10,12 +10,12 @@
 
 namespace {
 
-struct Run {
+struct CliRun {
   int status;
   std::string output;  // stdout and stderr
 };
 
-Run run(const std::string& arguments) {
+CliRun run(const std::string& arguments) {
   const std::string command = std::string(TESSERA_CLI) + " " + arguments + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   if (!pipe) return {-1, ""};
@@ -29,7 +29,7 @@ Run run(const std::string& arguments) {
 }  // namespace
 
 TEST(Cli, PiJsonHasTheDocumentedFields) {
-  Run r = run("pi --samples 2e6 --chunks 7 --device cpu --seed 11 --json");
+  CliRun r = run("pi --samples 2e6 --chunks 7 --device cpu --seed 11 --json");
   ASSERT_EQ(r.status, 0) << r.output;
   auto j = nlohmann::json::parse(r.output);
   for (const char* key : {"pi", "abs_error", "samples", "seconds", "samples_per_second", "device", "workers"})
@@ -44,14 +44,14 @@ TEST(Cli, PiJsonHasTheDocumentedFields) {
 }
 
 TEST(Cli, InfoJsonDescribesTheMachine) {
-  Run r = run("info --json");
+  CliRun r = run("info --json");
   ASSERT_EQ(r.status, 0) << r.output;
   auto j = nlohmann::json::parse(r.output);
   EXPECT_GE(j["cpu_count"].get<int>(), 1);
   EXPECT_GT(j["memory"].get<std::uint64_t>(), 0u);
   EXPECT_TRUE(j["workers"].is_array());
   EXPECT_TRUE(j["gpus"].is_array());
-  Run text = run("info");
+  CliRun text = run("info");
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.output.find("Total threads:"), std::string::npos) << text.output;
 }
@@ -63,7 +63,7 @@ TEST(Cli, BadArgumentsNameTheValue) {
            {"pi --samples 1.5", "'1.5'"},
            {"pi --device tpu", "'tpu'"},
            {"pi --chunks 0", "'0'"}}) {
-    Run r = run(arguments);
+    CliRun r = run(arguments);
     EXPECT_NE(r.status, 0) << arguments;
     EXPECT_NE(r.output.find(fragment), std::string::npos) << arguments << ": " << r.output;
   }
