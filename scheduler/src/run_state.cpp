@@ -98,9 +98,10 @@ bool RunState::count_finished(std::size_t n) {
 }
 
 void RunState::notify_waiters() {
-  // Pairs with the fence in block_until: either we see the waiter, or it sees the new state.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (waiters_.load(std::memory_order_seq_cst) == 0) return;
+  // A read-modify-write on the same counter the waiter increments: either it comes after the
+  // waiter's increment (we see it and notify), or the waiter's increment reads ours and so sees
+  // the state we published before. (No fences: ThreadSanitizer does not model them.)
+  if (waiters_.fetch_add(0, std::memory_order_acq_rel) == 0) return;
   std::lock_guard lock(wait_mutex_);
   wait_cv_.notify_all();
 }
@@ -112,10 +113,9 @@ void RunState::block_until(Predicate&& finished) {
   // computes cannot starve the pool.
   if (scheduler_->help_until(finished)) return;
   std::unique_lock lock(wait_mutex_);
-  waiters_.fetch_add(1, std::memory_order_seq_cst);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  waiters_.fetch_add(1, std::memory_order_acq_rel);
   wait_cv_.wait(lock, finished);
-  waiters_.fetch_sub(1, std::memory_order_seq_cst);
+  waiters_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 void RunState::wait() {

@@ -116,9 +116,10 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
 }
 
 void Scheduler::wake(WorkerKind kind) {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Same-variable read-modify-write handshake with the sleeper's increment (see
+  // RunState::notify_waiters): either we see the sleeper, or it sees the queued counters.
   auto& sleeping = kind == WorkerKind::cpu ? sleeping_cpu_ : sleeping_gpu_;
-  if (sleeping.load() == 0) return;
+  if (sleeping.fetch_add(0, std::memory_order_acq_rel) == 0) return;
   std::lock_guard lock(idle_mutex_);
   (kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).notify_all();
 }
@@ -211,8 +212,7 @@ void Scheduler::thread_main(int worker, int thread) {
     if (found) continue;
     auto& sleeping = spec.kind == WorkerKind::cpu ? sleeping_cpu_ : sleeping_gpu_;
     std::unique_lock lock(idle_mutex_);
-    sleeping.fetch_add(1);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    sleeping.fetch_add(1, std::memory_order_acq_rel);
     (spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).wait(lock, [&] {
       return stopping_.load() || has_work_for(spec.kind);
     });
