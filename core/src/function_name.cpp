@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 namespace tessera::detail {
 namespace {
@@ -32,10 +34,17 @@ std::string last_component(std::string name) {
 }  // namespace
 
 std::string symbol_name(const void* address) {
+  // dladdr costs microseconds and delayed(f) is often called once per task in a loop: cache.
+  static std::mutex mutex;
+  static std::unordered_map<const void*, std::string> cache;
+  std::lock_guard lock(mutex);
+  if (auto hit = cache.find(address); hit != cache.end()) return hit->second;
   Dl_info info{};
+  std::string name;
   // dladdr finds symbols of shared libraries, and of executables linked with -rdynamic.
-  if (dladdr(address, &info) == 0 || info.dli_sname == nullptr) return {};
-  return last_component(demangle(info.dli_sname));
+  if (dladdr(address, &info) != 0 && info.dli_sname != nullptr) name = last_component(demangle(info.dli_sname));
+  cache.emplace(address, name);
+  return name;
 }
 
 std::string callable_type_name(const std::type_info& type) {
