@@ -29,19 +29,26 @@ std::string extension_of(const std::string& filename) {
   return ext.empty() ? ext : ext.substr(1);
 }
 
-// Graphviz keeps global state in its context; one render at a time.
+// Graphviz keeps global state behind its context: one render at a time, and one context for the
+// process. Graphviz 2.43's pango plugin keeps a font cache that outlives gvFreeContext, so a
+// second context reads freed memory (found by AddressSanitizer); the context is never freed.
 std::mutex graphviz_mutex;
+
+GVC_t* graphviz_context() {
+  static GVC_t* context = gvContext();
+  return context;
+}
 
 void render_with_graphviz(const std::string& dot, const std::string& format, const std::string& filename) {
   std::lock_guard lock(graphviz_mutex);
-  std::unique_ptr<GVC_t, decltype(&gvFreeContext)> context(gvContext(), &gvFreeContext);
+  GVC_t* context = graphviz_context();
   if (!context) throw std::runtime_error("visualize: cannot start Graphviz");
   std::unique_ptr<Agraph_t, decltype(&agclose)> graph(agmemread(dot.c_str()), &agclose);
   if (!graph) throw std::runtime_error("visualize: Graphviz could not parse the generated DOT");
-  if (gvLayout(context.get(), graph.get(), "dot") != 0)
+  if (gvLayout(context, graph.get(), "dot") != 0)
     throw std::runtime_error("visualize: Graphviz layout failed");
-  const int rendered = gvRenderFilename(context.get(), graph.get(), format.c_str(), filename.c_str());
-  gvFreeLayout(context.get(), graph.get());
+  const int rendered = gvRenderFilename(context, graph.get(), format.c_str(), filename.c_str());
+  gvFreeLayout(context, graph.get());
   if (rendered != 0)
     throw std::runtime_error(fmt::format("visualize: Graphviz could not write '{}' as {}", filename, format));
 }
