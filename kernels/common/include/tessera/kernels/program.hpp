@@ -1,0 +1,88 @@
+#pragma once
+// A fused array expression as the kernels run it: a postfix program over leaves, evaluated for
+// every element of a box of the "evaluation space" (the index space of the expression before any
+// reduction). Lowering (core/) builds it; host (kernels/host) and device (kernels/cuda) kernels
+// run it. Every leaf reads its element through an affine map of the evaluation-space multi-index,
+// which is how transposes and broadcasts cost nothing: they are only strides.
+//
+// Values are carried as double while evaluating (bool as 0/1, int64 exact below 2^53); the result
+// is converted once to the output dtype.
+
+#include <cstdint>
+
+#include "tessera/kernels/hd.hpp"
+
+namespace tessera::kernels {
+
+inline constexpr int kMaxDims = 8;
+inline constexpr int kMaxInstructions = 64;
+inline constexpr int kMaxStack = 16;
+
+/// Element types of arrays (storage), in NumPy's promotion order.
+enum class DType : std::uint8_t { boolean, int64, float32, float64 };
+
+/// Leaf flat index for evaluation-space multi-index idx: offset + sum_d idx[d] * stride[d].
+/// Broadcast dimensions have stride 0; a transpose permutes the strides.
+struct Affine {
+  std::int64_t offset = 0;
+  std::int64_t stride[kMaxDims] = {};
+};
+
+enum class Op : std::uint8_t {
+  // Leaves push one value.
+  load_uniform,      ///< a + (b - a) * U, U = uniform_double(seed, flat) (cuRAND Philox doubles)
+  load_uniform_f32,  ///< a + (b - a) * U32, U32 = cuRAND's float uniform of 32-bit output `flat`
+  load_normal,       ///< a + b * Z, Z standard normal from Box-Muller of the uniform doubles
+  load_constant,     ///< a
+  load_arange,       ///< a + b * flat
+  load_buffer,       ///< data[flat] of dtype `dtype` (host or device memory, as the kernel needs)
+  // Unary: replace the top.
+  negate, absolute, square_root, exponential, logarithm, sine, cosine, logical_not,
+  to_float32,        ///< round to float32 precision (a float32 result of an operation)
+  to_int64,          ///< truncate toward zero (astype(int64))
+  to_bool,           ///< != 0
+  // Binary: pop b, pop a, push a op b.
+  add, subtract, multiply, divide, power, minimum, maximum,
+  equal, not_equal, less, less_equal, greater, greater_equal, logical_and, logical_or,
+  // Ternary: pop c (else), pop b (then), pop a (condition), push a ? b : c.
+  where,
+};
+
+struct Instruction {
+  Op op = Op::load_constant;
+  DType dtype = DType::float64;  ///< load_buffer: element type of `data`
+  double a = 0, b = 0;           ///< leaf parameters (see Op)
+  std::uint64_t seed = 0;        ///< random leaves
+  const void* data = nullptr;    ///< load_buffer
+  Affine map;                    ///< leaves: where the element comes from
+};
+
+/// A program and the evaluation space it runs in. Plain data: copyable to a GPU by value.
+struct Program {
+  int ndim = 0;                      ///< evaluation-space dimensions (0 for a scalar)
+  int size = 0;                      ///< instructions used
+  Instruction code[kMaxInstructions];
+};
+
+/// A box [lo, hi) of the evaluation space.
+struct Box {
+  std::int64_t lo[kMaxDims] = {};
+  std::int64_t hi[kMaxDims] = {};
+};
+
+/// Reductions a kernel can finish a program with.
+enum class ReduceOp : std::uint8_t {
+  sum, prod, min, max, any, all,
+  moments,  ///< count, mean and M2 (sum of squared deviations): mean, var, std
+};
+
+/// Partial result of a reduction for one output element. sum/prod/min/max/any/all use `value`
+/// (any/all as 0/1); moments use count, mean, m2 (value unused). count is always filled.
+struct Partial {
+  double value = 0;
+  double count = 0;
+  double mean = 0;
+  double m2 = 0;
+};
+
+}  // namespace tessera::kernels
