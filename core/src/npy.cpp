@@ -1,0 +1,577 @@
+#include "tessera/npy.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tessera {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr std::size_t kMagicLen = 6;
+constexpr std::size_t kAlign = 64;
+constexpr bool kLittleHost = std::endian::native == std::endian::little;
+
+std::string os_error(int saved_errno) {
+  return saved_errno != 0 ? std::strerror(saved_errno) : "I/O error";
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept {
+    if (f) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+FilePtr open_for_reading(const std::string& path) {
+  errno = 0;
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
+  return file;
+}
+
+/// The descr this machine writes.
+std::string_view native_descr(DType dtype) {
+  switch (dtype) {
+    case DType::boolean:
+      return "|b1";
+    case DType::int64:
+      return kLittleHost ? "<i8" : ">i8";
+    case DType::float32:
+      return kLittleHost ? "<f4" : ">f4";
+    case DType::float64:
+      break;
+  }
+  return kLittleHost ? "<f8" : ">f8";
+}
+
+std::string shape_repr(const Shape& shape) {
+  if (shape.size() == 1) return fmt::format("({},)", shape[0]);
+  return fmt::format("({})", fmt::join(shape, ", "));
+}
+
+/// Elements of `shape`, or nullopt when the count or its bytes overflow.
+std::optional<std::int64_t> checked_size(const Shape& shape, DType dtype) {
+  std::int64_t n = 1;
+  for (std::int64_t extent : shape)
+    if (__builtin_mul_overflow(n, extent, &n)) return std::nullopt;
+  std::int64_t bytes = 0;
+  if (__builtin_mul_overflow(n, static_cast<std::int64_t>(dtype_size(dtype)), &bytes))
+    return std::nullopt;
+  return n;
+}
+
+/// The full header (magic through the final '\n') for a C-order array.
+std::string make_header(const Shape& shape, DType dtype) {
+  const std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}",
+                                       native_descr(dtype), shape_repr(shape));
+  for (int version = 1; version <= 2; ++version) {
+    const std::size_t prefix = kMagicLen + 2 + (version == 1 ? 2 : 4);
+    const std::size_t unpadded = prefix + dict.size() + 1;  // + '\n'
+    const std::size_t padding = (kAlign - unpadded % kAlign) % kAlign;
+    const std::size_t header_len = dict.size() + padding + 1;
+    if (version == 1 && header_len > 0xFFFF) continue;
+    std::string out(kMagic, kMagicLen);
+    out.push_back(static_cast<char>(version));
+    out.push_back('\0');
+    for (std::size_t i = 0; i < prefix - kMagicLen - 2; ++i)
+      out.push_back(static_cast<char>((header_len >> (8 * i)) & 0xFF));
+    out += dict;
+    out.append(padding, ' ');
+    out.push_back('\n');
+    return out;
+  }
+  throw std::length_error("npy header too long");  // unreachable: version 2 takes 4 GiB
+}
+
+// ---- Header dict parsing: {'key': value, ...} with string, True/False and int-tuple values. ----
+
+struct DictValue {
+  enum class Kind { string, boolean, integer, tuple } kind = Kind::string;
+  std::string text;  ///< the value as written, for messages
+  std::string str;
+  bool boolean = false;
+  std::int64_t integer = 0;
+  Shape tuple;
+};
+
+class HeaderParser {
+ public:
+  HeaderParser(std::string_view text, const std::string& path) : text_(text), path_(path) {}
+
+  /// Parses the dict; returns (key, value) pairs in file order.
+  std::vector<std::pair<std::string, DictValue>> parse() {
+    std::vector<std::pair<std::string, DictValue>> entries;
+    skip_ws();
+    expect('{');
+    skip_ws();
+    while (peek() != '}') {
+      const std::size_t key_start = pos_;
+      if (peek() != '\'' && peek() != '"') fail("expected a quoted key", key_start);
+      std::string key = parse_string();
+      skip_ws();
+      expect(':');
+      skip_ws();
+      if (key == "descr" && peek() != '\'' && peek() != '"')
+        throw std::invalid_argument(fmt::format(
+            "read_npy: '{}': unsupported descr {} (structured dtypes are not supported; "
+            "Tessera reads '<f8', '<f4', '<i8', '|b1')",
+            path_, raw_value()));
+      DictValue value = parse_value();
+      entries.emplace_back(std::move(key), std::move(value));
+      skip_ws();
+      if (peek() == ',') {
+        ++pos_;
+        skip_ws();
+      } else if (peek() != '}') {
+        fail("expected ',' or '}'", pos_);
+      }
+    }
+    ++pos_;
+    skip_ws();
+    if (pos_ != text_.size()) fail("unexpected text after the dict", pos_);
+    return entries;
+  }
+
+ private:
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+  [[noreturn]] void fail(std::string_view what, std::size_t at) const {
+    constexpr std::size_t kShow = 200;
+    std::string shown(text_.substr(0, kShow));
+    while (!shown.empty() && (shown.back() == ' ' || shown.back() == '\n')) shown.pop_back();
+    throw std::invalid_argument(
+        fmt::format("read_npy: '{}': malformed .npy header ({} at offset {}): {}{}", path_, what,
+                    at, shown, text_.size() > kShow ? "..." : ""));
+  }
+
+  void skip_ws() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r'))
+      ++pos_;
+  }
+
+  void expect(char c) {
+    if (peek() != c) fail(fmt::format("expected '{}'", c), pos_);
+    ++pos_;
+  }
+
+  std::string parse_string() {
+    const char quote = text_[pos_++];
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != quote) {
+      if (text_[pos_] == '\\' || text_[pos_] == '\n') fail("escape or newline in a string", pos_);
+      ++pos_;
+    }
+    if (pos_ >= text_.size()) fail("unterminated string", start - 1);
+    return std::string(text_.substr(start, pos_++ - start));
+  }
+
+  /// The text of the value starting at pos_, up to the ',' or '}' that ends it (for messages).
+  std::string raw_value() const {
+    int depth = 0;
+    std::size_t end = pos_;
+    for (; end < text_.size(); ++end) {
+      const char c = text_[end];
+      if (c == '(' || c == '[' || c == '{') ++depth;
+      if (c == ')' || c == ']' || c == '}') {
+        if (depth == 0) break;
+        --depth;
+      }
+      if (c == ',' && depth == 0) break;
+    }
+    std::string raw(text_.substr(pos_, std::min<std::size_t>(end - pos_, 200)));
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n')) raw.pop_back();
+    return raw;
+  }
+
+  std::int64_t parse_int() {
+    const std::size_t start = pos_;
+    bool negative = false;
+    if (peek() == '-' || peek() == '+') negative = text_[pos_++] == '-';
+    if (peek() < '0' || peek() > '9') fail("expected an integer", start);
+    std::int64_t value = 0;
+    while (peek() >= '0' && peek() <= '9') {
+      if (__builtin_mul_overflow(value, 10, &value) ||
+          __builtin_add_overflow(value, text_[pos_] - '0', &value))
+        fail("integer out of range", start);
+      ++pos_;
+    }
+    if (peek() == 'L' || peek() == 'l') ++pos_;  // Python 2 longs in old files
+    return negative ? -value : value;
+  }
+
+  DictValue parse_value() {
+    DictValue value;
+    value.text = raw_value();
+    const std::size_t start = pos_;
+    const char c = peek();
+    if (c == '\'' || c == '"') {
+      value.kind = DictValue::Kind::string;
+      value.str = parse_string();
+    } else if (c == '(') {
+      value.kind = DictValue::Kind::tuple;
+      ++pos_;
+      skip_ws();
+      bool trailing_comma = false;
+      while (peek() != ')') {
+        const std::int64_t extent = parse_int();
+        if (extent < 0)
+          throw std::invalid_argument(
+              fmt::format("read_npy: '{}': invalid shape extent {}", path_, extent));
+        value.tuple.push_back(extent);
+        skip_ws();
+        trailing_comma = false;
+        if (peek() == ',') {
+          ++pos_;
+          skip_ws();
+          trailing_comma = true;
+        } else if (peek() != ')') {
+          fail("expected ',' or ')' in the shape", pos_);
+        }
+      }
+      ++pos_;
+      // (3) is the integer 3 in Python, not a tuple.
+      if (value.tuple.size() == 1 && !trailing_comma)
+        fail("a one-element shape needs a trailing comma", start);
+    } else if ((c >= '0' && c <= '9') || c == '-' || c == '+') {
+      value.kind = DictValue::Kind::integer;
+      value.integer = parse_int();
+    } else {
+      std::size_t end = pos_;
+      while (end < text_.size() &&
+             (std::isalnum(static_cast<unsigned char>(text_[end])) || text_[end] == '_'))
+        ++end;
+      const std::string_view word = text_.substr(pos_, end - pos_);
+      if (word != "True" && word != "False")
+        fail(fmt::format("unexpected value {}", value.text), start);
+      value.kind = DictValue::Kind::boolean;
+      value.boolean = word == "True";
+      pos_ = end;
+    }
+    return value;
+  }
+
+  std::string_view text_;
+  const std::string& path_;
+  std::size_t pos_ = 0;
+};
+
+/// Maps a descr to a dtype and whether its data needs byteswapping here.
+std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& path) {
+  std::string_view code = descr;
+  char order = '=';
+  if (!code.empty() && (code[0] == '<' || code[0] == '>' || code[0] == '=' || code[0] == '|')) {
+    order = code[0];
+    code.remove_prefix(1);
+  }
+  std::optional<DType> dtype;
+  if (code == "b1" || code == "?")
+    dtype = DType::boolean;
+  else if (code == "i8")
+    dtype = DType::int64;
+  else if (code == "f4")
+    dtype = DType::float32;
+  else if (code == "f8")
+    dtype = DType::float64;
+  if (!dtype)
+    throw std::invalid_argument(fmt::format(
+        "read_npy: '{}': unsupported dtype descr '{}' (Tessera reads '<f8', '<f4', '<i8', '|b1')",
+        path, descr));
+  bool swap = false;
+  if (*dtype != DType::boolean) {
+    if (order == '<') swap = !kLittleHost;
+    if (order == '>') swap = kLittleHost;
+  }
+  return {*dtype, swap};
+}
+
+/// Reads exactly n bytes or throws (truncated file → invalid_argument, OS error → runtime_error).
+void read_exact(std::FILE* file, void* out, std::size_t n, const std::string& path,
+                std::string_view what) {
+  errno = 0;
+  const std::size_t got = n == 0 ? 0 : std::fread(out, 1, n, file);
+  if (got == n) return;
+  if (std::ferror(file))
+    throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
+  throw std::invalid_argument(fmt::format(
+      "read_npy: '{}': truncated .npy file: {} needs {} bytes, only {} left", path, what, n, got));
+}
+
+/// Size of a regular file, or nullopt for pipes and devices.
+std::optional<std::uint64_t> regular_file_size(std::FILE* file) {
+  struct stat st {};
+  if (::fstat(::fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+NpyHeader parse_header(std::FILE* file, const std::string& path) {
+  unsigned char prefix[kMagicLen + 2];
+  errno = 0;
+  const std::size_t got = std::fread(prefix, 1, sizeof prefix, file);
+  if (std::ferror(file))
+    throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
+  if (std::memcmp(prefix, kMagic, std::min(got, kMagicLen)) != 0 || got == 0) {
+    std::string shown;
+    for (std::size_t i = 0; i < std::min(got, kMagicLen); ++i)
+      shown += prefix[i] >= 0x20 && prefix[i] < 0x7f && prefix[i] != '\\' && prefix[i] != '\''
+                   ? std::string(1, static_cast<char>(prefix[i]))
+                   : fmt::format("\\x{:02x}", prefix[i]);
+    throw std::invalid_argument(fmt::format(
+        "read_npy: '{}': not a .npy file: bad magic b'{}' (expected b'\\x93NUMPY')", path, shown));
+  }
+  if (got < sizeof prefix)
+    throw std::invalid_argument(
+        fmt::format("read_npy: '{}': truncated .npy file: {} bytes, no header", path, got));
+
+  NpyHeader header;
+  const unsigned major = prefix[kMagicLen], minor = prefix[kMagicLen + 1];
+  if (major < 1 || major > 3 || minor != 0)
+    throw std::invalid_argument(
+        fmt::format("read_npy: '{}': unsupported .npy format version {}.{} (reads 1.0, 2.0, 3.0)",
+                    path, major, minor));
+  header.version_major = static_cast<int>(major);
+
+  const std::size_t len_bytes = major == 1 ? 2 : 4;
+  unsigned char len_raw[4] = {};
+  read_exact(file, len_raw, len_bytes, path, "the header length");
+  std::size_t header_len = 0;
+  for (std::size_t i = 0; i < len_bytes; ++i) header_len |= std::size_t{len_raw[i]} << (8 * i);
+  header.data_offset = sizeof prefix + len_bytes + header_len;
+  if (auto size = regular_file_size(file); size && header.data_offset > *size)
+    throw std::invalid_argument(
+        fmt::format("read_npy: '{}': truncated .npy file: header length {} runs past the end of "
+                    "the file ({} bytes)",
+                    path, header_len, *size));
+  std::string text(header_len, '\0');
+  read_exact(file, text.data(), header_len, path, "the header");
+
+  bool have_descr = false, have_order = false, have_shape = false;
+  for (auto& [key, value] : HeaderParser(text, path).parse()) {
+    bool* seen = key == "descr"           ? &have_descr
+                 : key == "fortran_order" ? &have_order
+                 : key == "shape"         ? &have_shape
+                                          : nullptr;
+    if (!seen)
+      throw std::invalid_argument(
+          fmt::format("read_npy: '{}': unexpected key '{}' in the .npy header", path, key));
+    if (*seen)
+      throw std::invalid_argument(
+          fmt::format("read_npy: '{}': duplicate key '{}' in the .npy header", path, key));
+    *seen = true;
+    if (key == "descr") {
+      if (value.kind != DictValue::Kind::string)
+        throw std::invalid_argument(
+            fmt::format("read_npy: '{}': unsupported descr {}", path, value.text));
+      std::tie(header.dtype, header.byteswapped) = parse_descr(value.str, path);
+    } else if (key == "fortran_order") {
+      if (value.kind != DictValue::Kind::boolean)
+        throw std::invalid_argument(fmt::format(
+            "read_npy: '{}': fortran_order must be True or False, not {}", path, value.text));
+      header.fortran_order = value.boolean;
+    } else {
+      if (value.kind != DictValue::Kind::tuple)
+        throw std::invalid_argument(fmt::format(
+            "read_npy: '{}': shape must be a tuple of integers, not {}", path, value.text));
+      header.shape = std::move(value.tuple);
+    }
+  }
+  for (auto [seen, key] : {std::pair{have_descr, "descr"}, std::pair{have_order, "fortran_order"},
+                           std::pair{have_shape, "shape"}})
+    if (!seen)
+      throw std::invalid_argument(
+          fmt::format("read_npy: '{}': the .npy header has no '{}' key", path, key));
+  if (!checked_size(header.shape, header.dtype))
+    throw std::invalid_argument(
+        fmt::format("read_npy: '{}': shape {} is too large", path, shape_repr(header.shape)));
+  return header;
+}
+
+template <std::size_t N>
+void byteswap_all(void* data, std::int64_t count) {
+  auto* bytes = static_cast<unsigned char*>(data);
+  for (std::int64_t i = 0; i < count; ++i, bytes += N)
+    for (std::size_t j = 0; j < N / 2; ++j) std::swap(bytes[j], bytes[N - 1 - j]);
+}
+
+/// Copies column-major `src` of logical `shape` into row-major `dst`.
+template <std::size_t N>
+void fortran_to_c(const unsigned char* src, unsigned char* dst, const Shape& shape) {
+  const std::size_t ndim = shape.size();
+  std::vector<std::int64_t> stride(ndim), index(ndim, 0);  // source strides in elements
+  std::int64_t s = 1;
+  for (std::size_t k = 0; k < ndim; ++k) {
+    stride[k] = s;
+    s *= shape[k];
+  }
+  const std::int64_t inner = shape[ndim - 1], inner_stride = stride[ndim - 1];
+  std::int64_t offset = 0;  // source element of index[0..ndim-2], 0
+  const std::int64_t rows = s / inner;
+  for (std::int64_t row = 0; row < rows; ++row) {
+    for (std::int64_t i = 0; i < inner; ++i, dst += N)
+      std::memcpy(dst, src + (offset + i * inner_stride) * N, N);
+    for (std::size_t k = ndim - 1; k-- > 0;) {
+      offset += stride[k];
+      if (++index[k] < shape[k]) break;
+      offset -= shape[k] * stride[k];
+      index[k] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+std::int64_t NpyHeader::size() const {
+  std::int64_t n = 1;
+  for (std::int64_t extent : shape) n *= extent;
+  return n;
+}
+
+NpyHeader read_npy_header(const std::string& path) {
+  FilePtr file = open_for_reading(path);
+  return parse_header(file.get(), path);
+}
+
+NDArray read_npy(const std::string& path) {
+  FilePtr file = open_for_reading(path);
+  const NpyHeader header = parse_header(file.get(), path);
+  const std::int64_t count = header.size();
+  const std::size_t nbytes = header.nbytes();
+  if (auto size = regular_file_size(file.get()); size && *size - header.data_offset < nbytes)
+    throw std::invalid_argument(fmt::format(
+        "read_npy: '{}': truncated .npy file: shape {} {} needs {} data bytes, the file has {}",
+        path, shape_repr(header.shape), dtype_name(header.dtype), nbytes,
+        *size - header.data_offset));
+
+  const bool transpose = header.fortran_order && header.shape.size() >= 2 && count > 0;
+  NDArray out(header.shape, header.dtype);
+  NDArray stored = transpose ? NDArray(header.shape, header.dtype) : out;
+  read_exact(file.get(), stored.raw(), nbytes, path, "the data");
+
+  if (header.byteswapped) {
+    if (dtype_size(header.dtype) == 8)
+      byteswap_all<8>(stored.raw(), count);
+    else if (dtype_size(header.dtype) == 4)
+      byteswap_all<4>(stored.raw(), count);
+  }
+  if (header.dtype == DType::boolean) {  // any nonzero byte is True; a C++ bool must be 0 or 1
+    auto* bytes = static_cast<unsigned char*>(stored.raw());
+    for (std::int64_t i = 0; i < count; ++i) bytes[i] = bytes[i] != 0;
+  }
+  if (transpose) {
+    const auto* src = static_cast<const unsigned char*>(stored.raw());
+    auto* dst = static_cast<unsigned char*>(out.raw());
+    switch (dtype_size(header.dtype)) {
+      case 1:
+        fortran_to_c<1>(src, dst, header.shape);
+        break;
+      case 4:
+        fortran_to_c<4>(src, dst, header.shape);
+        break;
+      default:
+        fortran_to_c<8>(src, dst, header.shape);
+        break;
+    }
+  }
+  return out;
+}
+
+void write_npy(const std::string& path, const NDArray& array) {
+  if (array.raw() == nullptr && array.nbytes() > 0)
+    throw std::invalid_argument(fmt::format("write_npy: '{}': the array has no data", path));
+  NpyWriter writer(path, array.shape(), array.dtype());
+  writer.write(array.raw(), array.nbytes());
+  writer.close();
+}
+
+// ---- NpyWriter ----
+
+NpyWriter::NpyWriter(const std::string& path, Shape shape, DType dtype) : path_(path) {
+  for (std::int64_t extent : shape)
+    if (extent < 0)
+      throw std::invalid_argument(
+          fmt::format("NpyWriter '{}': invalid shape: negative extent {}", path, extent));
+  const auto count = checked_size(shape, dtype);
+  if (!count)
+    throw std::invalid_argument(
+        fmt::format("NpyWriter '{}': shape {} is too large", path, shape_repr(shape)));
+  expected_ = static_cast<std::size_t>(*count) * dtype_size(dtype);
+  const std::string header = make_header(shape, dtype);
+  errno = 0;
+  file_ = std::fopen(path.c_str(), "wb");
+  if (!file_) throw std::runtime_error(fmt::format("cannot write '{}': {}", path, os_error(errno)));
+  errno = 0;
+  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) {
+    const int saved = errno;
+    std::fclose(file_);
+    file_ = nullptr;
+    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, os_error(saved)));
+  }
+}
+
+NpyWriter::~NpyWriter() {
+  if (file_) std::fclose(file_);
+}
+
+NpyWriter::NpyWriter(NpyWriter&& other) noexcept
+    : path_(std::move(other.path_)),
+      file_(std::exchange(other.file_, nullptr)),
+      expected_(other.expected_),
+      written_(other.written_) {}
+
+NpyWriter& NpyWriter::operator=(NpyWriter&& other) noexcept {
+  if (this != &other) {
+    if (file_) std::fclose(file_);
+    path_ = std::move(other.path_);
+    file_ = std::exchange(other.file_, nullptr);
+    expected_ = other.expected_;
+    written_ = other.written_;
+  }
+  return *this;
+}
+
+void NpyWriter::write(const void* bytes, std::size_t n) {
+  if (!file_) throw std::logic_error(fmt::format("NpyWriter '{}': write after close", path_));
+  if (n > expected_ - written_)
+    throw std::length_error(fmt::format(
+        "NpyWriter '{}': writing {} bytes after {} would exceed the {} bytes the shape promises",
+        path_, n, written_, expected_));
+  if (n == 0) return;
+  errno = 0;
+  if (std::fwrite(bytes, 1, n, file_) != n)
+    throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, os_error(errno)));
+  written_ += n;
+}
+
+void NpyWriter::close() {
+  if (!file_) return;
+  std::FILE* file = std::exchange(file_, nullptr);
+  if (written_ != expected_) {
+    std::fclose(file);
+    throw std::length_error(
+        fmt::format("NpyWriter '{}': closed after {} of the {} data bytes the shape promises",
+                    path_, written_, expected_));
+  }
+  errno = 0;
+  const bool flushed = std::fflush(file) == 0;
+  const int saved = errno;
+  errno = 0;
+  const bool closed = std::fclose(file) == 0;
+  if (!flushed || !closed)
+    throw std::runtime_error(
+        fmt::format("cannot write '{}': {}", path_, os_error(flushed ? errno : saved)));
+}
+
+}  // namespace tessera
