@@ -86,7 +86,38 @@ def cupy_pi_samples_per_second(repeats, samples):
     return samples / best_of(repeats, run)
 
 
+DASK_ARRAY_CASE = """
+import json, resource, sys, time
+import dask, dask.array as da
+case, n, chunk, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+best = float("inf")
+for _ in range(repeats):
+    x = da.random.random((n, n), chunks=(chunk, chunk))
+    start = time.perf_counter()
+    if case == "xxt_mean":
+        value = float((x + x.T).mean().compute(scheduler="threads", num_workers=2))
+    else:
+        value = float((x + x.T).mean(axis=0).std().compute(scheduler="threads", num_workers=2))
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"seconds": best, "value": value,
+                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def dask_array_case(case, n, chunk, repeats):
+    """Runs one array workload in its own Python process, so its peak memory is its own."""
+    out = subprocess.run([sys.executable, "-c", DASK_ARRAY_CASE, case, str(n), str(chunk), str(repeats)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 # ---- Tessera side ---------------------------------------------------------------------------
+
+def tessera_array_case(build, case, n, chunk, repeats):
+    out = subprocess.run([os.path.join(build, "bin", "bench_arrays"), case, "--n", str(n), "--chunk", str(chunk),
+                          "--repeats", str(repeats)], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
 
 def tessera_scheduler_cases(build, repeats):
     out = subprocess.run(
@@ -153,6 +184,28 @@ def main():
                      "anchor": cupy_rate, "anchor_name": "cupy array pi",
                      "device": info["gpus"][0]["name"], "pi": tessera_gpu["pi"]})
 
+    array_cases = [("xxt_mean", 10_000, 1_000), ("xxt_mean_axis_std", 20_000, 2_000)]
+    if args.quick:
+        array_cases = [("xxt_mean", 4_000, 1_000), ("xxt_mean_axis_std", 6_000, 2_000)]
+    for case, n, chunk in array_cases:
+        ts_run = tessera_array_case(args.build, case, n, chunk, repeats)
+        bound = tessera_array_case(args.build, "generate", n, chunk, repeats)
+        dask_run = dask_array_case(case, n, chunk, repeats)
+        label = f"{case} {n}^2/{chunk}^2"
+        rows.append({"case": f"array {label}", "unit": "1/s", "tessera": 1 / ts_run["seconds"],
+                     "anchor": 1 / dask_run["seconds"], "anchor_name": "dask threads",
+                     "generation_bound_fraction": bound["seconds"] / ts_run["seconds"],
+                     "tessera_seconds": ts_run["seconds"], "dask_seconds": dask_run["seconds"]})
+        rows.append({"case": f"array {label} peak memory", "unit": "bytes (lower is better)",
+                     "tessera": dask_run["peak_rss_bytes"], "anchor": ts_run["peak_rss_bytes"],
+                     "anchor_name": "ratio = dask / tessera peak RSS",
+                     "tessera_peak_rss_bytes": ts_run["peak_rss_bytes"],
+                     "dask_peak_rss_bytes": dask_run["peak_rss_bytes"]})
+    if not args.quick:
+        big = tessera_array_case(args.build, "xxt_mean", 20_000, 2_000, 1)
+        rows.append({"case": "array xxt_mean 20000^2 peak memory", "unit": "bytes (target < 256 MB)",
+                     "tessera": big["peak_rss_bytes"], "anchor": None, "anchor_name": "absolute"})
+
     print(f"{'case':34} {'tessera':>14} {'anchor':>14}  {'ratio':>8}  anchor")
     for row in rows:
         ratio = row["tessera"] / row["anchor"] if row["anchor"] else None
@@ -163,6 +216,13 @@ def main():
     for row in rows:
         if "per_core" in row:
             print(f"pi cpu per core: {row['per_core']:.4g} samples/s ({threads} threads)")
+        if "generation_bound_fraction" in row:
+            print(f"{row['case']}: {row['tessera_seconds']:.3f} s vs dask {row['dask_seconds']:.3f} s; "
+                  f"Philox generation alone takes {row['generation_bound_fraction']:.0%} of Tessera's time")
+        if "dask_peak_rss_bytes" in row:
+            print(f"{row['case']}: tessera {row['tessera_peak_rss_bytes'] / 2**20:.0f} MiB, "
+                  f"dask {row['dask_peak_rss_bytes'] / 2**20:.0f} MiB "
+                  f"({row['tessera_peak_rss_bytes'] / row['dask_peak_rss_bytes']:.1%} of dask)")
     for row in rows:
         print("JSON " + json.dumps(row))
     return 0

@@ -51,7 +51,23 @@ void run_demo(const std::string& samples_text, const std::string& out_dir) {
     for (int i = 0; i < 100'000; ++i) tasks.push_back(delayed(noop)(i));
     results = compute(tasks);
   });
-  fmt::print("   built and ran in {:.3f} s: {:.0f} tasks/s\n", seconds, 100'000 / seconds);
+  fmt::print("   built and ran in {:.3f} s: {:.0f} tasks/s\n\n", seconds, 100'000 / seconds);
+
+  fmt::print("5. arrays: x = random((10000, 10000), chunks=(1000, 1000)); (x + x.T).mean()\n");
+  auto x = random::random({10000, 10000}, {1000, 1000});
+  double mean = 0;
+  seconds = examples::seconds_of([&] { mean = (x + x.T()).mean().compute().item<double>(); });
+  fmt::print("   {:.8f} in {:.3f} s, one fused kernel per chunk ({} tasks)\n", mean, seconds,
+             (x + x.T()).mean().task_count());
+  fmt::print("   y = random((20000, 20000), chunks=(2000, 2000)); (y + y.T).mean(axis=0).std()\n");
+  auto y = random::random({20000, 20000}, {2000, 2000});
+  double spread = 0;
+  seconds = examples::seconds_of([&] { spread = (y + y.T()).mean(0).std().compute().item<double>(); });
+  fmt::print("   {:.6g} in {:.3f} s\n", spread, seconds);
+  auto z = random::random({20}, 5).sum();
+  const std::string array_graph = (fs::path(out_dir) / "random_sum.svg").string();
+  visualize(z, array_graph);
+  fmt::print("   random(20, chunks=5).sum() = {:.6f}; task graph: {}\n", z.compute().item<double>(), array_graph);
 
   client.close();
   cluster.close();

@@ -1,6 +1,7 @@
 #pragma once
 // Everything a user needs: #include <tessera/tessera.hpp>, namespace ts = tessera;
 
+#include "tessera/array.hpp"
 #include "tessera/bytes.hpp"
 #include "tessera/client.hpp"
 #include "tessera/cluster_options.hpp"
@@ -11,6 +12,8 @@
 #include "tessera/hardware.hpp"
 #include "tessera/local_cluster.hpp"
 #include "tessera/monte_carlo_pi.hpp"
+#include "tessera/npy.hpp"
+#include "tessera/random.hpp"
 #include "tessera/visualize.hpp"
 
 namespace tessera::detail {

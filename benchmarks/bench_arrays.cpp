@@ -1,0 +1,85 @@
+// The seed's array workloads, timed on a local cluster, with this process's peak resident memory:
+//   bench_arrays <case> [--n N] [--chunk C] [--repeats R]
+// cases: xxt_mean          (x + x.T).mean()
+//        xxt_mean_axis_std (x + x.T).mean(axis=0).std()
+//        generate          the Philox generation bound: 2 N^2 uniform doubles, as chunk tasks
+// Prints one JSON object: case, n, chunk, seconds (best of R), value, peak_rss_bytes, workers.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "tessera/kernels/array_host.hpp"
+#include "tessera/tessera.hpp"
+
+namespace ts = tessera;
+
+namespace {
+
+double peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+}
+
+// Generates 2 * n^2 doubles in chunk-sized pieces on the cluster, keeping none: the time the
+// fused kernels would need if generation were all they did.
+double generate(std::int64_t n, std::int64_t chunk) {
+  std::vector<ts::Delayed<double>> parts;
+  const std::int64_t per_task = chunk * chunk;
+  const std::int64_t total = 2 * n * n;
+  for (std::int64_t first = 0; first < total; first += per_task)
+    parts.push_back(ts::delayed(
+        [](std::int64_t start, std::int64_t count) {
+          std::vector<double> buffer(static_cast<std::size_t>(count));
+          ts::kernels::generate_uniform_host(1, static_cast<std::uint64_t>(start), static_cast<std::uint64_t>(count),
+                                             buffer.data());
+          return buffer[static_cast<std::size_t>(count) - 1];
+        },
+        "generate")(first, std::min(per_task, total - first)));
+  double last = 0;
+  for (double v : ts::compute(parts)) last += v;
+  return last;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_arrays xxt_mean|xxt_mean_axis_std|generate [--n N] [--chunk C] [--repeats R]\n");
+    return 2;
+  }
+  const std::string which = argv[1];
+  std::int64_t n = 10000, chunk = 1000;
+  int repeats = 3;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--n")) n = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--chunk")) chunk = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeats")) repeats = std::stoi(argv[i + 1]);
+  }
+  ts::Client client(ts::ClusterOptions{.n_gpu_workers = 0, .dashboard_address = ""});
+  double best = 1e300, value = 0;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    if (which == "xxt_mean") {
+      auto x = ts::random::random({n, n}, {chunk, chunk}, 42);
+      value = (x + x.T()).mean().compute().item<double>();
+    } else if (which == "xxt_mean_axis_std") {
+      auto x = ts::random::random({n, n}, {chunk, chunk}, 42);
+      value = (x + x.T()).mean(0).std().compute().item<double>();
+    } else if (which == "generate") {
+      value = generate(n, chunk);
+    } else {
+      std::fprintf(stderr, "unknown case '%s'\n", which.c_str());
+      return 2;
+    }
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::printf("{\"case\": \"%s\", \"n\": %lld, \"chunk\": %lld, \"seconds\": %.6f, \"value\": %.17g, "
+              "\"peak_rss_bytes\": %.0f, \"workers\": %zu}\n",
+              which.c_str(), static_cast<long long>(n), static_cast<long long>(chunk), best, value, peak_rss_bytes(),
+              client.cluster().plan().workers.size());
+  return 0;
+}

@@ -1,0 +1,181 @@
+#pragma once
+// tessera::Array: a lazy N-d array cut into chunks (dask.array). Operations build an expression;
+// compute() lowers it into one fused kernel task per output chunk and runs them on the cluster.
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "tessera/chunks.hpp"
+#include "tessera/ndarray.hpp"
+
+namespace tessera {
+
+namespace array_detail {
+struct Node;
+}
+
+/// Axes of a reduction or transpose: one axis, a list, or (default) all. Negative axes count
+/// from the end, as in NumPy.
+class Axes {
+ public:
+  Axes() = default;                                          ///< all axes
+  Axes(int axis) : axes_{{axis}} {}                          // NOLINT(google-explicit-constructor)
+  Axes(std::initializer_list<int> axes) : axes_(std::vector<int>(axes)) {}  // NOLINT
+  Axes(std::vector<int> axes) : axes_(std::move(axes)) {}    // NOLINT(google-explicit-constructor)
+  /// The axes for an array of `ndim` dimensions: sorted, non-negative; throws naming an axis
+  /// out of range or repeated.
+  std::vector<int> resolve(int ndim) const;
+
+ private:
+  std::optional<std::vector<int>> axes_;
+};
+
+/// Options of a reduction.
+struct ReduceOptions {
+  bool keepdims = false;
+  int split_every = 0;  ///< fan-in of the combine tree; 0: Dask's default (4)
+};
+
+class Array {
+ public:
+  /// Wraps an expression node (used by the creation functions).
+  explicit Array(std::shared_ptr<const array_detail::Node> node);
+
+  const Shape& shape() const;
+  const Chunks& chunks() const;
+  DType dtype() const;
+  int ndim() const;
+  std::int64_t size() const;
+  std::int64_t nbytes() const;
+  std::vector<std::int64_t> numblocks() const;
+  /// The largest chunk along each dimension.
+  Shape chunksize() const;
+  /// The operation that made it ("random_sample", "add", "mean", ...).
+  const std::string& name() const;
+  /// Number of tasks compute() would run.
+  std::size_t task_count() const;
+
+  /// Runs the graph and returns the result in host memory.
+  NDArray compute() const;
+  /// Runs the graph and keeps the chunks; the returned array reads them instead of recomputing.
+  Array persist() const;
+
+  /// Reverses the axes (x.T in NumPy).
+  Array T() const;
+  /// Permutes the axes; empty means reverse.
+  Array transpose(std::vector<int> axes = {}) const;
+  /// The same values in another dtype.
+  Array astype(DType dtype) const;
+
+  Array sum(const Axes& axes = {}, ReduceOptions options = {}) const;
+  Array prod(const Axes& axes = {}, ReduceOptions options = {}) const;
+  Array mean(const Axes& axes = {}, ReduceOptions options = {}) const;
+  Array var(const Axes& axes = {}, int ddof = 0, ReduceOptions options = {}) const;
+  Array std(const Axes& axes = {}, int ddof = 0, ReduceOptions options = {}) const;
+  Array min(const Axes& axes = {}, ReduceOptions options = {}) const;
+  Array max(const Axes& axes = {}, ReduceOptions options = {}) const;
+  Array any(const Axes& axes = {}, ReduceOptions options = {}) const;
+  Array all(const Axes& axes = {}, ReduceOptions options = {}) const;
+
+  const std::shared_ptr<const array_detail::Node>& node() const noexcept { return node_; }
+
+  /// Dask's repr: name, shape, dtype, chunksize, numblocks, tasks.
+  friend std::ostream& operator<<(std::ostream& out, const Array& array);
+
+ private:
+  std::shared_ptr<const array_detail::Node> node_;
+};
+
+// ---- elementwise (NumPy broadcasting; scalars take the array's dtype where NumPy would) ----
+Array operator+(const Array& a, const Array& b);
+Array operator-(const Array& a, const Array& b);
+Array operator*(const Array& a, const Array& b);
+Array operator/(const Array& a, const Array& b);
+Array operator-(const Array& a);
+Array operator==(const Array& a, const Array& b);
+Array operator!=(const Array& a, const Array& b);
+Array operator<(const Array& a, const Array& b);
+Array operator<=(const Array& a, const Array& b);
+Array operator>(const Array& a, const Array& b);
+Array operator>=(const Array& a, const Array& b);
+/// Logical and / or / not of bool arrays (NumPy's & | ~ on bools).
+Array operator&(const Array& a, const Array& b);
+Array operator|(const Array& a, const Array& b);
+Array operator~(const Array& a);
+
+/// A scalar operand: a double (float), or an integer (int64 unless the array is floating).
+class Scalar {
+ public:
+  Scalar(double value) : value_(value), integral_(false) {}  // NOLINT(google-explicit-constructor)
+  Scalar(int value) : value_(value), integral_(true) {}      // NOLINT(google-explicit-constructor)
+  Scalar(std::int64_t value) : value_(static_cast<double>(value)), integral_(true) {}  // NOLINT
+  Scalar(bool value) : value_(value ? 1 : 0), integral_(true), boolean_(true) {}  // NOLINT
+  /// The scalar as an array that broadcasts against `like` with NumPy's weak-scalar dtype.
+  Array as_array_for(const Array& like) const;
+
+ private:
+  double value_;
+  bool integral_;
+  bool boolean_ = false;
+};
+
+#define TESSERA_SCALAR_OPERATOR(op)                                                       \
+  inline Array operator op(const Array& a, Scalar b) { return a op b.as_array_for(a); }   \
+  inline Array operator op(Scalar a, const Array& b) { return a.as_array_for(b) op b; }
+TESSERA_SCALAR_OPERATOR(+)
+TESSERA_SCALAR_OPERATOR(-)
+TESSERA_SCALAR_OPERATOR(*)
+TESSERA_SCALAR_OPERATOR(/)
+TESSERA_SCALAR_OPERATOR(==)
+TESSERA_SCALAR_OPERATOR(!=)
+TESSERA_SCALAR_OPERATOR(<)
+TESSERA_SCALAR_OPERATOR(<=)
+TESSERA_SCALAR_OPERATOR(>)
+TESSERA_SCALAR_OPERATOR(>=)
+#undef TESSERA_SCALAR_OPERATOR
+
+Array pow(const Array& base, const Array& exponent);
+Array pow(const Array& base, Scalar exponent);
+Array sqrt(const Array& a);
+Array exp(const Array& a);
+Array log(const Array& a);
+Array abs(const Array& a);
+Array sin(const Array& a);
+Array cos(const Array& a);
+Array minimum(const Array& a, const Array& b);
+Array maximum(const Array& a, const Array& b);
+/// condition ? a : b elementwise, broadcasting all three.
+Array where(const Array& condition, const Array& a, const Array& b);
+Array where(const Array& condition, Scalar a, Scalar b);
+
+// ---- creation ----
+Array zeros(const Shape& shape, const ChunkSpec& chunks, DType dtype = DType::float64);
+Array ones(const Shape& shape, const ChunkSpec& chunks, DType dtype = DType::float64);
+Array full(const Shape& shape, double value, const ChunkSpec& chunks, DType dtype = DType::float64);
+/// start, start + step, ... below stop (float64 unless dtype says otherwise).
+Array arange(double start, double stop, double step, const ChunkSpec& chunks,
+             DType dtype = DType::float64);
+/// 0, 1, ..., stop - 1 as int64.
+Array arange(std::int64_t stop, const ChunkSpec& chunks);
+/// Wraps host memory without copying; `data` must outlive every computation of the result.
+Array from_buffer(const void* data, DType dtype, const Shape& shape, const ChunkSpec& chunks);
+template <class T>
+Array from_buffer(const T* data, const Shape& shape, const ChunkSpec& chunks) {
+  return from_buffer(static_cast<const void*>(data), dtype_of<T>(), shape, chunks);
+}
+/// Wraps a host array (shares its memory).
+Array from_ndarray(const NDArray& array, const ChunkSpec& chunks);
+/// Reads a .npy file (NumPy's format).
+Array from_npy(const std::string& path, const ChunkSpec& chunks);
+/// Computes the array and writes it as a .npy file.
+void to_npy(const Array& array, const std::string& path);
+
+/// Draws the array's task graph (.svg, .png, .pdf, .dot).
+void visualize(const Array& array, const std::string& filename);
+
+}  // namespace tessera

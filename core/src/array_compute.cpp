@@ -1,0 +1,78 @@
+// Running array graphs: compute, persist, task counts, repr, visualize, .npy glue.
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "array_lowering.hpp"
+#include "tessera/array.hpp"
+#include "tessera/executor.hpp"
+#include "tessera/npy.hpp"
+#include "tessera/visualize.hpp"
+
+namespace tessera {
+
+using array_detail::BlockGrid;
+using array_detail::GridPtr;
+using array_detail::Lowering;
+using array_detail::Node;
+
+namespace {
+
+// Runs the grid's tasks on the current executor and returns every block, row-major.
+std::vector<std::shared_ptr<NDArray>> run_blocks(const BlockGrid& grid) {
+  if (grid.stored) return grid.stored->blocks;
+  auto computation = current_executor()->submit(build_graph(grid.tasks));
+  computation->wait();
+  computation->rethrow_if_failed();
+  std::vector<std::shared_ptr<NDArray>> blocks;
+  blocks.reserve(grid.tasks.size());
+  for (std::size_t k = 0; k < grid.tasks.size(); ++k)
+    blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(computation->output(k)));
+  return blocks;
+}
+
+}  // namespace
+
+NDArray Array::compute() const {
+  GridPtr grid = Lowering().lower(node_);
+  return array_detail::assemble(*grid, run_blocks(*grid));
+}
+
+Array Array::persist() const {
+  GridPtr grid = Lowering().lower(node_);
+  auto stored = std::make_shared<array_detail::StoredChunks>();
+  stored->blocks = run_blocks(*grid);
+  auto node = std::make_shared<Node>();
+  node->kind = Node::Kind::stored;
+  node->name = node_->name;
+  node->shape = node_->shape;
+  node->chunks = node_->chunks;
+  node->dtype = node_->dtype;
+  node->stored = std::move(stored);
+  return Array(node);
+}
+
+std::size_t Array::task_count() const {
+  GridPtr grid = Lowering().lower(node_);
+  return grid->stored ? 0 : build_graph(grid->tasks).size();
+}
+
+std::ostream& operator<<(std::ostream& out, const Array& array) {
+  return out << fmt::format("tessera.Array<{}, shape={}, dtype={}, chunksize={}, numblocks={}, tasks={}>",
+                            array.name(), format_shape(array.shape()), dtype_name(array.dtype()),
+                            format_shape(array.chunksize()), format_shape(array.numblocks()),
+                            array.task_count());
+}
+
+void visualize(const Array& array, const std::string& filename) {
+  GridPtr grid = Lowering().lower(array.node());
+  visualize_graph(grid->tasks, filename);
+}
+
+Array from_npy(const std::string& path, const ChunkSpec& chunks) {
+  return from_ndarray(read_npy(path), chunks);
+}
+
+void to_npy(const Array& array, const std::string& path) { write_npy(path, array.compute()); }
+
+}  // namespace tessera

@@ -1,0 +1,413 @@
+#include "array_lowering.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "box_copy.hpp"
+#include "fused_program.hpp"
+#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/program_eval.hpp"
+
+namespace tessera::array_detail {
+namespace {
+
+using kernels::Partial;
+using kernels::ReduceOp;
+using Index = std::vector<std::int64_t>;
+using PartialsPtr = std::shared_ptr<const std::vector<Partial>>;
+
+// Calls f(index) for every multi-index of a grid, row-major.
+template <class F>
+void for_each_index(const Index& extent, F&& f) {
+  for (std::int64_t e : extent)
+    if (e <= 0) return;
+  Index index(extent.size(), 0);
+  while (true) {
+    f(index);
+    std::size_t d = extent.size();
+    while (d-- > 0) {
+      if (++index[d] < extent[d]) break;
+      index[d] = 0;
+    }
+    if (d == static_cast<std::size_t>(-1)) return;
+  }
+}
+
+std::int64_t flat_index(const Index& index, const Index& extent) {
+  std::int64_t flat = 0;
+  for (std::size_t d = 0; d < extent.size(); ++d) flat = flat * extent[d] + index[d];
+  return flat;
+}
+
+std::int64_t product(const Index& extent) {
+  return std::accumulate(extent.begin(), extent.end(), std::int64_t{1}, std::multiplies<>());
+}
+
+std::vector<Index> boundaries_of(const Chunks& chunks) {
+  std::vector<Index> bounds;
+  for (const auto& c : chunks) bounds.push_back(chunk_boundaries(c));
+  return bounds;
+}
+
+// The box of block `block` in a grid with these boundaries.
+kernels::Box box_of(const std::vector<Index>& bounds, const Index& block) {
+  kernels::Box box;
+  for (std::size_t d = 0; d < block.size(); ++d) {
+    box.lo[d] = bounds[d][block[d]];
+    box.hi[d] = bounds[d][block[d] + 1];
+  }
+  return box;
+}
+
+Index extent_of(const kernels::Box& box, std::size_t ndim) {
+  Index extent(ndim);
+  for (std::size_t d = 0; d < ndim; ++d) extent[d] = box.hi[d] - box.lo[d];
+  return extent;
+}
+
+// Which block of a dimension holds index i.
+std::int64_t block_containing(const Index& bounds, std::int64_t i) {
+  return std::upper_bound(bounds.begin(), bounds.end(), i) - bounds.begin() - 1;
+}
+
+// What a region leaf needs inside one output box: its box in source coordinates and the source
+// blocks overlapping it.
+struct RegionPlan {
+  Index lo, extent;
+  std::vector<Index> blocks;
+};
+
+RegionPlan plan_region(const RegionLeaf& region, const kernels::Box& box) {
+  const BlockGrid& source = *region.source;
+  const std::size_t ndim = source.shape.size();
+  RegionPlan plan;
+  plan.lo.resize(ndim);
+  plan.extent.resize(ndim);
+  Index first(ndim), count(ndim);
+  const auto bounds = boundaries_of(source.chunks);
+  for (std::size_t j = 0; j < ndim; ++j) {
+    const int e = region.source_to_eval[j];
+    plan.lo[j] = e >= 0 ? box.lo[e] : 0;
+    plan.extent[j] = e >= 0 ? box.hi[e] - box.lo[e] : 1;
+    if (plan.extent[j] == 0) return plan;  // nothing read
+    first[j] = block_containing(bounds[j], plan.lo[j]);
+    count[j] = block_containing(bounds[j], plan.lo[j] + plan.extent[j] - 1) - first[j] + 1;
+  }
+  for_each_index(count, [&](const Index& k) {
+    Index block(ndim);
+    for (std::size_t j = 0; j < ndim; ++j) block[j] = first[j] + k[j];
+    plan.blocks.push_back(block);
+  });
+  return plan;
+}
+
+// Copies the overlapping parts of `blocks` into one region array.
+std::shared_ptr<NDArray> gather_region(const BlockGrid& source, const RegionPlan& plan,
+                                       const std::vector<const NDArray*>& blocks) {
+  auto region = std::make_shared<NDArray>(plan.extent, source.dtype);
+  const auto bounds = boundaries_of(source.chunks);
+  const std::size_t ndim = plan.lo.size();
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const Index& block = plan.blocks[b];
+    Index src_lo(ndim), dst_lo(ndim), extent(ndim);
+    for (std::size_t j = 0; j < ndim; ++j) {
+      const std::int64_t lo = std::max(bounds[j][block[j]], plan.lo[j]);
+      const std::int64_t hi = std::min(bounds[j][block[j] + 1], plan.lo[j] + plan.extent[j]);
+      src_lo[j] = lo - bounds[j][block[j]];
+      dst_lo[j] = lo - plan.lo[j];
+      extent[j] = hi - lo;
+    }
+    copy_box(blocks[b]->raw(), blocks[b]->shape(), src_lo, region->raw(), region->shape(), dst_lo,
+             extent, dtype_size(source.dtype));
+  }
+  return region;
+}
+
+// A fused program plus, per region leaf, the plan for one box. Built at lowering time; the task
+// finishes it with the gathered regions.
+struct BoxJob {
+  std::shared_ptr<const FusedProgram> fused;
+  kernels::Box box;
+  std::vector<RegionPlan> plans;
+  std::vector<std::size_t> input_start;  ///< per region: first task input of its blocks (or SIZE_MAX: stored)
+};
+
+BoxJob plan_box(const std::shared_ptr<const FusedProgram>& fused, const kernels::Box& box,
+                std::vector<TaskPtr>& dependencies) {
+  BoxJob job{fused, box, {}, {}};
+  for (const RegionLeaf& region : fused->regions) {
+    RegionPlan plan = plan_region(region, box);
+    if (region.source->stored) {
+      job.input_start.push_back(SIZE_MAX);
+    } else {
+      job.input_start.push_back(dependencies.size());
+      const Index nb = numblocks(region.source->chunks);
+      for (const Index& block : plan.blocks) dependencies.push_back(region.source->tasks[flat_index(block, nb)]);
+    }
+    job.plans.push_back(std::move(plan));
+  }
+  return job;
+}
+
+// The program with every region leaf pointed at its gathered data (kept alive in `keep`).
+kernels::Program finish_program(const BoxJob& job, std::span<const Value* const> inputs,
+                                std::vector<std::shared_ptr<NDArray>>& keep) {
+  kernels::Program program = job.fused->program;
+  for (std::size_t r = 0; r < job.fused->regions.size(); ++r) {
+    const RegionLeaf& region = job.fused->regions[r];
+    const RegionPlan& plan = job.plans[r];
+    const BlockGrid& source = *region.source;
+    std::vector<const NDArray*> blocks;
+    const Index nb = numblocks(source.chunks);
+    for (std::size_t b = 0; b < plan.blocks.size(); ++b) {
+      if (job.input_start[r] == SIZE_MAX)
+        blocks.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)].get());
+      else
+        blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]).get());
+    }
+    auto data = gather_region(source, plan, blocks);
+    kernels::Instruction& leaf = program.code[region.instruction];
+    leaf.op = kernels::Op::load_buffer;
+    leaf.dtype = source.dtype;
+    leaf.data = data->raw();
+    leaf.map = kernels::Affine{};
+    const auto strides = row_major_strides(plan.extent);
+    for (std::size_t j = 0; j < strides.size(); ++j) {
+      const int e = region.source_to_eval[j];
+      if (e < 0) continue;
+      leaf.map.stride[e] += strides[j];
+      leaf.map.offset -= plan.lo[j] * strides[j];
+    }
+    keep.push_back(std::move(data));
+  }
+  return program;
+}
+
+bool is_empty(const kernels::Box& box, int ndim) {
+  for (int d = 0; d < ndim; ++d)
+    if (box.hi[d] <= box.lo[d]) return true;
+  return false;
+}
+
+ReduceOp kernel_op(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::sum: return ReduceOp::sum;
+    case Reduction::prod: return ReduceOp::prod;
+    case Reduction::min: return ReduceOp::min;
+    case Reduction::max: return ReduceOp::max;
+    case Reduction::any: return ReduceOp::any;
+    case Reduction::all: return ReduceOp::all;
+    default: return ReduceOp::moments;
+  }
+}
+
+double finish_partial(const Partial& p, const Node& node) {
+  switch (node.reduction) {
+    case Reduction::any:
+    case Reduction::all: return p.value != 0 ? 1 : 0;
+    case Reduction::mean: return p.mean;
+    case Reduction::var:
+    case Reduction::std: {
+      const double dof = p.count - node.ddof;
+      const double var = dof > 0 ? p.m2 / dof : std::nan("");
+      return node.reduction == Reduction::std ? std::sqrt(var) : var;
+    }
+    default: return p.value;
+  }
+}
+
+void store_value(NDArray& out, std::int64_t i, double value) {
+  switch (out.dtype()) {
+    case DType::boolean: static_cast<bool*>(out.raw())[i] = value != 0; break;
+    case DType::int64: static_cast<std::int64_t*>(out.raw())[i] = static_cast<std::int64_t>(value); break;
+    case DType::float32: static_cast<float*>(out.raw())[i] = static_cast<float>(value); break;
+    case DType::float64: static_cast<double*>(out.raw())[i] = value; break;
+  }
+}
+
+std::vector<Partial> combine_inputs(std::span<const Value* const> inputs, ReduceOp op) {
+  std::vector<Partial> total = *std::any_cast<const PartialsPtr&>(*inputs[0]);
+  for (std::size_t i = 1; i < inputs.size(); ++i) {
+    const auto& next = *std::any_cast<const PartialsPtr&>(*inputs[i]);
+    for (std::size_t k = 0; k < total.size(); ++k) total[k] = kernels::combine(total[k], next[k], op);
+  }
+  return total;
+}
+
+}  // namespace
+
+GridPtr Lowering::lower(const NodePtr& node) {
+  if (auto hit = memo_.find(node.get()); hit != memo_.end()) return hit->second;
+  GridPtr grid;
+  switch (node->kind) {
+    case Node::Kind::reduce: grid = lower_reduce(node); break;
+    case Node::Kind::stored: grid = lower_stored(node); break;
+    default: grid = lower_segment(node); break;
+  }
+  memo_[node.get()] = grid;
+  return grid;
+}
+
+GridPtr Lowering::lower_stored(const NodePtr& node) {
+  auto grid = std::make_shared<BlockGrid>();
+  grid->shape = node->shape;
+  grid->chunks = node->chunks;
+  grid->dtype = node->dtype;
+  grid->stored = node->stored;
+  return grid;
+}
+
+GridPtr Lowering::lower_segment(const NodePtr& node) {
+  auto fused = std::make_shared<const FusedProgram>(fuse(node, [this](const NodePtr& n) { return lower(n); }));
+  auto grid = std::make_shared<BlockGrid>();
+  grid->shape = node->shape;
+  grid->chunks = node->chunks;
+  grid->dtype = node->dtype;
+  const auto bounds = boundaries_of(node->chunks);
+  const int ndim = static_cast<int>(node->shape.size());
+  const DType dtype = node->dtype;
+  for_each_index(numblocks(node->chunks), [&](const Index& block) {
+    std::vector<TaskPtr> dependencies;
+    auto job = std::make_shared<const BoxJob>(plan_box(fused, box_of(bounds, block), dependencies));
+    TaskFunction run = [job, ndim, dtype](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+      auto out = std::make_shared<NDArray>(extent_of(job->box, ndim), dtype);
+      if (!is_empty(job->box, ndim)) {
+        std::vector<std::shared_ptr<NDArray>> keep;
+        const kernels::Program program = finish_program(*job, inputs, keep);
+        kernels::evaluate_host(program, job->box, dtype, out->raw());
+      }
+      return out;
+    };
+    grid->tasks.push_back(std::make_shared<const TaskNode>(node->name, std::move(dependencies), std::move(run)));
+  });
+  // A 0-d array still has one block.
+  if (grid->tasks.empty() && ndim == 0) throw std::logic_error("0-d segment without a block");
+  return grid;
+}
+
+GridPtr Lowering::lower_reduce(const NodePtr& node) {
+  const NodePtr& input = node->inputs[0];
+  auto fused = std::make_shared<const FusedProgram>(fuse(input, [this](const NodePtr& n) { return lower(n); }));
+  const int ndim = static_cast<int>(input->shape.size());
+  const ReduceOp op = kernel_op(node->reduction);
+  auto reduced = std::make_shared<std::vector<bool>>(ndim, false);
+  for (int axis : node->axes) (*reduced)[axis] = true;
+  auto kept_extent = [reduced, ndim](const kernels::Box& box) {
+    Index extent;
+    for (int d = 0; d < ndim; ++d)
+      if (!(*reduced)[d]) extent.push_back(box.hi[d] - box.lo[d]);
+    return extent;
+  };
+
+  // 1. One fused kernel per input chunk, producing partials.
+  const auto bounds = boundaries_of(input->chunks);
+  Index level_nb = numblocks(input->chunks);
+  std::vector<TaskPtr> level;
+  for_each_index(level_nb, [&](const Index& block) {
+    std::vector<TaskPtr> dependencies;
+    auto job = std::make_shared<const BoxJob>(plan_box(fused, box_of(bounds, block), dependencies));
+    const std::int64_t count = product(kept_extent(job->box));
+    TaskFunction run = [job, reduced, op, ndim, count](std::span<const Value* const> inputs,
+                                                        const TaskContext&) -> Value {
+      std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
+      if (!is_empty(job->box, ndim)) {
+        std::vector<std::shared_ptr<NDArray>> keep;
+        const kernels::Program program = finish_program(*job, inputs, keep);
+        bool axes[kernels::kMaxDims] = {};
+        for (int d = 0; d < ndim; ++d) axes[d] = (*reduced)[d];
+        kernels::reduce_host(program, job->box, axes, op, partials.data());
+      }
+      return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
+    };
+    level.push_back(std::make_shared<const TaskNode>(node->name + "-chunk", std::move(dependencies), std::move(run)));
+  });
+
+  // 2. Combine along the reduced axes in groups of k per axis (Dask's split_every per axis).
+  const int n_reduced = static_cast<int>(node->axes.size());
+  const int k = std::max(2, static_cast<int>(std::pow(node->split_every, 1.0 / std::max(1, n_reduced)) + 1e-9));
+  auto group_level = [&](const std::string& name, bool last, auto make_task) {
+    Index next_nb = level_nb;
+    for (int axis : node->axes) next_nb[axis] = last ? 1 : (level_nb[axis] + k - 1) / k;
+    std::vector<TaskPtr> next;
+    for_each_index(next_nb, [&](const Index& group) {
+      Index first = group, count(ndim, 1);
+      for (int axis : node->axes) {
+        first[axis] = last ? 0 : group[axis] * k;
+        count[axis] = last ? level_nb[axis] : std::min<std::int64_t>(k, level_nb[axis] - first[axis]);
+      }
+      std::vector<TaskPtr> members;
+      for_each_index(count, [&](const Index& offset) {
+        Index member(ndim);
+        for (int d = 0; d < ndim; ++d) member[d] = first[d] + offset[d];
+        members.push_back(level[flat_index(member, level_nb)]);
+      });
+      next.push_back(std::make_shared<const TaskNode>(node->name + name, std::move(members), make_task(group)));
+    });
+    level = std::move(next);
+    level_nb = next_nb;
+  };
+  auto needs_combine = [&] {
+    for (int axis : node->axes)
+      if (level_nb[axis] > k) return true;
+    return false;
+  };
+  while (needs_combine())
+    group_level("-combine", false, [op](const Index&) {
+      return TaskFunction([op](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+        return PartialsPtr(std::make_shared<const std::vector<Partial>>(combine_inputs(inputs, op)));
+      });
+    });
+
+  // 3. Aggregate: combine the last group and finish into the output chunk.
+  auto grid = std::make_shared<BlockGrid>();
+  grid->shape = node->shape;
+  grid->chunks = node->chunks;
+  grid->dtype = node->dtype;
+  const auto out_bounds = boundaries_of(node->chunks);
+  const Index out_nb = numblocks(node->chunks);
+  auto out_block = [&, node](const Index& group) {
+    Index block;
+    for (int d = 0; d < ndim; ++d)
+      if (!(*reduced)[d]) block.push_back(group[d]);
+      else if (node->keepdims) block.push_back(0);
+    return block;
+  };
+  const auto output_node = node;
+  group_level("-aggregate", true, [&](const Index& group) {
+    const Index block = out_block(group);
+    const Index extent = extent_of(box_of(out_bounds, block), block.size());
+    return TaskFunction([op, extent, output_node](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+      const std::vector<Partial> total = combine_inputs(inputs, op);
+      auto out = std::make_shared<NDArray>(extent, output_node->dtype);
+      for (std::size_t i = 0; i < total.size(); ++i)
+        store_value(*out, static_cast<std::int64_t>(i), finish_partial(total[i], *output_node));
+      return out;
+    });
+  });
+  grid->tasks = std::move(level);
+  if (static_cast<std::int64_t>(grid->tasks.size()) != product(out_nb))
+    throw std::logic_error("reduction produced a block grid of the wrong size");
+  return grid;
+}
+
+NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArray>>& blocks) {
+  if (blocks.size() == 1 && blocks[0]->shape() == grid.shape) return *blocks[0];
+  NDArray out(grid.shape, grid.dtype);
+  const auto bounds = boundaries_of(grid.chunks);
+  const Index nb = numblocks(grid.chunks);
+  std::size_t b = 0;
+  for_each_index(nb, [&](const Index& block) {
+    const NDArray& chunk = *blocks[b++];
+    Index lo(block.size());
+    for (std::size_t d = 0; d < block.size(); ++d) lo[d] = bounds[d][block[d]];
+    copy_box(chunk.raw(), chunk.shape(), Index(block.size(), 0), out.raw(), out.shape(), lo, chunk.shape(),
+             dtype_size(grid.dtype));
+  });
+  return out;
+}
+
+}  // namespace tessera::array_detail

@@ -1,0 +1,40 @@
+#pragma once
+// Lowering: an array expression becomes tasks. Chains of elementwise operations, transposes and
+// casts fuse into one kernel program per output chunk (DESIGN.md decision 3); a reduction fuses
+// into its input's chunk tasks and combines their partials in a fixed tree (decision 4).
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "array_node.hpp"
+#include "tessera/task.hpp"
+
+namespace tessera::array_detail {
+
+/// The chunks of an array as tasks (each returns std::shared_ptr<NDArray>) or as stored data.
+struct BlockGrid {
+  Shape shape;
+  Chunks chunks;
+  DType dtype = DType::float64;
+  std::vector<TaskPtr> tasks;                   ///< row-major over the block grid
+  std::shared_ptr<const StoredChunks> stored;   ///< set instead of tasks for persisted arrays
+};
+using GridPtr = std::shared_ptr<const BlockGrid>;
+
+class Lowering {
+ public:
+  /// The tasks producing `node`'s chunks; shared sub-expressions are lowered once.
+  GridPtr lower(const NodePtr& node);
+
+ private:
+  GridPtr lower_segment(const NodePtr& node);
+  GridPtr lower_reduce(const NodePtr& node);
+  GridPtr lower_stored(const NodePtr& node);
+  std::unordered_map<const Node*, GridPtr> memo_;
+};
+
+/// Copies computed chunks into one row-major array.
+NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArray>>& blocks);
+
+}  // namespace tessera::array_detail

@@ -1,0 +1,58 @@
+#pragma once
+// The expression node behind an Array. Immutable; shared between arrays built from it.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tessera/array.hpp"
+#include "tessera/kernels/program.hpp"
+
+namespace tessera::array_detail {
+
+using NodePtr = std::shared_ptr<const Node>;
+
+/// Chunks already computed and held in host memory (a persisted array).
+struct StoredChunks {
+  std::vector<std::shared_ptr<NDArray>> blocks;  ///< row-major over the block grid
+};
+
+/// The reductions Array offers; each finishes from a kernel ReduceOp partial.
+enum class Reduction { sum, prod, min, max, any, all, mean, var, std };
+
+struct Node {
+  enum class Kind {
+    leaf,       ///< a kernel leaf: random, constant, arange, buffer (instruction below)
+    stored,     ///< persisted chunks
+    elementwise,///< unary/binary/ternary kernel op over inputs (broadcast to shape)
+    transpose,  ///< axes permutation of inputs[0]
+    cast,       ///< astype
+    reduce,     ///< reduction of inputs[0] over axes
+  };
+  Kind kind = Kind::leaf;
+  std::string name;
+  Shape shape;
+  Chunks chunks;
+  DType dtype = DType::float64;
+  std::vector<NodePtr> inputs;
+
+  // leaf: the instruction template (its map is filled in at lowering); buffer leaves keep owner.
+  kernels::Instruction leaf;
+  std::shared_ptr<const void> buffer_owner;
+  // stored
+  std::shared_ptr<const StoredChunks> stored;
+  // elementwise
+  kernels::Op op = kernels::Op::add;
+  // transpose: output axis i is input axis axes[i]; reduce: reduced axes (sorted)
+  std::vector<int> axes;
+  // reduce
+  Reduction reduction = Reduction::sum;
+  int ddof = 0;
+  bool keepdims = false;
+  int split_every = 4;
+};
+
+/// Dask's default fan-in for reduction trees.
+inline constexpr int kDefaultSplitEvery = 4;
+
+}  // namespace tessera::array_detail

@@ -1,0 +1,191 @@
+#include "fused_program.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "box_copy.hpp"
+
+namespace tessera::array_detail {
+namespace {
+
+using kernels::Op;
+
+// Subtrees larger than this become their own segment, which keeps every program within
+// kernels::kMaxInstructions (a where of three maximal children plus its casts) and its stack
+// within kernels::kMaxStack.
+constexpr int kMaxFusedCost = 16;
+constexpr int kMaxFusedDepth = 5;
+
+struct Cost {
+  int instructions;
+  int depth;
+};
+
+class Builder {
+ public:
+  Builder(const std::function<GridPtr(const NodePtr&)>& lower, const Shape& eval_shape)
+      : lower_(lower), eval_ndim_(static_cast<int>(eval_shape.size())) {}
+
+  FusedProgram build(const NodePtr& root) {
+    std::vector<int> identity(root->shape.size());
+    for (std::size_t d = 0; d < identity.size(); ++d) identity[d] = static_cast<int>(d);
+    emit(root, identity);
+    out_.program.ndim = eval_ndim_;
+    return std::move(out_);
+  }
+
+ private:
+  Cost cost(const NodePtr& node) {
+    if (auto hit = costs_.find(node.get()); hit != costs_.end()) return hit->second;
+    Cost c{1, 1};
+    switch (node->kind) {
+      case Node::Kind::leaf:
+      case Node::Kind::stored:
+      case Node::Kind::reduce: break;
+      case Node::Kind::transpose: c = input_cost(node->inputs[0]); break;
+      case Node::Kind::cast: c = input_cost(node->inputs[0]); c.instructions += 1; break;
+      case Node::Kind::elementwise: {
+        c = {2, 0};  // the op and a possible float32 rounding
+        for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+          Cost in = input_cost(node->inputs[i]);
+          c.instructions += in.instructions;
+          c.depth = std::max(c.depth, in.depth + static_cast<int>(i));  // postfix stack height
+        }
+        break;
+      }
+    }
+    costs_[node.get()] = c;
+    return c;
+  }
+  // An input that is too big to fuse costs one load.
+  Cost input_cost(const NodePtr& input) {
+    Cost c = cost(input);
+    return fusible(c) ? c : Cost{1, 1};
+  }
+  static bool fusible(Cost c) { return c.instructions <= kMaxFusedCost && c.depth <= kMaxFusedDepth; }
+
+  void push(kernels::Instruction instruction) {
+    if (out_.program.size >= kernels::kMaxInstructions)
+      throw std::logic_error("fused program exceeds kernels::kMaxInstructions");  // cost() bounds it
+    out_.program.code[out_.program.size++] = instruction;
+  }
+  void push_op(Op op) {
+    kernels::Instruction instruction;
+    instruction.op = op;
+    push(instruction);
+  }
+
+  // Leaf flat index: sum over node dims j of idx[src[j]] * row_major_stride[j].
+  kernels::Affine affine(const Shape& shape, const std::vector<int>& src) {
+    kernels::Affine map;
+    const auto strides = row_major_strides(shape);
+    for (std::size_t j = 0; j < shape.size(); ++j)
+      if (src[j] >= 0) map.stride[src[j]] += strides[j];
+    return map;
+  }
+
+  void emit_region(const NodePtr& node, const std::vector<int>& src) {
+    RegionLeaf region;
+    region.instruction = out_.program.size;
+    region.source = lower_(node);
+    region.source_to_eval = src;
+    out_.regions.push_back(std::move(region));
+    kernels::Instruction placeholder;  // becomes load_buffer once the task has gathered the region
+    placeholder.op = Op::load_buffer;
+    placeholder.dtype = node->dtype;
+    push(placeholder);
+  }
+
+  // Every operation's result is rounded to its dtype, as NumPy stores it: float32 precision,
+  // integers (no -0, INT64_MIN for NaN), bools as 0/1. Comparisons already give 0/1.
+  void emit_rounding(Op op, DType dtype) {
+    switch (dtype) {
+      case DType::float32: push_op(Op::to_float32); break;
+      case DType::int64: push_op(Op::to_int64); break;
+      case DType::boolean:
+        if (!yields_bool(op)) push_op(Op::to_bool);
+        break;
+      case DType::float64: break;
+    }
+  }
+  static bool yields_bool(Op op) {
+    return op == Op::equal || op == Op::not_equal || op == Op::less || op == Op::less_equal ||
+           op == Op::greater || op == Op::greater_equal || op == Op::logical_and ||
+           op == Op::logical_or || op == Op::logical_not;
+  }
+
+  void emit(const NodePtr& node, const std::vector<int>& src) {
+    switch (node->kind) {
+      case Node::Kind::leaf: {
+        kernels::Instruction instruction = node->leaf;
+        instruction.map = affine(node->shape, src);
+        if (node->buffer_owner) out_.owners.push_back(node->buffer_owner);
+        push(instruction);
+        return;
+      }
+      case Node::Kind::stored:
+      case Node::Kind::reduce: return emit_region(node, src);
+      case Node::Kind::transpose: {
+        // Output axis i is input axis axes[i].
+        std::vector<int> input_src(src.size());
+        for (std::size_t i = 0; i < src.size(); ++i) input_src[node->axes[i]] = src[i];
+        return emit_input(node->inputs[0], input_src);
+      }
+      case Node::Kind::cast: {
+        emit_input(node->inputs[0], src);
+        switch (node->dtype) {
+          case DType::boolean: push_op(Op::to_bool); break;
+          case DType::int64: push_op(Op::to_int64); break;
+          case DType::float32: push_op(Op::to_float32); break;
+          case DType::float64: break;
+        }
+        return;
+      }
+      case Node::Kind::elementwise: {
+        for (const NodePtr& input : node->inputs) emit_input(input, broadcast_src(*input, *node, src));
+        push_op(node->op);
+        emit_rounding(node->op, node->dtype);
+        return;
+      }
+    }
+  }
+
+  void emit_input(const NodePtr& input, const std::vector<int>& src) {
+    if (fusible(cost(input)))
+      emit(input, src);
+    else
+      emit_region(input, src);
+  }
+
+  // Right-aligned broadcasting: a size-1 input dim against a larger output dim reads index 0.
+  static std::vector<int> broadcast_src(const Node& input, const Node& output, const std::vector<int>& src) {
+    const std::size_t shift = output.shape.size() - input.shape.size();
+    std::vector<int> input_src(input.shape.size());
+    for (std::size_t j = 0; j < input.shape.size(); ++j)
+      input_src[j] = input.shape[j] == 1 && output.shape[j + shift] != 1 ? -1 : src[j + shift];
+    return input_src;
+  }
+
+  const std::function<GridPtr(const NodePtr&)>& lower_;
+  int eval_ndim_;
+  FusedProgram out_;
+  std::unordered_map<const Node*, Cost> costs_;
+};
+
+}  // namespace
+
+FusedProgram fuse(const NodePtr& root, const std::function<GridPtr(const NodePtr&)>& lower) {
+  return Builder(lower, root->shape).build(root);
+}
+
+bool is_generated_only(const FusedProgram& fused) {
+  if (!fused.regions.empty()) return false;
+  for (int i = 0; i < fused.program.size; ++i)
+    if (fused.program.code[i].op == kernels::Op::load_buffer) return false;
+  return true;
+}
+
+}  // namespace tessera::array_detail

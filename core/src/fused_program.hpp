@@ -1,0 +1,36 @@
+#pragma once
+// Builds the kernel program of one fused segment: elementwise ops, transposes and casts down to
+// the leaves, with every transpose and broadcast turned into leaf strides.
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "array_lowering.hpp"
+
+namespace tessera::array_detail {
+
+/// A leaf that reads another grid's chunks: a reduction's result, persisted chunks, or a
+/// sub-expression too large to fuse. The task gathers the region it needs and points the
+/// instruction at it.
+struct RegionLeaf {
+  int instruction = 0;
+  GridPtr source;
+  std::vector<int> source_to_eval;  ///< for each source dim: the evaluation dim, or -1 (broadcast)
+};
+
+struct FusedProgram {
+  kernels::Program program;
+  std::vector<RegionLeaf> regions;
+  std::vector<std::shared_ptr<const void>> owners;  ///< buffers the program reads
+};
+
+/// The program computing `root` over its own index space; `lower` materializes the inputs that
+/// cannot be fused.
+FusedProgram fuse(const NodePtr& root, const std::function<GridPtr(const NodePtr&)>& lower);
+
+/// True when the program reads nothing from host memory (only generated leaves): a GPU can
+/// run it without copies.
+bool is_generated_only(const FusedProgram& fused);
+
+}  // namespace tessera::array_detail

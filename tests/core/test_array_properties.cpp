@@ -1,0 +1,265 @@
+// Seeded property-based checks: random expressions over random shapes, ragged chunks, dtypes,
+// transposes, broadcasts and reductions, compared with the reference loops in
+// array_reference.hpp. Elementwise results must match exactly (the same double operations in the
+// same order); reductions within a bound derived from the summation length.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "array_reference.hpp"
+#include "serial_executor.hpp"
+#include "tessera/array.hpp"
+
+using namespace tessera;
+using namespace tessera::test_support;
+
+namespace {
+
+struct Case {
+  Array array;
+  Dense expected;
+};
+
+// NumPy's min/max: NaN anywhere makes the result NaN.
+double nan_max(const std::vector<double>& g) {
+  double m = -INFINITY;
+  for (double v : g) m = std::isnan(v) || std::isnan(m) ? NAN : std::max(m, v);
+  return m;
+}
+double nan_min(const std::vector<double>& g) {
+  double m = INFINITY;
+  for (double v : g) m = std::isnan(v) || std::isnan(m) ? NAN : std::min(m, v);
+  return m;
+}
+
+class ExpressionGenerator {
+ public:
+  explicit ExpressionGenerator(std::uint64_t seed) : rng_(seed) {}
+
+  // A random shape of 1..3 dims, extents 1..9.
+  Shape shape() {
+    Shape s(pick(1, 3));
+    for (auto& e : s) e = pick(1, 9);
+    return s;
+  }
+
+  // Ragged chunks: random cut points per dimension.
+  Chunks chunks(const Shape& shape) {
+    Chunks c;
+    for (std::int64_t extent : shape) {
+      std::vector<std::int64_t> sizes;
+      std::int64_t left = extent;
+      while (left > 0) {
+        std::int64_t s = std::min(left, pick(1, 4));
+        sizes.push_back(s);
+        left -= s;
+      }
+      c.push_back(sizes);
+    }
+    return c;
+  }
+
+  Case leaf(const Shape& shape) {
+    static const DType dtypes[] = {DType::float64, DType::float32, DType::int64, DType::boolean};
+    const DType dtype = dtypes[pick(0, 3)];
+    auto data = std::make_shared<NDArray>(shape, dtype);
+    Dense dense{shape, dtype, {}};
+    std::uniform_real_distribution<double> real(-4, 4);
+    for (std::int64_t i = 0; i < data->size(); ++i) {
+      double v = round_to(real(rng_), dtype);
+      if (dtype == DType::boolean) v = pick(0, 1);
+      switch (dtype) {
+        case DType::boolean: data->data<bool>()[i] = v != 0; break;
+        case DType::int64: data->data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
+        case DType::float32: data->data<float>()[i] = static_cast<float>(v); break;
+        case DType::float64: data->data<double>()[i] = v; break;
+      }
+      dense.values.push_back(v);
+    }
+    return {from_ndarray(*data, chunks(shape)), dense};
+  }
+
+  // Builds an expression of the given depth whose result has `shape`.
+  Case expression(const Shape& shape, int depth) {
+    if (depth == 0) return leaf(shape);
+    switch (pick(0, 5)) {
+      case 0: {  // binary with broadcasting: one side may have size-1 dims
+        Case a = expression(shape, depth - 1);
+        Shape other = shape;
+        for (auto& e : other)
+          if (pick(0, 3) == 0) e = 1;
+        Case b = expression(other, depth - 1);
+        return binary(a, b);
+      }
+      case 1: {  // unary
+        Case a = expression(shape, depth - 1);
+        return unary(a);
+      }
+      case 2: {  // transpose of something with the permuted shape
+        std::vector<int> axes(shape.size());
+        std::iota(axes.begin(), axes.end(), 0);
+        std::shuffle(axes.begin(), axes.end(), rng_);
+        Shape inner(shape.size());
+        for (std::size_t i = 0; i < axes.size(); ++i) inner[axes[i]] = shape[i];
+        Case a = expression(inner, depth - 1);
+        return {a.array.transpose(axes), transpose(a.expected, axes)};
+      }
+      case 3: {  // where
+        Case c = expression(shape, depth - 1), a = expression(shape, depth - 1), b = expression(shape, depth - 1);
+        Dense cond = map(c.expected, DType::boolean, [](double v) { return v; });
+        const DType dtype = promote(a.expected.dtype, b.expected.dtype);
+        Dense out{shape, dtype, {}};
+        for (std::int64_t i = 0; i < out.size(); ++i)
+          out.values.push_back(round_to(cond.values[i] != 0 ? a.expected.values[i] : b.expected.values[i], dtype));
+        return {where(c.array, a.array, b.array), out};
+      }
+      case 4: {  // astype
+        static const DType dtypes[] = {DType::float64, DType::float32, DType::int64, DType::boolean};
+        Case a = expression(shape, depth - 1);
+        const DType dtype = dtypes[pick(0, 3)];
+        return {a.array.astype(dtype), map(a.expected, dtype, [](double v) { return v; })};
+      }
+      default: {  // a min/max reduction that lands on `shape` (exact, so it can feed further ops)
+        Shape bigger = shape;
+        const int axis = pick(0, static_cast<int>(shape.size()));
+        bigger.insert(bigger.begin() + axis, pick(1, 5));
+        Case a = expression(bigger, depth - 1);
+        const bool use_max = pick(0, 1) == 1;
+        Shape kept;
+        auto groups_of = groups(a.expected, {axis}, kept);
+        Dense out{kept, a.expected.dtype, {}};
+        for (const auto& g : groups_of) out.values.push_back(use_max ? nan_max(g) : nan_min(g));
+        return {use_max ? a.array.max(axis) : a.array.min(axis), out};
+      }
+    }
+  }
+
+  std::int64_t pick(std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_); }
+
+ private:
+  Case binary(const Case& a, const Case& b) {
+    const DType da = a.expected.dtype, db = b.expected.dtype;
+    switch (pick(0, 7)) {
+      case 0: return {a.array + b.array, zip(a.expected, b.expected, promote(da, db), [](double x, double y) { return x + y; })};
+      case 1: {
+        if (da == DType::boolean && db == DType::boolean) return binary(a, b);
+        return {a.array - b.array, zip(a.expected, b.expected, promote(da, db), [](double x, double y) { return x - y; })};
+      }
+      case 2: return {a.array * b.array, zip(a.expected, b.expected, promote(da, db), [](double x, double y) { return x * y; })};
+      case 3: {
+        DType d = promote(da, db);
+        if (!is_floating(d)) d = DType::float64;
+        return {a.array / b.array, zip(a.expected, b.expected, d, [](double x, double y) { return x / y; })};
+      }
+      case 4: return {a.array < b.array, zip(a.expected, b.expected, DType::boolean, [](double x, double y) { return x < y; })};
+      case 5: return {a.array == b.array, zip(a.expected, b.expected, DType::boolean, [](double x, double y) { return x == y; })};
+      case 6: return {maximum(a.array, b.array), zip(a.expected, b.expected, promote(da, db), [](double x, double y) {
+                        return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y); })};
+      default: return {a.array >= b.array, zip(a.expected, b.expected, DType::boolean, [](double x, double y) { return x >= y; })};
+    }
+  }
+
+  Case unary(const Case& a) {
+    const DType d = a.expected.dtype;
+    const DType math = d == DType::float32 ? DType::float32 : DType::float64;
+    switch (pick(0, 5)) {
+      case 0:
+        if (d == DType::boolean) return {~a.array, map(a.expected, DType::boolean, [](double v) { return v == 0; })};
+        return {-a.array, map(a.expected, d, [](double v) { return -v; })};
+      case 1: return {abs(a.array), map(a.expected, d, [](double v) { return std::fabs(v); })};
+      case 2: return {exp(a.array), map(a.expected, math, [](double v) { return std::exp(v); })};
+      case 3: return {sin(a.array), map(a.expected, math, [](double v) { return std::sin(v); })};
+      case 4: return {sqrt(abs(a.array)), map(map(a.expected, d, [](double v) { return std::fabs(v); }), math,
+                                               [](double v) { return std::sqrt(v); })};
+      default: return {a.array * 2.0, map(a.expected, is_floating(d) ? d : DType::float64, [](double v) { return v * 2.0; })};
+    }
+  }
+
+  std::mt19937_64 rng_;
+};
+
+struct ArrayProperties : ::testing::Test {
+  std::shared_ptr<SerialExecutor> executor = std::make_shared<SerialExecutor>();
+  void SetUp() override { detail::push_executor(executor); }
+  void TearDown() override { detail::remove_executor(executor.get()); }
+};
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+}  // namespace
+
+TEST_F(ArrayProperties, ElementwiseExpressionsMatchReferenceExactly) {
+  for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
+    ExpressionGenerator gen(seed);
+    const Shape shape = gen.shape();
+    Case c = gen.expression(shape, static_cast<int>(gen.pick(1, 4)));
+    NDArray out = c.array.compute();
+    ASSERT_EQ(out.shape(), c.expected.shape) << "seed " << seed;
+    ASSERT_EQ(out.dtype(), c.expected.dtype) << "seed " << seed;
+    for (std::int64_t i = 0; i < out.size(); ++i)
+      ASSERT_TRUE(same(out.element_as_double(i), c.expected.values[i]))
+          << "seed " << seed << " element " << i << ": " << out.element_as_double(i) << " vs " << c.expected.values[i];
+  }
+}
+
+TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
+    ExpressionGenerator gen(seed * 7919);
+    const Shape shape = gen.shape();
+    Case c = gen.expression(shape, static_cast<int>(gen.pick(0, 2)));
+    // A random non-empty subset of axes (or all), keepdims at random.
+    std::vector<int> axes;
+    for (int d = 0; d < static_cast<int>(shape.size()); ++d)
+      if (gen.pick(0, 1)) axes.push_back(d);
+    if (axes.empty()) axes.push_back(static_cast<int>(gen.pick(0, shape.size() - 1)));
+    const bool keepdims = gen.pick(0, 1) == 1;
+    const int split_every = static_cast<int>(gen.pick(2, 6));
+    const ReduceOptions options{keepdims, split_every};
+    Shape kept;
+    auto groups_of = groups(c.expected, axes, kept);
+    const int which = static_cast<int>(gen.pick(0, 5));
+    Array reduced = which == 0 ? c.array.sum(axes, options)
+                    : which == 1 ? c.array.mean(axes, options)
+                    : which == 2 ? c.array.var(axes, 0, options)
+                    : which == 3 ? c.array.std(axes, 1, options)
+                    : which == 4 ? c.array.max(axes, options)
+                                 : c.array.any(axes, options);
+    NDArray out = reduced.compute();
+    ASSERT_EQ(out.size(), static_cast<std::int64_t>(groups_of.size())) << "seed " << seed;
+    for (std::size_t k = 0; k < groups_of.size(); ++k) {
+      const auto& g = groups_of[k];
+      const double n = static_cast<double>(g.size());
+      double sum = 0, abs_sum = 0;
+      for (double v : g) sum += v, abs_sum += std::fabs(v);
+      const double mean = sum / n;
+      double m2 = 0;
+      for (double v : g) m2 += (v - mean) * (v - mean);
+      double expected = 0, tolerance = 0;
+      // Any summation order errs by at most n * eps * sum|x| (first-order bound); squares of
+      // deviations add the same relative error on m2.
+      switch (which) {
+        case 0: expected = sum; tolerance = n * eps * abs_sum; break;
+        case 1: expected = mean; tolerance = eps * abs_sum * 4; break;
+        case 2: expected = m2 / n; tolerance = 8 * n * eps * (m2 + abs_sum * abs_sum / n) / n; break;
+        case 3: expected = std::sqrt(n > 1 ? m2 / (n - 1) : NAN); tolerance = 1e-9 * (1 + expected); break;
+        case 4: expected = nan_max(g); break;
+        default: expected = std::any_of(g.begin(), g.end(), [](double v) { return v != 0; }); break;
+      }
+      expected = round_to(expected, out.dtype());
+      const double got = out.element_as_double(static_cast<std::int64_t>(k));
+      if (std::isnan(expected)) {
+        EXPECT_TRUE(std::isnan(got)) << "seed " << seed;
+        continue;
+      }
+      if (std::isinf(expected) || !std::isfinite(tolerance)) {
+        ASSERT_TRUE(got == expected || (std::isnan(got) && !std::isfinite(abs_sum))) << "seed " << seed << " " << got << " vs " << expected;
+        continue;
+      }
+      // float32 results carry float32 rounding on top.
+      if (out.dtype() == DType::float32) tolerance += std::fabs(expected) * 1.2e-7 * 2;
+      ASSERT_NEAR(got, expected, tolerance) << "seed " << seed << " op " << which << " element " << k;
+    }
+  }
+}
