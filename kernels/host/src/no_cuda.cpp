@@ -2,6 +2,7 @@
 // "how many GPUs?" links everywhere: no devices, and anything that needs one throws.
 #include <stdexcept>
 
+#include "tessera/kernels/array_cuda.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_cuda.hpp"
 
@@ -32,6 +33,37 @@ void cuda_destroy_stream(int /*device*/, void* /*stream*/) {
 
 std::uint64_t count_pi_hits_cuda(int /*device*/, void* /*stream*/, std::uint64_t /*seed*/,
                                  std::uint64_t /*first_sample*/, std::uint64_t /*n_samples*/) {
+  throw_no_cuda();
+}
+
+void evaluate_cuda(int /*device*/, void* /*stream*/, const Program& /*program*/, const Box& /*box*/,
+                   DType /*out_type*/, void* /*device_out*/) {
+  throw_no_cuda();
+}
+
+void reduce_cuda(int /*device*/, void* /*stream*/, const Program& /*program*/, const Box& /*box*/,
+                 const bool* /*reduce_axis*/, ReduceOp /*op*/, Partial* /*host_out*/) {
+  throw_no_cuda();
+}
+
+void generate_uniform_cuda(int /*device*/, void* /*stream*/, std::uint64_t /*seed*/,
+                           std::uint64_t /*first*/, std::uint64_t /*n*/, double* /*device_out*/) {
+  throw_no_cuda();
+}
+
+void* cuda_malloc(int /*device*/, std::size_t /*bytes*/) {
+  throw_no_cuda();
+}
+
+void cuda_free(int /*device*/, void* /*pointer*/) {
+  throw_no_cuda();
+}
+
+void cuda_copy(int /*device*/, void* /*to*/, const void* /*from*/, std::size_t /*bytes*/) {
+  throw_no_cuda();
+}
+
+void cuda_synchronize(int /*device*/, void* /*stream*/) {
   throw_no_cuda();
 }
 

@@ -4,19 +4,11 @@
 
 #include <cstdint>
 
+#include "simd_level.hpp"
 #include "tessera/kernels/philox.hpp"
 #include "tessera/kernels/pi_hits.hpp"
 
 namespace tessera::kernels::detail {
-
-// Instruction sets with a dedicated kernel.
-enum class SimdLevel { kGeneric, kAvx2, kAvx512 };
-
-// Whether the running CPU (and OS) can execute `level`.
-bool simd_level_supported(SimdLevel level) noexcept;
-
-// The fastest level the running CPU supports.
-SimdLevel best_simd_level() noexcept;
 
 // Hits of the samples in `range` under `seed`, using the kernel for `level` (which must be
 // supported); equals count_pi_hits_scalar bit for bit.

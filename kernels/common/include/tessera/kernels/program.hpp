@@ -77,7 +77,10 @@ enum class ReduceOp : std::uint8_t {
 };
 
 /// Partial result of a reduction for one output element. sum/prod/min/max/any/all use `value`
-/// (any/all as 0/1); moments use count, mean, m2 (value unused). count is always filled.
+/// (any/all as 0/1); moments use count, mean, m2, and `value` as the low-order part of the mean:
+/// the mean is mean + value to about twice double precision (`mean` alone is it rounded to
+/// double), so that combining partials of data like 1e9 + U loses nothing to the rounding of
+/// their means. count is always filled.
 struct Partial {
   double value = 0;
   double count = 0;

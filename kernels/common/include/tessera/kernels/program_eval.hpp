@@ -1,0 +1,391 @@
+// The reference semantics of a Program (program.hpp): what one element evaluates to, and how
+// reduction partials accumulate and combine. Shared by the host tile interpreter (which must give
+// the same bits), the GPU kernels (one evaluate_element per thread) and the tests.
+//
+// Bit-for-bit agreement between these and the vectorized host paths needs the same double
+// operations in the same order: build everything that evaluates programs with FMA contraction off
+// (-ffp-contract=off for g++, --fmad=false for nvcc; tessera::kernels_common sets both).
+#pragma once
+
+#include <math.h>  // the global ::sin, ::log, ... overloads exist for nvcc device code too
+
+#include <cstdint>
+
+#include "tessera/kernels/philox.hpp"
+#include "tessera/kernels/program.hpp"
+
+namespace tessera::kernels {
+
+/// pi as cuRAND's Box-Muller uses it (CURAND_PI_DOUBLE).
+inline constexpr double kCurandPi = 3.1415926535897932;
+
+/// Flat index that `map` reads for evaluation-space multi-index idx (ndim entries).
+TESSERA_HD TESSERA_INLINE std::int64_t leaf_flat(const Affine& map, int ndim,
+                                                 const std::int64_t* idx) {
+  std::int64_t flat = map.offset;
+  for (int d = 0; d < ndim; ++d) flat += idx[d] * map.stride[d];
+  return flat;
+}
+
+/// cuRAND's float uniform of 32-bit output k (curandGenerateUniform, host generator): in (0, 1].
+TESSERA_HD TESSERA_INLINE float uniform_float(std::uint64_t seed, std::uint64_t k) {
+  // Float arithmetic as _curand_uniform does it: the product by 2^-32 is exact, the sum rounds.
+  return static_cast<float>(uint32_output(seed, k)) * 0x1p-32f + 0x1p-33f;
+}
+
+/// Angle variate of cuRAND's double Box-Muller: 53 bits of (lo, hi) mapped to (0, 2].
+TESSERA_HD TESSERA_INLINE double box_muller_angle(std::uint32_t lo, std::uint32_t hi) {
+  const std::uint64_t bits = (static_cast<std::uint64_t>(hi) << 21) ^ lo;
+  return static_cast<double>(bits) * 0x1p-52 + 0x1p-53;
+}
+
+/// Standard normal i as curandGenerateNormalDouble (host generator, Philox, mean 0, stddev 1)
+/// writes it: the Philox block holding uniform doubles i and i^1 (philox.hpp) gives u from words
+/// (x, y) and v from (z, w) as _curand_box_muller_double does, r = sqrt(-2 log u), and element i is
+/// r * sin(v * pi) when i is even, r * cos(v * pi) when odd. With glibc's libm (which cuRAND's host
+/// generator calls) this is bit-identical; CUDA's device libm may differ by an ulp or two.
+TESSERA_HD TESSERA_INLINE double standard_normal(std::uint64_t seed, std::uint64_t i) {
+  const Uint4x32 u = philox_block(seed, uniform_double_block(i));
+  const double radius = ::sqrt(-2.0 * ::log(uniform_double_from_bits(u.x, u.y)));
+  const double angle = box_muller_angle(u.z, u.w) * kCurandPi;
+  return (i & 1u) ? radius * ::cos(angle) : radius * ::sin(angle);
+}
+
+/// Element `flat` of a buffer of dtype `dtype` (bool as one byte, nonzero = true), as double.
+TESSERA_HD TESSERA_INLINE double buffer_value(const void* data, DType dtype, std::int64_t flat) {
+  switch (dtype) {
+    case DType::boolean:
+      return static_cast<const std::uint8_t*>(data)[flat] != 0 ? 1.0 : 0.0;
+    case DType::int64:
+      return static_cast<double>(static_cast<const std::int64_t*>(data)[flat]);
+    case DType::float32:
+      return static_cast<double>(static_cast<const float*>(data)[flat]);
+    case DType::float64:
+      break;
+  }
+  return static_cast<const double*>(data)[flat];
+}
+
+/// Value a leaf instruction pushes for flat index `flat` (see Op in program.hpp).
+TESSERA_HD TESSERA_INLINE double leaf_value(const Instruction& in, std::int64_t flat) {
+  const auto k = static_cast<std::uint64_t>(flat);
+  switch (in.op) {
+    case Op::load_uniform:
+      return in.a + (in.b - in.a) * uniform_double(in.seed, k);
+    case Op::load_uniform_f32:
+      return in.a + (in.b - in.a) * static_cast<double>(uniform_float(in.seed, k));
+    case Op::load_normal:
+      return in.a + in.b * standard_normal(in.seed, k);
+    case Op::load_arange:
+      return in.a + in.b * static_cast<double>(flat);
+    case Op::load_buffer:
+      return buffer_value(in.data, in.dtype, flat);
+    default:
+      return in.a;  // load_constant
+  }
+}
+
+/// Whether `op` is a leaf (pushes one value), and how many values a non-leaf pops.
+TESSERA_HD TESSERA_INLINE constexpr bool is_leaf(Op op) {
+  return op <= Op::load_buffer;
+}
+
+/// Number of operands an operator pops (0 for leaves).
+TESSERA_HD TESSERA_INLINE constexpr int arity(Op op) {
+  return is_leaf(op) ? 0 : op < Op::add ? 1 : op < Op::where ? 2 : 3;
+}
+
+/// astype(int64) as double: truncation; NaN and values outside int64 give INT64_MIN (what x86's
+/// cvttsd2si, and so NumPy on x86, gives). Never -0: an int64 zero has no sign (1 / x must be
+/// +inf), so trunc's -0 for x in (-1, 0] becomes +0.
+TESSERA_HD TESSERA_INLINE double truncate_to_int64(double x) {
+  return (x >= -0x1p63 && x < 0x1p63) ? ::trunc(x) + 0.0 : -0x1p63;
+}
+
+/// Unary operator `op` (negate .. to_bool) applied to x.
+template <Op op>
+TESSERA_HD TESSERA_INLINE double unary(double x) {
+  if constexpr (op == Op::negate) return -x;
+  if constexpr (op == Op::absolute) return ::fabs(x);
+  if constexpr (op == Op::square_root) return ::sqrt(x);
+  if constexpr (op == Op::exponential) return ::exp(x);
+  if constexpr (op == Op::logarithm) return ::log(x);
+  if constexpr (op == Op::sine) return ::sin(x);
+  if constexpr (op == Op::cosine) return ::cos(x);
+  if constexpr (op == Op::logical_not) return x == 0 ? 1.0 : 0.0;
+  if constexpr (op == Op::to_float32) return static_cast<double>(static_cast<float>(x));
+  if constexpr (op == Op::to_int64) return truncate_to_int64(x);
+  if constexpr (op == Op::to_bool) return x != 0 ? 1.0 : 0.0;
+  return x;
+}
+
+/// Binary operator `op` (add .. logical_or) applied to (a, b).
+template <Op op>
+TESSERA_HD TESSERA_INLINE double binary(double a, double b) {
+  if constexpr (op == Op::add) return a + b;
+  if constexpr (op == Op::subtract) return a - b;
+  if constexpr (op == Op::multiply) return a * b;
+  if constexpr (op == Op::divide) return a / b;
+  if constexpr (op == Op::power) return ::pow(a, b);
+  // NumPy's minimum/maximum: a NaN in either operand gives NaN.
+  if constexpr (op == Op::minimum) return (a < b || a != a) ? a : b;
+  if constexpr (op == Op::maximum) return (a > b || a != a) ? a : b;
+  if constexpr (op == Op::equal) return a == b ? 1.0 : 0.0;
+  if constexpr (op == Op::not_equal) return a != b ? 1.0 : 0.0;
+  if constexpr (op == Op::less) return a < b ? 1.0 : 0.0;
+  if constexpr (op == Op::less_equal) return a <= b ? 1.0 : 0.0;
+  if constexpr (op == Op::greater) return a > b ? 1.0 : 0.0;
+  if constexpr (op == Op::greater_equal) return a >= b ? 1.0 : 0.0;
+  if constexpr (op == Op::logical_and) return (a != 0 && b != 0) ? 1.0 : 0.0;
+  if constexpr (op == Op::logical_or) return (a != 0 || b != 0) ? 1.0 : 0.0;
+  return a;
+}
+
+/// where(a, b, c): b where a is nonzero (NaN counts as true), else c.
+TESSERA_HD TESSERA_INLINE double select(double a, double b, double c) {
+  return a != 0 ? b : c;
+}
+
+/// Unary operator `op` applied to x, dispatched at run time.
+TESSERA_HD inline double apply_unary(Op op, double x) {
+  switch (op) {
+    case Op::negate:
+      return unary<Op::negate>(x);
+    case Op::absolute:
+      return unary<Op::absolute>(x);
+    case Op::square_root:
+      return unary<Op::square_root>(x);
+    case Op::exponential:
+      return unary<Op::exponential>(x);
+    case Op::logarithm:
+      return unary<Op::logarithm>(x);
+    case Op::sine:
+      return unary<Op::sine>(x);
+    case Op::cosine:
+      return unary<Op::cosine>(x);
+    case Op::logical_not:
+      return unary<Op::logical_not>(x);
+    case Op::to_float32:
+      return unary<Op::to_float32>(x);
+    case Op::to_int64:
+      return unary<Op::to_int64>(x);
+    case Op::to_bool:
+      return unary<Op::to_bool>(x);
+    default:
+      return x;
+  }
+}
+
+/// Binary operator `op` applied to (a, b), dispatched at run time.
+TESSERA_HD inline double apply_binary(Op op, double a, double b) {
+  switch (op) {
+    case Op::add:
+      return binary<Op::add>(a, b);
+    case Op::subtract:
+      return binary<Op::subtract>(a, b);
+    case Op::multiply:
+      return binary<Op::multiply>(a, b);
+    case Op::divide:
+      return binary<Op::divide>(a, b);
+    case Op::power:
+      return binary<Op::power>(a, b);
+    case Op::minimum:
+      return binary<Op::minimum>(a, b);
+    case Op::maximum:
+      return binary<Op::maximum>(a, b);
+    case Op::equal:
+      return binary<Op::equal>(a, b);
+    case Op::not_equal:
+      return binary<Op::not_equal>(a, b);
+    case Op::less:
+      return binary<Op::less>(a, b);
+    case Op::less_equal:
+      return binary<Op::less_equal>(a, b);
+    case Op::greater:
+      return binary<Op::greater>(a, b);
+    case Op::greater_equal:
+      return binary<Op::greater_equal>(a, b);
+    case Op::logical_and:
+      return binary<Op::logical_and>(a, b);
+    case Op::logical_or:
+      return binary<Op::logical_or>(a, b);
+    default:
+      return a;
+  }
+}
+
+/// The program's value at evaluation-space multi-index idx (program.ndim entries). The program
+/// must be valid (validate() in program_validate.hpp); nothing is checked here.
+TESSERA_HD inline double evaluate_element(const Program& program, const std::int64_t* idx) {
+  double stack[kMaxStack];
+  int top = 0;  // number of values on the stack
+  for (int i = 0; i < program.size; ++i) {
+    const Instruction& in = program.code[i];
+    if (is_leaf(in.op)) {
+      stack[top++] = leaf_value(in, leaf_flat(in.map, program.ndim, idx));
+    } else if (in.op < Op::add) {
+      stack[top - 1] = apply_unary(in.op, stack[top - 1]);
+    } else if (in.op < Op::where) {
+      --top;
+      stack[top - 1] = apply_binary(in.op, stack[top - 1], stack[top]);
+    } else {
+      top -= 2;
+      stack[top - 1] = select(stack[top - 1], stack[top], stack[top + 1]);
+    }
+  }
+  return stack[0];
+}
+
+/// Converts an evaluated value to int64 storage (truncation; NaN and out of range: INT64_MIN).
+TESSERA_HD TESSERA_INLINE std::int64_t to_int64_storage(double x) {
+  return (x >= -0x1p63 && x < 0x1p63) ? static_cast<std::int64_t>(x) : INT64_MIN;
+}
+
+/// Writes x as element `i` of `out` in dtype `type` (bool: nonzero as one byte 1; float32: round
+/// to nearest).
+TESSERA_HD TESSERA_INLINE void store_as(DType type, void* out, std::int64_t i, double x) {
+  switch (type) {
+    case DType::boolean:
+      static_cast<std::uint8_t*>(out)[i] = x != 0 ? 1 : 0;
+      break;
+    case DType::int64:
+      static_cast<std::int64_t*>(out)[i] = to_int64_storage(x);
+      break;
+    case DType::float32:
+      static_cast<float*>(out)[i] = static_cast<float>(x);
+      break;
+    case DType::float64:
+      static_cast<double*>(out)[i] = x;
+      break;
+  }
+}
+
+/// The empty partial of `op`: combining it with any partial p gives p.
+TESSERA_HD TESSERA_INLINE Partial identity(ReduceOp op) {
+  Partial p;
+  switch (op) {
+    case ReduceOp::prod:
+    case ReduceOp::all:
+      p.value = 1;
+      break;
+    case ReduceOp::min:
+      p.value = __builtin_huge_val();
+      break;
+    case ReduceOp::max:
+      p.value = -__builtin_huge_val();
+      break;
+    default:
+      break;
+  }
+  return p;
+}
+
+/// NaN-propagating min and max of two values (a NaN in either gives NaN).
+TESSERA_HD TESSERA_INLINE double nan_min(double a, double b) {
+  return binary<Op::minimum>(a, b);
+}
+TESSERA_HD TESSERA_INLINE double nan_max(double a, double b) {
+  return binary<Op::maximum>(a, b);
+}
+
+/// a + b as an unevaluated pair (hi, lo) with hi = fl(a + b), exactly (Knuth's TwoSum; needs
+/// FMA contraction off, which this header's users build with).
+struct DoubleSum {
+  double hi, lo;
+};
+TESSERA_HD TESSERA_INLINE DoubleSum two_sum(double a, double b) {
+  const double hi = a + b;
+  const double b_part = hi - a;
+  const double a_part = hi - b_part;
+  return {hi, (a - a_part) + (b - b_part)};
+}
+
+/// Moments partial of `count` values given as shifted sums: s1 = sum(v - shift), s2 = sum((v -
+/// shift)^2). Accurate when shift is near the values (the host kernels use the first one).
+TESSERA_HD TESSERA_INLINE Partial moments_from_shifted(double count, double shift, double s1,
+                                                       double s2) {
+  Partial p;
+  p.count = count;
+  const double offset = s1 / count;
+  const DoubleSum mean = two_sum(shift, offset);
+  p.mean = mean.hi;
+  p.value = mean.lo;
+  const double m2 = s2 - s1 * offset;
+  p.m2 = m2 > 0 ? m2 : 0;  // rounding can leave -0 or a tiny negative for constant data
+  return p;
+}
+
+/// Adds one value to a partial (moments by Welford's update on the two-part mean).
+TESSERA_HD TESSERA_INLINE void accumulate(Partial& p, double v, ReduceOp op) {
+  p.count += 1;
+  switch (op) {
+    case ReduceOp::sum:
+      p.value += v;
+      break;
+    case ReduceOp::prod:
+      p.value *= v;
+      break;
+    case ReduceOp::min:
+      p.value = nan_min(p.value, v);
+      break;
+    case ReduceOp::max:
+      p.value = nan_max(p.value, v);
+      break;
+    case ReduceOp::any:
+      p.value = (p.value != 0 || v != 0) ? 1.0 : 0.0;
+      break;
+    case ReduceOp::all:
+      p.value = (p.value != 0 && v != 0) ? 1.0 : 0.0;
+      break;
+    case ReduceOp::moments: {
+      const double delta = (v - p.mean) - p.value;
+      const DoubleSum mean = two_sum(p.mean, p.value + delta / p.count);
+      p.mean = mean.hi;
+      p.value = mean.lo;
+      p.m2 += delta * ((v - p.mean) - p.value);
+      break;
+    }
+  }
+}
+
+/// The partial of the union of a's and b's elements. An empty operand (count 0) returns the other
+/// unchanged; moments combine by Chan et al.'s parallel formula.
+TESSERA_HD TESSERA_INLINE Partial combine(const Partial& a, const Partial& b, ReduceOp op) {
+  if (b.count == 0) return a;
+  if (a.count == 0) return b;
+  Partial p;
+  p.count = a.count + b.count;
+  switch (op) {
+    case ReduceOp::sum:
+      p.value = a.value + b.value;
+      break;
+    case ReduceOp::prod:
+      p.value = a.value * b.value;
+      break;
+    case ReduceOp::min:
+      p.value = nan_min(a.value, b.value);
+      break;
+    case ReduceOp::max:
+      p.value = nan_max(a.value, b.value);
+      break;
+    case ReduceOp::any:
+      p.value = (a.value != 0 || b.value != 0) ? 1.0 : 0.0;
+      break;
+    case ReduceOp::all:
+      p.value = (a.value != 0 && b.value != 0) ? 1.0 : 0.0;
+      break;
+    case ReduceOp::moments: {
+      // Chan et al.: delta = mean_b - mean_a, mean = mean_a + delta * n_b / n,
+      // M2 = M2_a + M2_b + delta^2 * n_a * n_b / n; the means carried in two parts.
+      const double delta = (b.mean - a.mean) + (b.value - a.value);
+      const DoubleSum mean = two_sum(a.mean, a.value + delta * b.count / p.count);
+      p.mean = mean.hi;
+      p.value = mean.lo;
+      p.m2 = a.m2 + b.m2 + delta * delta * a.count * b.count / p.count;
+      break;
+    }
+  }
+  return p;
+}
+
+}  // namespace tessera::kernels

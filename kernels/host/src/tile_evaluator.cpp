@@ -1,0 +1,233 @@
+// The tile interpreter: leaves filled in bulk, operators as loops over a whole tile.
+#include "tile_evaluator.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "tessera/kernels/program_eval.hpp"
+#include "tile_loops.hpp"
+#include "uniform_simd.hpp"
+
+namespace tessera::kernels::detail {
+namespace {
+
+// Deepest stack the (validated) program reaches.
+int max_depth(const Program& program) {
+  int depth = 0, deepest = 0;
+  for (int i = 0; i < program.size; ++i) {
+    depth += 1 - arity(program.code[i].op);
+    deepest = std::max(deepest, depth);
+  }
+  return deepest;
+}
+
+// Tile buffers of this thread: grown on demand, reused by every later call on the thread.
+double* thread_buffers(std::size_t tiles) {
+  thread_local std::vector<double> buffers;
+  if (buffers.size() < tiles * kTileElements) buffers.resize(tiles * kTileElements);
+  return buffers.data();
+}
+
+// Copies row 0 of a tile into rows 1 .. tr - 1 (a leaf that does not move along the rows).
+void repeat_first_row(double* tile, int tr, int tc) {
+  for (int r = 1; r < tr; ++r) std::memcpy(tile + r * tc, tile, sizeof(double) * tc);
+}
+
+// Standard normals first .. first + n - 1 (standard_normal), one Philox block and one log per two.
+void normal_run(std::uint64_t seed, std::uint64_t first, int n, double* out) {
+  int k = 0;
+  if (first & 1u) out[k++] = standard_normal(seed, first);
+  for (; k + 1 < n; k += 2) {
+    const Uint4x32 u = philox_block(seed, uniform_double_block(first + k));
+    const double radius = ::sqrt(-2.0 * ::log(uniform_double_from_bits(u.x, u.y)));
+    const double angle = box_muller_angle(u.z, u.w) * kCurandPi;
+    out[k] = radius * ::sin(angle);
+    out[k + 1] = radius * ::cos(angle);
+  }
+  if (k < n) out[k] = standard_normal(seed, first + k);
+}
+
+// cuRAND float uniforms of 32-bit outputs first .. first + n - 1, one Philox block per four.
+void float_run(std::uint64_t seed, std::uint64_t first, int n, double* out) {
+  for (int k = 0; k < n;) {
+    const std::uint64_t block = (first + k) >> 2;
+    const Uint4x32 u = philox_block(seed, block);
+    for (int lane_index = static_cast<int>((first + k) & 3u); lane_index < 4 && k < n;
+         ++lane_index, ++k) {
+      out[k] = static_cast<double>(static_cast<float>(lane(u, lane_index)) * 0x1p-32f + 0x1p-33f);
+    }
+  }
+}
+
+// tile[r][c] = f(base + r * sr + c * sc).
+template <class F>
+void fill_each(std::int64_t base, std::int64_t sr, std::int64_t sc, int tr, int tc, double* tile,
+               F&& f) {
+  for (int r = 0; r < tr; ++r) {
+    const std::int64_t row = base + r * sr;
+    for (int c = 0; c < tc; ++c) tile[r * tc + c] = f(row + c * sc);
+  }
+}
+
+// A buffer leaf of element type T.
+template <class T>
+void fill_buffer(const T* data, std::int64_t base, std::int64_t sr, std::int64_t sc, int tr, int tc,
+                 double* tile) {
+  for (int r = 0; r < tr; ++r) {
+    const T* row = data + base + r * sr;
+    double* out = tile + r * tc;
+    if (sc == 1) {
+      for (int c = 0; c < tc; ++c) out[c] = static_cast<double>(row[c]);
+    } else {
+      for (int c = 0; c < tc; ++c) out[c] = static_cast<double>(row[c * sc]);
+    }
+  }
+}
+
+void fill_bool_buffer(const std::uint8_t* data, std::int64_t base, std::int64_t sr, std::int64_t sc,
+                      int tr, int tc, double* tile) {
+  for (int r = 0; r < tr; ++r) {
+    const std::uint8_t* row = data + base + r * sr;
+    for (int c = 0; c < tc; ++c) tile[r * tc + c] = row[c * sc] != 0 ? 1.0 : 0.0;
+  }
+}
+
+}  // namespace
+
+TileShape tile_shape(int ndim, const Box& box) {
+  TileShape shape;
+  shape.ndim = ndim;
+  if (ndim >= 1) {
+    shape.col_dim = ndim - 1;
+    shape.cols = box.hi[ndim - 1] - box.lo[ndim - 1];
+  }
+  if (ndim >= 2) {
+    shape.row_dim = ndim - 2;
+    shape.rows = box.hi[ndim - 2] - box.lo[ndim - 2];
+  }
+  shape.tile_cols = static_cast<int>(std::min<std::int64_t>(shape.cols, kTileMaxCols));
+  shape.tile_rows =
+      static_cast<int>(std::min<std::int64_t>(shape.rows, kTileElements / shape.tile_cols));
+  return shape;
+}
+
+TileEvaluator::TileEvaluator(const Program& program, const TileShape& shape, SimdLevel level)
+    : program_(program), shape_(shape), level_(level), loops_(tile_loops(level)) {
+  const int depth = max_depth(program);
+  double* buffers = thread_buffers(static_cast<std::size_t>(depth) + 2);
+  stack_ = buffers;
+  scratch_ = buffers + static_cast<std::size_t>(depth) * kTileElements;
+  columns_ = scratch_ + kTileElements;
+}
+
+void TileEvaluator::fill_uniform(const Instruction& in, std::int64_t sr, std::int64_t sc,
+                                 std::int64_t base, int tr, int tc, double* tile) {
+  const std::uint64_t seed = in.seed;
+  if (sc == 1) {  // rows are runs of the stream
+    for (int r = 0; r < (sr == 0 ? 1 : tr); ++r) {
+      uniform_run(seed, static_cast<std::uint64_t>(base + r * sr), tc, tile + r * tc, level_);
+    }
+    if (sr == 0) repeat_first_row(tile, tr, tc);
+  } else if (sr == 1 && sc == 0) {  // a column run, the same in every column
+    uniform_run(seed, static_cast<std::uint64_t>(base), tr, columns_, level_);
+    for (int r = 0; r < tr; ++r) std::fill_n(tile + r * tc, tc, columns_[r]);
+  } else if (sr == 1 && sc % 2 == 0) {  // transposed: pairs of rows share Philox blocks
+    int first_row = 0;
+    if (base & 1) {  // row 0 holds odd doubles: make its pairs (with the row before) aside
+      uniform_columns(seed, static_cast<std::uint64_t>(base - 1), sc, 2, tc, columns_, tc, level_);
+      std::memcpy(tile, columns_ + tc, sizeof(double) * tc);
+      first_row = 1;
+    }
+    uniform_columns(seed, static_cast<std::uint64_t>(base + first_row), sc, tr - first_row, tc,
+                    tile + first_row * tc, tc, level_);
+  } else if (sr == 1) {  // transposed with odd column stride: runs per column, then transpose
+    for (int c = 0; c < tc; ++c) {
+      uniform_run(seed, static_cast<std::uint64_t>(base + c * sc), tr, columns_ + c * tr, level_);
+    }
+    loops_.transpose(columns_, tr, tc, tile);
+  } else {
+    fill_each(base, sr, sc, tr, tc, tile,
+              [seed](std::int64_t flat) { return uniform_double(seed, flat); });
+  }
+  if (in.a != 0 || in.b != 1) loops_.scale_shift(tile, tr * tc, in.a, in.b - in.a);
+}
+
+void TileEvaluator::fill_leaf(const Instruction& in, std::int64_t sr, std::int64_t sc,
+                              std::int64_t base, int tr, int tc, double* tile) {
+  const int n = tr * tc;
+  switch (in.op) {
+    case Op::load_uniform:
+      return fill_uniform(in, sr, sc, base, tr, tc, tile);
+    case Op::load_uniform_f32:
+    case Op::load_normal: {
+      const bool normal = in.op == Op::load_normal;
+      if (sc == 1) {
+        for (int r = 0; r < tr; ++r) {
+          const auto first = static_cast<std::uint64_t>(base + r * sr);
+          normal ? normal_run(in.seed, first, tc, tile + r * tc)
+                 : float_run(in.seed, first, tc, tile + r * tc);
+        }
+      } else if (normal) {
+        fill_each(base, sr, sc, tr, tc, tile,
+                  [&in](std::int64_t flat) { return standard_normal(in.seed, flat); });
+      } else {
+        fill_each(base, sr, sc, tr, tc, tile, [&in](std::int64_t flat) {
+          return static_cast<double>(uniform_float(in.seed, flat));
+        });
+      }
+      // a + b * Z for normals, a + (b - a) * U for uniforms, as leaf_value computes them.
+      loops_.scale_shift(tile, n, in.a, normal ? in.b : in.b - in.a);
+      return;
+    }
+    case Op::load_arange:
+      return fill_each(base, sr, sc, tr, tc, tile, [&in](std::int64_t flat) {
+        return in.a + in.b * static_cast<double>(flat);
+      });
+    case Op::load_buffer:
+      switch (in.dtype) {
+        case DType::boolean:
+          return fill_bool_buffer(static_cast<const std::uint8_t*>(in.data), base, sr, sc, tr, tc,
+                                  tile);
+        case DType::int64:
+          return fill_buffer(static_cast<const std::int64_t*>(in.data), base, sr, sc, tr, tc, tile);
+        case DType::float32:
+          return fill_buffer(static_cast<const float*>(in.data), base, sr, sc, tr, tc, tile);
+        case DType::float64:
+          return fill_buffer(static_cast<const double*>(in.data), base, sr, sc, tr, tc, tile);
+      }
+      return;
+    default:  // load_constant
+      std::fill_n(tile, n, in.a);
+      return;
+  }
+}
+
+const double* TileEvaluator::run(const std::int64_t* outer, std::int64_t row, std::int64_t col,
+                                 int tr, int tc) {
+  const int n = tr * tc;
+  const int n_outer = std::max(shape_.ndim - 2, 0);
+  double* top = stack_;  // one past the top tile
+  for (int i = 0; i < program_.size; ++i) {
+    const Instruction& in = program_.code[i];
+    if (is_leaf(in.op)) {
+      const std::int64_t sr = shape_.row_dim >= 0 ? in.map.stride[shape_.row_dim] : 0;
+      const std::int64_t sc = shape_.col_dim >= 0 ? in.map.stride[shape_.col_dim] : 0;
+      std::int64_t base = in.map.offset + row * sr + col * sc;
+      for (int d = 0; d < n_outer; ++d) base += outer[d] * in.map.stride[d];
+      fill_leaf(in, sr, sc, base, tr, tc, top);
+      top += kTileElements;
+    } else if (in.op < Op::add) {
+      loops_.unary(in.op, top - kTileElements, n);
+    } else if (in.op < Op::where) {
+      top -= kTileElements;
+      loops_.binary(in.op, top - kTileElements, top, n);
+    } else {
+      top -= 2 * kTileElements;
+      loops_.where(top - kTileElements, top, top + kTileElements, n);
+    }
+  }
+  return stack_;
+}
+
+}  // namespace tessera::kernels::detail

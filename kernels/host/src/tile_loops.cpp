@@ -1,0 +1,14 @@
+// Run-time choice of the tile loops.
+#include "tile_loops.hpp"
+
+namespace tessera::kernels::detail {
+
+const TileLoops& tile_loops(SimdLevel level) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (level == SimdLevel::kAvx512) return kTileLoopsAvx512;
+  if (level == SimdLevel::kAvx2) return kTileLoopsAvx2;
+#endif
+  return kTileLoopsGeneric;
+}
+
+}  // namespace tessera::kernels::detail

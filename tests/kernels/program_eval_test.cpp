@@ -1,0 +1,325 @@
+// The reference semantics of programs (program_eval.hpp): operators, leaves, partials, and
+// validate()'s rejection of bad programs and boxes by every host entry point.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/program_eval.hpp"
+#include "tessera/kernels/program_validate.hpp"
+
+namespace tessera::kernels {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+Instruction constant(double a) {
+  Instruction in;
+  in.op = Op::load_constant;
+  in.a = a;
+  return in;
+}
+
+Instruction op(Op o) {
+  Instruction in;
+  in.op = o;
+  return in;
+}
+
+// A 0-d program from instructions.
+Program program_of(std::initializer_list<Instruction> code, int ndim = 0) {
+  Program p;
+  p.ndim = ndim;
+  for (const Instruction& in : code) p.code[p.size++] = in;
+  return p;
+}
+
+double eval0(std::initializer_list<Instruction> code) {
+  return evaluate_element(program_of(code), nullptr);
+}
+
+TEST(ProgramEval, OperatorsFollowNumPy) {
+  EXPECT_EQ(eval0({constant(7), constant(2), op(Op::divide)}), 3.5);
+  EXPECT_EQ(eval0({constant(2), constant(10), op(Op::power)}), 1024);
+  EXPECT_EQ(eval0({constant(3), constant(5), op(Op::subtract)}), -2);
+  EXPECT_TRUE(std::isnan(eval0({constant(kNaN), constant(1), op(Op::minimum)})));
+  EXPECT_TRUE(std::isnan(eval0({constant(1), constant(kNaN), op(Op::minimum)})));
+  EXPECT_TRUE(std::isnan(eval0({constant(kNaN), constant(1), op(Op::maximum)})));
+  EXPECT_TRUE(std::isnan(eval0({constant(1), constant(kNaN), op(Op::maximum)})));
+  EXPECT_EQ(eval0({constant(1), constant(2), op(Op::minimum)}), 1);
+  EXPECT_EQ(eval0({constant(1), constant(2), op(Op::maximum)}), 2);
+  EXPECT_EQ(eval0({constant(kNaN), constant(kNaN), op(Op::equal)}), 0);
+  EXPECT_EQ(eval0({constant(kNaN), constant(1), op(Op::not_equal)}), 1);
+  EXPECT_EQ(eval0({constant(1), constant(2), op(Op::less)}), 1);
+  EXPECT_EQ(eval0({constant(2), constant(2), op(Op::less_equal)}), 1);
+  EXPECT_EQ(eval0({constant(2), constant(2), op(Op::greater)}), 0);
+  EXPECT_EQ(eval0({constant(3), constant(2), op(Op::greater_equal)}), 1);
+  EXPECT_EQ(eval0({constant(0.5), constant(-2), op(Op::logical_and)}), 1);
+  EXPECT_EQ(eval0({constant(0), constant(-2), op(Op::logical_and)}), 0);
+  EXPECT_EQ(eval0({constant(0), constant(kNaN), op(Op::logical_or)}), 1);
+  EXPECT_EQ(eval0({constant(0), op(Op::logical_not)}), 1);
+  EXPECT_EQ(eval0({constant(-3), op(Op::logical_not)}), 0);
+  EXPECT_EQ(eval0({constant(-2.7), op(Op::to_int64)}), -2);
+  EXPECT_EQ(eval0({constant(2.7), op(Op::to_int64)}), 2);
+  EXPECT_EQ(eval0({constant(kNaN), op(Op::to_int64)}), -0x1p63);
+  // An int64 zero is unsigned: 1 / int64(-0.5) is +inf, as in NumPy.
+  EXPECT_FALSE(std::signbit(eval0({constant(-0.5), op(Op::to_int64)})));
+  EXPECT_EQ(eval0({constant(1), constant(-0.5), op(Op::to_int64), op(Op::divide)}), kInf);
+  EXPECT_EQ(eval0({constant(1e300), op(Op::to_int64)}), -0x1p63);
+  EXPECT_EQ(eval0({constant(kNaN), op(Op::to_bool)}), 1);
+  EXPECT_EQ(eval0({constant(-0.0), op(Op::to_bool)}), 0);
+  EXPECT_EQ(eval0({constant(0.1), op(Op::to_float32)}), static_cast<double>(0.1f));
+  EXPECT_EQ(eval0({constant(-4), op(Op::absolute)}), 4);
+  EXPECT_EQ(eval0({constant(-4), op(Op::negate)}), 4);
+  EXPECT_EQ(eval0({constant(9), op(Op::square_root)}), 3);
+  EXPECT_EQ(eval0({constant(0), op(Op::exponential)}), 1);
+  EXPECT_EQ(eval0({constant(1), op(Op::logarithm)}), 0);
+  EXPECT_EQ(eval0({constant(0), op(Op::sine)}), 0);
+  EXPECT_EQ(eval0({constant(0), op(Op::cosine)}), 1);
+  // where: a != 0 ? b : c, NaN counting as true.
+  EXPECT_EQ(eval0({constant(0), constant(1), constant(2), op(Op::where)}), 2);
+  EXPECT_EQ(eval0({constant(kNaN), constant(1), constant(2), op(Op::where)}), 1);
+  EXPECT_EQ(eval0({constant(-1), constant(1), constant(2), op(Op::where)}), 1);
+}
+
+TEST(ProgramEval, LeavesReadTheirAffineElement) {
+  // x[i, j] of a 2-D program with x = arange over a (10, 7) array read transposed, plus 0.5.
+  Instruction x;
+  x.op = Op::load_arange;
+  x.a = 0.5;
+  x.b = 2;
+  x.map.offset = 3;
+  x.map.stride[0] = 1;
+  x.map.stride[1] = 10;
+  const Program p = program_of({x}, 2);
+  const std::int64_t idx[] = {4, 5};
+  EXPECT_EQ(evaluate_element(p, idx), 0.5 + 2 * (3 + 4 + 50));
+
+  Instruction u;
+  u.op = Op::load_uniform;
+  u.seed = 42;
+  u.a = -1;
+  u.b = 3;
+  u.map.stride[1] = 1;
+  EXPECT_EQ(evaluate_element(program_of({u}, 2), idx), -1 + 4 * uniform_double(42, 5));
+
+  // Buffers of every dtype; bool bytes count as true when nonzero.
+  const std::int64_t ints[] = {5, -3, 7};
+  const float floats[] = {0.1f, 2.5f};
+  const double doubles[] = {-0.25, 1e300};
+  const std::uint8_t bools[] = {0, 1, 2};
+  Instruction b;
+  b.op = Op::load_buffer;
+  b.map.stride[1] = 1;
+  const std::int64_t at[] = {0, 1};
+  b.dtype = DType::int64;
+  b.data = ints;
+  EXPECT_EQ(evaluate_element(program_of({b}, 2), at), -3);
+  b.dtype = DType::float32;
+  b.data = floats;
+  EXPECT_EQ(evaluate_element(program_of({b}, 2), at), 2.5);
+  b.dtype = DType::float64;
+  b.data = doubles;
+  EXPECT_EQ(evaluate_element(program_of({b}, 2), at), 1e300);
+  b.dtype = DType::boolean;
+  b.data = bools;
+  const std::int64_t at2[] = {0, 2};
+  EXPECT_EQ(evaluate_element(program_of({b}, 2), at), 1);
+  EXPECT_EQ(evaluate_element(program_of({b}, 2), at2), 1);
+}
+
+TEST(ProgramEval, StoreConvertsLikeAstype) {
+  std::int64_t i = 0;
+  store_as(DType::int64, &i, 0, -2.9);
+  EXPECT_EQ(i, -2);
+  store_as(DType::int64, &i, 0, kNaN);
+  EXPECT_EQ(i, INT64_MIN);
+  float f = 0;
+  store_as(DType::float32, &f, 0, 0.1);
+  EXPECT_EQ(f, 0.1f);
+  std::uint8_t b = 7;
+  store_as(DType::boolean, &b, 0, -0.0);
+  EXPECT_EQ(b, 0);
+  store_as(DType::boolean, &b, 0, kNaN);
+  EXPECT_EQ(b, 1);
+}
+
+constexpr ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,    ReduceOp::max,
+                             ReduceOp::any, ReduceOp::all,  ReduceOp::moments};
+
+Partial partial_of(const std::vector<double>& values, ReduceOp o) {
+  Partial p = identity(o);
+  for (double v : values) accumulate(p, v, o);
+  return p;
+}
+
+TEST(Partials, EmptyPartialsCombineToTheOther) {
+  const std::vector<double> values = {3, -1, 4, 1, -5};
+  for (ReduceOp o : kOps) {
+    const Partial p = partial_of(values, o);
+    for (const Partial& q : {combine(identity(o), p, o), combine(p, identity(o), o)}) {
+      EXPECT_EQ(q.value, p.value);
+      EXPECT_EQ(q.count, p.count);
+      EXPECT_EQ(q.mean, p.mean);
+      EXPECT_EQ(q.m2, p.m2);
+    }
+    EXPECT_EQ(combine(identity(o), identity(o), o).count, 0);
+  }
+}
+
+TEST(Partials, AccumulateAndCombineAgree) {
+  const std::vector<double> a = {3, -1, 4, 1, -5, 9};
+  const std::vector<double> b = {2, 6, -5.5};
+  std::vector<double> ab = a;
+  ab.insert(ab.end(), b.begin(), b.end());
+  const Partial sum = combine(partial_of(a, ReduceOp::sum), partial_of(b, ReduceOp::sum),
+                              ReduceOp::sum);
+  EXPECT_EQ(sum.value, 13.5);
+  EXPECT_EQ(sum.count, 9);
+  EXPECT_EQ(combine(partial_of(a, ReduceOp::prod), partial_of(b, ReduceOp::prod), ReduceOp::prod)
+                .value,
+            3.0 * -1 * 4 * 1 * -5 * 9 * 2 * 6 * -5.5);
+  EXPECT_EQ(combine(partial_of(a, ReduceOp::min), partial_of(b, ReduceOp::min), ReduceOp::min).value,
+            -5.5);
+  EXPECT_EQ(combine(partial_of(a, ReduceOp::max), partial_of(b, ReduceOp::max), ReduceOp::max).value,
+            9);
+  EXPECT_EQ(partial_of({0, 0}, ReduceOp::any).value, 0);
+  EXPECT_EQ(partial_of({0, 2}, ReduceOp::any).value, 1);
+  EXPECT_EQ(partial_of({1, 2}, ReduceOp::all).value, 1);
+  EXPECT_EQ(partial_of({1, 0}, ReduceOp::all).value, 0);
+  // Moments: Chan's combination equals the direct two-pass figures.
+  const Partial m = combine(partial_of(a, ReduceOp::moments), partial_of(b, ReduceOp::moments),
+                            ReduceOp::moments);
+  double mean = 0, m2 = 0;
+  for (double v : ab) mean += v;
+  mean /= ab.size();
+  for (double v : ab) m2 += (v - mean) * (v - mean);
+  EXPECT_EQ(m.count, 9);
+  EXPECT_NEAR(m.mean + m.value, mean, 1e-15);
+  EXPECT_NEAR(m.m2, m2, 1e-12);
+  EXPECT_NEAR(m.mean, mean, 1e-15);
+}
+
+TEST(Partials, MinMaxPropagateNaN) {
+  for (ReduceOp o : {ReduceOp::min, ReduceOp::max}) {
+    EXPECT_TRUE(std::isnan(partial_of({1, kNaN, 2}, o).value));
+    EXPECT_TRUE(std::isnan(
+        combine(partial_of({1}, o), partial_of({kNaN}, o), o).value));
+    EXPECT_TRUE(std::isnan(
+        combine(partial_of({kNaN}, o), partial_of({-kInf}, o), o).value));
+  }
+}
+
+TEST(Partials, ShiftedSumsGiveMoments) {
+  // 4 values 10, 11, 13, 16 shifted by 10: s1 = 10, s2 = 1 + 9 + 36 = 46; mean 12.5, M2 21.
+  const Partial p = moments_from_shifted(4, 10, 10, 46);
+  EXPECT_EQ(p.mean + p.value, 12.5);
+  EXPECT_EQ(p.m2, 21);
+}
+
+// Expects `f` to throw std::invalid_argument whose message contains every one of `parts`.
+template <class F>
+void expect_invalid(F&& f, std::initializer_list<const char*> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    for (const char* part : parts) {
+      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
+          << "message '" << e.what() << "' lacks '" << part << "'";
+    }
+  }
+}
+
+// Expects every host entry point to reject (program, box) naming `parts`.
+void expect_rejected(const Program& p, const Box& box, std::initializer_list<const char*> parts) {
+  expect_invalid([&] { validate(p, box); }, parts);
+  std::vector<double> out(1 << 12);
+  expect_invalid([&] { evaluate_host(p, box, DType::float64, out.data()); }, parts);
+  Partial partial[4];
+  expect_invalid([&] { reduce_host(p, box, nullptr, ReduceOp::sum, partial); }, parts);
+}
+
+Box box_2d(std::int64_t rows, std::int64_t cols) {
+  Box box;
+  box.hi[0] = rows;
+  box.hi[1] = cols;
+  return box;
+}
+
+TEST(Validate, RejectsBadPrograms) {
+  const Box box = box_2d(2, 3);
+  Program p = program_of({constant(1)}, 2);
+  EXPECT_NO_THROW(validate(p, box));
+
+  Program too_long = p;
+  too_long.size = kMaxInstructions + 1;
+  expect_rejected(too_long, box, {"program.size", "65"});
+  Program empty = p;
+  empty.size = 0;
+  expect_rejected(empty, box, {"program.size", "0"});
+
+  expect_rejected(program_of({op(Op::add)}, 2), box, {"underflow", "instruction 0"});
+  expect_rejected(program_of({constant(1), op(Op::where)}, 2), box, {"underflow", "holds 1"});
+  Program deep;
+  deep.ndim = 2;
+  for (int i = 0; i <= kMaxStack; ++i) deep.code[deep.size++] = constant(i);
+  expect_rejected(deep, box, {"overflow", "17"});
+  expect_rejected(program_of({constant(1), constant(2)}, 2), box, {"leaves 2 values"});
+
+  Program wide = p;
+  wide.ndim = kMaxDims + 1;
+  expect_rejected(wide, box, {"program.ndim", "9"});
+  Program negative = p;
+  negative.ndim = -1;
+  expect_rejected(negative, box, {"program.ndim", "-1"});
+
+  Instruction unknown = op(Op::add);
+  unknown.op = static_cast<Op>(200);
+  expect_rejected(program_of({constant(1), unknown}, 2), box, {"unknown op", "200"});
+  Instruction no_data;
+  no_data.op = Op::load_buffer;
+  expect_rejected(program_of({no_data}, 2), box, {"without data"});
+  Instruction bad_dtype;
+  bad_dtype.op = Op::load_buffer;
+  bad_dtype.dtype = static_cast<DType>(9);
+  bad_dtype.data = &p;
+  expect_rejected(program_of({bad_dtype}, 2), box, {"dtype", "9"});
+  Instruction before_start;
+  before_start.op = Op::load_uniform;
+  before_start.map.offset = -5;
+  before_start.map.stride[1] = 1;
+  expect_rejected(program_of({before_start}, 2), box, {"negative flat index", "-5"});
+}
+
+TEST(Validate, RejectsEmptyBoxes) {
+  const Program p = program_of({constant(1)}, 2);
+  expect_rejected(p, box_2d(0, 3), {"empty box", "dimension 0", "[0, 0)"});
+  Box backwards = box_2d(2, 3);
+  backwards.lo[1] = 5;
+  expect_rejected(p, backwards, {"empty box", "dimension 1", "[5, 3)"});
+  // Dimensions past ndim are ignored: a 0-d program has exactly one element.
+  EXPECT_NO_THROW(validate(program_of({constant(1)}, 0), Box{}));
+}
+
+TEST(Validate, AcceptsTheDeepestStack) {
+  Program deep;
+  deep.ndim = 2;
+  for (int i = 0; i < kMaxStack; ++i) deep.code[deep.size++] = constant(i);
+  for (int i = 1; i < kMaxStack; ++i) deep.code[deep.size++] = op(Op::add);
+  const Box box = box_2d(3, 300);
+  EXPECT_NO_THROW(validate(deep, box));
+  std::vector<double> out(900);
+  evaluate_host(deep, box, DType::float64, out.data());
+  EXPECT_EQ(out[0], 120);
+  EXPECT_EQ(out[899], 120);
+}
+
+}  // namespace
+}  // namespace tessera::kernels
