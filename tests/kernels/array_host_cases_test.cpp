@@ -103,6 +103,51 @@ TEST(ArrayHostCases, BroadcastAndStridedLeavesEvaluateExactly) {
   }
 }
 
+// Reduces c over every combination of its two first axes and compares with the reference.
+void expect_reductions_match(const Case& c) {
+  for (int axes = 0; axes < (c.program.ndim >= 2 ? 4 : 2); ++axes) {
+    const bool reduced[kMaxDims] = {(axes & 1) != 0, (axes & 2) != 0};
+    for (ReduceOp o : {ReduceOp::sum, ReduceOp::moments, ReduceOp::min, ReduceOp::any}) {
+      const auto ref = testing::reference_reduce(c.program, c.box, reduced, o);
+      std::vector<Partial> got(ref.partials.size());
+      reduce_host(c.program, c.box, reduced, o, got.data());
+      for (std::size_t k = 0; k < got.size(); ++k) {
+        std::string why;
+        ASSERT_TRUE(testing::partial_matches(got[k], ref, k, o, why))
+            << c.description << ", axes " << axes << ", output " << k << ": " << why;
+      }
+    }
+  }
+}
+
+TEST(ArrayHostCases, LongRowsFillWideTiles) {
+  // A 1-D box, and boxes of a few long rows with a transposed leaf (odd and even column
+  // strides): tiles wider than 256 columns.
+  Case one;
+  one.program.ndim = 1;
+  one.program.code[0] = leaf(Op::load_uniform, 3, 1, 0);
+  one.program.code[1] = leaf(Op::load_normal, 0, 2, 0, 5);
+  one.program.code[2] = op(Op::add);
+  one.program.size = 3;
+  one.box.lo[0] = 17;
+  one.box.hi[0] = 100017;
+  one.description = "1-D";
+  expect_evaluate_exact(one);
+  expect_reductions_match(one);
+  for (std::int64_t rows : {3, 4}) {
+    Case few;
+    few.program.ndim = 2;
+    few.program.code[0] = leaf(Op::load_uniform, 0, 1, rows);  // transposed
+    few.program.code[1] = leaf(Op::load_uniform, 0, 5000, 1, 9);
+    few.program.code[2] = op(Op::multiply);
+    few.program.size = 3;
+    few.box = box_2d(0, rows, 1, 4999);
+    few.description = std::to_string(rows) + " long rows";
+    expect_evaluate_exact(few);
+    expect_reductions_match(few);
+  }
+}
+
 // Reduces c over `reduced` as one box, and as 4 sub-boxes (cut along dimensions 0 and 1 at
 // `cut`) whose partials combine into the same outputs; both must match the reference within
 // partial_matches' tolerances, and the evaluated sub-boxes must equal the whole bit for bit.
@@ -144,8 +189,10 @@ void expect_chunking_independent(const Case& c, const bool* reduced, ReduceOp op
   }
   for (std::size_t k = 0; k < whole.size(); ++k) {
     std::string why;
-    ASSERT_TRUE(testing::partial_matches(whole[k], ref, k, op, why)) << "whole, output " << k << ": " << why;
-    ASSERT_TRUE(testing::partial_matches(pieces[k], ref, k, op, why)) << "pieces, output " << k << ": " << why;
+    ASSERT_TRUE(testing::partial_matches(whole[k], ref, k, op, why))
+        << "whole, output " << k << ": " << why;
+    ASSERT_TRUE(testing::partial_matches(pieces[k], ref, k, op, why))
+        << "pieces, output " << k << ": " << why;
   }
   EXPECT_EQ(testing::first_mismatch(reinterpret_cast<const std::uint8_t*>(piece_values.data()),
                                     reinterpret_cast<const std::uint8_t*>(whole_values.data()), n,
@@ -235,8 +282,7 @@ TEST(ArrayHostCases, MomentsAreStableUnderALargeOffset) {
   double worst = 0;
   for (int j = 0; j < 1000; ++j) {
     long double column_mean = 0;
-    const long double v =
-        two_pass([j](std::int64_t k) { return k * 1000 + j; }, 1000, column_mean);
+    const long double v = two_pass([j](std::int64_t k) { return k * 1000 + j; }, 1000, column_mean);
     const double err = std::fabs(columns[j].m2 / columns[j].count - static_cast<double>(v));
     // The column variances scatter around 1/12; scale the ulp to each.
     worst = std::max(worst, err / (std::ldexp(1.0, std::ilogb(static_cast<double>(v)) - 52) *

@@ -106,7 +106,10 @@ TileShape tile_shape(int ndim, const Box& box) {
     shape.row_dim = ndim - 2;
     shape.rows = box.hi[ndim - 2] - box.lo[ndim - 2];
   }
-  shape.tile_cols = static_cast<int>(std::min<std::int64_t>(shape.cols, kTileMaxCols));
+  // Tiles of a few rows grow wider (up to half a tile buffer, which the transposed-leaf and
+  // column-reduction scratch space allows), so 1-D boxes and short rows still fill a tile.
+  const std::int64_t wide = std::max<std::int64_t>(kTileMaxCols, kTileElements / 2 / shape.rows);
+  shape.tile_cols = static_cast<int>(std::min(shape.cols, wide));
   shape.tile_rows =
       static_cast<int>(std::min<std::int64_t>(shape.rows, kTileElements / shape.tile_cols));
   return shape;

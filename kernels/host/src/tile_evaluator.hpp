@@ -15,7 +15,7 @@
 namespace tessera::kernels::detail {
 
 inline constexpr int kTileElements = 8192;  // doubles per tile buffer (64 KiB)
-inline constexpr int kTileMaxCols = 256;
+inline constexpr int kTileMaxCols = 256;    // columns of a tile with many rows
 
 // How a box is cut into tiles: the last dimension is the tile's columns, the one before it its
 // rows; earlier ("outer") dimensions are looped. Missing dimensions (ndim < 2) have extent 1.
