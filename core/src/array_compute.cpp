@@ -64,9 +64,9 @@ std::ostream& operator<<(std::ostream& out, const Array& array) {
                             array.task_count());
 }
 
-void visualize(const Array& array, const std::string& filename) {
+void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
   GridPtr grid = Lowering().lower(array.node());
-  visualize_graph(grid->tasks, filename);
+  nodes.insert(nodes.end(), grid->tasks.begin(), grid->tasks.end());
 }
 
 Array from_npy(const std::string& path, const ChunkSpec& chunks) {

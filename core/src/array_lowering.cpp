@@ -10,6 +10,9 @@
 #include "box_copy.hpp"
 #include "fused_program.hpp"
 #include "tessera/kernels/array_host.hpp"
+#if TESSERA_HAVE_CUDA
+#include "tessera/kernels/array_cuda.hpp"
+#endif
 #include "tessera/kernels/program_eval.hpp"
 
 namespace tessera::array_detail {
@@ -238,6 +241,35 @@ std::vector<Partial> combine_inputs(std::span<const Value* const> inputs, Reduce
   return total;
 }
 
+// A task that may run on a CPU worker (Kokkos tile kernels) and, when the program only
+// generates its inputs (random, constant, arange leaves), on a GPU worker too.
+TaskPtr make_task(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu, TaskFunction gpu) {
+  if (!gpu) return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies), std::move(cpu));
+  return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies), std::move(cpu), std::move(gpu),
+                                          Placement::any);
+}
+
+#if TESSERA_HAVE_CUDA
+// Evaluates on the worker's device and copies the chunk back to host memory.
+TaskFunction gpu_evaluate(std::shared_ptr<const BoxJob> job, int ndim, DType dtype) {
+  return [job, ndim, dtype](std::span<const Value* const>, const TaskContext& context) -> Value {
+    auto out = std::make_shared<NDArray>(extent_of(job->box, ndim), dtype);
+    if (is_empty(job->box, ndim) || out->nbytes() == 0) return out;
+    void* device_out = kernels::cuda_malloc(context.device, out->nbytes());
+    try {
+      kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype, device_out);
+      kernels::cuda_synchronize(context.device, context.stream);
+      kernels::cuda_copy(context.device, out->raw(), device_out, out->nbytes());
+    } catch (...) {
+      kernels::cuda_free(context.device, device_out);
+      throw;
+    }
+    kernels::cuda_free(context.device, device_out);
+    return out;
+  };
+}
+#endif
+
 }  // namespace
 
 GridPtr Lowering::lower(const NodePtr& node) {
@@ -282,7 +314,11 @@ GridPtr Lowering::lower_segment(const NodePtr& node) {
       }
       return out;
     };
-    grid->tasks.push_back(std::make_shared<const TaskNode>(node->name, std::move(dependencies), std::move(run)));
+    TaskFunction gpu;
+#if TESSERA_HAVE_CUDA
+    if (is_generated_only(*fused)) gpu = gpu_evaluate(job, ndim, dtype);
+#endif
+    grid->tasks.push_back(make_task(node->name, std::move(dependencies), std::move(run), std::move(gpu)));
   });
   // A 0-d array still has one block.
   if (grid->tasks.empty() && ndim == 0) throw std::logic_error("0-d segment without a block");
@@ -323,7 +359,21 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
       }
       return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
     };
-    level.push_back(std::make_shared<const TaskNode>(node->name + "-chunk", std::move(dependencies), std::move(run)));
+    TaskFunction gpu;
+#if TESSERA_HAVE_CUDA
+    if (is_generated_only(*fused))
+      gpu = [job, reduced, op, ndim, count](std::span<const Value* const>, const TaskContext& context) -> Value {
+        std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
+        if (!is_empty(job->box, ndim)) {
+          bool axes[kernels::kMaxDims] = {};
+          for (int d = 0; d < ndim; ++d) axes[d] = (*reduced)[d];
+          kernels::reduce_cuda(context.device, context.stream, job->fused->program, job->box, axes, op,
+                               partials.data());
+        }
+        return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
+      };
+#endif
+    level.push_back(make_task(node->name + "-chunk", std::move(dependencies), std::move(run), std::move(gpu)));
   });
 
   // 2. Combine along the reduced axes in groups of k per axis (Dask's split_every per axis).

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "serial_executor.hpp"
+#include "tessera/random.hpp"
 #include "tessera/visualize.hpp"
 
 using namespace tessera;
@@ -92,4 +93,14 @@ TEST_F(Visualize, BadExtensionOrPathIsAnError) {
     EXPECT_NE(std::string(e.what()).find("bmpx"), std::string::npos);
   }
   EXPECT_THROW(visualize(d, (dir / "missing" / "g.svg").string()), std::runtime_error);
+}
+
+TEST_F(Visualize, ArrayGraphsShowOneTaskPerChunkAndTheReductionTree) {
+  auto x = random::random({20}, 5, 1);
+  visualize(x.sum(), (dir / "sum.dot").string());
+  Parsed p = parse_dot(slurp(dir / "sum.dot"));
+  // 4 chunk tasks feeding one aggregate (4 <= split_every).
+  EXPECT_EQ(p.nodes, 5);
+  EXPECT_EQ(p.edges, 4);
+  EXPECT_EQ(static_cast<std::size_t>(p.nodes), x.sum().task_count());
 }

@@ -12,6 +12,7 @@
 
 #include "tessera/chunks.hpp"
 #include "tessera/ndarray.hpp"
+#include "tessera/task.hpp"
 
 namespace tessera {
 
@@ -175,7 +176,7 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks);
 /// Computes the array and writes it as a .npy file.
 void to_npy(const Array& array, const std::string& path);
 
-/// Draws the array's task graph (.svg, .png, .pdf, .dot).
-void visualize(const Array& array, const std::string& filename);
+/// Adds the tasks that compute `array` to a picture: visualize(array, "graph.svg").
+void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array);
 
 }  // namespace tessera

@@ -31,8 +31,8 @@ void collect_visualized(std::vector<TaskPtr>& nodes, const std::vector<Delayed<T
 }
 }  // namespace detail
 
-/// visualize(d1, d2, ..., "graph.svg"): draws the graphs of the given Delayed values (or vectors
-/// of them) into one picture.
+/// visualize(d1, d2, ..., "graph.svg"): draws the graphs of the given Delayed values, vectors of
+/// them, or Arrays into one picture.
 template <class... Items>
 void visualize(const Items&... items) {
   static_assert(sizeof...(Items) >= 2, "visualize needs at least one value and a filename");
@@ -47,7 +47,8 @@ void visualize(const Items&... items) {
         throw std::invalid_argument("visualize: the filename must be the last argument");
       filename = std::string(std::string_view(item));
     } else {
-      detail::collect_visualized(nodes, item);
+      using detail::collect_visualized;  // plus overloads found by argument lookup (Array)
+      collect_visualized(nodes, item);
     }
   };
   (take(items), ...);
