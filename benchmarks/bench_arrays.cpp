@@ -4,8 +4,6 @@
 //        xxt_mean_axis_std (x + x.T).mean(axis=0).std()
 //        generate          the Philox generation bound: 2 N^2 uniform doubles, as chunk tasks
 // Prints one JSON object: case, n, chunk, seconds (best of R), value, peak_rss_bytes, workers.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -18,10 +16,17 @@ namespace ts = tessera;
 
 namespace {
 
+// VmHWM, this process's resident high-water mark. Not getrusage's ru_maxrss: that survives
+// execve, so a child would report its parent's peak.
 double peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux reports KiB
+  std::FILE* status = std::fopen("/proc/self/status", "r");
+  if (!status) return -1;
+  char line[256];
+  double kib = -1;
+  while (std::fgets(line, sizeof line, status))
+    if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1) break;
+  std::fclose(status);
+  return kib * 1024.0;
 }
 
 // Generates 2 * n^2 doubles in chunk-sized pieces on the cluster, keeping none: the time the

@@ -87,7 +87,7 @@ def cupy_pi_samples_per_second(repeats, samples):
 
 
 DASK_ARRAY_CASE = """
-import json, resource, sys, time
+import json, sys, time
 import dask, dask.array as da
 case, n, chunk, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 best = float("inf")
@@ -99,8 +99,9 @@ for _ in range(repeats):
     else:
         value = float((x + x.T).mean(axis=0).std().compute(scheduler="threads", num_workers=2))
     best = min(best, time.perf_counter() - start)
-print(json.dumps({"seconds": best, "value": value,
-                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+# VmHWM, not ru_maxrss: ru_maxrss survives execve and would report the parent's peak.
+hwm_kib = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": best, "value": value, "peak_rss_bytes": hwm_kib * 1024}))
 """
 
 
