@@ -40,7 +40,7 @@ ClusterState::ClusterState(ClusterOptions opts)
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
       dashboard_link(dashboard_link_for(options.dashboard_address)),
-      scheduler(std::make_shared<Scheduler>(worker_specs(plan))) {}
+      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name)) {}
 
 void ClusterState::close() {
   if (closed_.exchange(true)) return;

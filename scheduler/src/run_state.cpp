@@ -7,9 +7,12 @@
 
 namespace tessera::scheduler_detail {
 
-RunState::RunState(Graph graph, Scheduler* scheduler)
+RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory, std::uint64_t id)
     : graph_(std::move(graph)),
       scheduler_(scheduler),
+      memory_(std::move(memory)),
+      id_(id),
+      nbytes_(graph_.size(), 0),
       values_(graph_.size()),
       pending_dependencies_(new std::atomic<std::uint32_t>[graph_.size()]),
       pending_consumers_(new std::atomic<std::uint32_t>[graph_.size()]),
@@ -29,6 +32,19 @@ RunState::RunState(Graph graph, Scheduler* scheduler)
   for (std::uint32_t k : graph_.outputs) is_output_[k] = 1;
 }
 
+RunState::~RunState() {
+  // Requested outputs were held until now.
+  for (std::uint32_t i = 0; i < graph_.size(); ++i)
+    if (values_[i].has_value()) forget_value(i);
+}
+
+void RunState::forget_value(std::uint32_t i) {
+  const int worker = location_[i].load(std::memory_order_relaxed);
+  if (worker >= 0 && nbytes_[i])
+    memory_->held[worker].fetch_sub(static_cast<std::int64_t>(nbytes_[i]), std::memory_order_relaxed);
+  values_[i].reset();
+}
+
 std::vector<std::uint32_t> RunState::initial_ready() const {
   std::vector<std::uint32_t> ready;
   for (std::uint32_t i = 0; i < graph_.size(); ++i)
@@ -41,8 +57,11 @@ void RunState::inputs(std::uint32_t i, std::vector<const Value*>& out) const {
   for (std::uint32_t d : graph_.dependencies(i)) out.push_back(&values_[d]);
 }
 
-bool RunState::finish(std::uint32_t i, Value value, int worker, std::vector<std::uint32_t>& ready) {
+bool RunState::finish(std::uint32_t i, Value value, std::uint64_t nbytes, int worker,
+                      std::vector<std::uint32_t>& ready) {
   values_[i] = std::move(value);
+  nbytes_[i] = nbytes;
+  if (nbytes) memory_->held[worker].fetch_add(static_cast<std::int64_t>(nbytes), std::memory_order_relaxed);
   location_[i].store(worker, std::memory_order_relaxed);
   state_[i].store(TaskState::done, std::memory_order_release);
   // acq_rel: the consumer that sees its count reach zero also sees every input value written.
@@ -57,7 +76,7 @@ void RunState::release_inputs(std::uint32_t i) {
   // A value nobody will read again is freed now, unless it was requested (decision 5).
   for (std::uint32_t d : graph_.dependencies(i))
     if (pending_consumers_[d].fetch_sub(1, std::memory_order_acq_rel) == 1 && !is_output_[d])
-      values_[d].reset();
+      forget_value(d);
 }
 
 bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name) {
@@ -68,6 +87,7 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
     message = e.what();
   } catch (...) {
   }
+  any_failed_.store(true, std::memory_order_relaxed);
   errors_[i] = std::make_exception_ptr(
       TaskError(graph_.tasks[i]->key(), worker_name, std::move(message), error));
   state_[i].store(TaskState::failed, std::memory_order_release);
@@ -93,6 +113,8 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
 
 bool RunState::count_finished(std::size_t n) {
   if (remaining_.fetch_sub(n, std::memory_order_acq_rel) != n) return false;
+  // Subscribers hear of the end before compute() can return.
+  scheduler_->run_completed(*this);
   notify_waiters();
   return true;
 }
@@ -136,7 +158,18 @@ void RunState::wait_output(std::size_t k) {
 
 std::exception_ptr RunState::output_error(std::size_t k) const {
   if (!output_done(k)) return nullptr;
-  return errors_[graph_.outputs[k]];
+  const std::exception_ptr& stored = errors_[graph_.outputs[k]];
+  if (!stored) return nullptr;
+  // Hand out a copy made now, by the caller's thread: the stored exception object is shared with
+  // the worker that may destroy this run later, and its last release happens inside libstdc++
+  // where ThreadSanitizer cannot see the synchronization.
+  try {
+    std::rethrow_exception(stored);
+  } catch (const TaskError& error) {
+    return std::make_exception_ptr(TaskError(error));
+  } catch (...) {
+    return std::current_exception();
+  }
 }
 
 const Value& RunState::output(std::size_t k) const {

@@ -17,12 +17,26 @@ namespace tessera::scheduler_detail {
 
 class Scheduler;
 
+/// Bytes of task results each worker holds now; shared so a run outliving its scheduler can
+/// still give its bytes back.
+struct MemoryCounters {
+  explicit MemoryCounters(std::size_t workers) : held(new std::atomic<std::int64_t>[workers]) {
+    for (std::size_t w = 0; w < workers; ++w) held[w].store(0, std::memory_order_relaxed);
+  }
+  std::unique_ptr<std::atomic<std::int64_t>[]> held;
+};
+
 // `claimed`: a failure is cancelling this task and writing its error; not yet visible as done.
 enum class TaskState : std::uint8_t { waiting, claimed, done, failed, cancelled };
 
 class RunState final : public Computation {
  public:
-  RunState(Graph graph, Scheduler* scheduler);
+  RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory, std::uint64_t id);
+  ~RunState() override;
+  /// Unique id of this run in the process (diagnostics).
+  std::uint64_t id() const noexcept { return id_; }
+  /// True once any task failed.
+  bool any_failed() const noexcept { return any_failed_.load(std::memory_order_relaxed); }
 
   // Computation
   void wait() override;
@@ -39,9 +53,9 @@ class RunState final : public Computation {
   /// Worker that produced task i's value (-1 before it ran).
   int location(std::uint32_t i) const { return location_[i].load(std::memory_order_relaxed); }
 
-  /// Records a success; appends consumers that became ready to `ready`. Returns true when this
-  /// finished the whole run.
-  bool finish(std::uint32_t i, Value value, int worker, std::vector<std::uint32_t>& ready);
+  /// Records a success of `nbytes`; appends consumers that became ready to `ready`. Returns true
+  /// when this finished the whole run.
+  bool finish(std::uint32_t i, Value value, std::uint64_t nbytes, int worker, std::vector<std::uint32_t>& ready);
   /// Records a failure and cancels everything that depends on it. True when the run is finished.
   bool fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name);
   /// Gathers the input pointers of task i (valid until its consumers finish).
@@ -57,8 +71,14 @@ class RunState final : public Computation {
   void release_inputs(std::uint32_t i);
   void notify_waiters();
 
+  void forget_value(std::uint32_t i);
+
   Graph graph_;
   Scheduler* scheduler_;
+  std::shared_ptr<MemoryCounters> memory_;
+  std::uint64_t id_;
+  std::atomic<bool> any_failed_{false};
+  std::vector<std::uint64_t> nbytes_;  // per task, written by the task's finisher
   std::vector<Value> values_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> pending_dependencies_;
   std::unique_ptr<std::atomic<std::uint32_t>[]> pending_consumers_;

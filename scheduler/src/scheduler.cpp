@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
+#include <time.h>
+
 #include <algorithm>
+#include <unordered_map>
 #include <stdexcept>
 
 #include "placement.hpp"
+#include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
+#include "tessera/value_size.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_host.hpp"
 
@@ -15,16 +20,30 @@ namespace tessera::scheduler_detail {
 
 thread_local CurrentThread current_thread;
 
+namespace {
+std::atomic<std::uint64_t> next_run_id{1};
+
+double thread_cpu_seconds(pthread_t thread) {
+  clockid_t clock;
+  timespec ts{};
+  if (pthread_getcpuclockid(thread, &clock) != 0 || clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
+}
+}  // namespace
+
 struct Scheduler::Worker {
   WorkerSpec spec;
   int index = 0;
   WorkQueue queue;
   std::atomic<std::size_t> executing{0};
   std::atomic<std::uint64_t> finished{0};
+  std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> stolen{0};
+  std::vector<pthread_t> threads;  // filled before any thread runs a task; read for CPU time
 };
 
-Scheduler::Scheduler(std::vector<WorkerSpec> workers) : specs_(std::move(workers)) {
+Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name)
+    : specs_(std::move(workers)), name_(std::move(name)) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
     if (specs_[w].threads < 1)
@@ -35,17 +54,73 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers) : specs_(std::move(workers
     worker->index = static_cast<int>(w);
     workers_.push_back(std::move(worker));
   }
+  memory_ = std::make_shared<MemoryCounters>(specs_.size());
   kernels::ensure_kokkos_initialized();
+  std::lock_guard start_lock(start_mutex_);  // threads wait here until every handle is recorded
   for (std::size_t w = 0; w < specs_.size(); ++w)
-    for (int t = 0; t < specs_[w].threads; ++t)
+    for (int t = 0; t < specs_[w].threads; ++t) {
       threads_.emplace_back([this, w, t] { thread_main(static_cast<int>(w), t); });
+      workers_[w]->threads.push_back(threads_.back().native_handle());
+    }
 }
 
 Scheduler::~Scheduler() { stop(); }
 
 WorkerStats Scheduler::stats(int worker) const {
   const Worker& w = *workers_.at(worker);
-  return {w.queue.size(), w.executing.load(), w.finished.load(), w.stolen.load()};
+  WorkerStats stats{w.queue.size(), w.executing.load(), w.finished.load(), w.failed.load(), w.stolen.load(),
+                    memory_->held[worker].load(std::memory_order_relaxed), 0};
+  if (!stopping_.load())
+    for (pthread_t thread : w.threads) stats.cpu_seconds += thread_cpu_seconds(thread);
+  return stats;
+}
+
+void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, std::uint64_t nbytes,
+                             bool failed) const {
+  const TaskNode& node = *ref.run->graph().tasks[ref.task];
+  diagnostics::TaskRecord record;
+  record.run = ref.run->id();
+  record.task = node.id();
+  record.group = node.name();
+  record.cluster = name_;
+  record.worker = worker.index;
+  record.worker_name = worker.spec.name;
+  record.kind = worker.spec.kind;
+  record.thread = thread;
+  record.start = start;
+  record.stop = diagnostics::now_seconds();
+  record.nbytes = nbytes;
+  record.failed = failed;
+  diagnostics::Bus::instance().publish_task(record);
+}
+
+void Scheduler::publish_run(const RunState& run, bool finished) const {
+  diagnostics::RunRecord record;
+  record.run = run.id();
+  record.cluster = name_;
+  record.tasks = run.graph().size();
+  record.time = diagnostics::now_seconds();
+  record.failed = run.any_failed();
+  if (!finished) {
+    std::unordered_map<std::string_view, std::size_t> index;
+    for (const TaskNode* task : run.graph().tasks) {
+      auto [it, added] = index.emplace(task->name(), record.groups.size());
+      if (added) record.groups.emplace_back(task->name(), 0);
+      ++record.groups[it->second].second;
+    }
+    diagnostics::Bus::instance().publish_run_submitted(record);
+  } else {
+    diagnostics::Bus::instance().publish_run_finished(record);
+  }
+}
+
+void Scheduler::run_completed(const RunState& run) const {
+  if (diagnostics::Bus::instance().active()) publish_run(run, true);
+}
+
+void Scheduler::release_run(RunState& run) {
+  // Whoever finishes a run drops the scheduler's reference last.
+  std::shared_ptr<RunState> release = std::move(run.keep_alive);
 }
 
 std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
@@ -59,8 +134,9 @@ std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
                                               task->key(),
                                               task->placement() == Placement::gpu ? "GPU" : "CPU"));
   }
-  auto run = std::make_shared<RunState>(std::move(graph), this);
+  auto run = std::make_shared<RunState>(std::move(graph), this, memory_, next_run_id.fetch_add(1));
   if (run->graph().size() == 0) return run;
+  if (diagnostics::Bus::instance().active()) publish_run(*run, false);
   run->keep_alive = run;
   ThreadBuffers buffers;
   auto ready = run->initial_ready();
@@ -169,6 +245,9 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   RunState& run = *ref.run;
   const TaskNode& node = *run.graph().tasks[ref.task];
   const TaskContext context{worker, self.spec.kind, thread, self.spec.device, stream};
+  // Clock reads and records only while someone listens (decision 7: free otherwise).
+  const bool observed = diagnostics::Bus::instance().active();
+  const double start = observed ? diagnostics::now_seconds() : 0;
   self.executing.fetch_add(1, std::memory_order_relaxed);
   bool run_finished = false;
   try {
@@ -177,19 +256,24 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
         self.spec.kind == WorkerKind::gpu && node.gpu_function() ? node.gpu_function()
                                                                  : node.cpu_function();
     Value value = function(buffers.inputs, context);
+    const std::uint64_t nbytes = value_nbytes(value);
+    // Published before finish(): once the run finishes, its waiter may destroy the graph.
+    if (observed) publish_task(self, thread, ref, start, nbytes, false);
     buffers.ready.clear();
-    run_finished = run.finish(ref.task, std::move(value), worker, buffers.ready);
+    run_finished = run.finish(ref.task, std::move(value), nbytes, worker, buffers.ready);
     enqueue(worker, run, buffers.ready, buffers);
   } catch (...) {
+    if (observed) publish_task(self, thread, ref, start, 0, true);
+    self.failed.fetch_add(1, std::memory_order_relaxed);
     run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
   }
   self.executing.fetch_sub(1, std::memory_order_relaxed);
   self.finished.fetch_add(1, std::memory_order_relaxed);
-  // Whoever finishes a run drops the scheduler's reference last.
-  if (run_finished) std::shared_ptr<RunState> release = std::move(run.keep_alive);
+  if (run_finished) release_run(run);
 }
 
 void Scheduler::thread_main(int worker, int thread) {
+  { std::lock_guard started(start_mutex_); }  // the constructor has recorded every thread handle
   const WorkerSpec& spec = specs_[worker];
   pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
   void* stream = nullptr;
@@ -243,8 +327,7 @@ void Scheduler::stop() {
     while (worker->queue.pop_front(ref)) {
       note_popped(*worker, ref);
       auto error = std::make_exception_ptr(ClosedError("the cluster was closed before the task ran"));
-      if (ref.run->fail(ref.task, error, worker->spec.name))
-        std::shared_ptr<RunState> release = std::move(ref.run->keep_alive);
+      if (ref.run->fail(ref.task, error, worker->spec.name)) release_run(*ref.run);
     }
   }
 }

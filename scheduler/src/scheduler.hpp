@@ -31,12 +31,16 @@ struct WorkerStats {
   std::size_t queued = 0;
   std::size_t executing = 0;
   std::uint64_t finished = 0;
+  std::uint64_t failed = 0;
   std::uint64_t stolen = 0;  ///< tasks this worker's threads took from other workers' queues
+  std::int64_t memory = 0;   ///< bytes of task results it holds now
+  double cpu_seconds = 0;    ///< CPU time its threads used so far
 };
 
 class Scheduler final : public Executor {
  public:
-  explicit Scheduler(std::vector<WorkerSpec> workers);
+  /// Starts the workers; `name` labels diagnostics events (the cluster's name).
+  explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "");
   ~Scheduler() override;
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -48,7 +52,11 @@ class Scheduler final : public Executor {
   bool stopped() const noexcept { return stopping_.load(); }
 
   const std::vector<WorkerSpec>& workers() const noexcept { return specs_; }
+  const std::string& name() const noexcept { return name_; }
   WorkerStats stats(int worker) const;
+
+  /// Called once when the last task of `run` finished, before its waiters wake.
+  void run_completed(const RunState& run) const;
 
   /// On one of this scheduler's threads: runs tasks until `finished()`; returns true. Elsewhere:
   /// returns false at once (the caller blocks instead).
@@ -72,12 +80,19 @@ class Scheduler final : public Executor {
   void wake(WorkerKind kind);
   bool has_work_for(WorkerKind kind) const;
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
+  void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, std::uint64_t nbytes,
+                    bool failed) const;
+  void publish_run(const RunState& run, bool finished) const;
+  void release_run(RunState& run);
 
   std::vector<WorkerSpec> specs_;
+  std::string name_;
+  std::shared_ptr<MemoryCounters> memory_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;
+  std::mutex start_mutex_;  // held while the constructor records thread handles
 
   // Ready tasks in CPU queues, in GPU queues, and flexible (Placement::any) ones in CPU queues,
   // which idle GPU threads may take.

@@ -1,0 +1,110 @@
+// The diagnostics bus: what subscribers see, and that memory accounting returns to zero.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "scheduler.hpp"
+#include "tessera/diagnostics/bus.hpp"
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+
+namespace {
+
+struct Recorder : diagnostics::Subscriber {
+  std::mutex mutex;
+  std::vector<diagnostics::RunRecord> submitted, finished;
+  std::vector<diagnostics::TaskRecord> tasks;
+  void run_submitted(const diagnostics::RunRecord& r) override {
+    std::lock_guard lock(mutex);
+    submitted.push_back(r);
+  }
+  void task_finished(const diagnostics::TaskRecord& t) override {
+    std::lock_guard lock(mutex);
+    tasks.push_back(t);
+  }
+  void run_finished(const diagnostics::RunRecord& r) override {
+    std::lock_guard lock(mutex);
+    finished.push_back(r);
+  }
+};
+
+// A finished run's outputs are released when its last holder lets go, which may be the worker
+// that finished it, a moment after compute() returned: wait (bounded) for that.
+std::int64_t settled_memory(const scheduler_detail::Scheduler& scheduler, std::int64_t expected) {
+  for (int i = 0; i < 2000 && scheduler.stats(0).memory != expected; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return scheduler.stats(0).memory;
+}
+
+}  // namespace
+
+TEST(DiagnosticsBus, SubscribersSeeRunsAndEveryTask) {
+  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = "", .name = "busy"});
+  Client client(cluster);
+  auto recorder = std::make_shared<Recorder>();
+  {
+    diagnostics::Subscription subscription(recorder);
+    EXPECT_TRUE(diagnostics::Bus::instance().active());
+    std::vector<Delayed<int>> parts;
+    for (int i = 0; i < 10; ++i) parts.push_back(delayed([](int x) { return x; }, "part")(i));
+    auto total = delayed([](const std::vector<int>& v) { return static_cast<int>(v.size()); }, "total")(parts);
+    EXPECT_EQ(total.compute(), 10);
+  }
+  EXPECT_FALSE(diagnostics::Bus::instance().active());
+  ASSERT_EQ(recorder->submitted.size(), 1u);
+  ASSERT_EQ(recorder->finished.size(), 1u);
+  EXPECT_EQ(recorder->submitted[0].cluster, "busy");
+  EXPECT_EQ(recorder->submitted[0].tasks, 11u);
+  ASSERT_EQ(recorder->submitted[0].groups.size(), 2u);
+  EXPECT_EQ(recorder->submitted[0].groups[0], (std::pair<std::string, std::size_t>{"part", 10}));
+  EXPECT_EQ(recorder->submitted[0].groups[1], (std::pair<std::string, std::size_t>{"total", 1}));
+  EXPECT_FALSE(recorder->finished[0].failed);
+  ASSERT_EQ(recorder->tasks.size(), 11u);
+  for (const auto& t : recorder->tasks) {
+    EXPECT_EQ(t.run, recorder->submitted[0].run);
+    EXPECT_TRUE(t.worker_name == "cpu-0" || t.worker_name == "cpu-1") << t.worker_name;
+    EXPECT_LE(t.start, t.stop);
+    EXPECT_EQ(t.key().rfind(t.group + "-", 0), 0u);
+  }
+}
+
+TEST(DiagnosticsBus, FailuresAreMarked) {
+  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  Client client(cluster);
+  auto recorder = std::make_shared<Recorder>();
+  diagnostics::Subscription subscription(recorder);
+  auto bad = delayed([]() -> int { throw std::runtime_error("no"); }, "bad")();
+  EXPECT_THROW(bad.compute(), TaskError);
+  ASSERT_EQ(recorder->tasks.size(), 1u);
+  EXPECT_TRUE(recorder->tasks[0].failed);
+  ASSERT_EQ(recorder->finished.size(), 1u);
+  EXPECT_TRUE(recorder->finished[0].failed);
+}
+
+TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
+  scheduler_detail::Scheduler scheduler({{WorkerKind::cpu, 1, -1, "cpu-0"}}, "memory");
+  auto big = std::make_shared<const TaskNode>("big", std::vector<TaskPtr>{},
+                                              [](std::span<const Value* const>, const TaskContext&) -> Value {
+                                                return std::make_shared<NDArray>(Shape{1000}, DType::float64);
+                                              });
+  auto use = std::make_shared<const TaskNode>("use", std::vector<TaskPtr>{big},
+                                              [](std::span<const Value* const>, const TaskContext&) -> Value {
+                                                return 1;
+                                              });
+  {
+    auto computation = scheduler.submit(build_graph({use, big}));  // big is also requested: held
+    computation->wait();
+    EXPECT_EQ(scheduler.stats(0).memory, 8000 + static_cast<std::int64_t>(sizeof(Value)));
+  }
+  EXPECT_EQ(settled_memory(scheduler, 0), 0);
+  {
+    auto computation = scheduler.submit(build_graph({use}));  // big freed after its consumer
+    computation->wait();
+    EXPECT_EQ(scheduler.stats(0).memory, static_cast<std::int64_t>(sizeof(Value)));
+  }
+  EXPECT_EQ(settled_memory(scheduler, 0), 0);
+  EXPECT_GE(scheduler.stats(0).cpu_seconds, 0.0);
+}
