@@ -39,8 +39,8 @@ double generate(std::int64_t n, std::int64_t chunk) {
     parts.push_back(ts::delayed(
         [](std::int64_t start, std::int64_t count) {
           std::vector<double> buffer(static_cast<std::size_t>(count));
-          ts::kernels::generate_uniform_host(1, static_cast<std::uint64_t>(start), static_cast<std::uint64_t>(count),
-                                             buffer.data());
+          ts::kernels::generate_uniform_host(1, static_cast<std::uint64_t>(start),
+                                             static_cast<std::uint64_t>(count), buffer.data());
           return buffer[static_cast<std::size_t>(count) - 1];
         },
         "generate")(first, std::min(per_task, total - first)));
@@ -53,16 +53,21 @@ double generate(std::int64_t n, std::int64_t chunk) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_arrays xxt_mean|xxt_mean_axis_std|generate [--n N] [--chunk C] [--repeats R]\n");
+    std::fprintf(stderr,
+                 "usage: bench_arrays xxt_mean|xxt_mean_axis_std|generate [--n N] [--chunk C] "
+                 "[--repeats R]\n");
     return 2;
   }
   const std::string which = argv[1];
   std::int64_t n = 10000, chunk = 1000;
   int repeats = 3;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--n")) n = std::stoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--chunk")) chunk = std::stoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--repeats")) repeats = std::stoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--n"))
+      n = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--chunk"))
+      chunk = std::stoll(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--repeats"))
+      repeats = std::stoi(argv[i + 1]);
   }
   ts::Client client(ts::ClusterOptions{.n_gpu_workers = 0, .dashboard_address = ""});
   double best = 1e300, value = 0;
@@ -80,11 +85,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "unknown case '%s'\n", which.c_str());
       return 2;
     }
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  std::printf("{\"case\": \"%s\", \"n\": %lld, \"chunk\": %lld, \"seconds\": %.6f, \"value\": %.17g, "
-              "\"peak_rss_bytes\": %.0f, \"workers\": %zu}\n",
-              which.c_str(), static_cast<long long>(n), static_cast<long long>(chunk), best, value, peak_rss_bytes(),
-              client.cluster().plan().workers.size());
+  std::printf(
+      "{\"case\": \"%s\", \"n\": %lld, \"chunk\": %lld, \"seconds\": %.6f, \"value\": %.17g, "
+      "\"peak_rss_bytes\": %.0f, \"workers\": %zu}\n",
+      which.c_str(), static_cast<long long>(n), static_cast<long long>(chunk), best, value,
+      peak_rss_bytes(), client.cluster().plan().workers.size());
   return 0;
 }

@@ -6,7 +6,9 @@
 
 namespace ts = tessera;
 
-int noop(int x) { return x; }
+int noop(int x) {
+  return x;
+}
 long add_all(const std::vector<int>& values) {
   long total = 0;
   for (int v : values) total += v;
@@ -16,8 +18,8 @@ long add_all(const std::vector<int>& values) {
 namespace {
 
 ts::LocalCluster& cluster() {
-  static ts::LocalCluster instance({.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0,
-                                    .dashboard_address = ""});
+  static ts::LocalCluster instance(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   return instance;
 }
 

@@ -34,7 +34,8 @@ int main() {
   // da.random.random(20, chunks=5).sum(), and its task graph
   auto z = ts::random::random({20}, 5);
   auto total = z.sum();
-  std::printf("random(20, chunks=5).sum() = %.6f (%zu tasks)\n", total.compute().item<double>(), total.task_count());
+  std::printf("random(20, chunks=5).sum() = %.6f (%zu tasks)\n", total.compute().item<double>(),
+              total.task_count());
   ts::visualize(total, "array_sum.svg");
   std::printf("task graph written to array_sum.svg\n");
   return 0;

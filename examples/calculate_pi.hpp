@@ -21,10 +21,12 @@ inline double calculate_pi(double size_in_bytes, bool verbose = true) {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   for (double& v : xy) v = uniform(engine);
   std::size_t inside = 0;
-  for (std::size_t i = 0; i < points; ++i) inside += xy[2 * i] * xy[2 * i] + xy[2 * i + 1] * xy[2 * i + 1] < 1.0;
+  for (std::size_t i = 0; i < points; ++i)
+    inside += xy[2 * i] * xy[2 * i] + xy[2 * i + 1] * xy[2 * i + 1] < 1.0;
   const double pi = 4.0 * static_cast<double>(inside) / static_cast<double>(points);
   if (verbose) {
-    std::printf("\nfrom %g GB randomly chosen positions\n", static_cast<double>(xy.size() * sizeof(double)) / 1e9);
+    std::printf("\nfrom %g GB randomly chosen positions\n",
+                static_cast<double>(xy.size() * sizeof(double)) / 1e9);
     std::printf("   pi estimate: %.10f\n", pi);
     std::printf("   pi error: %.10f\n\n", std::abs(pi - std::numbers::pi));
   }

@@ -8,7 +8,9 @@
 namespace ts = tessera;
 
 // A named function so the task graph and errors say "calculate_pi".
-double calculate_pi(double size_in_bytes) { return examples::calculate_pi(size_in_bytes); }
+double calculate_pi(double size_in_bytes) {
+  return examples::calculate_pi(size_in_bytes);
+}
 
 int main() {
   ts::LocalCluster cluster({.n_workers = 4, .threads_per_worker = 2, .memory_limit = "auto"});

@@ -20,7 +20,8 @@ using kernels::Op;
 
 namespace {
 
-std::shared_ptr<Node> make_node(Node::Kind kind, std::string name, Shape shape, Chunks chunks, DType dtype) {
+std::shared_ptr<Node> make_node(Node::Kind kind, std::string name, Shape shape, Chunks chunks,
+                                DType dtype) {
   auto node = std::make_shared<Node>();
   node->kind = kind;
   node->name = std::move(name);
@@ -47,7 +48,8 @@ Shape broadcast_shapes(const std::vector<const Array*>& arrays, const char* op) 
       }
       std::vector<std::string> shapes;
       for (const Array* x : arrays) shapes.push_back(format_shape(x->shape()));
-      throw std::invalid_argument(fmt::format("{}: shapes {} cannot be broadcast together", op, fmt::join(shapes, " ")));
+      throw std::invalid_argument(
+          fmt::format("{}: shapes {} cannot be broadcast together", op, fmt::join(shapes, " ")));
     }
   }
   return shape;
@@ -70,31 +72,56 @@ Chunks broadcast_chunks(const std::vector<const Array*>& arrays, const Shape& sh
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::add: return "add";
-    case Op::subtract: return "subtract";
-    case Op::multiply: return "multiply";
-    case Op::divide: return "divide";
-    case Op::power: return "power";
-    case Op::minimum: return "minimum";
-    case Op::maximum: return "maximum";
-    case Op::equal: return "equal";
-    case Op::not_equal: return "not_equal";
-    case Op::less: return "less";
-    case Op::less_equal: return "less_equal";
-    case Op::greater: return "greater";
-    case Op::greater_equal: return "greater_equal";
-    case Op::logical_and: return "logical_and";
-    case Op::logical_or: return "logical_or";
-    case Op::negate: return "negative";
-    case Op::absolute: return "absolute";
-    case Op::square_root: return "sqrt";
-    case Op::exponential: return "exp";
-    case Op::logarithm: return "log";
-    case Op::sine: return "sin";
-    case Op::cosine: return "cos";
-    case Op::logical_not: return "invert";
-    case Op::where: return "where";
-    default: return "elementwise";
+    case Op::add:
+      return "add";
+    case Op::subtract:
+      return "subtract";
+    case Op::multiply:
+      return "multiply";
+    case Op::divide:
+      return "divide";
+    case Op::power:
+      return "power";
+    case Op::minimum:
+      return "minimum";
+    case Op::maximum:
+      return "maximum";
+    case Op::equal:
+      return "equal";
+    case Op::not_equal:
+      return "not_equal";
+    case Op::less:
+      return "less";
+    case Op::less_equal:
+      return "less_equal";
+    case Op::greater:
+      return "greater";
+    case Op::greater_equal:
+      return "greater_equal";
+    case Op::logical_and:
+      return "logical_and";
+    case Op::logical_or:
+      return "logical_or";
+    case Op::negate:
+      return "negative";
+    case Op::absolute:
+      return "absolute";
+    case Op::square_root:
+      return "sqrt";
+    case Op::exponential:
+      return "exp";
+    case Op::logarithm:
+      return "log";
+    case Op::sine:
+      return "sin";
+    case Op::cosine:
+      return "cos";
+    case Op::logical_not:
+      return "invert";
+    case Op::where:
+      return "where";
+    default:
+      return "elementwise";
   }
 }
 
@@ -106,7 +133,8 @@ bool is_comparison(Op op) {
 DType binary_dtype(Op op, DType a, DType b) {
   if (is_comparison(op) || op == Op::logical_and || op == Op::logical_or) return DType::boolean;
   if (op == Op::subtract && a == DType::boolean && b == DType::boolean)
-    throw std::invalid_argument("subtract: boolean subtraction is not supported (NumPy raises too); use logical ops");
+    throw std::invalid_argument(
+        "subtract: boolean subtraction is not supported (NumPy raises too); use logical ops");
   DType result = promote(a, b);
   if (op == Op::divide && !is_floating(result)) return DType::float64;
   return result;
@@ -115,7 +143,8 @@ DType binary_dtype(Op op, DType a, DType b) {
 Array elementwise(Op op, std::vector<const Array*> inputs, DType dtype) {
   Shape shape = broadcast_shapes(inputs, op_name(op));
   Chunks chunks = broadcast_chunks(inputs, shape);
-  auto node = make_node(Node::Kind::elementwise, op_name(op), std::move(shape), std::move(chunks), dtype);
+  auto node =
+      make_node(Node::Kind::elementwise, op_name(op), std::move(shape), std::move(chunks), dtype);
   node->op = op;
   for (const Array* a : inputs) node->inputs.push_back(a->node());
   return Array(node);
@@ -141,10 +170,14 @@ Array leaf(std::string name, const Shape& shape, const ChunkSpec& chunks, DType 
 // The value a constant of `dtype` holds (NumPy's cast of the fill value).
 double cast_value(double value, DType dtype) {
   switch (dtype) {
-    case DType::boolean: return value != 0 ? 1 : 0;
-    case DType::int64: return std::trunc(value);
-    case DType::float32: return static_cast<float>(value);
-    case DType::float64: break;
+    case DType::boolean:
+      return value != 0 ? 1 : 0;
+    case DType::int64:
+      return std::trunc(value);
+    case DType::float32:
+      return static_cast<float>(value);
+    case DType::float64:
+      break;
   }
   return value;
 }
@@ -152,10 +185,13 @@ double cast_value(double value, DType dtype) {
 Array reduce(const Array& input, Reduction reduction, const char* name, const Axes& axes, int ddof,
              ReduceOptions options) {
   std::vector<int> reduced = axes.resolve(input.ndim());
-  const int split_every = options.split_every == 0 ? array_detail::kDefaultSplitEvery : options.split_every;
+  const int split_every =
+      options.split_every == 0 ? array_detail::kDefaultSplitEvery : options.split_every;
   if (split_every < 2)
-    throw std::invalid_argument(fmt::format("{}: invalid split_every {}: must be >= 2", name, options.split_every));
-  if (ddof < 0) throw std::invalid_argument(fmt::format("{}: invalid ddof {}: must be >= 0", name, ddof));
+    throw std::invalid_argument(
+        fmt::format("{}: invalid split_every {}: must be >= 2", name, options.split_every));
+  if (ddof < 0)
+    throw std::invalid_argument(fmt::format("{}: invalid ddof {}: must be >= 0", name, ddof));
   std::int64_t reduced_count = 1;
   for (int axis : reduced) reduced_count *= input.shape()[axis];
   const bool needs_elements = reduction == Reduction::min || reduction == Reduction::max ||
@@ -184,14 +220,17 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
       if (dtype == DType::boolean) dtype = DType::int64;
       break;
     case Reduction::any:
-    case Reduction::all: dtype = DType::boolean; break;
+    case Reduction::all:
+      dtype = DType::boolean;
+      break;
     case Reduction::mean:
     case Reduction::var:
     case Reduction::std:
       if (!is_floating(dtype)) dtype = DType::float64;
       break;
     case Reduction::min:
-    case Reduction::max: break;
+    case Reduction::max:
+      break;
   }
   auto node = make_node(Node::Kind::reduce, name, std::move(shape), std::move(chunks), dtype);
   node->inputs = {input.node()};
@@ -216,7 +255,8 @@ std::vector<int> Axes::resolve(int ndim) const {
   }
   for (int axis : *axes_) {
     if (axis < -ndim || axis >= ndim)
-      throw std::invalid_argument(fmt::format("axis {} is out of range for an array of {} dimensions", axis, ndim));
+      throw std::invalid_argument(
+          fmt::format("axis {} is out of range for an array of {} dimensions", axis, ndim));
     axes.push_back(axis < 0 ? axis + ndim : axis);
   }
   std::sort(axes.begin(), axes.end());
@@ -228,19 +268,38 @@ std::vector<int> Axes::resolve(int ndim) const {
 // ---- Array ----
 
 Array::Array(std::shared_ptr<const Node> node) : node_(std::move(node)) {}
-const Shape& Array::shape() const { return node_->shape; }
-const Chunks& Array::chunks() const { return node_->chunks; }
-DType Array::dtype() const { return node_->dtype; }
-int Array::ndim() const { return static_cast<int>(node_->shape.size()); }
-std::int64_t Array::size() const {
-  return std::accumulate(node_->shape.begin(), node_->shape.end(), std::int64_t{1}, std::multiplies<>());
+const Shape& Array::shape() const {
+  return node_->shape;
 }
-std::int64_t Array::nbytes() const { return size() * static_cast<std::int64_t>(dtype_size(dtype())); }
-std::vector<std::int64_t> Array::numblocks() const { return tessera::numblocks(node_->chunks); }
-Shape Array::chunksize() const { return tessera::chunksize(node_->chunks); }
-const std::string& Array::name() const { return node_->name; }
+const Chunks& Array::chunks() const {
+  return node_->chunks;
+}
+DType Array::dtype() const {
+  return node_->dtype;
+}
+int Array::ndim() const {
+  return static_cast<int>(node_->shape.size());
+}
+std::int64_t Array::size() const {
+  return std::accumulate(node_->shape.begin(), node_->shape.end(), std::int64_t{1},
+                         std::multiplies<>());
+}
+std::int64_t Array::nbytes() const {
+  return size() * static_cast<std::int64_t>(dtype_size(dtype()));
+}
+std::vector<std::int64_t> Array::numblocks() const {
+  return tessera::numblocks(node_->chunks);
+}
+Shape Array::chunksize() const {
+  return tessera::chunksize(node_->chunks);
+}
+const std::string& Array::name() const {
+  return node_->name;
+}
 
-Array Array::T() const { return transpose(); }
+Array Array::T() const {
+  return transpose();
+}
 
 Array Array::transpose(std::vector<int> axes) const {
   const int n = ndim();
@@ -248,11 +307,13 @@ Array Array::transpose(std::vector<int> axes) const {
     for (int d = n - 1; d >= 0; --d) axes.push_back(d);
   }
   if (static_cast<int>(axes.size()) != n)
-    throw std::invalid_argument(fmt::format("transpose: axes {} do not match an array of {} dimensions", axes, n));
+    throw std::invalid_argument(
+        fmt::format("transpose: axes {} do not match an array of {} dimensions", axes, n));
   std::vector<int> resolved;
   for (int axis : axes) {
     if (axis < -n || axis >= n)
-      throw std::invalid_argument(fmt::format("transpose: axis {} is out of range for {} dimensions", axis, n));
+      throw std::invalid_argument(
+          fmt::format("transpose: axis {} is out of range for {} dimensions", axis, n));
     resolved.push_back(axis < 0 ? axis + n : axis);
   }
   std::vector<int> sorted = resolved;
@@ -265,7 +326,8 @@ Array Array::transpose(std::vector<int> axes) const {
     shape.push_back(node_->shape[axis]);
     chunks.push_back(node_->chunks[axis]);
   }
-  auto node = make_node(Node::Kind::transpose, "transpose", std::move(shape), std::move(chunks), dtype());
+  auto node =
+      make_node(Node::Kind::transpose, "transpose", std::move(shape), std::move(chunks), dtype());
   node->inputs = {node_};
   node->axes = std::move(resolved);
   return Array(node);
@@ -278,45 +340,107 @@ Array Array::astype(DType dtype) const {
   return Array(node);
 }
 
-Array Array::sum(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::sum, "sum", axes, 0, o); }
-Array Array::prod(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::prod, "prod", axes, 0, o); }
-Array Array::mean(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::mean, "mean", axes, 0, o); }
-Array Array::var(const Axes& axes, int ddof, ReduceOptions o) const { return reduce(*this, Reduction::var, "var", axes, ddof, o); }
-Array Array::std(const Axes& axes, int ddof, ReduceOptions o) const { return reduce(*this, Reduction::std, "std", axes, ddof, o); }
-Array Array::min(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::min, "min", axes, 0, o); }
-Array Array::max(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::max, "max", axes, 0, o); }
-Array Array::any(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::any, "any", axes, 0, o); }
-Array Array::all(const Axes& axes, ReduceOptions o) const { return reduce(*this, Reduction::all, "all", axes, 0, o); }
+Array Array::sum(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::sum, "sum", axes, 0, o);
+}
+Array Array::prod(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::prod, "prod", axes, 0, o);
+}
+Array Array::mean(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::mean, "mean", axes, 0, o);
+}
+Array Array::var(const Axes& axes, int ddof, ReduceOptions o) const {
+  return reduce(*this, Reduction::var, "var", axes, ddof, o);
+}
+Array Array::std(const Axes& axes, int ddof, ReduceOptions o) const {
+  return reduce(*this, Reduction::std, "std", axes, ddof, o);
+}
+Array Array::min(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::min, "min", axes, 0, o);
+}
+Array Array::max(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::max, "max", axes, 0, o);
+}
+Array Array::any(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::any, "any", axes, 0, o);
+}
+Array Array::all(const Axes& axes, ReduceOptions o) const {
+  return reduce(*this, Reduction::all, "all", axes, 0, o);
+}
 
 // ---- elementwise ----
 
-Array operator+(const Array& a, const Array& b) { return binary(Op::add, a, b); }
-Array operator-(const Array& a, const Array& b) { return binary(Op::subtract, a, b); }
-Array operator*(const Array& a, const Array& b) { return binary(Op::multiply, a, b); }
-Array operator/(const Array& a, const Array& b) { return binary(Op::divide, a, b); }
-Array operator==(const Array& a, const Array& b) { return binary(Op::equal, a, b); }
-Array operator!=(const Array& a, const Array& b) { return binary(Op::not_equal, a, b); }
-Array operator<(const Array& a, const Array& b) { return binary(Op::less, a, b); }
-Array operator<=(const Array& a, const Array& b) { return binary(Op::less_equal, a, b); }
-Array operator>(const Array& a, const Array& b) { return binary(Op::greater, a, b); }
-Array operator>=(const Array& a, const Array& b) { return binary(Op::greater_equal, a, b); }
-Array operator&(const Array& a, const Array& b) { return binary(Op::logical_and, a, b); }
-Array operator|(const Array& a, const Array& b) { return binary(Op::logical_or, a, b); }
-Array operator~(const Array& a) { return elementwise(Op::logical_not, {&a}, DType::boolean); }
+Array operator+(const Array& a, const Array& b) {
+  return binary(Op::add, a, b);
+}
+Array operator-(const Array& a, const Array& b) {
+  return binary(Op::subtract, a, b);
+}
+Array operator*(const Array& a, const Array& b) {
+  return binary(Op::multiply, a, b);
+}
+Array operator/(const Array& a, const Array& b) {
+  return binary(Op::divide, a, b);
+}
+Array operator==(const Array& a, const Array& b) {
+  return binary(Op::equal, a, b);
+}
+Array operator!=(const Array& a, const Array& b) {
+  return binary(Op::not_equal, a, b);
+}
+Array operator<(const Array& a, const Array& b) {
+  return binary(Op::less, a, b);
+}
+Array operator<=(const Array& a, const Array& b) {
+  return binary(Op::less_equal, a, b);
+}
+Array operator>(const Array& a, const Array& b) {
+  return binary(Op::greater, a, b);
+}
+Array operator>=(const Array& a, const Array& b) {
+  return binary(Op::greater_equal, a, b);
+}
+Array operator&(const Array& a, const Array& b) {
+  return binary(Op::logical_and, a, b);
+}
+Array operator|(const Array& a, const Array& b) {
+  return binary(Op::logical_or, a, b);
+}
+Array operator~(const Array& a) {
+  return elementwise(Op::logical_not, {&a}, DType::boolean);
+}
 Array operator-(const Array& a) {
   if (a.dtype() == DType::boolean)
     throw std::invalid_argument("negative: not supported for bool arrays (use ~ for logical not)");
   return elementwise(Op::negate, {&a}, a.dtype());
 }
-Array pow(const Array& base, const Array& exponent) { return binary(Op::power, base, exponent); }
-Array pow(const Array& base, Scalar exponent) { return pow(base, exponent.as_array_for(base)); }
-Array minimum(const Array& a, const Array& b) { return binary(Op::minimum, a, b); }
-Array maximum(const Array& a, const Array& b) { return binary(Op::maximum, a, b); }
-Array sqrt(const Array& a) { return unary_math(Op::square_root, a); }
-Array exp(const Array& a) { return unary_math(Op::exponential, a); }
-Array log(const Array& a) { return unary_math(Op::logarithm, a); }
-Array sin(const Array& a) { return unary_math(Op::sine, a); }
-Array cos(const Array& a) { return unary_math(Op::cosine, a); }
+Array pow(const Array& base, const Array& exponent) {
+  return binary(Op::power, base, exponent);
+}
+Array pow(const Array& base, Scalar exponent) {
+  return pow(base, exponent.as_array_for(base));
+}
+Array minimum(const Array& a, const Array& b) {
+  return binary(Op::minimum, a, b);
+}
+Array maximum(const Array& a, const Array& b) {
+  return binary(Op::maximum, a, b);
+}
+Array sqrt(const Array& a) {
+  return unary_math(Op::square_root, a);
+}
+Array exp(const Array& a) {
+  return unary_math(Op::exponential, a);
+}
+Array log(const Array& a) {
+  return unary_math(Op::logarithm, a);
+}
+Array sin(const Array& a) {
+  return unary_math(Op::sine, a);
+}
+Array cos(const Array& a) {
+  return unary_math(Op::cosine, a);
+}
 Array abs(const Array& a) {
   return elementwise(Op::absolute, {&a}, a.dtype() == DType::boolean ? DType::boolean : a.dtype());
 }
@@ -331,9 +455,12 @@ Array where(const Array& condition, Scalar a, Scalar b) {
 
 Array Scalar::as_array_for(const Array& like) const {
   DType dtype;
-  if (boolean_) dtype = like.dtype() == DType::boolean ? DType::boolean : like.dtype();
-  else if (integral_) dtype = like.dtype() == DType::boolean ? DType::int64 : like.dtype();
-  else dtype = is_floating(like.dtype()) ? like.dtype() : DType::float64;
+  if (boolean_)
+    dtype = like.dtype() == DType::boolean ? DType::boolean : like.dtype();
+  else if (integral_)
+    dtype = like.dtype() == DType::boolean ? DType::int64 : like.dtype();
+  else
+    dtype = is_floating(like.dtype()) ? like.dtype() : DType::float64;
   return full({}, value_, ChunkSpec(Chunks{}), dtype);
 }
 
@@ -345,8 +472,12 @@ Array full(const Shape& shape, double value, const ChunkSpec& chunks, DType dtyp
   instruction.a = cast_value(value, dtype);
   return leaf(value == 0 ? "zeros" : "full", shape, chunks, dtype, instruction);
 }
-Array zeros(const Shape& shape, const ChunkSpec& chunks, DType dtype) { return full(shape, 0, chunks, dtype); }
-Array ones(const Shape& shape, const ChunkSpec& chunks, DType dtype) { return full(shape, 1, chunks, dtype); }
+Array zeros(const Shape& shape, const ChunkSpec& chunks, DType dtype) {
+  return full(shape, 0, chunks, dtype);
+}
+Array ones(const Shape& shape, const ChunkSpec& chunks, DType dtype) {
+  return full(shape, 1, chunks, dtype);
+}
 
 Array arange(double start, double stop, double step, const ChunkSpec& chunks, DType dtype) {
   if (step == 0 || !std::isfinite(step))
@@ -368,8 +499,10 @@ Array arange(std::int64_t stop, const ChunkSpec& chunks) {
 
 Array from_buffer(const void* data, DType dtype, const Shape& shape, const ChunkSpec& chunks) {
   check_shape(shape);
-  const std::int64_t size = std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
-  if (data == nullptr && size > 0) throw std::invalid_argument("from_buffer: null data for a non-empty array");
+  const std::int64_t size =
+      std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  if (data == nullptr && size > 0)
+    throw std::invalid_argument("from_buffer: null data for a non-empty array");
   kernels::Instruction instruction;
   instruction.op = Op::load_buffer;
   instruction.data = data;

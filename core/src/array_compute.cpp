@@ -58,10 +58,10 @@ std::size_t Array::task_count() const {
 }
 
 std::ostream& operator<<(std::ostream& out, const Array& array) {
-  return out << fmt::format("tessera.Array<{}, shape={}, dtype={}, chunksize={}, numblocks={}, tasks={}>",
-                            array.name(), format_shape(array.shape()), dtype_name(array.dtype()),
-                            format_shape(array.chunksize()), format_shape(array.numblocks()),
-                            array.task_count());
+  return out << fmt::format(
+             "tessera.Array<{}, shape={}, dtype={}, chunksize={}, numblocks={}, tasks={}>",
+             array.name(), format_shape(array.shape()), dtype_name(array.dtype()),
+             format_shape(array.chunksize()), format_shape(array.numblocks()), array.task_count());
 }
 
 void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
@@ -73,6 +73,8 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
   return from_ndarray(read_npy(path), chunks);
 }
 
-void to_npy(const Array& array, const std::string& path) { write_npy(path, array.compute()); }
+void to_npy(const Array& array, const std::string& path) {
+  write_npy(path, array.compute());
+}
 
 }  // namespace tessera

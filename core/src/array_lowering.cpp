@@ -136,7 +136,8 @@ struct BoxJob {
   std::shared_ptr<const FusedProgram> fused;
   kernels::Box box;
   std::vector<RegionPlan> plans;
-  std::vector<std::size_t> input_start;  ///< per region: first task input of its blocks (or SIZE_MAX: stored)
+  std::vector<std::size_t>
+      input_start;  ///< per region: first task input of its blocks (or SIZE_MAX: stored)
 };
 
 BoxJob plan_box(const std::shared_ptr<const FusedProgram>& fused, const kernels::Box& box,
@@ -149,7 +150,8 @@ BoxJob plan_box(const std::shared_ptr<const FusedProgram>& fused, const kernels:
     } else {
       job.input_start.push_back(dependencies.size());
       const Index nb = numblocks(region.source->chunks);
-      for (const Index& block : plan.blocks) dependencies.push_back(region.source->tasks[flat_index(block, nb)]);
+      for (const Index& block : plan.blocks)
+        dependencies.push_back(region.source->tasks[flat_index(block, nb)]);
     }
     job.plans.push_back(std::move(plan));
   }
@@ -170,7 +172,8 @@ kernels::Program finish_program(const BoxJob& job, std::span<const Value* const>
       if (job.input_start[r] == SIZE_MAX)
         blocks.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)].get());
       else
-        blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]).get());
+        blocks.push_back(
+            std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]).get());
     }
     auto data = gather_region(source, plan, blocks);
     kernels::Instruction& leaf = program.code[region.instruction];
@@ -198,37 +201,55 @@ bool is_empty(const kernels::Box& box, int ndim) {
 
 ReduceOp kernel_op(Reduction reduction) {
   switch (reduction) {
-    case Reduction::sum: return ReduceOp::sum;
-    case Reduction::prod: return ReduceOp::prod;
-    case Reduction::min: return ReduceOp::min;
-    case Reduction::max: return ReduceOp::max;
-    case Reduction::any: return ReduceOp::any;
-    case Reduction::all: return ReduceOp::all;
-    default: return ReduceOp::moments;
+    case Reduction::sum:
+      return ReduceOp::sum;
+    case Reduction::prod:
+      return ReduceOp::prod;
+    case Reduction::min:
+      return ReduceOp::min;
+    case Reduction::max:
+      return ReduceOp::max;
+    case Reduction::any:
+      return ReduceOp::any;
+    case Reduction::all:
+      return ReduceOp::all;
+    default:
+      return ReduceOp::moments;
   }
 }
 
 double finish_partial(const Partial& p, const Node& node) {
   switch (node.reduction) {
     case Reduction::any:
-    case Reduction::all: return p.value != 0 ? 1 : 0;
-    case Reduction::mean: return p.mean;
+    case Reduction::all:
+      return p.value != 0 ? 1 : 0;
+    case Reduction::mean:
+      return p.mean;
     case Reduction::var:
     case Reduction::std: {
       const double dof = p.count - node.ddof;
       const double var = dof > 0 ? p.m2 / dof : std::nan("");
       return node.reduction == Reduction::std ? std::sqrt(var) : var;
     }
-    default: return p.value;
+    default:
+      return p.value;
   }
 }
 
 void store_value(NDArray& out, std::int64_t i, double value) {
   switch (out.dtype()) {
-    case DType::boolean: static_cast<bool*>(out.raw())[i] = value != 0; break;
-    case DType::int64: static_cast<std::int64_t*>(out.raw())[i] = static_cast<std::int64_t>(value); break;
-    case DType::float32: static_cast<float*>(out.raw())[i] = static_cast<float>(value); break;
-    case DType::float64: static_cast<double*>(out.raw())[i] = value; break;
+    case DType::boolean:
+      static_cast<bool*>(out.raw())[i] = value != 0;
+      break;
+    case DType::int64:
+      static_cast<std::int64_t*>(out.raw())[i] = static_cast<std::int64_t>(value);
+      break;
+    case DType::float32:
+      static_cast<float*>(out.raw())[i] = static_cast<float>(value);
+      break;
+    case DType::float64:
+      static_cast<double*>(out.raw())[i] = value;
+      break;
   }
 }
 
@@ -236,17 +257,21 @@ std::vector<Partial> combine_inputs(std::span<const Value* const> inputs, Reduce
   std::vector<Partial> total = *std::any_cast<const PartialsPtr&>(*inputs[0]);
   for (std::size_t i = 1; i < inputs.size(); ++i) {
     const auto& next = *std::any_cast<const PartialsPtr&>(*inputs[i]);
-    for (std::size_t k = 0; k < total.size(); ++k) total[k] = kernels::combine(total[k], next[k], op);
+    for (std::size_t k = 0; k < total.size(); ++k)
+      total[k] = kernels::combine(total[k], next[k], op);
   }
   return total;
 }
 
 // A task that may run on a CPU worker (Kokkos tile kernels) and, when the program only
 // generates its inputs (random, constant, arange leaves), on a GPU worker too.
-TaskPtr make_task(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu, TaskFunction gpu) {
-  if (!gpu) return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies), std::move(cpu));
-  return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies), std::move(cpu), std::move(gpu),
-                                          Placement::any);
+TaskPtr make_task(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
+                  TaskFunction gpu) {
+  if (!gpu)
+    return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies),
+                                            std::move(cpu));
+  return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies), std::move(cpu),
+                                          std::move(gpu), Placement::any);
 }
 
 #if TESSERA_HAVE_CUDA
@@ -257,7 +282,8 @@ TaskFunction gpu_evaluate(std::shared_ptr<const BoxJob> job, int ndim, DType dty
     if (is_empty(job->box, ndim) || out->nbytes() == 0) return out;
     void* device_out = kernels::cuda_malloc(context.device, out->nbytes());
     try {
-      kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype, device_out);
+      kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype,
+                             device_out);
       kernels::cuda_synchronize(context.device, context.stream);
       kernels::cuda_copy(context.device, out->raw(), device_out, out->nbytes());
     } catch (...) {
@@ -276,9 +302,15 @@ GridPtr Lowering::lower(const NodePtr& node) {
   if (auto hit = memo_.find(node.get()); hit != memo_.end()) return hit->second;
   GridPtr grid;
   switch (node->kind) {
-    case Node::Kind::reduce: grid = lower_reduce(node); break;
-    case Node::Kind::stored: grid = lower_stored(node); break;
-    default: grid = lower_segment(node); break;
+    case Node::Kind::reduce:
+      grid = lower_reduce(node);
+      break;
+    case Node::Kind::stored:
+      grid = lower_stored(node);
+      break;
+    default:
+      grid = lower_segment(node);
+      break;
   }
   memo_[node.get()] = grid;
   return grid;
@@ -294,7 +326,8 @@ GridPtr Lowering::lower_stored(const NodePtr& node) {
 }
 
 GridPtr Lowering::lower_segment(const NodePtr& node) {
-  auto fused = std::make_shared<const FusedProgram>(fuse(node, [this](const NodePtr& n) { return lower(n); }));
+  auto fused = std::make_shared<const FusedProgram>(
+      fuse(node, [this](const NodePtr& n) { return lower(n); }));
   auto grid = std::make_shared<BlockGrid>();
   grid->shape = node->shape;
   grid->chunks = node->chunks;
@@ -305,7 +338,8 @@ GridPtr Lowering::lower_segment(const NodePtr& node) {
   for_each_index(numblocks(node->chunks), [&](const Index& block) {
     std::vector<TaskPtr> dependencies;
     auto job = std::make_shared<const BoxJob>(plan_box(fused, box_of(bounds, block), dependencies));
-    TaskFunction run = [job, ndim, dtype](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+    TaskFunction run = [job, ndim, dtype](std::span<const Value* const> inputs,
+                                          const TaskContext&) -> Value {
       auto out = std::make_shared<NDArray>(extent_of(job->box, ndim), dtype);
       if (!is_empty(job->box, ndim)) {
         std::vector<std::shared_ptr<NDArray>> keep;
@@ -318,7 +352,8 @@ GridPtr Lowering::lower_segment(const NodePtr& node) {
 #if TESSERA_HAVE_CUDA
     if (is_generated_only(*fused)) gpu = gpu_evaluate(job, ndim, dtype);
 #endif
-    grid->tasks.push_back(make_task(node->name, std::move(dependencies), std::move(run), std::move(gpu)));
+    grid->tasks.push_back(
+        make_task(node->name, std::move(dependencies), std::move(run), std::move(gpu)));
   });
   // A 0-d array still has one block.
   if (grid->tasks.empty() && ndim == 0) throw std::logic_error("0-d segment without a block");
@@ -327,7 +362,8 @@ GridPtr Lowering::lower_segment(const NodePtr& node) {
 
 GridPtr Lowering::lower_reduce(const NodePtr& node) {
   const NodePtr& input = node->inputs[0];
-  auto fused = std::make_shared<const FusedProgram>(fuse(input, [this](const NodePtr& n) { return lower(n); }));
+  auto fused = std::make_shared<const FusedProgram>(
+      fuse(input, [this](const NodePtr& n) { return lower(n); }));
   const int ndim = static_cast<int>(input->shape.size());
   const ReduceOp op = kernel_op(node->reduction);
   auto reduced = std::make_shared<std::vector<bool>>(ndim, false);
@@ -348,7 +384,7 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
     auto job = std::make_shared<const BoxJob>(plan_box(fused, box_of(bounds, block), dependencies));
     const std::int64_t count = product(kept_extent(job->box));
     TaskFunction run = [job, reduced, op, ndim, count](std::span<const Value* const> inputs,
-                                                        const TaskContext&) -> Value {
+                                                       const TaskContext&) -> Value {
       std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
       if (!is_empty(job->box, ndim)) {
         std::vector<std::shared_ptr<NDArray>> keep;
@@ -362,23 +398,26 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
     TaskFunction gpu;
 #if TESSERA_HAVE_CUDA
     if (is_generated_only(*fused))
-      gpu = [job, reduced, op, ndim, count](std::span<const Value* const>, const TaskContext& context) -> Value {
+      gpu = [job, reduced, op, ndim, count](std::span<const Value* const>,
+                                            const TaskContext& context) -> Value {
         std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
         if (!is_empty(job->box, ndim)) {
           bool axes[kernels::kMaxDims] = {};
           for (int d = 0; d < ndim; ++d) axes[d] = (*reduced)[d];
-          kernels::reduce_cuda(context.device, context.stream, job->fused->program, job->box, axes, op,
-                               partials.data());
+          kernels::reduce_cuda(context.device, context.stream, job->fused->program, job->box, axes,
+                               op, partials.data());
         }
         return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
       };
 #endif
-    level.push_back(make_task(node->name + "-chunk", std::move(dependencies), std::move(run), std::move(gpu)));
+    level.push_back(
+        make_task(node->name + "-chunk", std::move(dependencies), std::move(run), std::move(gpu)));
   });
 
   // 2. Combine along the reduced axes in groups of k per axis (Dask's split_every per axis).
   const int n_reduced = static_cast<int>(node->axes.size());
-  const int k = std::max(2, static_cast<int>(std::pow(node->split_every, 1.0 / std::max(1, n_reduced)) + 1e-9));
+  const int k = std::max(
+      2, static_cast<int>(std::pow(node->split_every, 1.0 / std::max(1, n_reduced)) + 1e-9));
   auto group_level = [&](const std::string& name, bool last, auto make_task) {
     Index next_nb = level_nb;
     for (int axis : node->axes) next_nb[axis] = last ? 1 : (level_nb[axis] + k - 1) / k;
@@ -387,7 +426,8 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
       Index first = group, count(ndim, 1);
       for (int axis : node->axes) {
         first[axis] = last ? 0 : group[axis] * k;
-        count[axis] = last ? level_nb[axis] : std::min<std::int64_t>(k, level_nb[axis] - first[axis]);
+        count[axis] =
+            last ? level_nb[axis] : std::min<std::int64_t>(k, level_nb[axis] - first[axis]);
       }
       std::vector<TaskPtr> members;
       for_each_index(count, [&](const Index& offset) {
@@ -395,7 +435,8 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
         for (int d = 0; d < ndim; ++d) member[d] = first[d] + offset[d];
         members.push_back(level[flat_index(member, level_nb)]);
       });
-      next.push_back(std::make_shared<const TaskNode>(node->name + name, std::move(members), make_task(group)));
+      next.push_back(std::make_shared<const TaskNode>(node->name + name, std::move(members),
+                                                      make_task(group)));
     });
     level = std::move(next);
     level_nb = next_nb;
@@ -408,7 +449,8 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
   while (needs_combine())
     group_level("-combine", false, [op](const Index&) {
       return TaskFunction([op](std::span<const Value* const> inputs, const TaskContext&) -> Value {
-        return PartialsPtr(std::make_shared<const std::vector<Partial>>(combine_inputs(inputs, op)));
+        return PartialsPtr(
+            std::make_shared<const std::vector<Partial>>(combine_inputs(inputs, op)));
       });
     });
 
@@ -422,15 +464,18 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
   auto out_block = [&, node](const Index& group) {
     Index block;
     for (int d = 0; d < ndim; ++d)
-      if (!(*reduced)[d]) block.push_back(group[d]);
-      else if (node->keepdims) block.push_back(0);
+      if (!(*reduced)[d])
+        block.push_back(group[d]);
+      else if (node->keepdims)
+        block.push_back(0);
     return block;
   };
   const auto output_node = node;
   group_level("-aggregate", true, [&](const Index& group) {
     const Index block = out_block(group);
     const Index extent = extent_of(box_of(out_bounds, block), block.size());
-    return TaskFunction([op, extent, output_node](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+    return TaskFunction([op, extent, output_node](std::span<const Value* const> inputs,
+                                                  const TaskContext&) -> Value {
       const std::vector<Partial> total = combine_inputs(inputs, op);
       auto out = std::make_shared<NDArray>(extent, output_node->dtype);
       for (std::size_t i = 0; i < total.size(); ++i)
@@ -454,8 +499,8 @@ NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArra
     const NDArray& chunk = *blocks[b++];
     Index lo(block.size());
     for (std::size_t d = 0; d < block.size(); ++d) lo[d] = bounds[d][block[d]];
-    copy_box(chunk.raw(), chunk.shape(), Index(block.size(), 0), out.raw(), out.shape(), lo, chunk.shape(),
-             dtype_size(grid.dtype));
+    copy_box(chunk.raw(), chunk.shape(), Index(block.size(), 0), out.raw(), out.shape(), lo,
+             chunk.shape(), dtype_size(grid.dtype));
   });
   return out;
 }

@@ -17,8 +17,8 @@ struct BlockGrid {
   Shape shape;
   Chunks chunks;
   DType dtype = DType::float64;
-  std::vector<TaskPtr> tasks;                   ///< row-major over the block grid
-  std::shared_ptr<const StoredChunks> stored;   ///< set instead of tasks for persisted arrays
+  std::vector<TaskPtr> tasks;                  ///< row-major over the block grid
+  std::shared_ptr<const StoredChunks> stored;  ///< set instead of tasks for persisted arrays
 };
 using GridPtr = std::shared_ptr<const BlockGrid>;
 

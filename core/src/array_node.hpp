@@ -22,12 +22,12 @@ enum class Reduction { sum, prod, min, max, any, all, mean, var, std };
 
 struct Node {
   enum class Kind {
-    leaf,       ///< a kernel leaf: random, constant, arange, buffer (instruction below)
-    stored,     ///< persisted chunks
-    elementwise,///< unary/binary/ternary kernel op over inputs (broadcast to shape)
-    transpose,  ///< axes permutation of inputs[0]
-    cast,       ///< astype
-    reduce,     ///< reduction of inputs[0] over axes
+    leaf,         ///< a kernel leaf: random, constant, arange, buffer (instruction below)
+    stored,       ///< persisted chunks
+    elementwise,  ///< unary/binary/ternary kernel op over inputs (broadcast to shape)
+    transpose,    ///< axes permutation of inputs[0]
+    cast,         ///< astype
+    reduce,       ///< reduction of inputs[0] over axes
   };
   Kind kind = Kind::leaf;
   std::string name;

@@ -13,7 +13,9 @@ namespace {
 std::vector<std::int64_t> split(std::int64_t extent, std::int64_t size, int dim) {
   if (size == -1) size = std::max<std::int64_t>(extent, 1);
   if (size <= 0)
-    throw std::invalid_argument(fmt::format("invalid chunk size {} for dimension {}: must be >= 1 (or -1 for the whole dimension)", size, dim));
+    throw std::invalid_argument(fmt::format(
+        "invalid chunk size {} for dimension {}: must be >= 1 (or -1 for the whole dimension)",
+        size, dim));
   if (extent == 0) return {0};
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(extent / size), size);
   if (extent % size) sizes.push_back(extent % size);
@@ -23,9 +25,12 @@ std::vector<std::int64_t> split(std::int64_t extent, std::int64_t size, int dim)
 }  // namespace
 
 ChunkSpec::ChunkSpec(std::int64_t size) : kind_(Kind::uniform), uniform_(size) {}
-ChunkSpec::ChunkSpec(std::initializer_list<std::int64_t> sizes) : kind_(Kind::per_dim), sizes_(sizes) {}
-ChunkSpec::ChunkSpec(std::vector<std::int64_t> sizes) : kind_(Kind::per_dim), sizes_(std::move(sizes)) {}
-ChunkSpec::ChunkSpec(Chunks explicit_chunks) : kind_(Kind::explicit_lists), explicit_(std::move(explicit_chunks)) {}
+ChunkSpec::ChunkSpec(std::initializer_list<std::int64_t> sizes)
+    : kind_(Kind::per_dim), sizes_(sizes) {}
+ChunkSpec::ChunkSpec(std::vector<std::int64_t> sizes)
+    : kind_(Kind::per_dim), sizes_(std::move(sizes)) {}
+ChunkSpec::ChunkSpec(Chunks explicit_chunks)
+    : kind_(Kind::explicit_lists), explicit_(std::move(explicit_chunks)) {}
 
 Chunks ChunkSpec::normalize(const Shape& shape) const {
   check_shape(shape);
@@ -45,17 +50,19 @@ Chunks ChunkSpec::normalize(const Shape& shape) const {
       break;
   }
   if (static_cast<int>(explicit_.size()) != ndim)
-    throw std::invalid_argument(fmt::format("chunks {} have {} dimensions, shape {} has {}", explicit_,
-                                            explicit_.size(), format_shape(shape), ndim));
+    throw std::invalid_argument(fmt::format("chunks {} have {} dimensions, shape {} has {}",
+                                            explicit_, explicit_.size(), format_shape(shape),
+                                            ndim));
   for (int d = 0; d < ndim; ++d) {
     const auto& sizes = explicit_[d];
     for (std::int64_t s : sizes)
       if (s < 0 || (s == 0 && shape[d] != 0))
-        throw std::invalid_argument(fmt::format("invalid chunk size {} in dimension {}: chunks {}", s, d, sizes));
+        throw std::invalid_argument(
+            fmt::format("invalid chunk size {} in dimension {}: chunks {}", s, d, sizes));
     const std::int64_t total = std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0});
     if (total != shape[d] || sizes.empty())
-      throw std::invalid_argument(fmt::format("chunks {} of dimension {} sum to {}, the extent is {}", sizes, d,
-                                              total, shape[d]));
+      throw std::invalid_argument(fmt::format(
+          "chunks {} of dimension {} sum to {}, the extent is {}", sizes, d, total, shape[d]));
   }
   return explicit_;
 }
@@ -74,7 +81,8 @@ std::vector<std::int64_t> numblocks(const Chunks& chunks) {
 
 Shape chunksize(const Chunks& chunks) {
   Shape size;
-  for (const auto& c : chunks) size.push_back(c.empty() ? 0 : *std::max_element(c.begin(), c.end()));
+  for (const auto& c : chunks)
+    size.push_back(c.empty() ? 0 : *std::max_element(c.begin(), c.end()));
   return size;
 }
 
@@ -95,8 +103,9 @@ void check_shape(const Shape& shape) {
                                             format_shape(shape), shape.size(), kernels::kMaxDims));
   for (std::size_t d = 0; d < shape.size(); ++d)
     if (shape[d] < 0)
-      throw std::invalid_argument(fmt::format("invalid shape {}: negative extent {} in dimension {}",
-                                              format_shape(shape), shape[d], d));
+      throw std::invalid_argument(
+          fmt::format("invalid shape {}: negative extent {} in dimension {}", format_shape(shape),
+                      shape[d], d));
 }
 
 std::string format_shape(const Shape& shape) {

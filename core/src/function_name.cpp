@@ -42,7 +42,8 @@ std::string symbol_name(const void* address) {
   Dl_info info{};
   std::string name;
   // dladdr finds symbols of shared libraries, and of executables linked with -rdynamic.
-  if (dladdr(address, &info) != 0 && info.dli_sname != nullptr) name = last_component(demangle(info.dli_sname));
+  if (dladdr(address, &info) != 0 && info.dli_sname != nullptr)
+    name = last_component(demangle(info.dli_sname));
   cache.emplace(address, name);
   return name;
 }

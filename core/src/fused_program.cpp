@@ -44,9 +44,15 @@ class Builder {
     switch (node->kind) {
       case Node::Kind::leaf:
       case Node::Kind::stored:
-      case Node::Kind::reduce: break;
-      case Node::Kind::transpose: c = input_cost(node->inputs[0]); break;
-      case Node::Kind::cast: c = input_cost(node->inputs[0]); c.instructions += 1; break;
+      case Node::Kind::reduce:
+        break;
+      case Node::Kind::transpose:
+        c = input_cost(node->inputs[0]);
+        break;
+      case Node::Kind::cast:
+        c = input_cost(node->inputs[0]);
+        c.instructions += 1;
+        break;
       case Node::Kind::elementwise: {
         c = {2, 0};  // the op and a possible float32 rounding
         for (std::size_t i = 0; i < node->inputs.size(); ++i) {
@@ -65,11 +71,14 @@ class Builder {
     Cost c = cost(input);
     return fusible(c) ? c : Cost{1, 1};
   }
-  static bool fusible(Cost c) { return c.instructions <= kMaxFusedCost && c.depth <= kMaxFusedDepth; }
+  static bool fusible(Cost c) {
+    return c.instructions <= kMaxFusedCost && c.depth <= kMaxFusedDepth;
+  }
 
   void push(kernels::Instruction instruction) {
     if (out_.program.size >= kernels::kMaxInstructions)
-      throw std::logic_error("fused program exceeds kernels::kMaxInstructions");  // cost() bounds it
+      throw std::logic_error(
+          "fused program exceeds kernels::kMaxInstructions");  // cost() bounds it
     out_.program.code[out_.program.size++] = instruction;
   }
   void push_op(Op op) {
@@ -103,12 +112,17 @@ class Builder {
   // integers (no -0, INT64_MIN for NaN), bools as 0/1. Comparisons already give 0/1.
   void emit_rounding(Op op, DType dtype) {
     switch (dtype) {
-      case DType::float32: push_op(Op::to_float32); break;
-      case DType::int64: push_op(Op::to_int64); break;
+      case DType::float32:
+        push_op(Op::to_float32);
+        break;
+      case DType::int64:
+        push_op(Op::to_int64);
+        break;
       case DType::boolean:
         if (!yields_bool(op)) push_op(Op::to_bool);
         break;
-      case DType::float64: break;
+      case DType::float64:
+        break;
     }
   }
   static bool yields_bool(Op op) {
@@ -127,7 +141,8 @@ class Builder {
         return;
       }
       case Node::Kind::stored:
-      case Node::Kind::reduce: return emit_region(node, src);
+      case Node::Kind::reduce:
+        return emit_region(node, src);
       case Node::Kind::transpose: {
         // Output axis i is input axis axes[i].
         std::vector<int> input_src(src.size());
@@ -137,15 +152,23 @@ class Builder {
       case Node::Kind::cast: {
         emit_input(node->inputs[0], src);
         switch (node->dtype) {
-          case DType::boolean: push_op(Op::to_bool); break;
-          case DType::int64: push_op(Op::to_int64); break;
-          case DType::float32: push_op(Op::to_float32); break;
-          case DType::float64: break;
+          case DType::boolean:
+            push_op(Op::to_bool);
+            break;
+          case DType::int64:
+            push_op(Op::to_int64);
+            break;
+          case DType::float32:
+            push_op(Op::to_float32);
+            break;
+          case DType::float64:
+            break;
         }
         return;
       }
       case Node::Kind::elementwise: {
-        for (const NodePtr& input : node->inputs) emit_input(input, broadcast_src(*input, *node, src));
+        for (const NodePtr& input : node->inputs)
+          emit_input(input, broadcast_src(*input, *node, src));
         push_op(node->op);
         emit_rounding(node->op, node->dtype);
         return;
@@ -161,7 +184,8 @@ class Builder {
   }
 
   // Right-aligned broadcasting: a size-1 input dim against a larger output dim reads index 0.
-  static std::vector<int> broadcast_src(const Node& input, const Node& output, const std::vector<int>& src) {
+  static std::vector<int> broadcast_src(const Node& input, const Node& output,
+                                        const std::vector<int>& src) {
     const std::size_t shift = output.shape.size() - input.shape.size();
     std::vector<int> input_src(input.shape.size());
     for (std::size_t j = 0; j < input.shape.size(); ++j)

@@ -9,8 +9,8 @@ namespace {
 
 using kernels::Op;
 
-Array random_leaf(const char* name, Op op, double a, double b, const Shape& shape, const ChunkSpec& chunks,
-                  std::uint64_t seed, DType dtype) {
+Array random_leaf(const char* name, Op op, double a, double b, const Shape& shape,
+                  const ChunkSpec& chunks, std::uint64_t seed, DType dtype) {
   auto node = std::make_shared<array_detail::Node>();
   node->kind = array_detail::Node::Kind::leaf;
   node->name = name;
@@ -41,24 +41,27 @@ std::uint64_t splitmix64(std::uint64_t x) {
 }  // namespace
 
 Array random(const Shape& shape, const ChunkSpec& chunks, std::optional<std::uint64_t> seed) {
-  return random_leaf("random_sample", Op::load_uniform, 0, 1, shape, chunks, seed.value_or(fresh_seed()),
-                     DType::float64);
+  return random_leaf("random_sample", Op::load_uniform, 0, 1, shape, chunks,
+                     seed.value_or(fresh_seed()), DType::float64);
 }
 
 Array uniform(double low, double high, const Shape& shape, const ChunkSpec& chunks,
               std::optional<std::uint64_t> seed) {
-  return random_leaf("uniform", Op::load_uniform, low, high, shape, chunks, seed.value_or(fresh_seed()),
-                     DType::float64);
+  return random_leaf("uniform", Op::load_uniform, low, high, shape, chunks,
+                     seed.value_or(fresh_seed()), DType::float64);
 }
 
 Array normal(double mean, double std, const Shape& shape, const ChunkSpec& chunks,
              std::optional<std::uint64_t> seed) {
-  if (!(std >= 0)) throw std::invalid_argument("normal: invalid std " + std::to_string(std) + ": must be >= 0");
-  return random_leaf("normal", Op::load_normal, mean, std, shape, chunks, seed.value_or(fresh_seed()),
-                     DType::float64);
+  if (!(std >= 0))
+    throw std::invalid_argument("normal: invalid std " + std::to_string(std) + ": must be >= 0");
+  return random_leaf("normal", Op::load_normal, mean, std, shape, chunks,
+                     seed.value_or(fresh_seed()), DType::float64);
 }
 
-std::uint64_t Generator::next_seed() const { return calls_ == 0 ? seed_ : splitmix64(seed_ + calls_); }
+std::uint64_t Generator::next_seed() const {
+  return calls_ == 0 ? seed_ : splitmix64(seed_ + calls_);
+}
 
 std::uint64_t Generator::take_seed() {
   const std::uint64_t seed = next_seed();
@@ -68,11 +71,13 @@ std::uint64_t Generator::take_seed() {
 
 Array Generator::random(const Shape& shape, const ChunkSpec& chunks, DType dtype) {
   if (dtype == DType::float32)
-    return random_leaf("random_sample", Op::load_uniform_f32, 0, 1, shape, chunks, take_seed(), DType::float32);
+    return random_leaf("random_sample", Op::load_uniform_f32, 0, 1, shape, chunks, take_seed(),
+                       DType::float32);
   if (dtype != DType::float64)
     throw std::invalid_argument("Generator.random: dtype " + std::string(dtype_name(dtype)) +
                                 " is not supported (float64 or float32)");
-  return random_leaf("random_sample", Op::load_uniform, 0, 1, shape, chunks, take_seed(), DType::float64);
+  return random_leaf("random_sample", Op::load_uniform, 0, 1, shape, chunks, take_seed(),
+                     DType::float64);
 }
 
 Array Generator::uniform(double low, double high, const Shape& shape, const ChunkSpec& chunks) {
@@ -83,8 +88,12 @@ Array Generator::normal(double mean, double std, const Shape& shape, const Chunk
   return tessera::random::normal(mean, std, shape, chunks, take_seed());
 }
 
-Array Generator::standard_normal(const Shape& shape, const ChunkSpec& chunks) { return normal(0, 1, shape, chunks); }
+Array Generator::standard_normal(const Shape& shape, const ChunkSpec& chunks) {
+  return normal(0, 1, shape, chunks);
+}
 
-Generator default_rng(std::uint64_t seed) { return Generator(seed); }
+Generator default_rng(std::uint64_t seed) {
+  return Generator(seed);
+}
 
 }  // namespace tessera::random

@@ -20,9 +20,11 @@ TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunc
   for (const auto& dependency : dependencies_)
     if (!dependency) throw std::invalid_argument(fmt::format("task '{}': null dependency", name_));
   if (placement_ != Placement::gpu && !cpu_)
-    throw std::invalid_argument(fmt::format("task '{}' may run on a CPU but has no CPU function", name_));
+    throw std::invalid_argument(
+        fmt::format("task '{}' may run on a CPU but has no CPU function", name_));
   if (placement_ != Placement::cpu && !gpu_)
-    throw std::invalid_argument(fmt::format("task '{}' may run on a GPU but has no GPU function", name_));
+    throw std::invalid_argument(
+        fmt::format("task '{}' may run on a GPU but has no GPU function", name_));
 }
 
 TaskNode::~TaskNode() {
@@ -39,6 +41,8 @@ TaskNode::~TaskNode() {
   }
 }
 
-std::string TaskNode::key() const { return fmt::format("{}-{:x}", name_, id_); }
+std::string TaskNode::key() const {
+  return fmt::format("{}-{:x}", name_, id_);
+}
 
 }  // namespace tessera

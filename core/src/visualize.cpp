@@ -25,7 +25,8 @@ std::string escape(const std::string& text) {
 
 std::string extension_of(const std::string& filename) {
   std::string ext = std::filesystem::path(filename).extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext.empty() ? ext : ext.substr(1);
 }
 
@@ -39,7 +40,8 @@ GVC_t* graphviz_context() {
   return context;
 }
 
-void render_with_graphviz(const std::string& dot, const std::string& format, const std::string& filename) {
+void render_with_graphviz(const std::string& dot, const std::string& format,
+                          const std::string& filename) {
   std::lock_guard lock(graphviz_mutex);
   GVC_t* context = graphviz_context();
   if (!context) throw std::runtime_error("visualize: cannot start Graphviz");
@@ -50,13 +52,16 @@ void render_with_graphviz(const std::string& dot, const std::string& format, con
   const int rendered = gvRenderFilename(context, graph.get(), format.c_str(), filename.c_str());
   gvFreeLayout(context, graph.get());
   if (rendered != 0)
-    throw std::runtime_error(fmt::format("visualize: Graphviz could not write '{}' as {}", filename, format));
+    throw std::runtime_error(
+        fmt::format("visualize: Graphviz could not write '{}' as {}", filename, format));
 }
 
 }  // namespace
 
 std::string to_dot(const Graph& graph) {
-  std::string dot = "digraph tessera {\n  rankdir=BT;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n";
+  std::string dot =
+      "digraph tessera {\n  rankdir=BT;\n  node [shape=box, style=rounded, "
+      "fontname=\"Helvetica\"];\n";
   std::vector<std::uint8_t> is_output(graph.size(), 0);
   for (std::uint32_t k : graph.outputs) is_output[k] = 1;
   for (std::uint32_t i = 0; i < graph.size(); ++i) {
@@ -76,8 +81,8 @@ void visualize_graph(std::vector<TaskPtr> outputs, const std::string& filename) 
   const std::string format = extension_of(filename);
   static const char* const rendered_formats[] = {"svg", "png", "pdf"};
   const bool text = format == "dot" || format == "gv";
-  const bool rendered = std::find(std::begin(rendered_formats), std::end(rendered_formats), format) !=
-                        std::end(rendered_formats);
+  const bool rendered = std::find(std::begin(rendered_formats), std::end(rendered_formats),
+                                  format) != std::end(rendered_formats);
   if (!text && !rendered)
     throw std::invalid_argument(fmt::format(
         "visualize: unsupported file extension '{}' in '{}' (use .svg, .png, .pdf or .dot)", format,
@@ -90,7 +95,8 @@ void visualize_graph(std::vector<TaskPtr> outputs, const std::string& filename) 
     out.close();
     return render_with_graphviz(dot, format, filename);
   }
-  if (!(out << dot)) throw std::runtime_error(fmt::format("visualize: cannot write '{}'", filename));
+  if (!(out << dot))
+    throw std::runtime_error(fmt::format("visualize: cannot write '{}'", filename));
 }
 
 }  // namespace tessera

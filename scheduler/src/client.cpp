@@ -37,7 +37,9 @@ void Client::shutdown() {
   state_->close();
 }
 
-std::string Client::status() const { return closed_ ? "closed" : "running"; }
+std::string Client::status() const {
+  return closed_ ? "closed" : "running";
+}
 
 std::shared_ptr<Executor> Client::executor() const {
   if (closed_) throw ClosedError("cannot submit: the client is closed");
@@ -48,9 +50,11 @@ std::ostream& operator<<(std::ostream& out, const Client& client) {
   const ClusterPlan& plan = client.state_->plan;
   out << fmt::format("Client(cluster={}, workers={}, threads={}, memory={}, gpus={})\n",
                      client.state_->name, plan.workers.size(), plan.total_threads,
-                     plan.total_memory ? format_bytes(plan.total_memory) : "no limit", plan.gpu_workers);
+                     plan.total_memory ? format_bytes(plan.total_memory) : "no limit",
+                     plan.gpu_workers);
   out << fmt::format("  {:<15} {}\n", "Status:", client.status());
-  out << fmt::format("  {:<15} LocalCluster {} (in process, {})\n", "Connection:", client.state_->name,
+  out << fmt::format("  {:<15} LocalCluster {} (in process, {})\n",
+                     "Connection:", client.state_->name,
                      client.state_->closed() ? "closed" : "running");
   return out << describe_plan(plan, client.state_->dashboard_link);
 }

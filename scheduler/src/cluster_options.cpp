@@ -9,8 +9,7 @@
 
 namespace tessera {
 
-MemoryLimit::MemoryLimit(const char* text)
-    : MemoryLimit(std::string(text ? text : "")) {}
+MemoryLimit::MemoryLimit(const char* text) : MemoryLimit(std::string(text ? text : "")) {}
 
 MemoryLimit::MemoryLimit(std::string text) : text_(std::move(text)) {
   if (text_ == "auto") return;
@@ -26,14 +25,16 @@ MemoryLimit::MemoryLimit(Bytes bytes)
     : kind_(Kind::bytes), bytes_(bytes.value), text_(std::to_string(bytes.value)) {}
 
 MemoryLimit::Bytes MemoryLimit::checked_bytes(long long bytes) {
-  if (bytes < 0) throw std::invalid_argument(fmt::format("invalid memory_limit {}: negative", bytes));
+  if (bytes < 0)
+    throw std::invalid_argument(fmt::format("invalid memory_limit {}: negative", bytes));
   return {static_cast<std::uint64_t>(bytes)};
 }
 
 MemoryLimit::MemoryLimit(double value)
     : kind_(Kind::fraction), fraction_(value), text_(fmt::format("{}", value)) {
   if (!std::isfinite(value) || value < 0)
-    throw std::invalid_argument(fmt::format("invalid memory_limit {}: must be a fraction in (0, 1] or a byte count", value));
+    throw std::invalid_argument(fmt::format(
+        "invalid memory_limit {}: must be a fraction in (0, 1] or a byte count", value));
   // As in Dask: a float up to 1 is a fraction of system memory, anything larger a byte count.
   if (value == 0 || value > 1) {
     kind_ = Kind::bytes;
@@ -69,8 +70,8 @@ std::pair<int, int> default_workers_threads(int cpus) {
 
 void require_positive(const char* what, const std::optional<int>& value, bool allow_zero) {
   if (value && (*value < 0 || (*value == 0 && !allow_zero)))
-    throw std::invalid_argument(fmt::format("invalid {} {}: must be {}", what, *value,
-                                            allow_zero ? ">= 0" : ">= 1"));
+    throw std::invalid_argument(
+        fmt::format("invalid {} {}: must be {}", what, *value, allow_zero ? ">= 0" : ">= 1"));
 }
 
 }  // namespace
@@ -80,11 +81,12 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
   require_positive("threads_per_worker", options.threads_per_worker, false);
   require_positive("n_gpu_workers", options.n_gpu_workers, true);
   if (options.streams_per_gpu < 1)
-    throw std::invalid_argument(fmt::format("invalid streams_per_gpu {}: must be >= 1", options.streams_per_gpu));
+    throw std::invalid_argument(
+        fmt::format("invalid streams_per_gpu {}: must be >= 1", options.streams_per_gpu));
   const int gpus = static_cast<int>(hardware.gpus.size());
   if (options.n_gpu_workers && *options.n_gpu_workers > gpus)
-    throw std::invalid_argument(fmt::format("invalid n_gpu_workers {}: only {} CUDA device(s) visible",
-                                            *options.n_gpu_workers, gpus));
+    throw std::invalid_argument(fmt::format(
+        "invalid n_gpu_workers {}: only {} CUDA device(s) visible", *options.n_gpu_workers, gpus));
 
   const int cpus = std::max(1, hardware.cpu_count);
   int n_workers, threads;
@@ -102,7 +104,8 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
   }
   const int n_gpu = options.n_gpu_workers.value_or(gpus);
   if (n_workers + n_gpu == 0)
-    throw std::invalid_argument("invalid cluster: n_workers 0 and no GPU worker leaves nothing to run on");
+    throw std::invalid_argument(
+        "invalid cluster: n_workers 0 and no GPU worker leaves nothing to run on");
 
   ClusterPlan plan;
   plan.system_memory = hardware.memory;

@@ -11,7 +11,9 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string TaskRecord::key() const { return fmt::format("{}-{:x}", group, task); }
+std::string TaskRecord::key() const {
+  return fmt::format("{}-{:x}", group, task);
+}
 
 Bus& Bus::instance() {
   static Bus* bus = new Bus();  // never destroyed: worker threads may publish during exit
@@ -51,10 +53,13 @@ void Bus::publish_run_finished(const RunRecord& record) {
   for (const auto& s : *snapshot()) s->run_finished(record);
 }
 
-Subscription::Subscription(std::shared_ptr<Subscriber> subscriber) : subscriber_(std::move(subscriber)) {
+Subscription::Subscription(std::shared_ptr<Subscriber> subscriber)
+    : subscriber_(std::move(subscriber)) {
   Bus::instance().subscribe(subscriber_);
 }
 
-Subscription::~Subscription() { Bus::instance().unsubscribe(subscriber_.get()); }
+Subscription::~Subscription() {
+  Bus::instance().unsubscribe(subscriber_.get());
+}
 
 }  // namespace tessera::diagnostics

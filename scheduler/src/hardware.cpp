@@ -21,7 +21,8 @@ std::optional<int> cpus_from_cgroup_v2(std::string_view cpu_max) {
   double period = 0;
   if (!(in >> quota_text >> period) || quota_text == "max" || period <= 0) return std::nullopt;
   double quota = 0;
-  auto [end, error] = std::from_chars(quota_text.data(), quota_text.data() + quota_text.size(), quota);
+  auto [end, error] =
+      std::from_chars(quota_text.data(), quota_text.data() + quota_text.size(), quota);
   if (error != std::errc() || quota <= 0) return std::nullopt;
   return std::max(1, static_cast<int>(std::ceil(quota / period)));
 }
@@ -60,14 +61,16 @@ int cpu_count() {
   auto quota = read_file("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
   auto period = read_file("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
   if (quota && period)
-    if (auto limit = detail::cpus_from_cgroup_v2(*quota + " " + *period)) count = std::min(count, *limit);
+    if (auto limit = detail::cpus_from_cgroup_v2(*quota + " " + *period))
+      count = std::min(count, *limit);
   return count;
 }
 
 std::uint64_t system_memory() {
   std::uint64_t bytes = static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
                         static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
-  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"})
+  for (const char* path :
+       {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"})
     if (auto text = read_file(path))
       if (auto limit = detail::bytes_from_cgroup(*text)) bytes = std::min(bytes, *limit);
   return bytes;
@@ -85,7 +88,8 @@ Hardware detect_hardware() {
     }
     hwloc_topology_destroy(topology);
   }
-  const int devices = kernels::cuda_device_count();  // the CUDA runtime applies CUDA_VISIBLE_DEVICES
+  const int devices =
+      kernels::cuda_device_count();  // the CUDA runtime applies CUDA_VISIBLE_DEVICES
   for (int d = 0; d < devices; ++d) {
     kernels::CudaDeviceInfo info = kernels::cuda_device_info(d);
     hardware.gpus.push_back({d, info.name, info.total_memory, info.multiprocessors});

@@ -43,7 +43,8 @@ WorkerCounts count_workers(Executor& executor) {
   return counts;
 }
 
-TaskPtr chunk_task(std::uint64_t seed, std::uint64_t first, std::uint64_t count, Placement placement) {
+TaskPtr chunk_task(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
+                   Placement placement) {
   TaskFunction cpu = [=](std::span<const Value* const>, const TaskContext&) -> Value {
     return kernels::count_pi_hits_host(seed, first, count);
   };
@@ -68,25 +69,29 @@ PiDevice parse_pi_device(const std::string& text) {
 }
 
 PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
-  if (options.samples == 0) throw std::invalid_argument("invalid samples 0: need at least one sample");
+  if (options.samples == 0)
+    throw std::invalid_argument("invalid samples 0: need at least one sample");
   const WorkerCounts workers = count_workers(executor);
   Placement placement = Placement::cpu;
   PiResult result;
   switch (options.device) {
     case PiDevice::cpu:
-      if (workers.cpu == 0) throw std::invalid_argument("device cpu: the cluster has no CPU worker");
+      if (workers.cpu == 0)
+        throw std::invalid_argument("device cpu: the cluster has no CPU worker");
       result.device = "cpu";
       result.workers = workers.cpu;
       break;
     case PiDevice::gpu:
       if (workers.gpu == 0)
-        throw std::invalid_argument("device gpu: the cluster has no GPU worker (no CUDA device visible)");
+        throw std::invalid_argument(
+            "device gpu: the cluster has no GPU worker (no CUDA device visible)");
       placement = Placement::gpu;
       result.device = "gpu";
       result.workers = workers.gpu;
       break;
     case PiDevice::automatic:
-      placement = workers.gpu > 0 ? (workers.cpu > 0 ? Placement::any : Placement::gpu) : Placement::cpu;
+      placement =
+          workers.gpu > 0 ? (workers.cpu > 0 ? Placement::any : Placement::gpu) : Placement::cpu;
       result.device = workers.gpu > 0 ? (workers.cpu > 0 ? "cpu+gpu" : "gpu") : "cpu";
       result.workers = workers.cpu + workers.gpu;
       break;
@@ -94,8 +99,10 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
 
   std::uint64_t chunks = options.chunks;
   if (chunks == 0) {
-    const std::uint64_t slots = static_cast<std::uint64_t>(std::max(1, workers.cpu_threads + workers.gpu_streams));
-    chunks = std::max<std::uint64_t>(slots * 2, (options.samples + max_chunk_samples - 1) / max_chunk_samples);
+    const std::uint64_t slots =
+        static_cast<std::uint64_t>(std::max(1, workers.cpu_threads + workers.gpu_streams));
+    chunks = std::max<std::uint64_t>(slots * 2,
+                                     (options.samples + max_chunk_samples - 1) / max_chunk_samples);
   }
   chunks = std::min(chunks, options.samples);
 
@@ -114,7 +121,8 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
     for (const Value* part : inputs) hits += std::any_cast<std::uint64_t>(*part);
     return hits;
   };
-  auto total = std::make_shared<const TaskNode>("pi_sum", std::move(parts), sum, sum, Placement::any);
+  auto total =
+      std::make_shared<const TaskNode>("pi_sum", std::move(parts), sum, sum, Placement::any);
   auto computation = executor.submit(build_graph({total}));
   computation->wait();
   computation->rethrow_if_failed();
@@ -129,6 +137,8 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
   return result;
 }
 
-PiResult monte_carlo_pi(const PiOptions& options) { return monte_carlo_pi(options, *current_executor()); }
+PiResult monte_carlo_pi(const PiOptions& options) {
+  return monte_carlo_pi(options, *current_executor());
+}
 
 }  // namespace tessera

@@ -7,7 +7,8 @@
 
 namespace tessera::scheduler_detail {
 
-RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory, std::uint64_t id)
+RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory,
+                   std::uint64_t id)
     : graph_(std::move(graph)),
       scheduler_(scheduler),
       memory_(std::move(memory)),
@@ -41,7 +42,8 @@ RunState::~RunState() {
 void RunState::forget_value(std::uint32_t i) {
   const int worker = location_[i].load(std::memory_order_relaxed);
   if (worker >= 0 && nbytes_[i])
-    memory_->held[worker].fetch_sub(static_cast<std::int64_t>(nbytes_[i]), std::memory_order_relaxed);
+    memory_->held[worker].fetch_sub(static_cast<std::int64_t>(nbytes_[i]),
+                                    std::memory_order_relaxed);
   values_[i].reset();
 }
 
@@ -61,7 +63,8 @@ bool RunState::finish(std::uint32_t i, Value value, std::uint64_t nbytes, int wo
                       std::vector<std::uint32_t>& ready) {
   values_[i] = std::move(value);
   nbytes_[i] = nbytes;
-  if (nbytes) memory_->held[worker].fetch_add(static_cast<std::int64_t>(nbytes), std::memory_order_relaxed);
+  if (nbytes)
+    memory_->held[worker].fetch_add(static_cast<std::int64_t>(nbytes), std::memory_order_relaxed);
   location_[i].store(worker, std::memory_order_relaxed);
   state_[i].store(TaskState::done, std::memory_order_release);
   // acq_rel: the consumer that sees its count reach zero also sees every input value written.
@@ -174,7 +177,8 @@ std::exception_ptr RunState::output_error(std::size_t k) const {
 
 const Value& RunState::output(std::size_t k) const {
   if (!output_done(k) || output_error(k))
-    throw std::logic_error("output " + std::to_string(k) + " has no value (not finished or failed)");
+    throw std::logic_error("output " + std::to_string(k) +
+                           " has no value (not finished or failed)");
   return values_[graph_.outputs[k]];
 }
 

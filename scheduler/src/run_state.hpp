@@ -31,7 +31,8 @@ enum class TaskState : std::uint8_t { waiting, claimed, done, failed, cancelled 
 
 class RunState final : public Computation {
  public:
-  RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory, std::uint64_t id);
+  RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory,
+           std::uint64_t id);
   ~RunState() override;
   /// Unique id of this run in the process (diagnostics).
   std::uint64_t id() const noexcept { return id_; }
@@ -55,7 +56,8 @@ class RunState final : public Computation {
 
   /// Records a success of `nbytes`; appends consumers that became ready to `ready`. Returns true
   /// when this finished the whole run.
-  bool finish(std::uint32_t i, Value value, std::uint64_t nbytes, int worker, std::vector<std::uint32_t>& ready);
+  bool finish(std::uint32_t i, Value value, std::uint64_t nbytes, int worker,
+              std::vector<std::uint32_t>& ready);
   /// Records a failure and cancels everything that depends on it. True when the run is finished.
   bool fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name);
   /// Gathers the input pointers of task i (valid until its consumers finish).

@@ -6,15 +6,15 @@
 #include <time.h>
 
 #include <algorithm>
-#include <unordered_map>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "placement.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
-#include "tessera/value_size.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_host.hpp"
+#include "tessera/value_size.hpp"
 
 namespace tessera::scheduler_detail {
 
@@ -47,8 +47,8 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name)
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
     if (specs_[w].threads < 1)
-      throw std::invalid_argument(
-          fmt::format("worker {} needs at least one thread, got {}", specs_[w].name, specs_[w].threads));
+      throw std::invalid_argument(fmt::format("worker {} needs at least one thread, got {}",
+                                              specs_[w].name, specs_[w].threads));
     auto worker = std::make_unique<Worker>();
     worker->spec = specs_[w];
     worker->index = static_cast<int>(w);
@@ -64,19 +64,26 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name)
     }
 }
 
-Scheduler::~Scheduler() { stop(); }
+Scheduler::~Scheduler() {
+  stop();
+}
 
 WorkerStats Scheduler::stats(int worker) const {
   const Worker& w = *workers_.at(worker);
-  WorkerStats stats{w.queue.size(), w.executing.load(), w.finished.load(), w.failed.load(), w.stolen.load(),
-                    memory_->held[worker].load(std::memory_order_relaxed), 0};
+  WorkerStats stats{w.queue.size(),
+                    w.executing.load(),
+                    w.finished.load(),
+                    w.failed.load(),
+                    w.stolen.load(),
+                    memory_->held[worker].load(std::memory_order_relaxed),
+                    0};
   if (!stopping_.load())
     for (pthread_t thread : w.threads) stats.cpu_seconds += thread_cpu_seconds(thread);
   return stats;
 }
 
-void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, std::uint64_t nbytes,
-                             bool failed) const {
+void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                             std::uint64_t nbytes, bool failed) const {
   const TaskNode& node = *ref.run->graph().tasks[ref.task];
   diagnostics::TaskRecord record;
   record.run = ref.run->id();
@@ -252,9 +259,9 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   bool run_finished = false;
   try {
     run.inputs(ref.task, buffers.inputs);
-    const TaskFunction& function =
-        self.spec.kind == WorkerKind::gpu && node.gpu_function() ? node.gpu_function()
-                                                                 : node.cpu_function();
+    const TaskFunction& function = self.spec.kind == WorkerKind::gpu && node.gpu_function()
+                                       ? node.gpu_function()
+                                       : node.cpu_function();
     Value value = function(buffers.inputs, context);
     const std::uint64_t nbytes = value_nbytes(value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
@@ -326,7 +333,8 @@ void Scheduler::stop() {
     TaskRef ref;
     while (worker->queue.pop_front(ref)) {
       note_popped(*worker, ref);
-      auto error = std::make_exception_ptr(ClosedError("the cluster was closed before the task ran"));
+      auto error =
+          std::make_exception_ptr(ClosedError("the cluster was closed before the task ran"));
       if (ref.run->fail(ref.task, error, worker->spec.name)) release_run(*ref.run);
     }
   }

@@ -80,8 +80,8 @@ class Scheduler final : public Executor {
   void wake(WorkerKind kind);
   bool has_work_for(WorkerKind kind) const;
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
-  void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, std::uint64_t nbytes,
-                    bool failed) const;
+  void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                    std::uint64_t nbytes, bool failed) const;
   void publish_run(const RunState& run, bool finished) const;
   void release_run(RunState& run);
 

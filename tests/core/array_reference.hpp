@@ -42,21 +42,29 @@ inline std::vector<std::int64_t> unravel(std::int64_t i, const Shape& shape) {
 /// Rounds a double to what an array of `dtype` holds.
 inline double round_to(double v, DType dtype) {
   switch (dtype) {
-    case DType::boolean: return v != 0 ? 1 : 0;
+    case DType::boolean:
+      return v != 0 ? 1 : 0;
     // NumPy on x86: NaN, infinities and out-of-range values become INT64_MIN.
-    case DType::int64: return std::isfinite(v) && std::fabs(v) < 9.2233720368547758e18 ? std::trunc(v) + 0.0 : -9.2233720368547758e18;  // + 0.0: no -0 in int64
-    case DType::float32: return static_cast<float>(v);
-    case DType::float64: break;
+    case DType::int64:
+      return std::isfinite(v) && std::fabs(v) < 9.2233720368547758e18
+                 ? std::trunc(v) + 0.0
+                 : -9.2233720368547758e18;  // + 0.0: no -0 in int64
+    case DType::float32:
+      return static_cast<float>(v);
+    case DType::float64:
+      break;
   }
   return v;
 }
 
 /// Element of `a` broadcast to `shape` at multi-index `index`.
-inline double broadcast_at(const Dense& a, const Shape& shape, const std::vector<std::int64_t>& index) {
+inline double broadcast_at(const Dense& a, const Shape& shape,
+                           const std::vector<std::int64_t>& index) {
   const std::size_t shift = shape.size() - a.shape.size();
   const auto strides = strides_of(a.shape);
   std::int64_t flat = 0;
-  for (std::size_t j = 0; j < a.shape.size(); ++j) flat += (a.shape[j] == 1 ? 0 : index[j + shift]) * strides[j];
+  for (std::size_t j = 0; j < a.shape.size(); ++j)
+    flat += (a.shape[j] == 1 ? 0 : index[j + shift]) * strides[j];
   return a.values[flat];
 }
 
@@ -71,12 +79,14 @@ inline Shape broadcast_shape(const Shape& a, const Shape& b) {
 }
 
 /// f applied elementwise with broadcasting, result rounded to `dtype`.
-inline Dense zip(const Dense& a, const Dense& b, DType dtype, const std::function<double(double, double)>& f) {
+inline Dense zip(const Dense& a, const Dense& b, DType dtype,
+                 const std::function<double(double, double)>& f) {
   Dense out{broadcast_shape(a.shape, b.shape), dtype, {}};
   out.values.resize(out.size());
   for (std::int64_t i = 0; i < out.size(); ++i) {
     auto index = unravel(i, out.shape);
-    out.values[i] = round_to(f(broadcast_at(a, out.shape, index), broadcast_at(b, out.shape, index)), dtype);
+    out.values[i] =
+        round_to(f(broadcast_at(a, out.shape, index), broadcast_at(b, out.shape, index)), dtype);
   }
   return out;
 }
@@ -103,14 +113,16 @@ inline Dense transpose(const Dense& a, const std::vector<int>& axes) {
 
 /// Groups the elements of `a` by their index on the kept axes: result[k] lists the values
 /// reduced into output element k (row-major over kept axes).
-inline std::vector<std::vector<double>> groups(const Dense& a, const std::vector<int>& axes, Shape& kept_shape) {
+inline std::vector<std::vector<double>> groups(const Dense& a, const std::vector<int>& axes,
+                                               Shape& kept_shape) {
   kept_shape.clear();
   std::vector<bool> reduced(a.shape.size(), false);
   for (int axis : axes) reduced[axis] = true;
   for (std::size_t d = 0; d < a.shape.size(); ++d)
     if (!reduced[d]) kept_shape.push_back(a.shape[d]);
   const auto kept_strides = strides_of(kept_shape);
-  std::int64_t n = std::accumulate(kept_shape.begin(), kept_shape.end(), std::int64_t{1}, std::multiplies<>());
+  std::int64_t n =
+      std::accumulate(kept_shape.begin(), kept_shape.end(), std::int64_t{1}, std::multiplies<>());
   std::vector<std::vector<double>> out(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < a.size(); ++i) {
     auto index = unravel(i, a.shape);

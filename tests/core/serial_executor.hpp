@@ -10,8 +10,8 @@ namespace tessera::test_support {
 
 class SerialComputation final : public Computation {
  public:
-  explicit SerialComputation(Graph graph) : graph_(std::move(graph)), values_(graph_.size()),
-                                            errors_(graph_.size()) {
+  explicit SerialComputation(Graph graph)
+      : graph_(std::move(graph)), values_(graph_.size()), errors_(graph_.size()) {
     for (std::uint32_t i = 0; i < graph_.size(); ++i) {
       std::vector<const Value*> inputs;
       for (std::uint32_t d : graph_.dependencies(i)) {
@@ -31,7 +31,9 @@ class SerialComputation final : public Computation {
   bool done() const override { return true; }
   void wait_output(std::size_t) override {}
   bool output_done(std::size_t) const override { return true; }
-  std::exception_ptr output_error(std::size_t k) const override { return errors_[graph_.outputs[k]]; }
+  std::exception_ptr output_error(std::size_t k) const override {
+    return errors_[graph_.outputs[k]];
+  }
   const Value& output(std::size_t k) const override { return values_[graph_.outputs[k]]; }
   std::size_t output_count() const override { return graph_.outputs.size(); }
 

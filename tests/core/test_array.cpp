@@ -19,7 +19,8 @@ using test_support::values_of;
 namespace {
 
 struct Arrays : ::testing::Test {
-  std::shared_ptr<test_support::SerialExecutor> executor = std::make_shared<test_support::SerialExecutor>();
+  std::shared_ptr<test_support::SerialExecutor> executor =
+      std::make_shared<test_support::SerialExecutor>();
   void SetUp() override { detail::push_executor(executor); }
   void TearDown() override { detail::remove_executor(executor.get()); }
 };
@@ -63,9 +64,10 @@ TEST_F(Arrays, MetadataFollowsDask) {
 TEST_F(Arrays, ReprShowsShapeDtypeChunksAndTasks) {
   std::ostringstream text;
   text << random::random({10000, 10000}, {1000, 1000}, 1);
-  EXPECT_EQ(text.str(),
-            "tessera.Array<random_sample, shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), "
-            "numblocks=(10, 10), tasks=100>");
+  EXPECT_EQ(
+      text.str(),
+      "tessera.Array<random_sample, shape=(10000, 10000), dtype=float64, chunksize=(1000, 1000), "
+      "numblocks=(10, 10), tasks=100>");
   std::ostringstream one_d;
   one_d << random::random({20}, 5, 1).sum();
   EXPECT_NE(one_d.str().find("shape=()"), std::string::npos) << one_d.str();
@@ -89,7 +91,8 @@ TEST_F(Arrays, CreationValues) {
   NDArray r = arange(10, 3).compute();
   EXPECT_EQ(r.dtype(), DType::int64);
   EXPECT_EQ(values_of(r), iota_values(10));
-  EXPECT_EQ(values_of(arange(1.0, 2.0, 0.25, 2).compute()), (std::vector<double>{1.0, 1.25, 1.5, 1.75}));
+  EXPECT_EQ(values_of(arange(1.0, 2.0, 0.25, 2).compute()),
+            (std::vector<double>{1.0, 1.25, 1.5, 1.75}));
   expect_invalid([] { arange(0.0, 1.0, 0.0, 2); }, "step 0");
 }
 
@@ -110,7 +113,8 @@ TEST_F(Arrays, RandomIsPhiloxOfTheFlatIndexForAnyChunking) {
   const std::uint64_t seed = 0x5eed;
   std::vector<double> expected(24 * 17);
   for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = kernels::uniform_double(seed, i);
-  for (ChunkSpec chunks : {ChunkSpec({24, 17}), ChunkSpec({5, 4}), ChunkSpec({7, 17}), ChunkSpec(Chunks{{1, 23}, {16, 1}})}) {
+  for (ChunkSpec chunks : {ChunkSpec({24, 17}), ChunkSpec({5, 4}), ChunkSpec({7, 17}),
+                           ChunkSpec(Chunks{{1, 23}, {16, 1}})}) {
     NDArray x = random::random({24, 17}, chunks, seed).compute();
     ASSERT_EQ(x.size(), 24 * 17);
     for (std::int64_t i = 0; i < x.size(); ++i) ASSERT_EQ(x.data<double>()[i], expected[i]) << i;
@@ -263,7 +267,8 @@ TEST_F(Arrays, ElementwiseDtypesFollowNumPy) {
   EXPECT_EQ((i > 2).sum().dtype(), DType::int64);
   EXPECT_EQ(values_of(where(i > 2, i, -i).compute()), (std::vector<double>{0, -1, -2, 3, 4, 5}));
   EXPECT_EQ(values_of(pow(i, 2).compute()), (std::vector<double>{0, 1, 4, 9, 16, 25}));
-  EXPECT_EQ(values_of((i / 4).astype(DType::int64).compute()), (std::vector<double>{0, 0, 0, 0, 1, 1}));
+  EXPECT_EQ(values_of((i / 4).astype(DType::int64).compute()),
+            (std::vector<double>{0, 0, 0, 0, 1, 1}));
 }
 
 TEST_F(Arrays, BroadcastingScalarsAndSizeOneDims) {
@@ -290,7 +295,8 @@ TEST_F(Arrays, BadOperationsNameTheValue) {
 }
 
 TEST_F(Arrays, NpyRoundTrip) {
-  const auto path = std::filesystem::temp_directory_path() / ("tessera_array_" + std::to_string(::getpid()) + ".npy");
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("tessera_array_" + std::to_string(::getpid()) + ".npy");
   Array x = random::random({30, 20}, {7, 6}, 77);
   to_npy(x, path.string());
   Array back = from_npy(path.string(), {10, 10});

@@ -70,10 +70,18 @@ class ExpressionGenerator {
       double v = round_to(real(rng_), dtype);
       if (dtype == DType::boolean) v = pick(0, 1);
       switch (dtype) {
-        case DType::boolean: data->data<bool>()[i] = v != 0; break;
-        case DType::int64: data->data<std::int64_t>()[i] = static_cast<std::int64_t>(v); break;
-        case DType::float32: data->data<float>()[i] = static_cast<float>(v); break;
-        case DType::float64: data->data<double>()[i] = v; break;
+        case DType::boolean:
+          data->data<bool>()[i] = v != 0;
+          break;
+        case DType::int64:
+          data->data<std::int64_t>()[i] = static_cast<std::int64_t>(v);
+          break;
+        case DType::float32:
+          data->data<float>()[i] = static_cast<float>(v);
+          break;
+        case DType::float64:
+          data->data<double>()[i] = v;
+          break;
       }
       dense.values.push_back(v);
     }
@@ -106,16 +114,19 @@ class ExpressionGenerator {
         return {a.array.transpose(axes), transpose(a.expected, axes)};
       }
       case 3: {  // where
-        Case c = expression(shape, depth - 1), a = expression(shape, depth - 1), b = expression(shape, depth - 1);
+        Case c = expression(shape, depth - 1), a = expression(shape, depth - 1),
+             b = expression(shape, depth - 1);
         Dense cond = map(c.expected, DType::boolean, [](double v) { return v; });
         const DType dtype = promote(a.expected.dtype, b.expected.dtype);
         Dense out{shape, dtype, {}};
         for (std::int64_t i = 0; i < out.size(); ++i)
-          out.values.push_back(round_to(cond.values[i] != 0 ? a.expected.values[i] : b.expected.values[i], dtype));
+          out.values.push_back(
+              round_to(cond.values[i] != 0 ? a.expected.values[i] : b.expected.values[i], dtype));
         return {where(c.array, a.array, b.array), out};
       }
       case 4: {  // astype
-        static const DType dtypes[] = {DType::float64, DType::float32, DType::int64, DType::boolean};
+        static const DType dtypes[] = {DType::float64, DType::float32, DType::int64,
+                                       DType::boolean};
         Case a = expression(shape, depth - 1);
         const DType dtype = dtypes[pick(0, 3)];
         return {a.array.astype(dtype), map(a.expected, dtype, [](double v) { return v; })};
@@ -135,28 +146,46 @@ class ExpressionGenerator {
     }
   }
 
-  std::int64_t pick(std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_); }
+  std::int64_t pick(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
+  }
 
  private:
   Case binary(const Case& a, const Case& b) {
     const DType da = a.expected.dtype, db = b.expected.dtype;
     switch (pick(0, 7)) {
-      case 0: return {a.array + b.array, zip(a.expected, b.expected, promote(da, db), [](double x, double y) { return x + y; })};
+      case 0:
+        return {a.array + b.array, zip(a.expected, b.expected, promote(da, db),
+                                       [](double x, double y) { return x + y; })};
       case 1: {
         if (da == DType::boolean && db == DType::boolean) return binary(a, b);
-        return {a.array - b.array, zip(a.expected, b.expected, promote(da, db), [](double x, double y) { return x - y; })};
+        return {a.array - b.array, zip(a.expected, b.expected, promote(da, db),
+                                       [](double x, double y) { return x - y; })};
       }
-      case 2: return {a.array * b.array, zip(a.expected, b.expected, promote(da, db), [](double x, double y) { return x * y; })};
+      case 2:
+        return {a.array * b.array, zip(a.expected, b.expected, promote(da, db),
+                                       [](double x, double y) { return x * y; })};
       case 3: {
         DType d = promote(da, db);
         if (!is_floating(d)) d = DType::float64;
-        return {a.array / b.array, zip(a.expected, b.expected, d, [](double x, double y) { return x / y; })};
+        return {a.array / b.array,
+                zip(a.expected, b.expected, d, [](double x, double y) { return x / y; })};
       }
-      case 4: return {a.array < b.array, zip(a.expected, b.expected, DType::boolean, [](double x, double y) { return x < y; })};
-      case 5: return {a.array == b.array, zip(a.expected, b.expected, DType::boolean, [](double x, double y) { return x == y; })};
-      case 6: return {maximum(a.array, b.array), zip(a.expected, b.expected, promote(da, db), [](double x, double y) {
-                        return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y); })};
-      default: return {a.array >= b.array, zip(a.expected, b.expected, DType::boolean, [](double x, double y) { return x >= y; })};
+      case 4:
+        return {a.array < b.array, zip(
+                                       a.expected, b.expected, DType::boolean,
+                                       [](double x, double y) { return x < y; })};
+      case 5:
+        return {a.array == b.array, zip(a.expected, b.expected, DType::boolean,
+                                        [](double x, double y) { return x == y; })};
+      case 6:
+        return {maximum(a.array, b.array),
+                zip(a.expected, b.expected, promote(da, db), [](double x, double y) {
+                  return std::isnan(x) || std::isnan(y) ? NAN : std::max(x, y);
+                })};
+      default:
+        return {a.array >= b.array, zip(a.expected, b.expected, DType::boolean,
+                                        [](double x, double y) { return x >= y; })};
     }
   }
 
@@ -165,14 +194,21 @@ class ExpressionGenerator {
     const DType math = d == DType::float32 ? DType::float32 : DType::float64;
     switch (pick(0, 5)) {
       case 0:
-        if (d == DType::boolean) return {~a.array, map(a.expected, DType::boolean, [](double v) { return v == 0; })};
+        if (d == DType::boolean)
+          return {~a.array, map(a.expected, DType::boolean, [](double v) { return v == 0; })};
         return {-a.array, map(a.expected, d, [](double v) { return -v; })};
-      case 1: return {abs(a.array), map(a.expected, d, [](double v) { return std::fabs(v); })};
-      case 2: return {exp(a.array), map(a.expected, math, [](double v) { return std::exp(v); })};
-      case 3: return {sin(a.array), map(a.expected, math, [](double v) { return std::sin(v); })};
-      case 4: return {sqrt(abs(a.array)), map(map(a.expected, d, [](double v) { return std::fabs(v); }), math,
-                                               [](double v) { return std::sqrt(v); })};
-      default: return {a.array * 2.0, map(a.expected, is_floating(d) ? d : DType::float64, [](double v) { return v * 2.0; })};
+      case 1:
+        return {abs(a.array), map(a.expected, d, [](double v) { return std::fabs(v); })};
+      case 2:
+        return {exp(a.array), map(a.expected, math, [](double v) { return std::exp(v); })};
+      case 3:
+        return {sin(a.array), map(a.expected, math, [](double v) { return std::sin(v); })};
+      case 4:
+        return {sqrt(abs(a.array)), map(map(a.expected, d, [](double v) { return std::fabs(v); }),
+                                        math, [](double v) { return std::sqrt(v); })};
+      default:
+        return {a.array * 2.0, map(a.expected, is_floating(d) ? d : DType::float64,
+                                   [](double v) { return v * 2.0; })};
     }
   }
 
@@ -185,7 +221,9 @@ struct ArrayProperties : ::testing::Test {
   void TearDown() override { detail::remove_executor(executor.get()); }
 };
 
-bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+bool same(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
 
 }  // namespace
 
@@ -199,7 +237,8 @@ TEST_F(ArrayProperties, ElementwiseExpressionsMatchReferenceExactly) {
     ASSERT_EQ(out.dtype(), c.expected.dtype) << "seed " << seed;
     for (std::int64_t i = 0; i < out.size(); ++i)
       ASSERT_TRUE(same(out.element_as_double(i), c.expected.values[i]))
-          << "seed " << seed << " element " << i << ": " << out.element_as_double(i) << " vs " << c.expected.values[i];
+          << "seed " << seed << " element " << i << ": " << out.element_as_double(i) << " vs "
+          << c.expected.values[i];
   }
 }
 
@@ -220,7 +259,7 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
     Shape kept;
     auto groups_of = groups(c.expected, axes, kept);
     const int which = static_cast<int>(gen.pick(0, 5));
-    Array reduced = which == 0 ? c.array.sum(axes, options)
+    Array reduced = which == 0   ? c.array.sum(axes, options)
                     : which == 1 ? c.array.mean(axes, options)
                     : which == 2 ? c.array.var(axes, 0, options)
                     : which == 3 ? c.array.std(axes, 1, options)
@@ -240,12 +279,28 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
       // Any summation order errs by at most n * eps * sum|x| (first-order bound); squares of
       // deviations add the same relative error on m2.
       switch (which) {
-        case 0: expected = sum; tolerance = n * eps * abs_sum; break;
-        case 1: expected = mean; tolerance = eps * abs_sum * 4; break;
-        case 2: expected = m2 / n; tolerance = 8 * n * eps * (m2 + abs_sum * abs_sum / n) / n; break;
-        case 3: expected = std::sqrt(n > 1 ? m2 / (n - 1) : NAN); tolerance = 1e-9 * (1 + expected); break;
-        case 4: expected = nan_max(g); break;
-        default: expected = std::any_of(g.begin(), g.end(), [](double v) { return v != 0; }); break;
+        case 0:
+          expected = sum;
+          tolerance = n * eps * abs_sum;
+          break;
+        case 1:
+          expected = mean;
+          tolerance = eps * abs_sum * 4;
+          break;
+        case 2:
+          expected = m2 / n;
+          tolerance = 8 * n * eps * (m2 + abs_sum * abs_sum / n) / n;
+          break;
+        case 3:
+          expected = std::sqrt(n > 1 ? m2 / (n - 1) : NAN);
+          tolerance = 1e-9 * (1 + expected);
+          break;
+        case 4:
+          expected = nan_max(g);
+          break;
+        default:
+          expected = std::any_of(g.begin(), g.end(), [](double v) { return v != 0; });
+          break;
       }
       expected = round_to(expected, out.dtype());
       const double got = out.element_as_double(static_cast<std::int64_t>(k));
@@ -254,12 +309,14 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
         continue;
       }
       if (std::isinf(expected) || !std::isfinite(tolerance)) {
-        ASSERT_TRUE(got == expected || (std::isnan(got) && !std::isfinite(abs_sum))) << "seed " << seed << " " << got << " vs " << expected;
+        ASSERT_TRUE(got == expected || (std::isnan(got) && !std::isfinite(abs_sum)))
+            << "seed " << seed << " " << got << " vs " << expected;
         continue;
       }
       // float32 results carry float32 rounding on top.
       if (out.dtype() == DType::float32) tolerance += std::fabs(expected) * 1.2e-7 * 2;
-      ASSERT_NEAR(got, expected, tolerance) << "seed " << seed << " op " << which << " element " << k;
+      ASSERT_NEAR(got, expected, tolerance)
+          << "seed " << seed << " op " << which << " element " << k;
     }
   }
 }

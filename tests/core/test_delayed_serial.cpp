@@ -7,12 +7,15 @@
 
 using namespace tessera;
 
-double add(double a, double b) { return a + b; }  // exported, so delayed() can name it
+double add(double a, double b) {
+  return a + b;
+}  // exported, so delayed() can name it
 
 namespace {
 
 struct CurrentSerial : ::testing::Test {
-  std::shared_ptr<test_support::SerialExecutor> executor = std::make_shared<test_support::SerialExecutor>();
+  std::shared_ptr<test_support::SerialExecutor> executor =
+      std::make_shared<test_support::SerialExecutor>();
   void SetUp() override { detail::push_executor(executor); }
   void TearDown() override { detail::remove_executor(executor.get()); }
 };
@@ -29,8 +32,9 @@ TEST_F(CurrentSerial, ValuesAndDependencies) {
 
 TEST_F(CurrentSerial, ArgumentsKeepTheirOrderAndTypes) {
   auto name = delayed([] { return std::string("pi"); })();
-  auto text = delayed([](int n, const std::string& s, double x) { return s + std::to_string(n) + std::to_string(x); })(
-      3, name, 0.5);
+  auto text = delayed([](int n, const std::string& s, double x) {
+    return s + std::to_string(n) + std::to_string(x);
+  })(3, name, 0.5);
   EXPECT_EQ(text.compute(), "pi30.500000");
 }
 
@@ -52,7 +56,8 @@ TEST_F(CurrentSerial, ComputeVectorKeepsOrder) {
 }
 
 TEST_F(CurrentSerial, FailureBecomesTaskError) {
-  auto bad = delayed([](int x) -> int { throw std::runtime_error("boom " + std::to_string(x)); }, "explode")(4);
+  auto bad = delayed([](int x) -> int { throw std::runtime_error("boom " + std::to_string(x)); },
+                     "explode")(4);
   auto after = delayed([](int x) { return x; })(bad);
   try {
     after.compute();
@@ -73,11 +78,13 @@ TEST_F(CurrentSerial, NamesComeFromFunctions) {
 TEST_F(CurrentSerial, VectorOfDelayedIsAListOfDependencies) {
   std::vector<Delayed<int>> parts;
   for (int i = 1; i <= 4; ++i) parts.push_back(delayed([](int x) { return x * 10; })(i));
-  auto total = delayed([](const std::vector<int>& values, int offset) {
-    int sum = offset;
-    for (int v : values) sum += v;
-    return sum;
-  }, "sum")(parts, 5);
+  auto total = delayed(
+      [](const std::vector<int>& values, int offset) {
+        int sum = offset;
+        for (int v : values) sum += v;
+        return sum;
+      },
+      "sum")(parts, 5);
   EXPECT_EQ(total.node()->dependencies().size(), 4u);
   EXPECT_EQ(total.compute(), 105);
 }

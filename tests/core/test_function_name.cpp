@@ -3,7 +3,9 @@
 #include "tessera/function_name.hpp"
 
 namespace sample {
-int calculate_pi(double) { return 3; }
+int calculate_pi(double) {
+  return 3;
+}
 struct Functor {
   int operator()() const { return 1; }
 };

@@ -8,8 +8,9 @@ using namespace tessera;
 
 namespace {
 TaskPtr task(std::string name, std::vector<TaskPtr> deps = {}) {
-  return std::make_shared<const TaskNode>(std::move(name), std::move(deps),
-                                          [](std::span<const Value* const>, const TaskContext&) -> Value { return 0; });
+  return std::make_shared<const TaskNode>(
+      std::move(name), std::move(deps),
+      [](std::span<const Value* const>, const TaskContext&) -> Value { return 0; });
 }
 std::size_t position(const Graph& g, const TaskPtr& t) {
   for (std::size_t i = 0; i < g.size(); ++i)
@@ -59,7 +60,9 @@ TEST(BuildGraph, KeysAreUniqueAndNamed) {
 
 TEST(TaskNode, RejectsMissingImplementations) {
   EXPECT_THROW(TaskNode("t", {}, {}), std::invalid_argument);
-  EXPECT_THROW(TaskNode("t", {nullptr}, [](auto, auto&) -> Value { return 0; }), std::invalid_argument);
-  EXPECT_THROW(TaskNode("t", {}, [](auto, auto&) -> Value { return 0; }, {}, Placement::any),
+  EXPECT_THROW(TaskNode("t", {nullptr}, [](auto, auto&) -> Value { return 0; }),
+               std::invalid_argument);
+  EXPECT_THROW(TaskNode(
+                   "t", {}, [](auto, auto&) -> Value { return 0; }, {}, Placement::any),
                std::invalid_argument);
 }

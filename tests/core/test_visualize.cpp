@@ -13,7 +13,9 @@ using namespace tessera;
 namespace fs = std::filesystem;
 
 // External linkage: dladdr names only exported symbols (tests link with -rdynamic).
-double calculate_pi(double size) { return size; }
+double calculate_pi(double size) {
+  return size;
+}
 
 namespace {
 

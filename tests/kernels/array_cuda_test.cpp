@@ -148,8 +148,8 @@ TEST(ArrayCuda, TranscendentalsWithinUlps) {
        {leaf(Op::load_uniform, 1000, 1), op(Op::exponential), leaf(Op::load_uniform, 1, 1000),
         op(Op::sine), op(Op::multiply), leaf(Op::load_uniform, 1000, 1), op(Op::logarithm),
         leaf(Op::load_uniform, 1000, 1), op(Op::cosine), op(Op::multiply), op(Op::add),
-        leaf(Op::load_normal, 1000, 1), op(Op::add), leaf(Op::load_uniform, 1000, 1),
-        three_halves, op(Op::power), op(Op::add)}) {
+        leaf(Op::load_normal, 1000, 1), op(Op::add), leaf(Op::load_uniform, 1000, 1), three_halves,
+        op(Op::power), op(Op::add)}) {
     p.code[p.size++] = in;
   }
   c.box.lo[0] = 5;
@@ -164,7 +164,8 @@ TEST(ArrayCuda, TranscendentalsWithinUlps) {
   for (std::int64_t k = 0; k < n; ++k) {
     // Each libm result is within 2 ulps; a handful of them, added and multiplied, stay within a
     // few ulps of the largest term (magnitudes here are below 10).
-    ASSERT_NEAR(got[k], want[k], 64 * std::numeric_limits<double>::epsilon() * 10) << "element " << k;
+    ASSERT_NEAR(got[k], want[k], 64 * std::numeric_limits<double>::epsilon() * 10)
+        << "element " << k;
   }
 }
 

@@ -29,7 +29,7 @@ using testing::Case;
 using testing::CaseGenerator;
 
 constexpr DType kDTypes[] = {DType::boolean, DType::int64, DType::float32, DType::float64};
-constexpr ReduceOp kReduceOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,  ReduceOp::max,
+constexpr ReduceOp kReduceOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,    ReduceOp::max,
                                    ReduceOp::any, ReduceOp::all,  ReduceOp::moments};
 
 std::string op_name(ReduceOp op) {
@@ -55,8 +55,8 @@ void expect_reduce_matches(const Case& c, const bool* reduced, ReduceOp op) {
   for (std::size_t k = 0; k < got.size(); ++k) {
     std::string why;
     if (!testing::partial_matches(got[k], ref, static_cast<std::int64_t>(k), op, why)) {
-      ADD_FAILURE() << c.description << ", " << op_name(op) << " over " << axes << ", output "
-                    << k << ": " << why;
+      ADD_FAILURE() << c.description << ", " << op_name(op) << " over " << axes << ", output " << k
+                    << ": " << why;
       return;
     }
   }
@@ -91,11 +91,10 @@ TEST(ArrayHost, FullReductionWritesOnePartial) {
   for (int i = 0; i < 60; ++i) {
     const Case c = gen.next();
     for (ReduceOp op : kReduceOps) {
-      const testing::ReferenceReduction ref =
-          testing::reference_reduce(c.program, c.box, all, op);
+      const testing::ReferenceReduction ref = testing::reference_reduce(c.program, c.box, all, op);
       ASSERT_EQ(ref.partials.size(), 1u);
       Partial got[2];
-      got[1].count = -7;  // must stay untouched
+      got[1].count = -7;                                // must stay untouched
       reduce_host(c.program, c.box, nullptr, op, got);  // nullptr: every axis
       EXPECT_EQ(got[1].count, -7);
       std::string why;

@@ -178,17 +178,18 @@ TEST(Partials, AccumulateAndCombineAgree) {
   const std::vector<double> b = {2, 6, -5.5};
   std::vector<double> ab = a;
   ab.insert(ab.end(), b.begin(), b.end());
-  const Partial sum = combine(partial_of(a, ReduceOp::sum), partial_of(b, ReduceOp::sum),
-                              ReduceOp::sum);
+  const Partial sum =
+      combine(partial_of(a, ReduceOp::sum), partial_of(b, ReduceOp::sum), ReduceOp::sum);
   EXPECT_EQ(sum.value, 13.5);
   EXPECT_EQ(sum.count, 9);
-  EXPECT_EQ(combine(partial_of(a, ReduceOp::prod), partial_of(b, ReduceOp::prod), ReduceOp::prod)
-                .value,
-            3.0 * -1 * 4 * 1 * -5 * 9 * 2 * 6 * -5.5);
-  EXPECT_EQ(combine(partial_of(a, ReduceOp::min), partial_of(b, ReduceOp::min), ReduceOp::min).value,
-            -5.5);
-  EXPECT_EQ(combine(partial_of(a, ReduceOp::max), partial_of(b, ReduceOp::max), ReduceOp::max).value,
-            9);
+  EXPECT_EQ(
+      combine(partial_of(a, ReduceOp::prod), partial_of(b, ReduceOp::prod), ReduceOp::prod).value,
+      3.0 * -1 * 4 * 1 * -5 * 9 * 2 * 6 * -5.5);
+  EXPECT_EQ(
+      combine(partial_of(a, ReduceOp::min), partial_of(b, ReduceOp::min), ReduceOp::min).value,
+      -5.5);
+  EXPECT_EQ(
+      combine(partial_of(a, ReduceOp::max), partial_of(b, ReduceOp::max), ReduceOp::max).value, 9);
   EXPECT_EQ(partial_of({0, 0}, ReduceOp::any).value, 0);
   EXPECT_EQ(partial_of({0, 2}, ReduceOp::any).value, 1);
   EXPECT_EQ(partial_of({1, 2}, ReduceOp::all).value, 1);
@@ -209,10 +210,8 @@ TEST(Partials, AccumulateAndCombineAgree) {
 TEST(Partials, MinMaxPropagateNaN) {
   for (ReduceOp o : {ReduceOp::min, ReduceOp::max}) {
     EXPECT_TRUE(std::isnan(partial_of({1, kNaN, 2}, o).value));
-    EXPECT_TRUE(std::isnan(
-        combine(partial_of({1}, o), partial_of({kNaN}, o), o).value));
-    EXPECT_TRUE(std::isnan(
-        combine(partial_of({kNaN}, o), partial_of({-kInf}, o), o).value));
+    EXPECT_TRUE(std::isnan(combine(partial_of({1}, o), partial_of({kNaN}, o), o).value));
+    EXPECT_TRUE(std::isnan(combine(partial_of({kNaN}, o), partial_of({-kInf}, o), o).value));
   }
 }
 

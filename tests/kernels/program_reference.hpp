@@ -51,9 +51,12 @@ void for_each_index(const Box& box, int ndim, F&& f) {
 /// Bytes per element of a dtype.
 inline std::size_t dtype_size(DType type) {
   switch (type) {
-    case DType::boolean: return 1;
-    case DType::float32: return 4;
-    default: return 8;
+    case DType::boolean:
+      return 1;
+    case DType::float32:
+      return 4;
+    default:
+      return 8;
   }
 }
 
@@ -244,8 +247,8 @@ class CaseGenerator {
     // An expression tree of bounded depth, in postfix.
     const int depth = uniform_int(0, 4);
     emit(c, depth);
-    c.description = "ndim " + std::to_string(p.ndim) + ", " + std::to_string(p.size) +
-                    " instructions, box";
+    c.description =
+        "ndim " + std::to_string(p.ndim) + ", " + std::to_string(p.size) + " instructions, box";
     for (int d = 0; d < p.ndim; ++d) {
       c.description += " [" + std::to_string(c.box.lo[d]) + "," + std::to_string(c.box.hi[d]) + ")";
     }
@@ -274,13 +277,15 @@ class CaseGenerator {
     if (kind < 3) {  // unary
       emit(c, depth - 1);
       Instruction in;
-      in.op = static_cast<Op>(uniform_int(static_cast<int>(Op::negate), static_cast<int>(Op::to_bool)));
+      in.op =
+          static_cast<Op>(uniform_int(static_cast<int>(Op::negate), static_cast<int>(Op::to_bool)));
       push(c, in);
     } else if (kind < 9) {  // binary
       emit(c, depth - 1);
       emit(c, depth - 1);
       Instruction in;
-      in.op = static_cast<Op>(uniform_int(static_cast<int>(Op::add), static_cast<int>(Op::logical_or)));
+      in.op =
+          static_cast<Op>(uniform_int(static_cast<int>(Op::add), static_cast<int>(Op::logical_or)));
       push(c, in);
     } else {  // where
       emit(c, depth - 1);
@@ -324,11 +329,16 @@ class CaseGenerator {
 
   double random_double() {
     switch (uniform_int(0, 19)) {
-      case 0: return 0.0;
-      case 1: return -0.0;
-      case 2: return std::numeric_limits<double>::quiet_NaN();
-      case 3: return std::numeric_limits<double>::infinity();
-      default: return std::normal_distribution<double>(0, 3)(rng_);
+      case 0:
+        return 0.0;
+      case 1:
+        return -0.0;
+      case 2:
+        return std::numeric_limits<double>::quiet_NaN();
+      case 3:
+        return std::numeric_limits<double>::infinity();
+      default:
+        return std::normal_distribution<double>(0, 3)(rng_);
     }
   }
 
@@ -341,7 +351,8 @@ class CaseGenerator {
     const bool standard = uniform_int(0, 2) == 0;
     in.a = standard ? 0 : std::normal_distribution<double>(0, 2)(rng_);
     in.b = standard ? 1 : std::normal_distribution<double>(0, 2)(rng_);
-    if (in.op == Op::load_arange) in.b = standard ? 1 : 0.25 * static_cast<double>(uniform_int(-8, 8));
+    if (in.op == Op::load_arange)
+      in.b = standard ? 1 : 0.25 * static_cast<double>(uniform_int(-8, 8));
     if (in.op == Op::load_buffer) {
       in.dtype = static_cast<DType>(uniform_int(0, 3));
       std::vector<std::uint8_t> bytes(static_cast<std::size_t>(reach) * dtype_size(in.dtype));

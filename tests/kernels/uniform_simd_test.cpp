@@ -51,11 +51,10 @@ TEST(UniformSimd, TransposedTilesMatchScalar) {
           detail::uniform_columns(seed, base, stride, rows, cols, out.data(), ld, level);
           for (int r = 0; r < rows; ++r) {
             for (int c = 0; c < static_cast<int>(ld); ++c) {
-              const double want =
-                  c < cols ? uniform_double(seed, base + c * stride + r) : -1.0;
-              ASSERT_EQ(out[r * ld + c], want) << "level " << static_cast<int>(level)
-                                               << " stride " << stride << " tile " << rows
-                                               << "x" << cols << " at " << r << "," << c;
+              const double want = c < cols ? uniform_double(seed, base + c * stride + r) : -1.0;
+              ASSERT_EQ(out[r * ld + c], want)
+                  << "level " << static_cast<int>(level) << " stride " << stride << " tile " << rows
+                  << "x" << cols << " at " << r << "," << c;
             }
           }
         }

@@ -11,7 +11,10 @@ using namespace tessera;
 
 namespace {
 double run_on(int workers, int threads, const Array& array) {
-  LocalCluster cluster({.n_workers = workers, .threads_per_worker = threads, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster cluster({.n_workers = workers,
+                        .threads_per_worker = threads,
+                        .n_gpu_workers = 0,
+                        .dashboard_address = ""});
   Client client(cluster);
   return array.compute().item<double>();
 }
@@ -28,7 +31,8 @@ TEST(ArraysOnCluster, SameBitsForAnyWorkerCount) {
 }
 
 TEST(ArraysOnCluster, ConcurrentComputesFromSeveralThreads) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   Client client(cluster);
   auto x = random::random({300, 300}, {64, 64}, 5);
   const double expected = (x * x).sum().compute().item<double>();
@@ -44,7 +48,8 @@ TEST(ArraysOnCluster, ConcurrentComputesFromSeveralThreads) {
 }
 
 TEST(ArraysOnCluster, PersistedChunksFeedLaterComputations) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   Client client(cluster);
   auto x = random::random({200, 300}, {64, 64}, 9);
   Array p = (x + 1.0).persist();

@@ -7,7 +7,9 @@
 using namespace tessera;
 
 namespace {
-int square(int x) { return x * x; }
+int square(int x) {
+  return x * x;
+}
 }  // namespace
 
 TEST(Client, SubmitMapGather) {
@@ -28,7 +30,8 @@ TEST(Client, SubmitMapGather) {
 
 TEST(Client, FailedFutureCarriesTheError) {
   Client client({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
-  auto bad = client.submit([](int x) -> int { throw std::invalid_argument("bad x=" + std::to_string(x)); }, 3);
+  auto bad = client.submit(
+      [](int x) -> int { throw std::invalid_argument("bad x=" + std::to_string(x)); }, 3);
   auto error = bad.exception();
   ASSERT_NE(error, nullptr);
   EXPECT_EQ(bad.status(), "error");
@@ -40,15 +43,20 @@ TEST(Client, FailedFutureCarriesTheError) {
     EXPECT_EQ(e.key(), bad.key());
     EXPECT_THROW(std::rethrow_exception(e.original()), std::invalid_argument);
   }
-  auto futures = client.map([](int x) { if (x == 2) throw std::runtime_error("two"); return x; },
-                            std::vector<int>{1, 2, 3});
+  auto futures = client.map(
+      [](int x) {
+        if (x == 2) throw std::runtime_error("two");
+        return x;
+      },
+      std::vector<int>{1, 2, 3});
   EXPECT_THROW(client.gather(futures), TaskError);
   EXPECT_EQ(futures[0].result(), 1);
   EXPECT_EQ(futures[2].result(), 3);
 }
 
 TEST(Client, BecomesTheDefaultForComputeAndStepsBackOnClose) {
-  LocalCluster first({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "", .name = "first"});
+  LocalCluster first(
+      {.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "", .name = "first"});
   Client a(first);
   EXPECT_EQ(current_executor(), first.executor());
   {
@@ -74,7 +82,8 @@ TEST(Client, ShutdownClosesTheCluster) {
 }
 
 TEST(Client, PrintsTheInformationBlock) {
-  LocalCluster cluster({.n_workers = 4, .threads_per_worker = 2, .memory_limit = "2GiB", .name = "seedtest"});
+  LocalCluster cluster(
+      {.n_workers = 4, .threads_per_worker = 2, .memory_limit = "2GiB", .name = "seedtest"});
   Client client(cluster);
   std::ostringstream c, k;
   c << cluster;

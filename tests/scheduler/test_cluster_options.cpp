@@ -86,9 +86,11 @@ TEST(MemoryLimit, BadValuesNameTheValue) {
 
 TEST(ClusterOptions, BadCountsNameTheValue) {
   expect_invalid_naming([] { plan_cluster({.n_workers = -1}, machine(2)); }, "-1");
-  expect_invalid_naming([] { plan_cluster({.threads_per_worker = 0}, machine(2)); }, "threads_per_worker 0");
+  expect_invalid_naming([] { plan_cluster({.threads_per_worker = 0}, machine(2)); },
+                        "threads_per_worker 0");
   expect_invalid_naming([] { plan_cluster({.n_workers = 0}, machine(2)); }, "n_workers 0");
-  expect_invalid_naming([] { plan_cluster({.streams_per_gpu = 0}, machine(2)); }, "streams_per_gpu 0");
+  expect_invalid_naming([] { plan_cluster({.streams_per_gpu = 0}, machine(2)); },
+                        "streams_per_gpu 0");
 }
 
 TEST(Hardware, CgroupLimitsParse) {

@@ -42,7 +42,11 @@ std::int64_t settled_memory(const scheduler_detail::Scheduler& scheduler, std::i
 }  // namespace
 
 TEST(DiagnosticsBus, SubscribersSeeRunsAndEveryTask) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = "", .name = "busy"});
+  LocalCluster cluster({.n_workers = 2,
+                        .threads_per_worker = 1,
+                        .n_gpu_workers = 0,
+                        .dashboard_address = "",
+                        .name = "busy"});
   Client client(cluster);
   auto recorder = std::make_shared<Recorder>();
   {
@@ -50,7 +54,8 @@ TEST(DiagnosticsBus, SubscribersSeeRunsAndEveryTask) {
     EXPECT_TRUE(diagnostics::Bus::instance().active());
     std::vector<Delayed<int>> parts;
     for (int i = 0; i < 10; ++i) parts.push_back(delayed([](int x) { return x; }, "part")(i));
-    auto total = delayed([](const std::vector<int>& v) { return static_cast<int>(v.size()); }, "total")(parts);
+    auto total = delayed([](const std::vector<int>& v) { return static_cast<int>(v.size()); },
+                         "total")(parts);
     EXPECT_EQ(total.compute(), 10);
   }
   EXPECT_FALSE(diagnostics::Bus::instance().active());
@@ -72,7 +77,8 @@ TEST(DiagnosticsBus, SubscribersSeeRunsAndEveryTask) {
 }
 
 TEST(DiagnosticsBus, FailuresAreMarked) {
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   Client client(cluster);
   auto recorder = std::make_shared<Recorder>();
   diagnostics::Subscription subscription(recorder);
@@ -86,14 +92,14 @@ TEST(DiagnosticsBus, FailuresAreMarked) {
 
 TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
   scheduler_detail::Scheduler scheduler({{WorkerKind::cpu, 1, -1, "cpu-0"}}, "memory");
-  auto big = std::make_shared<const TaskNode>("big", std::vector<TaskPtr>{},
-                                              [](std::span<const Value* const>, const TaskContext&) -> Value {
-                                                return std::make_shared<NDArray>(Shape{1000}, DType::float64);
-                                              });
-  auto use = std::make_shared<const TaskNode>("use", std::vector<TaskPtr>{big},
-                                              [](std::span<const Value* const>, const TaskContext&) -> Value {
-                                                return 1;
-                                              });
+  auto big = std::make_shared<const TaskNode>(
+      "big", std::vector<TaskPtr>{},
+      [](std::span<const Value* const>, const TaskContext&) -> Value {
+        return std::make_shared<NDArray>(Shape{1000}, DType::float64);
+      });
+  auto use = std::make_shared<const TaskNode>(
+      "use", std::vector<TaskPtr>{big},
+      [](std::span<const Value* const>, const TaskContext&) -> Value { return 1; });
   {
     auto computation = scheduler.submit(build_graph({use, big}));  // big is also requested: held
     computation->wait();

@@ -11,15 +11,17 @@ TEST(MonteCarloPi, HitCountDependsOnSeedAndSamplesOnly) {
   LocalCluster one({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
   LocalCluster two({.n_workers = 2, .threads_per_worker = 2, .dashboard_address = ""});
   const std::uint64_t samples = 3'000'017;  // odd on purpose: chunks end mid-Philox-block
-  PiResult reference = monte_carlo_pi({.samples = samples, .chunks = 1, .device = PiDevice::cpu, .seed = 7},
-                                      *one.executor());
+  PiResult reference = monte_carlo_pi(
+      {.samples = samples, .chunks = 1, .device = PiDevice::cpu, .seed = 7}, *one.executor());
   for (std::uint64_t chunks : {2ull, 3ull, 17ull, 1000ull}) {
-    PiResult r = monte_carlo_pi({.samples = samples, .chunks = chunks, .device = PiDevice::cpu, .seed = 7},
-                                *two.executor());
+    PiResult r =
+        monte_carlo_pi({.samples = samples, .chunks = chunks, .device = PiDevice::cpu, .seed = 7},
+                       *two.executor());
     EXPECT_EQ(r.hits, reference.hits) << chunks << " chunks";
     EXPECT_EQ(r.chunks, chunks);
   }
-  PiResult other_seed = monte_carlo_pi({.samples = samples, .chunks = 4, .seed = 8}, *two.executor());
+  PiResult other_seed =
+      monte_carlo_pi({.samples = samples, .chunks = 4, .seed = 8}, *two.executor());
   EXPECT_NE(other_seed.hits, reference.hits);
 }
 
@@ -41,7 +43,8 @@ TEST(MonteCarloPi, EstimateWithinTheBinomialBound) {
 }
 
 TEST(MonteCarloPi, BadRequestsAreClearErrors) {
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   EXPECT_THROW(monte_carlo_pi({.samples = 0}, *cluster.executor()), std::invalid_argument);
   try {
     monte_carlo_pi({.samples = 10, .device = PiDevice::gpu}, *cluster.executor());

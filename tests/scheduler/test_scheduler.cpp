@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 namespace {
 
 struct TwoWorkers : ::testing::Test {
-  LocalCluster cluster{{.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""}};
+  LocalCluster cluster{
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""}};
   Client client{cluster};
 };
 
@@ -66,10 +67,12 @@ TEST_F(TwoWorkers, FanInOfTenThousand) {
 TEST_F(TwoWorkers, IndependentTasksRunInParallel) {
   // Two tasks that each wait for the other to start can only finish if both run at once.
   std::latch both_started(2);
-  auto meet = delayed([&](int id) {
-    both_started.arrive_and_wait();
-    return id;
-  }, "meet");
+  auto meet = delayed(
+      [&](int id) {
+        both_started.arrive_and_wait();
+        return id;
+      },
+      "meet");
   std::vector<Delayed<int>> pair{meet(0), meet(1)};
   auto result = std::async(std::launch::async, [&] { return compute(pair); });
   ASSERT_EQ(result.wait_for(30s), std::future_status::ready) << "tasks did not run concurrently";
@@ -102,16 +105,21 @@ TEST_F(TwoWorkers, IdleWorkerStealsFromABlockedOne) {
 TEST_F(TwoWorkers, FailingTaskInTenThousandNamesItAndCancelsDependents) {
   std::atomic<int> ran_after_failure{0};
   std::vector<Delayed<int>> leaves;
-  Delayed<int> bad = delayed([](int) -> int { throw std::runtime_error("disk on fire"); }, "explode")(0);
+  Delayed<int> bad =
+      delayed([](int) -> int { throw std::runtime_error("disk on fire"); }, "explode")(0);
   for (int i = 0; i < 9'997; ++i) leaves.push_back(delayed([](int x) { return x; }, "leaf")(i));
-  auto dependent = delayed([&](int x) {
-    ++ran_after_failure;
-    return x;
-  }, "dependent")(bad);
-  auto grand = delayed([&](int x) {
-    ++ran_after_failure;
-    return x;
-  }, "grand")(dependent);
+  auto dependent = delayed(
+      [&](int x) {
+        ++ran_after_failure;
+        return x;
+      },
+      "dependent")(bad);
+  auto grand = delayed(
+      [&](int x) {
+        ++ran_after_failure;
+        return x;
+      },
+      "grand")(dependent);
   leaves.push_back(grand);
   try {
     compute(leaves);
@@ -144,7 +152,8 @@ TEST_F(TwoWorkers, ManyConcurrentComputesFromSeveralThreads) {
     callers.emplace_back([&, t] {
       for (int r = 0; r < rounds; ++r) {
         std::vector<Delayed<int>> parts;
-        for (int i = 0; i < 20; ++i) parts.push_back(delayed([](int a, int b) { return a * b; })(t, i));
+        for (int i = 0; i < 20; ++i)
+          parts.push_back(delayed([](int a, int b) { return a * b; })(t, i));
         auto values = compute(parts);
         int sum = 0;
         for (int v : values) sum += v;
@@ -159,13 +168,16 @@ TEST_F(TwoWorkers, NestedComputeInsideATaskDoesNotDeadlock) {
   // Every worker thread runs an outer task that computes an inner graph.
   std::vector<Delayed<int>> outer;
   for (int i = 0; i < 4; ++i)
-    outer.push_back(delayed([](int x) {
-      std::vector<Delayed<int>> inner;
-      for (int j = 0; j < 10; ++j) inner.push_back(delayed([](int a, int b) { return a + b; })(x, j));
-      int sum = 0;
-      for (int v : compute(inner)) sum += v;
-      return sum;
-    }, "outer")(i));
+    outer.push_back(delayed(
+        [](int x) {
+          std::vector<Delayed<int>> inner;
+          for (int j = 0; j < 10; ++j)
+            inner.push_back(delayed([](int a, int b) { return a + b; })(x, j));
+          int sum = 0;
+          for (int v : compute(inner)) sum += v;
+          return sum;
+        },
+        "outer")(i));
   auto result = std::async(std::launch::async, [&] { return compute(outer); });
   ASSERT_EQ(result.wait_for(60s), std::future_status::ready);
   EXPECT_EQ(result.get(), (std::vector<int>{45, 55, 65, 75}));
@@ -173,7 +185,8 @@ TEST_F(TwoWorkers, NestedComputeInsideATaskDoesNotDeadlock) {
 
 TEST_F(TwoWorkers, ValuesAreFreedAfterTheirLastConsumerUnlessRequested) {
   auto source = delayed([] { return std::make_shared<int>(7); }, "make")();
-  auto use = delayed([](const std::shared_ptr<int>& p) { return std::weak_ptr<int>(p); }, "use")(source);
+  auto use =
+      delayed([](const std::shared_ptr<int>& p) { return std::weak_ptr<int>(p); }, "use")(source);
   auto freed = delayed([](const std::weak_ptr<int>& w) { return w.expired(); }, "check")(use);
   EXPECT_TRUE(freed.compute());
   auto [kept_value, expired] = compute(source, freed);  // requested: kept until returned

@@ -1,12 +1,12 @@
 // The `tessera` program as a user runs it: exit codes, JSON output, error messages.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cmath>
 #include <cstdio>
-#include <numbers>
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
+#include <numbers>
 
 namespace {
 
@@ -21,7 +21,8 @@ CliRun run(const std::string& arguments) {
   if (!pipe) return {-1, ""};
   std::string output;
   std::array<char, 4096> buffer;
-  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) output.append(buffer.data(), n);
+  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
+    output.append(buffer.data(), n);
   int status = pclose(pipe);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
@@ -32,14 +33,17 @@ TEST(Cli, PiJsonHasTheDocumentedFields) {
   CliRun r = run("pi --samples 2e6 --chunks 7 --device cpu --seed 11 --json");
   ASSERT_EQ(r.status, 0) << r.output;
   auto j = nlohmann::json::parse(r.output);
-  for (const char* key : {"pi", "abs_error", "samples", "seconds", "samples_per_second", "device", "workers"})
+  for (const char* key :
+       {"pi", "abs_error", "samples", "seconds", "samples_per_second", "device", "workers"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_EQ(j["samples"].get<std::uint64_t>(), 2'000'000u);
   EXPECT_EQ(j["chunks"].get<std::uint64_t>(), 7u);
   EXPECT_EQ(j["device"], "cpu");
-  EXPECT_NEAR(j["abs_error"].get<double>(), std::abs(j["pi"].get<double>() - std::numbers::pi), 1e-15);
+  EXPECT_NEAR(j["abs_error"].get<double>(), std::abs(j["pi"].get<double>() - std::numbers::pi),
+              1e-15);
   // The same seed gives the same hits with other chunking.
-  auto again = nlohmann::json::parse(run("pi --samples 2000000 --chunks 3 --device cpu --seed 11 --json").output);
+  auto again = nlohmann::json::parse(
+      run("pi --samples 2000000 --chunks 3 --device cpu --seed 11 --json").output);
   EXPECT_EQ(again["hits"], j["hits"]);
 }
 
@@ -57,12 +61,12 @@ TEST(Cli, InfoJsonDescribesTheMachine) {
 }
 
 TEST(Cli, BadArgumentsNameTheValue) {
-  for (const auto& [arguments, fragment] : std::vector<std::pair<std::string, std::string>>{
-           {"pi --samples lots", "'lots'"},
-           {"pi --samples -5", "'-5'"},
-           {"pi --samples 1.5", "'1.5'"},
-           {"pi --device tpu", "'tpu'"},
-           {"pi --chunks 0", "'0'"}}) {
+  for (const auto& [arguments, fragment] :
+       std::vector<std::pair<std::string, std::string>>{{"pi --samples lots", "'lots'"},
+                                                        {"pi --samples -5", "'-5'"},
+                                                        {"pi --samples 1.5", "'1.5'"},
+                                                        {"pi --device tpu", "'tpu'"},
+                                                        {"pi --chunks 0", "'0'"}}) {
     CliRun r = run(arguments);
     EXPECT_NE(r.status, 0) << arguments;
     EXPECT_NE(r.output.find(fragment), std::string::npos) << arguments << ": " << r.output;

@@ -24,10 +24,10 @@ struct Node;
 /// from the end, as in NumPy.
 class Axes {
  public:
-  Axes() = default;                                          ///< all axes
-  Axes(int axis) : axes_{{axis}} {}                          // NOLINT(google-explicit-constructor)
+  Axes() = default;                  ///< all axes
+  Axes(int axis) : axes_{{axis}} {}  // NOLINT(google-explicit-constructor)
   Axes(std::initializer_list<int> axes) : axes_(std::vector<int>(axes)) {}  // NOLINT
-  Axes(std::vector<int> axes) : axes_(std::move(axes)) {}    // NOLINT(google-explicit-constructor)
+  Axes(std::vector<int> axes) : axes_(std::move(axes)) {}  // NOLINT(google-explicit-constructor)
   /// The axes for an array of `ndim` dimensions: sorted, non-negative; throws naming an axis
   /// out of range or repeated.
   std::vector<int> resolve(int ndim) const;
@@ -115,7 +115,7 @@ class Scalar {
   Scalar(double value) : value_(value), integral_(false) {}  // NOLINT(google-explicit-constructor)
   Scalar(int value) : value_(value), integral_(true) {}      // NOLINT(google-explicit-constructor)
   Scalar(std::int64_t value) : value_(static_cast<double>(value)), integral_(true) {}  // NOLINT
-  Scalar(bool value) : value_(value ? 1 : 0), integral_(true), boolean_(true) {}  // NOLINT
+  Scalar(bool value) : value_(value ? 1 : 0), integral_(true), boolean_(true) {}       // NOLINT
   /// The scalar as an array that broadcasts against `like` with NumPy's weak-scalar dtype.
   Array as_array_for(const Array& like) const;
 
@@ -125,9 +125,13 @@ class Scalar {
   bool boolean_ = false;
 };
 
-#define TESSERA_SCALAR_OPERATOR(op)                                                       \
-  inline Array operator op(const Array& a, Scalar b) { return a op b.as_array_for(a); }   \
-  inline Array operator op(Scalar a, const Array& b) { return a.as_array_for(b) op b; }
+#define TESSERA_SCALAR_OPERATOR(op)                    \
+  inline Array operator op(const Array& a, Scalar b) { \
+    return a op b.as_array_for(a);                     \
+  }                                                    \
+  inline Array operator op(Scalar a, const Array& b) { \
+    return a.as_array_for(b) op b;                     \
+  }
 TESSERA_SCALAR_OPERATOR(+)
 TESSERA_SCALAR_OPERATOR(-)
 TESSERA_SCALAR_OPERATOR(*)

@@ -18,7 +18,8 @@ using Chunks = std::vector<std::vector<std::int64_t>>;
 class ChunkSpec {
  public:
   ChunkSpec(std::int64_t size_for_every_dim);  // NOLINT(google-explicit-constructor)
-  ChunkSpec(int size_for_every_dim) : ChunkSpec(static_cast<std::int64_t>(size_for_every_dim)) {}  // NOLINT
+  ChunkSpec(int size_for_every_dim)
+      : ChunkSpec(static_cast<std::int64_t>(size_for_every_dim)) {}  // NOLINT
   ChunkSpec(std::initializer_list<std::int64_t> sizes);  // NOLINT(google-explicit-constructor)
   ChunkSpec(std::vector<std::int64_t> sizes);            // NOLINT(google-explicit-constructor)
   ChunkSpec(Chunks explicit_chunks);                     // NOLINT(google-explicit-constructor)

@@ -110,8 +110,8 @@ class DelayedFunction {
           },
           bound);
     };
-    return Delayed<Result>(std::make_shared<const TaskNode>(name_, std::move(dependencies),
-                                                            std::move(run)));
+    return Delayed<Result>(
+        std::make_shared<const TaskNode>(name_, std::move(dependencies), std::move(run)));
   }
 
  private:
@@ -134,7 +134,8 @@ class DelayedFunction {
     std::vector<U> operator()(std::size_t& next, std::span<const Value* const> inputs) const {
       std::vector<U> values;
       values.reserve(count);
-      for (std::size_t k = 0; k < count; ++k) values.push_back(detail::value_as<U>(*inputs[next++]));
+      for (std::size_t k = 0; k < count; ++k)
+        values.push_back(detail::value_as<U>(*inputs[next++]));
       return values;
     }
   };
@@ -184,7 +185,8 @@ std::tuple<T...> compute(const Delayed<T>&... values) {
   computation->rethrow_if_failed();
   return [&]<std::size_t... k>(std::index_sequence<k...>) {
     return std::tuple<T...>{detail::value_as<T>(computation->output(k))...};
-  }(std::index_sequence_for<T...>{});
+  }
+  (std::index_sequence_for<T...>{});
 }
 
 /// Computes a list of delayed values in parallel, returning their values in order.

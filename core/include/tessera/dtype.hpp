@@ -27,9 +27,12 @@ bool is_floating(DType dtype);
 /// The DType of a C++ element type.
 template <class T>
 constexpr DType dtype_of() {
-  if constexpr (std::is_same_v<T, bool>) return DType::boolean;
-  else if constexpr (std::is_same_v<T, std::int64_t>) return DType::int64;
-  else if constexpr (std::is_same_v<T, float>) return DType::float32;
+  if constexpr (std::is_same_v<T, bool>)
+    return DType::boolean;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return DType::int64;
+  else if constexpr (std::is_same_v<T, float>)
+    return DType::float32;
   else {
     static_assert(std::is_same_v<T, double>, "element types: bool, std::int64_t, float, double");
     return DType::float64;

@@ -26,7 +26,9 @@ class NDArray {
   DType dtype() const noexcept { return dtype_; }
   int ndim() const noexcept { return static_cast<int>(shape_.size()); }
   std::int64_t size() const noexcept;
-  std::size_t nbytes() const noexcept { return static_cast<std::size_t>(size()) * dtype_size(dtype_); }
+  std::size_t nbytes() const noexcept {
+    return static_cast<std::size_t>(size()) * dtype_size(dtype_);
+  }
   void* raw() noexcept { return data_; }
   const void* raw() const noexcept { return data_; }
   const std::shared_ptr<void>& owner() const noexcept { return owner_; }
@@ -46,12 +48,17 @@ class NDArray {
   template <class T>
   T item() const {
     if (size() != 1)
-      throw std::invalid_argument("item() needs a single element, array has " + std::to_string(size()));
+      throw std::invalid_argument("item() needs a single element, array has " +
+                                  std::to_string(size()));
     switch (dtype_) {
-      case DType::boolean: return static_cast<T>(*static_cast<const bool*>(data_));
-      case DType::int64: return static_cast<T>(*static_cast<const std::int64_t*>(data_));
-      case DType::float32: return static_cast<T>(*static_cast<const float*>(data_));
-      case DType::float64: break;
+      case DType::boolean:
+        return static_cast<T>(*static_cast<const bool*>(data_));
+      case DType::int64:
+        return static_cast<T>(*static_cast<const std::int64_t*>(data_));
+      case DType::float32:
+        return static_cast<T>(*static_cast<const float*>(data_));
+      case DType::float64:
+        break;
     }
     return static_cast<T>(*static_cast<const double*>(data_));
   }

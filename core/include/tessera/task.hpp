@@ -25,11 +25,11 @@ enum class WorkerKind : std::uint8_t { cpu, gpu };
 
 /// What a running task knows about where it runs.
 struct TaskContext {
-  int worker = -1;                  ///< worker index in the cluster
+  int worker = -1;  ///< worker index in the cluster
   WorkerKind kind = WorkerKind::cpu;
-  int thread = 0;                   ///< thread (CPU) or stream (GPU) index within the worker
-  int device = -1;                  ///< CUDA device of a GPU worker
-  void* stream = nullptr;           ///< cudaStream_t of a GPU worker
+  int thread = 0;          ///< thread (CPU) or stream (GPU) index within the worker
+  int device = -1;         ///< CUDA device of a GPU worker
+  void* stream = nullptr;  ///< cudaStream_t of a GPU worker
 };
 
 /// Values flow between tasks type-erased; Delayed<T> restores the type at the edges.

@@ -22,6 +22,13 @@ CudaDeviceInfo cuda_device_info(int device) {
   return {device, props.name, props.totalGlobalMem, props.multiProcessorCount};
 }
 
+CudaMemoryInfo cuda_memory_info(int device) {
+  const detail::CudaDeviceScope scope(device);
+  std::size_t free = 0, total = 0;
+  detail::cuda_check(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+  return {free, total};
+}
+
 void* cuda_create_stream(int device) {
   const detail::CudaDeviceScope scope(device);
   cudaStream_t stream = nullptr;

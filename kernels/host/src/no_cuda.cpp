@@ -23,6 +23,10 @@ CudaDeviceInfo cuda_device_info(int /*device*/) {
   throw_no_cuda();
 }
 
+CudaMemoryInfo cuda_memory_info(int /*device*/) {
+  throw_no_cuda();
+}
+
 void* cuda_create_stream(int /*device*/) {
   throw_no_cuda();
 }

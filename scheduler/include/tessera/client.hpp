@@ -53,7 +53,8 @@ class Client {
     auto computation = executor()->submit(build_graph(nodes));
     std::vector<Future<T>> futures;
     futures.reserve(nodes.size());
-    for (std::size_t k = 0; k < nodes.size(); ++k) futures.emplace_back(computation, k, nodes[k]->key());
+    for (std::size_t k = 0; k < nodes.size(); ++k)
+      futures.emplace_back(computation, k, nodes[k]->key());
     return futures;
   }
 

@@ -17,7 +17,8 @@ PiDevice parse_pi_device(const std::string& text);
 
 struct PiOptions {
   std::uint64_t samples = 100'000'000;
-  std::uint64_t chunks = 0;  ///< 0: enough chunks for every worker thread, at most 2^28 samples each
+  std::uint64_t chunks =
+      0;  ///< 0: enough chunks for every worker thread, at most 2^28 samples each
   PiDevice device = PiDevice::automatic;
   std::uint64_t seed = 0;
 };

@@ -2,7 +2,9 @@
 
 #include <tessera/tessera.hpp>
 
-int triple(int x) { return 3 * x; }
+int triple(int x) {
+  return 3 * x;
+}
 
 int main() {
   tessera::Client client({.n_workers = 2, .threads_per_worker = 1, .dashboard_address = ""});

@@ -21,27 +21,27 @@ double now_seconds();
 
 /// A submitted graph.
 struct RunRecord {
-  std::uint64_t run = 0;        ///< unique per process
-  std::string cluster;          ///< name of the cluster running it
+  std::uint64_t run = 0;  ///< unique per process
+  std::string cluster;    ///< name of the cluster running it
   std::size_t tasks = 0;
   /// Tasks per task group ("add", "pi_chunk", ...), in first-seen order (submission only).
   std::vector<std::pair<std::string, std::size_t>> groups;
-  double time = 0;              ///< when submitted / finished
-  bool failed = false;          ///< finished with at least one failed task
+  double time = 0;      ///< when submitted / finished
+  bool failed = false;  ///< finished with at least one failed task
 };
 
 /// One task that ran (or failed).
 struct TaskRecord {
   std::uint64_t run = 0;
-  std::uint64_t task = 0;       ///< TaskNode id
-  std::string group;            ///< task group: the TaskNode name
+  std::uint64_t task = 0;  ///< TaskNode id
+  std::string group;       ///< task group: the TaskNode name
   std::string cluster;
   int worker = -1;
   std::string worker_name;
   WorkerKind kind = WorkerKind::cpu;
-  int thread = 0;               ///< worker thread, or GPU stream
-  double start = 0, stop = 0;   ///< seconds since the epoch
-  std::uint64_t nbytes = 0;     ///< size of the result, where known
+  int thread = 0;              ///< worker thread, or GPU stream
+  double start = 0, stop = 0;  ///< seconds since the epoch
+  std::uint64_t nbytes = 0;    ///< size of the result, where known
   bool failed = false;
   /// The Dask-style key, "<group>-<id in hex>".
   std::string key() const;

@@ -37,13 +37,33 @@ enum class Op : std::uint8_t {
   load_arange,       ///< a + b * flat
   load_buffer,       ///< data[flat] of dtype `dtype` (host or device memory, as the kernel needs)
   // Unary: replace the top.
-  negate, absolute, square_root, exponential, logarithm, sine, cosine, logical_not,
-  to_float32,        ///< round to float32 precision (a float32 result of an operation)
-  to_int64,          ///< truncate toward zero (astype(int64))
-  to_bool,           ///< != 0
+  negate,
+  absolute,
+  square_root,
+  exponential,
+  logarithm,
+  sine,
+  cosine,
+  logical_not,
+  to_float32,  ///< round to float32 precision (a float32 result of an operation)
+  to_int64,    ///< truncate toward zero (astype(int64))
+  to_bool,     ///< != 0
   // Binary: pop b, pop a, push a op b.
-  add, subtract, multiply, divide, power, minimum, maximum,
-  equal, not_equal, less, less_equal, greater, greater_equal, logical_and, logical_or,
+  add,
+  subtract,
+  multiply,
+  divide,
+  power,
+  minimum,
+  maximum,
+  equal,
+  not_equal,
+  less,
+  less_equal,
+  greater,
+  greater_equal,
+  logical_and,
+  logical_or,
   // Ternary: pop c (else), pop b (then), pop a (condition), push a ? b : c.
   where,
 };
@@ -59,8 +79,8 @@ struct Instruction {
 
 /// A program and the evaluation space it runs in. Plain data: copyable to a GPU by value.
 struct Program {
-  int ndim = 0;                      ///< evaluation-space dimensions (0 for a scalar)
-  int size = 0;                      ///< instructions used
+  int ndim = 0;  ///< evaluation-space dimensions (0 for a scalar)
+  int size = 0;  ///< instructions used
   Instruction code[kMaxInstructions];
 };
 
@@ -72,7 +92,12 @@ struct Box {
 
 /// Reductions a kernel can finish a program with.
 enum class ReduceOp : std::uint8_t {
-  sum, prod, min, max, any, all,
+  sum,
+  prod,
+  min,
+  max,
+  any,
+  all,
   moments,  ///< count, mean and M2 (sum of squared deviations): mean, var, std
 };
 

@@ -15,11 +15,20 @@ struct CudaDeviceInfo {
   int multiprocessors;
 };
 
+// Device memory as the driver reports it now (for the dashboard).
+struct CudaMemoryInfo {
+  std::size_t free;   // bytes
+  std::size_t total;  // bytes
+};
+
 // Number of usable CUDA devices; 0 when there is no GPU, no driver, or no CUDA in this build.
 int cuda_device_count() noexcept;
 
 // Name, memory and SM count of device `device`; throws std::runtime_error on failure.
 CudaDeviceInfo cuda_device_info(int device);
+
+// Free and total memory of device `device` (cudaMemGetInfo); throws std::runtime_error on failure.
+CudaMemoryInfo cuda_memory_info(int device);
 
 // A new non-blocking stream on `device` (a cudaStream_t); throws std::runtime_error on failure.
 void* cuda_create_stream(int device);
