@@ -6,7 +6,6 @@
 #include "array_lowering.hpp"
 #include "tessera/array.hpp"
 #include "tessera/executor.hpp"
-#include "tessera/npy.hpp"
 #include "tessera/visualize.hpp"
 
 namespace tessera {
@@ -69,12 +68,5 @@ void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
   nodes.insert(nodes.end(), grid->tasks.begin(), grid->tasks.end());
 }
 
-Array from_npy(const std::string& path, const ChunkSpec& chunks) {
-  return from_ndarray(read_npy(path), chunks);
-}
-
-void to_npy(const Array& array, const std::string& path) {
-  write_npy(path, array.compute());
-}
 
 }  // namespace tessera

@@ -308,6 +308,9 @@ GridPtr Lowering::lower(const NodePtr& node) {
     case Node::Kind::stored:
       grid = lower_stored(node);
       break;
+    case Node::Kind::files:
+      grid = lower_files(node);
+      break;
     default:
       grid = lower_segment(node);
       break;

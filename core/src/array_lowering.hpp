@@ -34,6 +34,9 @@ class Lowering {
   std::unordered_map<const Node*, GridPtr> memo_;
 };
 
+/// Tasks that read a files node's blocks (defined with the .npy I/O).
+GridPtr lower_files(const NodePtr& node);
+
 /// Copies computed chunks into one row-major array.
 NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArray>>& blocks);
 

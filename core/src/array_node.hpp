@@ -17,6 +17,13 @@ struct StoredChunks {
   std::vector<std::shared_ptr<NDArray>> blocks;  ///< row-major over the block grid
 };
 
+/// Chunks that live in .npy files: one file read block by block, or one file per block.
+struct FileChunks {
+  std::string path;                       ///< single .npy file (row-major, native byte order)
+  std::size_t data_offset = 0;            ///< where its data starts
+  std::vector<std::string> block_paths;   ///< or one .npy file per block, row-major over blocks
+};
+
 /// The reductions Array offers; each finishes from a kernel ReduceOp partial.
 enum class Reduction { sum, prod, min, max, any, all, mean, var, std };
 
@@ -24,6 +31,7 @@ struct Node {
   enum class Kind {
     leaf,         ///< a kernel leaf: random, constant, arange, buffer (instruction below)
     stored,       ///< persisted chunks
+    files,        ///< chunks read from .npy files by their tasks
     elementwise,  ///< unary/binary/ternary kernel op over inputs (broadcast to shape)
     transpose,    ///< axes permutation of inputs[0]
     cast,         ///< astype
@@ -41,6 +49,8 @@ struct Node {
   std::shared_ptr<const void> buffer_owner;
   // stored
   std::shared_ptr<const StoredChunks> stored;
+  // files
+  std::shared_ptr<const FileChunks> files;
   // elementwise
   kernels::Op op = kernels::Op::add;
   // transpose: output axis i is input axis axes[i]; reduce: reduced axes (sorted)

@@ -44,6 +44,7 @@ class Builder {
     switch (node->kind) {
       case Node::Kind::leaf:
       case Node::Kind::stored:
+      case Node::Kind::files:
       case Node::Kind::reduce:
         break;
       case Node::Kind::transpose:
@@ -141,6 +142,7 @@ class Builder {
         return;
       }
       case Node::Kind::stored:
+      case Node::Kind::files:
       case Node::Kind::reduce:
         return emit_region(node, src);
       case Node::Kind::transpose: {

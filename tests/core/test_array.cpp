@@ -11,6 +11,7 @@
 #include "serial_executor.hpp"
 #include "tessera/array.hpp"
 #include "tessera/kernels/philox.hpp"
+#include "tessera/array_io.hpp"
 #include "tessera/random.hpp"
 
 using namespace tessera;

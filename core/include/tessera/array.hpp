@@ -175,10 +175,6 @@ Array from_buffer(const T* data, const Shape& shape, const ChunkSpec& chunks) {
 }
 /// Wraps a host array (shares its memory).
 Array from_ndarray(const NDArray& array, const ChunkSpec& chunks);
-/// Reads a .npy file (NumPy's format).
-Array from_npy(const std::string& path, const ChunkSpec& chunks);
-/// Computes the array and writes it as a .npy file.
-void to_npy(const Array& array, const std::string& path);
 
 /// Adds the tasks that compute `array` to a picture: visualize(array, "graph.svg").
 void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array);

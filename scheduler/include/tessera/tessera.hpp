@@ -2,6 +2,7 @@
 // Everything a user needs: #include <tessera/tessera.hpp>, namespace ts = tessera;
 
 #include "tessera/array.hpp"
+#include "tessera/array_io.hpp"
 #include "tessera/bytes.hpp"
 #include "tessera/client.hpp"
 #include "tessera/cluster_options.hpp"

@@ -1,0 +1,291 @@
+#include "tessera/array_io.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <stdexcept>
+
+#include "array_lowering.hpp"
+#include "box_copy.hpp"
+#include "tessera/executor.hpp"
+#include "tessera/npy.hpp"
+
+namespace tessera {
+
+using array_detail::FileChunks;
+using array_detail::Node;
+using Index = std::vector<std::int64_t>;
+
+namespace {
+
+constexpr const char* kManifest = "manifest.json";
+
+template <class F>
+void for_each_block(const Index& extent, F&& f) {
+  for (std::int64_t e : extent)
+    if (e <= 0) return;
+  Index index(extent.size(), 0);
+  while (true) {
+    f(index);
+    std::size_t d = extent.size();
+    while (d-- > 0) {
+      if (++index[d] < extent[d]) break;
+      index[d] = 0;
+    }
+    if (d == static_cast<std::size_t>(-1)) return;
+  }
+}
+
+std::string block_file_name(const Index& block) {
+  return block.empty() ? std::string("0.npy") : fmt::format("{}.npy", fmt::join(block, "_"));
+}
+
+// An open file descriptor that closes itself.
+class File {
+ public:
+  explicit File(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  }
+  ~File() { ::close(fd_); }
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+  void read_at(void* out, std::size_t bytes, std::size_t offset, const std::string& path) const {
+    auto* cursor = static_cast<char*>(out);
+    while (bytes > 0) {
+      const ssize_t n = ::pread(fd_, cursor, bytes, static_cast<off_t>(offset));
+      if (n <= 0)
+        throw std::runtime_error(fmt::format("cannot read '{}' at byte {}: {}", path, offset,
+                                             n == 0 ? "unexpected end of file" : std::strerror(errno)));
+      cursor += n;
+      offset += static_cast<std::size_t>(n);
+      bytes -= static_cast<std::size_t>(n);
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+// Reads the block [lo, lo + extent) of a row-major array stored at `data_offset` in `path`, one
+// contiguous run (the last dimension) per read.
+std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_offset, const Shape& shape,
+                                    DType dtype, const Index& lo, const Index& extent) {
+  auto block = std::make_shared<NDArray>(extent, dtype);
+  if (block->size() == 0) return block;
+  const File file(path);
+  const std::size_t element = dtype_size(dtype);
+  const std::size_t ndim = shape.size();
+  if (ndim == 0) {
+    file.read_at(block->raw(), element, data_offset, path);
+    return block;
+  }
+  const auto strides = array_detail::row_major_strides(shape);
+  const std::size_t run = static_cast<std::size_t>(extent[ndim - 1]) * element;
+  Index rows(extent.begin(), extent.end() - 1);
+  std::size_t written = 0;
+  auto read_row = [&](const Index& row) {
+    std::int64_t flat = lo[ndim - 1];
+    for (std::size_t d = 0; d + 1 < ndim; ++d) flat += (lo[d] + row[d]) * strides[d];
+    file.read_at(static_cast<char*>(block->raw()) + written, run, data_offset + flat * element, path);
+    written += run;
+  };
+  if (rows.empty())
+    read_row(rows);
+  else
+    for_each_block(rows, read_row);
+  return block;
+}
+
+Array files_array(std::string name, const Shape& shape, Chunks chunks, DType dtype,
+                  std::shared_ptr<const FileChunks> files) {
+  auto node = std::make_shared<Node>();
+  node->kind = Node::Kind::files;
+  node->name = std::move(name);
+  node->shape = shape;
+  node->chunks = std::move(chunks);
+  node->dtype = dtype;
+  node->files = std::move(files);
+  return Array(node);
+}
+
+// Runs a set of chunk tasks and returns their arrays, in order.
+std::vector<std::shared_ptr<NDArray>> run(const std::vector<TaskPtr>& tasks) {
+  auto computation = current_executor()->submit(build_graph(tasks));
+  computation->wait();
+  computation->rethrow_if_failed();
+  std::vector<std::shared_ptr<NDArray>> blocks;
+  for (std::size_t k = 0; k < tasks.size(); ++k)
+    blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(computation->output(k)));
+  return blocks;
+}
+
+}  // namespace
+
+namespace array_detail {
+
+GridPtr lower_files(const NodePtr& node) {
+  auto grid = std::make_shared<BlockGrid>();
+  grid->shape = node->shape;
+  grid->chunks = node->chunks;
+  grid->dtype = node->dtype;
+  Index bounds_count = numblocks(node->chunks);
+  std::vector<Index> bounds;
+  for (const auto& c : node->chunks) bounds.push_back(chunk_boundaries(c));
+  std::size_t flat = 0;
+  for_each_block(bounds_count, [&](const Index& block) {
+    Index lo(block.size()), extent(block.size());
+    for (std::size_t d = 0; d < block.size(); ++d) {
+      lo[d] = bounds[d][block[d]];
+      extent[d] = bounds[d][block[d] + 1] - lo[d];
+    }
+    const auto files = node->files;
+    const Shape shape = node->shape;
+    const DType dtype = node->dtype;
+    TaskFunction read;
+    if (files->block_paths.empty()) {
+      read = [files, shape, dtype, lo, extent](std::span<const Value* const>, const TaskContext&) -> Value {
+        return read_block(files->path, files->data_offset, shape, dtype, lo, extent);
+      };
+    } else {
+      const std::string path = files->block_paths[flat];
+      read = [path, dtype, extent](std::span<const Value* const>, const TaskContext&) -> Value {
+        NpyHeader header = read_npy_header(path);
+        if (header.shape != extent || header.dtype != dtype)
+          throw std::runtime_error(fmt::format("chunk file '{}' holds {} {}, the manifest says {} {}", path,
+                                               format_shape(header.shape), dtype_name(header.dtype),
+                                               format_shape(extent), dtype_name(dtype)));
+        if (header.fortran_order || header.byteswapped) return std::make_shared<NDArray>(read_npy(path));
+        return read_block(path, header.data_offset, extent, dtype, Index(extent.size(), 0), extent);
+      };
+    }
+    grid->tasks.push_back(std::make_shared<const TaskNode>(node->name, std::vector<TaskPtr>{}, std::move(read)));
+    ++flat;
+  });
+  return grid;
+}
+
+}  // namespace array_detail
+
+Array from_npy(const std::string& path, const ChunkSpec& chunks) {
+  const NpyHeader header = read_npy_header(path);
+  if (header.fortran_order || header.byteswapped) return from_ndarray(read_npy(path), chunks);
+  auto files = std::make_shared<FileChunks>();
+  files->path = path;
+  files->data_offset = header.data_offset;
+  return files_array("from-npy", header.shape, chunks.normalize(header.shape), header.dtype, std::move(files));
+}
+
+void to_npy(const Array& array, const std::string& path) {
+  array_detail::GridPtr grid = array_detail::Lowering().lower(array.node());
+  NpyWriter writer(path, array.shape(), array.dtype());
+  const Index nb = numblocks(array.chunks());
+  if (nb.empty()) {  // 0-d: one block
+    auto blocks = grid->stored ? grid->stored->blocks : run(grid->tasks);
+    writer.write(blocks[0]->raw(), blocks[0]->nbytes());
+    return writer.close();
+  }
+  // Blocks are row-major over the grid, so a band (one block index along axis 0) is a
+  // contiguous range of them, and its rows are contiguous in the file.
+  const std::size_t band_size = static_cast<std::size_t>(
+      std::accumulate(nb.begin() + 1, nb.end(), std::int64_t{1}, std::multiplies<>()));
+  Chunks band_chunks = array.chunks();
+  for (std::int64_t b = 0; b < nb[0]; ++b) {
+    const std::size_t first = static_cast<std::size_t>(b) * band_size;
+    std::vector<std::shared_ptr<NDArray>> blocks;
+    if (grid->stored) {
+      blocks.assign(grid->stored->blocks.begin() + first, grid->stored->blocks.begin() + first + band_size);
+    } else {
+      blocks = run({grid->tasks.begin() + first, grid->tasks.begin() + first + band_size});
+    }
+    array_detail::BlockGrid band;
+    band.chunks = band_chunks;
+    band.chunks[0] = {array.chunks()[0][b]};
+    band.shape = array.shape();
+    band.shape[0] = band.chunks[0][0];
+    band.dtype = array.dtype();
+    const NDArray rows = array_detail::assemble(band, blocks);
+    writer.write(rows.raw(), rows.nbytes());
+  }
+  writer.close();
+}
+
+void to_npy_stack(const std::string& directory, const Array& array) {
+  namespace fs = std::filesystem;
+  fs::create_directories(directory);
+  array_detail::GridPtr grid = array_detail::Lowering().lower(array.node());
+  // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
+  // made and are freed right after.
+  std::vector<TaskPtr> writers;
+  std::vector<std::string> names;
+  std::size_t flat = 0;
+  for_each_block(numblocks(array.chunks()), [&](const Index& block) {
+    const std::string file = (fs::path(directory) / block_file_name(block)).string();
+    names.push_back(block_file_name(block));
+    TaskFunction write = [file](std::span<const Value* const> inputs, const TaskContext&) -> Value {
+      write_npy(file, *std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[0]));
+      return 0;
+    };
+    std::vector<TaskPtr> dependencies;
+    if (!grid->stored) dependencies.push_back(grid->tasks[flat]);
+    if (grid->stored) {
+      const auto chunk = grid->stored->blocks[flat];
+      write = [file, chunk](std::span<const Value* const>, const TaskContext&) -> Value {
+        write_npy(file, *chunk);
+        return 0;
+      };
+    }
+    writers.push_back(std::make_shared<const TaskNode>("to-npy-stack", std::move(dependencies), std::move(write)));
+    ++flat;
+  });
+  auto computation = current_executor()->submit(build_graph(writers));
+  computation->wait();
+  computation->rethrow_if_failed();
+
+  nlohmann::json manifest = {{"format", "tessera-npy-stack"},
+                             {"version", 1},
+                             {"shape", array.shape()},
+                             {"dtype", std::string(dtype_name(array.dtype()))},
+                             {"chunks", array.chunks()},
+                             {"files", names}};
+  const std::string manifest_path = (fs::path(directory) / kManifest).string();
+  std::ofstream out(manifest_path);
+  if (!(out << manifest.dump(2) << "\n"))
+    throw std::runtime_error(fmt::format("cannot write '{}': {}", manifest_path, std::strerror(errno)));
+}
+
+Array from_npy_stack(const std::string& directory) {
+  namespace fs = std::filesystem;
+  const std::string manifest_path = (fs::path(directory) / kManifest).string();
+  std::ifstream in(manifest_path);
+  if (!in) throw std::invalid_argument(fmt::format("'{}' is not an npy stack: no {}", directory, kManifest));
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("'{}': bad manifest: {}", manifest_path, e.what()));
+  }
+  if (manifest.value("format", "") != "tessera-npy-stack")
+    throw std::invalid_argument(fmt::format("'{}': not a tessera-npy-stack manifest", manifest_path));
+  const Shape shape = manifest.at("shape").get<Shape>();
+  const DType dtype = parse_dtype(manifest.at("dtype").get<std::string>());
+  const Chunks chunks = ChunkSpec(manifest.at("chunks").get<Chunks>()).normalize(shape);
+  auto files = std::make_shared<FileChunks>();
+  for (const auto& name : manifest.at("files").get<std::vector<std::string>>())
+    files->block_paths.push_back((fs::path(directory) / name).string());
+  const std::int64_t expected = std::accumulate(chunks.begin(), chunks.end(), std::int64_t{1},
+                                                [](std::int64_t n, const auto& c) { return n * static_cast<std::int64_t>(c.size()); });
+  if (static_cast<std::int64_t>(files->block_paths.size()) != expected)
+    throw std::invalid_argument(fmt::format("'{}': {} chunk files listed, the chunks need {}", manifest_path,
+                                            files->block_paths.size(), expected));
+  return files_array("from-npy-stack", shape, chunks, dtype, std::move(files));
+}
+
+}  // namespace tessera
