@@ -5,6 +5,7 @@
 
 #include "array_lowering.hpp"
 #include "tessera/array.hpp"
+#include "tessera/block_store.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/visualize.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 
 // Runs the grid's tasks on the current executor and returns every block, row-major.
 std::vector<std::shared_ptr<NDArray>> run_blocks(const BlockGrid& grid) {
-  if (grid.stored) return grid.stored->blocks;
+  if (grid.stored) return grid.stored->load_all();
   auto computation = current_executor()->submit(build_graph(grid.tasks));
   computation->wait();
   computation->rethrow_if_failed();
@@ -33,14 +34,33 @@ std::vector<std::shared_ptr<NDArray>> run_blocks(const BlockGrid& grid) {
 }  // namespace
 
 NDArray Array::compute() const {
-  GridPtr grid = Lowering().lower(node_);
+  GridPtr grid = Lowering(current_executor()->chunk_limit()).lower(node_);
   return array_detail::assemble(*grid, run_blocks(*grid));
 }
 
 Array Array::persist() const {
-  GridPtr grid = Lowering().lower(node_);
+  std::shared_ptr<Executor> executor = current_executor();
+  GridPtr grid = Lowering(executor->chunk_limit()).lower(node_);
+  // Each chunk goes into the store from a task of its own as soon as it exists, so chunks beyond
+  // the memory budget are spilled as they come instead of piling up in the run's results.
+  std::shared_ptr<BlockStore> store = executor->block_store();
+  if (!store) store = std::make_shared<BlockStore>(0, "");
   auto stored = std::make_shared<array_detail::StoredChunks>();
-  stored->blocks = run_blocks(*grid);
+  if (grid->stored) {
+    stored->blocks = grid->stored->blocks;
+  } else {
+    std::vector<TaskPtr> keepers;
+    for (const TaskPtr& chunk : grid->tasks)
+      keepers.push_back(std::make_shared<const TaskNode>(
+          "store", std::vector<TaskPtr>{chunk}, [store](std::span<const Value* const> in, const TaskContext&) -> Value {
+            return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]));
+          }));
+    auto computation = executor->submit(build_graph(keepers));
+    computation->wait();
+    computation->rethrow_if_failed();
+    for (std::size_t k = 0; k < keepers.size(); ++k)
+      stored->blocks.push_back(std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
+  }
   auto node = std::make_shared<Node>();
   node->kind = Node::Kind::stored;
   node->name = node_->name;

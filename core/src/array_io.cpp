@@ -184,11 +184,11 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
 }
 
 void to_npy(const Array& array, const std::string& path) {
-  array_detail::GridPtr grid = array_detail::Lowering().lower(array.node());
+  array_detail::GridPtr grid = array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
   NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
   if (nb.empty()) {  // 0-d: one block
-    auto blocks = grid->stored ? grid->stored->blocks : run(grid->tasks);
+    auto blocks = grid->stored ? grid->stored->load_all() : run(grid->tasks);
     writer.write(blocks[0]->raw(), blocks[0]->nbytes());
     return writer.close();
   }
@@ -201,7 +201,7 @@ void to_npy(const Array& array, const std::string& path) {
     const std::size_t first = static_cast<std::size_t>(b) * band_size;
     std::vector<std::shared_ptr<NDArray>> blocks;
     if (grid->stored) {
-      blocks.assign(grid->stored->blocks.begin() + first, grid->stored->blocks.begin() + first + band_size);
+      for (std::size_t k = first; k < first + band_size; ++k) blocks.push_back(grid->stored->blocks[k]->load());
     } else {
       blocks = run({grid->tasks.begin() + first, grid->tasks.begin() + first + band_size});
     }
@@ -220,7 +220,7 @@ void to_npy(const Array& array, const std::string& path) {
 void to_npy_stack(const std::string& directory, const Array& array) {
   namespace fs = std::filesystem;
   fs::create_directories(directory);
-  array_detail::GridPtr grid = array_detail::Lowering().lower(array.node());
+  array_detail::GridPtr grid = array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
   // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
   // made and are freed right after.
   std::vector<TaskPtr> writers;
@@ -238,7 +238,7 @@ void to_npy_stack(const std::string& directory, const Array& array) {
     if (grid->stored) {
       const auto chunk = grid->stored->blocks[flat];
       write = [file, chunk](std::span<const Value* const>, const TaskContext&) -> Value {
-        write_npy(file, *chunk);
+        write_npy(file, *chunk->load());
         return 0;
       };
     }

@@ -169,9 +169,11 @@ kernels::Program finish_program(const BoxJob& job, std::span<const Value* const>
     std::vector<const NDArray*> blocks;
     const Index nb = numblocks(source.chunks);
     for (std::size_t b = 0; b < plan.blocks.size(); ++b) {
-      if (job.input_start[r] == SIZE_MAX)
-        blocks.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)].get());
-      else
+      if (job.input_start[r] == SIZE_MAX) {
+        // Persisted: read back from the spill file if needed, held only while this task runs.
+        keep.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)]->load());
+        blocks.push_back(keep.back().get());
+      } else
         blocks.push_back(
             std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]).get());
     }
@@ -315,6 +317,9 @@ GridPtr Lowering::lower(const NodePtr& node) {
       grid = lower_segment(node);
       break;
   }
+  // Reductions fuse into their input's kernels and never hold its chunks; everything else
+  // materializes chunks of node's chunking.
+  if (node->kind != Node::Kind::stored) check_chunk_sizes(*node);
   memo_[node.get()] = grid;
   return grid;
 }
@@ -490,6 +495,28 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
   if (static_cast<std::int64_t>(grid->tasks.size()) != product(out_nb))
     throw std::logic_error("reduction produced a block grid of the wrong size");
   return grid;
+}
+
+void Lowering::check_chunk_sizes(const Node& node) const {
+  if (chunk_limit_ == 0) return;
+  const std::uint64_t element = dtype_size(node.dtype);
+  std::uint64_t largest = element;
+  for (const auto& sizes : node.chunks) largest *= static_cast<std::uint64_t>(*std::max_element(sizes.begin(), sizes.end()));
+  if (largest <= chunk_limit_) return;
+  // Name the first chunk that is too big.
+  for_each_index(numblocks(node.chunks), [&](const Index& block) {
+    std::uint64_t bytes = element;
+    Shape extent;
+    for (std::size_t d = 0; d < block.size(); ++d) {
+      extent.push_back(node.chunks[d][block[d]]);
+      bytes *= static_cast<std::uint64_t>(extent.back());
+    }
+    if (bytes > chunk_limit_)
+      throw std::invalid_argument(fmt::format(
+          "chunk {} of '{}' has shape {} and takes {} bytes, more than the largest worker memory limit of {} "
+          "bytes: no worker can hold it; use smaller chunks",
+          format_shape(block), node.name, format_shape(extent), bytes, chunk_limit_));
+  });
 }
 
 NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArray>>& blocks) {

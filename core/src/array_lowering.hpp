@@ -24,6 +24,10 @@ using GridPtr = std::shared_ptr<const BlockGrid>;
 
 class Lowering {
  public:
+  /// `chunk_limit`: the largest chunk a worker may hold (0: any); a materialized chunk beyond it
+  /// is a std::invalid_argument naming the chunk, its size and the limit.
+  explicit Lowering(std::uint64_t chunk_limit = 0) : chunk_limit_(chunk_limit) {}
+
   /// The tasks producing `node`'s chunks; shared sub-expressions are lowered once.
   GridPtr lower(const NodePtr& node);
 
@@ -31,7 +35,9 @@ class Lowering {
   GridPtr lower_segment(const NodePtr& node);
   GridPtr lower_reduce(const NodePtr& node);
   GridPtr lower_stored(const NodePtr& node);
+  void check_chunk_sizes(const Node& node) const;
   std::unordered_map<const Node*, GridPtr> memo_;
+  std::uint64_t chunk_limit_;
 };
 
 /// Tasks that read a files node's blocks (defined with the .npy I/O).

@@ -6,15 +6,22 @@
 #include <vector>
 
 #include "tessera/array.hpp"
+#include "tessera/block_store.hpp"
 #include "tessera/kernels/program.hpp"
 
 namespace tessera::array_detail {
 
 using NodePtr = std::shared_ptr<const Node>;
 
-/// Chunks already computed and held in host memory (a persisted array).
+/// Chunks already computed (a persisted array), in a BlockStore: in memory or spilled.
 struct StoredChunks {
-  std::vector<std::shared_ptr<NDArray>> blocks;  ///< row-major over the block grid
+  std::vector<std::shared_ptr<StoredBlock>> blocks;  ///< row-major over the block grid
+  /// Every block, loaded (from memory, or read back from its spill file).
+  std::vector<std::shared_ptr<NDArray>> load_all() const {
+    std::vector<std::shared_ptr<NDArray>> loaded;
+    for (const auto& block : blocks) loaded.push_back(block->load());
+    return loaded;
+  }
 };
 
 /// Chunks that live in .npy files: one file read block by block, or one file per block.

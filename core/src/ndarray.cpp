@@ -2,21 +2,40 @@
 
 #include <fmt/format.h>
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <numeric>
 
 namespace tessera {
 
+namespace {
+
+// Chunk-sized buffers come straight from mmap and go back to the system when freed. From the
+// heap, glibc raises its mmap threshold after the first such free and then keeps freed chunks in
+// its arenas: a spilling workload measured 156 MiB resident instead of its 38 MiB budget.
+constexpr std::size_t kMappedAbove = 256 * 1024;
+
+std::shared_ptr<void> allocate(std::size_t bytes) {
+  if (bytes >= kMappedAbove) {
+    void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    return std::shared_ptr<void>(memory, [bytes](void* p) { ::munmap(p, bytes); });
+  }
+  // 64-byte aligned for the vector kernels; at least one byte so data() is never null.
+  void* memory = std::aligned_alloc(64, (std::max<std::size_t>(bytes, 1) + 63) / 64 * 64);
+  if (!memory) throw std::bad_alloc();
+  return std::shared_ptr<void>(memory, &std::free);
+}
+
+}  // namespace
+
 NDArray::NDArray(Shape shape, DType dtype) : shape_(std::move(shape)), dtype_(dtype) {
   for (std::int64_t extent : shape_)
-    if (extent < 0)
-      throw std::invalid_argument(fmt::format("invalid shape: negative extent {}", extent));
-  // 64-byte aligned for the vector kernels; at least one byte so data() is never null.
-  const std::size_t bytes = (std::max<std::size_t>(nbytes(), 1) + 63) / 64 * 64;
-  void* memory = std::aligned_alloc(64, bytes);
-  if (!memory) throw std::bad_alloc();
-  owner_ = std::shared_ptr<void>(memory, &std::free);
-  data_ = memory;
+    if (extent < 0) throw std::invalid_argument(fmt::format("invalid shape: negative extent {}", extent));
+  owner_ = allocate(nbytes());
+  data_ = owner_.get();
 }
 
 NDArray::NDArray(Shape shape, DType dtype, std::shared_ptr<void> owner, void* data)

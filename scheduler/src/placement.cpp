@@ -11,12 +11,21 @@ int choose_worker(Placement placement, int preferred, std::span<const WorkerLoad
   const bool preferred_ok = preferred >= 0 &&
                             static_cast<std::size_t>(preferred) < workers.size() &&
                             can_run(placement, workers[preferred].kind);
-  // A backlog of up to two tasks per thread keeps every thread of the preferred worker busy;
-  // moving the task elsewhere only pays once the queue is longer than that.
-  if (preferred_ok &&
-      workers[preferred].queued <= 2 * static_cast<std::size_t>(workers[preferred].threads))
-    return preferred;
-  int best = preferred_ok ? preferred : -1;
+  // A task stays where its inputs are: there it runs next (depth first), using and freeing them
+  // before more work is produced. It moves only when the preferred worker is backed up (more
+  // than two tasks per thread) while another compatible worker has nothing at all to do; busy
+  // workers balance by stealing instead.
+  if (preferred_ok) {
+    const bool backed_up =
+        workers[preferred].queued > 2 * static_cast<std::size_t>(workers[preferred].threads);
+    int idle = -1;
+    for (int w = 0; w < static_cast<int>(workers.size()) && backed_up && idle < 0; ++w)
+      if (w != preferred && can_run(placement, workers[w].kind) && workers[w].queued == 0 &&
+          workers[w].executing < static_cast<std::size_t>(workers[w].threads))
+        idle = w;
+    return idle >= 0 ? idle : preferred;
+  }
+  int best = -1;
   for (int w = 0; w < static_cast<int>(workers.size()); ++w) {
     if (!can_run(placement, workers[w].kind)) continue;
     if (best < 0 || load_per_thread(w) < load_per_thread(best)) best = w;

@@ -21,8 +21,9 @@ constexpr bool can_run(Placement placement, WorkerKind kind) {
   return placement == Placement::any || (placement == Placement::cpu) == (kind == WorkerKind::cpu);
 }
 
-/// Picks the worker for a task: `preferred` (where its inputs are, or -1) while its backlog is
-/// short, else the least loaded compatible worker per thread. Returns -1 when none can run it.
+/// Picks the worker for a task: `preferred` (where its inputs are), unless it is backed up while
+/// another compatible worker idles; without a preference, the least loaded compatible worker per
+/// thread. Returns -1 when none can run it.
 int choose_worker(Placement placement, int preferred, std::span<const WorkerLoad> workers);
 
 }  // namespace tessera::scheduler_detail

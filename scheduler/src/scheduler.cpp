@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "placement.hpp"
+#include "tessera/block_store.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/kernels/cuda_device.hpp"
@@ -42,8 +43,11 @@ struct Scheduler::Worker {
   std::vector<pthread_t> threads;  // filled before any thread runs a task; read for CPU time
 };
 
-Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name)
-    : specs_(std::move(workers)), name_(std::move(name)) {
+Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePolicy store)
+    : specs_(std::move(workers)),
+      name_(std::move(name)),
+      store_(std::make_shared<BlockStore>(store.budget, std::move(store.directory))),
+      chunk_limit_(store.chunk_limit) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
     if (specs_[w].threads < 1)
@@ -130,6 +134,12 @@ void Scheduler::release_run(RunState& run) {
   std::shared_ptr<RunState> release = std::move(run.keep_alive);
 }
 
+std::shared_ptr<BlockStore> Scheduler::block_store() {
+  std::lock_guard lock(store_mutex_);
+  if (!store_) throw ClosedError("cannot persist: the cluster is closed");
+  return store_;
+}
+
 std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
   if (stopping_.load()) throw ClosedError("cannot compute: the cluster is closed");
   bool has_gpu = false, has_cpu = false;
@@ -191,8 +201,13 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
   queued_cpu_.fetch_add(to_cpu);
   queued_gpu_.fetch_add(to_gpu);
   queued_flexible_in_cpu_.fetch_add(flexible_to_cpu);
-  for (std::size_t w = 0; w < per_worker.size(); ++w)
-    if (!per_worker[w].empty()) workers_[w]->queue.push(per_worker[w]);
+  for (std::size_t w = 0; w < per_worker.size(); ++w) {
+    if (per_worker[w].empty()) continue;
+    if (static_cast<int>(w) == from_worker)
+      workers_[w]->queue.push_front(per_worker[w]);
+    else
+      workers_[w]->queue.push(per_worker[w]);
+  }
   // From here on `run` may already be finished and gone: do not touch it.
   if (to_cpu) wake(WorkerKind::cpu);
   if (to_gpu || flexible_to_cpu) wake(WorkerKind::gpu);
@@ -338,6 +353,9 @@ void Scheduler::stop() {
       if (ref.run->fail(ref.task, error, worker->spec.name)) release_run(*ref.run);
     }
   }
+  // Persisted chunks die with the cluster, as in Dask; this removes the spill directory.
+  std::lock_guard lock(store_mutex_);
+  store_.reset();
 }
 
 }  // namespace tessera::scheduler_detail

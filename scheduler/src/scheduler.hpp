@@ -26,6 +26,14 @@ struct WorkerSpec {
   std::string name;
 };
 
+/// Where persisted chunks go: `budget` bytes in memory (0: no limit), the rest spilled under
+/// `directory`.
+struct StorePolicy {
+  std::uint64_t budget = 0;
+  std::string directory;
+  std::uint64_t chunk_limit = 0;  ///< the largest worker memory limit (0: none)
+};
+
 /// Counters of one worker, for printing and tests.
 struct WorkerStats {
   std::size_t queued = 0;
@@ -40,12 +48,14 @@ struct WorkerStats {
 class Scheduler final : public Executor {
  public:
   /// Starts the workers; `name` labels diagnostics events (the cluster's name).
-  explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "");
+  explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "", StorePolicy store = {});
   ~Scheduler() override;
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
   std::shared_ptr<Computation> submit(Graph graph) override;
+  std::shared_ptr<BlockStore> block_store() override;
+  std::uint64_t chunk_limit() const override { return chunk_limit_; }
 
   /// Stops the threads; tasks still queued fail with "cluster closed" so no waiter hangs.
   void stop();
@@ -88,6 +98,9 @@ class Scheduler final : public Executor {
   std::vector<WorkerSpec> specs_;
   std::string name_;
   std::shared_ptr<MemoryCounters> memory_;
+  std::mutex store_mutex_;
+  std::shared_ptr<BlockStore> store_;
+  std::uint64_t chunk_limit_ = 0;  // dropped (and its spill directory removed) by stop()
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

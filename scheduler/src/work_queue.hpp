@@ -20,10 +20,18 @@ struct TaskRef {
 
 class WorkQueue {
  public:
-  /// Appends tasks; returns how many the queue holds now.
+  /// Appends tasks (new work waits its turn); returns how many the queue holds now.
   std::size_t push(std::span<const TaskRef> tasks) {
     std::lock_guard lock(mutex_);
     tasks_.insert(tasks_.end(), tasks.begin(), tasks.end());
+    size_.store(tasks_.size(), std::memory_order_relaxed);
+    return tasks_.size();
+  }
+  /// Puts tasks first: consumers of a result this worker just made run next, depth first, so
+  /// results are used and freed before more are produced (what dask.order achieves).
+  std::size_t push_front(std::span<const TaskRef> tasks) {
+    std::lock_guard lock(mutex_);
+    tasks_.insert(tasks_.begin(), tasks.begin(), tasks.end());
     size_.store(tasks_.size(), std::memory_order_relaxed);
     return tasks_.size();
   }

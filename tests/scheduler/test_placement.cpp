@@ -5,11 +5,13 @@
 using namespace tessera;
 using namespace tessera::scheduler_detail;
 
-TEST(Placement, PrefersWhereTheInputsAreWhileItKeepsUp) {
+TEST(Placement, PrefersWhereTheInputsAreUnlessAnotherWorkerIdles) {
   std::vector<WorkerLoad> w{{WorkerKind::cpu, 2, 3, 2}, {WorkerKind::cpu, 2, 0, 0}};
   EXPECT_EQ(choose_worker(Placement::cpu, 0, w), 0);  // backlog 3 <= 2 per thread x 2
   w[0].queued = 5;
   EXPECT_EQ(choose_worker(Placement::cpu, 0, w), 1);  // backed up: move to the idle worker
+  w[1].queued = 50;
+  EXPECT_EQ(choose_worker(Placement::cpu, 0, w), 0);  // nobody idles: stay, depth first
 }
 
 TEST(Placement, LeastLoadedPerThreadWithoutPreference) {

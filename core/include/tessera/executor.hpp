@@ -3,6 +3,7 @@
 // whichever executor is current (the newest open Client, else a default local cluster).
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -33,12 +34,19 @@ class Computation {
   virtual std::size_t output_count() const = 0;
 };
 
+class BlockStore;
+
 /// Runs graphs.
 class Executor {
  public:
   virtual ~Executor() = default;
   /// Starts running `graph`; never blocks on its tasks.
   virtual std::shared_ptr<Computation> submit(Graph graph) = 0;
+  /// Where persist() keeps chunks (with this executor's memory budget and spill directory);
+  /// null: keep them in memory without a budget.
+  virtual std::shared_ptr<BlockStore> block_store() { return nullptr; }
+  /// The largest chunk a worker may hold in bytes (its memory limit); 0: no limit.
+  virtual std::uint64_t chunk_limit() const { return 0; }
 };
 
 /// The executor compute() uses now.
