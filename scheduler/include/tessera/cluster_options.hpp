@@ -47,8 +47,20 @@ struct ClusterOptions {
   MemoryLimit memory_limit = "auto";      ///< per worker
   std::optional<int> n_gpu_workers;       ///< default: one per visible CUDA device
   int streams_per_gpu = 2;                ///< CUDA streams (task slots) per GPU worker
+  /// Where the dashboard listens: "host:port"; ":0" picks a free port; "" turns it off.
+  /// A non-loopback host (e.g. "0.0.0.0:8787") requires the token printed in the link.
   std::string dashboard_address = "127.0.0.1:8787";
   std::string name;                       ///< default: a random hex id
+  /// Template of the printed dashboard link, like Dask's distributed.dashboard.link:
+  /// {host}, {port}, {scheme} and any {ENVIRONMENT_VARIABLE}. Default: $TESSERA_DASHBOARD_LINK,
+  /// else "http://{host}:{port}/status". Declared last so existing initializers keep compiling.
+  std::string dashboard_link;
+  /// Where spilled chunks go: a folder per cluster is made inside it and removed on close.
+  /// Default: the system's temporary directory (Dask's local_directory).
+  std::string local_directory;
+  /// Fraction of the cluster's memory limit that persisted chunks may hold in memory before the
+  /// least recently stored spill to disk (Dask's distributed.worker.memory.target).
+  double memory_target = 0.6;
 };
 
 /// One worker as it will be started.
