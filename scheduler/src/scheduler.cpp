@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -40,6 +41,7 @@ struct Scheduler::Worker {
   std::atomic<std::uint64_t> finished{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> stolen{0};
+  std::atomic<bool> paused{false};
   std::vector<pthread_t> threads;  // filled before any thread runs a task; read for CPU time
 };
 
@@ -47,7 +49,8 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePol
     : specs_(std::move(workers)),
       name_(std::move(name)),
       store_(std::make_shared<BlockStore>(store.budget, std::move(store.directory))),
-      chunk_limit_(store.chunk_limit) {
+      chunk_limit_(store.chunk_limit),
+      pause_fraction_(store.pause) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
     if (specs_[w].threads < 1)
@@ -80,7 +83,8 @@ WorkerStats Scheduler::stats(int worker) const {
                     w.failed.load(),
                     w.stolen.load(),
                     memory_->held[worker].load(std::memory_order_relaxed),
-                    0};
+                    0,
+                    w.paused.load()};
   if (!stopping_.load())
     for (pthread_t thread : w.threads) stats.cpu_seconds += thread_cpu_seconds(thread);
   return stats;
@@ -222,6 +226,18 @@ void Scheduler::wake(WorkerKind kind) {
   (kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).notify_all();
 }
 
+bool Scheduler::should_pause(int worker) const {
+  const std::uint64_t limit = specs_[worker].memory_limit;
+  if (limit == 0 || pause_fraction_ <= 0) return false;
+  const auto held = memory_->held[worker].load(std::memory_order_relaxed);
+  if (held <= static_cast<std::int64_t>(pause_fraction_ * static_cast<double>(limit))) return false;
+  // Pause only while some task is running somewhere: it may consume and free results. If none
+  // is, pausing could never end, so the worker goes on.
+  for (const auto& w : workers_)
+    if (w->executing.load(std::memory_order_relaxed) > 0) return true;
+  return false;
+}
+
 bool Scheduler::has_work_for(WorkerKind kind) const {
   if (kind == WorkerKind::cpu) return queued_cpu_.load() > 0;
   return queued_gpu_.load() > 0 || queued_flexible_in_cpu_.load() > 0;
@@ -305,6 +321,14 @@ void Scheduler::thread_main(int worker, int thread) {
   ThreadBuffers buffers;
   TaskRef ref;
   while (!stopping_.load(std::memory_order_relaxed)) {
+    if (should_pause(worker)) {
+      // Over the pause threshold: start nothing until consumers free results (other workers
+      // may still steal what is queued here).
+      workers_[worker]->paused.store(true, std::memory_order_relaxed);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      continue;
+    }
+    workers_[worker]->paused.store(false, std::memory_order_relaxed);
     if (find_task(worker, ref)) {
       execute(worker, thread, stream, ref, buffers);
       continue;

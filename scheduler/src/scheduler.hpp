@@ -24,6 +24,7 @@ struct WorkerSpec {
   int threads = 1;  ///< CPU threads, or CUDA streams of a GPU worker
   int device = -1;  ///< CUDA device of a GPU worker
   std::string name;
+  std::uint64_t memory_limit = 0;  ///< bytes of results it may hold (0: no limit)
 };
 
 /// Where persisted chunks go: `budget` bytes in memory (0: no limit), the rest spilled under
@@ -32,6 +33,8 @@ struct StorePolicy {
   std::uint64_t budget = 0;
   std::string directory;
   std::uint64_t chunk_limit = 0;  ///< the largest worker memory limit (0: none)
+  /// Fraction of its memory_limit at which a worker stops starting tasks (Dask's `pause`).
+  double pause = 0.8;
 };
 
 /// Counters of one worker, for printing and tests.
@@ -43,6 +46,7 @@ struct WorkerStats {
   std::uint64_t stolen = 0;  ///< tasks this worker's threads took from other workers' queues
   std::int64_t memory = 0;   ///< bytes of task results it holds now
   double cpu_seconds = 0;    ///< CPU time its threads used so far
+  bool paused = false;       ///< over its pause threshold: starts no tasks
 };
 
 class Scheduler final : public Executor {
@@ -88,6 +92,7 @@ class Scheduler final : public Executor {
                ThreadBuffers& buffers);
   int preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const;
   void wake(WorkerKind kind);
+  bool should_pause(int worker) const;
   bool has_work_for(WorkerKind kind) const;
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
   void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
@@ -100,7 +105,8 @@ class Scheduler final : public Executor {
   std::shared_ptr<MemoryCounters> memory_;
   std::mutex store_mutex_;
   std::shared_ptr<BlockStore> store_;
-  std::uint64_t chunk_limit_ = 0;  // dropped (and its spill directory removed) by stop()
+  std::uint64_t chunk_limit_ = 0;
+  double pause_fraction_ = 0.8;  // dropped (and its spill directory removed) by stop()
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

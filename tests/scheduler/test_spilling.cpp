@@ -7,6 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <future>
+#include <thread>
+
+#include "scheduler.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"
 
@@ -165,4 +169,32 @@ TEST(Spilling, HundredGigabyteVirtualArrayReducesWithFlatMemory) {
   const long before = peak_kib();
   EXPECT_NEAR(x.mean().compute().item<double>(), 0.5, 6 * std::sqrt(1.0 / 12 / n));
   if (measured) EXPECT_LT((peak_kib() - before) / 1024, 16) << "reducing a generated array stores nothing";
+}
+
+TEST(Spilling, PauseStopsNewTasksAndResumes) {
+  // One worker with two threads and a 1 MiB limit: pause at 0.8 MiB.
+  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 2, .memory_limit = "1MiB", .n_gpu_workers = 0,
+                        .dashboard_address = ""});
+  Client client(cluster);
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  std::atomic<bool> consumer_running{false};
+  // `big` (1 MB) stays held until `consumer`, which waits at the gate, finishes.
+  auto big = delayed([] { return std::make_shared<NDArray>(Shape{125000}, DType::float64); }, "big")();
+  auto consumer = client.submit([gate, &consumer_running](const std::shared_ptr<NDArray>& a) {
+    consumer_running = true;
+    gate.wait();
+    return a->size();
+  }, big);
+  while (!consumer_running) std::this_thread::yield();
+  auto later = client.submit([] { return 7; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(cluster.executor().get());
+  ASSERT_NE(scheduler, nullptr);
+  EXPECT_TRUE(scheduler->stats(0).paused);
+  EXPECT_FALSE(later.done()) << "a paused worker started a task";
+  release.set_value();
+  EXPECT_EQ(consumer.result(), 125000);
+  EXPECT_EQ(later.result(), 7);  // resumed once the result was freed
+  EXPECT_FALSE(scheduler->stats(0).paused);
 }

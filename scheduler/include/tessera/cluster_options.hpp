@@ -61,6 +61,9 @@ struct ClusterOptions {
   /// Fraction of the cluster's memory limit that persisted chunks may hold in memory before the
   /// least recently stored spill to disk (Dask's distributed.worker.memory.target).
   double memory_target = 0.6;
+  /// Fraction of a worker's memory limit at which it stops starting tasks until results are
+  /// freed (Dask's distributed.worker.memory.pause); values above 1 never pause.
+  double memory_pause = 0.8;
 };
 
 /// One worker as it will be started.
