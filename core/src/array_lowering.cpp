@@ -166,18 +166,24 @@ kernels::Program finish_program(const BoxJob& job, std::span<const Value* const>
     const RegionLeaf& region = job.fused->regions[r];
     const RegionPlan& plan = job.plans[r];
     const BlockGrid& source = *region.source;
-    std::vector<const NDArray*> blocks;
+    std::vector<std::shared_ptr<NDArray>> held;
     const Index nb = numblocks(source.chunks);
     for (std::size_t b = 0; b < plan.blocks.size(); ++b) {
-      if (job.input_start[r] == SIZE_MAX) {
-        // Persisted: read back from the spill file if needed, held only while this task runs.
-        keep.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)]->load());
-        blocks.push_back(keep.back().get());
-      } else
-        blocks.push_back(
-            std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]).get());
+      if (job.input_start[r] == SIZE_MAX)  // persisted: read back from its spill file if needed
+        held.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)]->load());
+      else
+        held.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]));
     }
-    auto data = gather_region(source, plan, blocks);
+    // A region that is exactly one whole block (same chunking upstream and here) is read in
+    // place; otherwise the overlapping parts are copied into one buffer.
+    std::shared_ptr<NDArray> data;
+    if (held.size() == 1 && held[0]->shape() == plan.extent) {
+      data = held[0];
+    } else {
+      std::vector<const NDArray*> blocks;
+      for (const auto& block : held) blocks.push_back(block.get());
+      data = gather_region(source, plan, blocks);
+    }
     kernels::Instruction& leaf = program.code[region.instruction];
     leaf.op = kernels::Op::load_buffer;
     leaf.dtype = source.dtype;

@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <vector>
 
@@ -30,16 +36,27 @@ std::shared_ptr<NDArray> StoredBlock::load() {
     if (data_) return data_;
     path = path_;
   }
-  auto loaded = std::make_shared<NDArray>(read_npy(path));
-  if (loaded->shape() != shape_ || loaded->dtype() != dtype_)
-    throw std::runtime_error(fmt::format("spill file '{}' does not hold the chunk it should", path));
-  return loaded;
+  // Mapped, not read: no copy and no zero-filled pages; MAP_PRIVATE keeps the file unchanged if
+  // the caller writes to the array.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot open spill file '{}': {}", path, std::strerror(errno)));
+  const std::size_t length = data_offset_ + nbytes_;
+  void* base = length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
+  const int saved = errno;
+  ::close(fd);
+  if (base == MAP_FAILED)
+    throw std::runtime_error(fmt::format("cannot map spill file '{}': {}", path, std::strerror(saved)));
+  std::shared_ptr<void> owner(base, [length](void* p) {
+    if (p) ::munmap(p, length);
+  });
+  return std::make_shared<NDArray>(shape_, dtype_, owner, static_cast<char*>(base) + data_offset_);
 }
 
 bool StoredBlock::spill(const std::string& path) {
   std::lock_guard lock(mutex_);
   if (!data_) return false;
   write_npy(path, *data_);
+  data_offset_ = read_npy_header(path).data_offset;
   path_ = path;
   data_.reset();  // readers holding the array keep it alive until they finish
   return true;

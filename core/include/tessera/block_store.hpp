@@ -23,8 +23,8 @@ class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
   StoredBlock(const StoredBlock&) = delete;
   StoredBlock& operator=(const StoredBlock&) = delete;
 
-  /// The chunk: from memory, or read back from its spill file (not kept in memory then, so reads
-  /// of spilled data cost no budget). Thread-safe.
+  /// The chunk: from memory, or mapped from its spill file (copy-on-write; not counted against
+  /// the budget, and the page cache usually serves it). Thread-safe.
   std::shared_ptr<NDArray> load();
   /// Writes the chunk to `path` and frees its memory; false when already spilled.
   bool spill(const std::string& path);
@@ -37,6 +37,7 @@ class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
   mutable std::mutex mutex_;
   std::shared_ptr<NDArray> data_;
   std::string path_;  // set once spilled
+  std::size_t data_offset_ = 0;  // where the data starts in the spill file
   Shape shape_;
   DType dtype_;
   std::uint64_t nbytes_;
