@@ -28,21 +28,6 @@ namespace {
 
 constexpr const char* kManifest = "manifest.json";
 
-template <class F>
-void for_each_block(const Index& extent, F&& f) {
-  for (std::int64_t e : extent)
-    if (e <= 0) return;
-  Index index(extent.size(), 0);
-  while (true) {
-    f(index);
-    std::size_t d = extent.size();
-    while (d-- > 0) {
-      if (++index[d] < extent[d]) break;
-      index[d] = 0;
-    }
-    if (d == static_cast<std::size_t>(-1)) return;
-  }
-}
 
 std::string block_file_name(const Index& block) {
   return block.empty() ? std::string("0.npy") : fmt::format("{}.npy", fmt::join(block, "_"));
@@ -100,7 +85,7 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
   if (rows.empty())
     read_row(rows);
   else
-    for_each_block(rows, read_row);
+    array_detail::for_each_index(rows, read_row);
   return block;
 }
 
@@ -140,7 +125,7 @@ GridPtr lower_files(const NodePtr& node) {
   std::vector<Index> bounds;
   for (const auto& c : node->chunks) bounds.push_back(chunk_boundaries(c));
   std::size_t flat = 0;
-  for_each_block(bounds_count, [&](const Index& block) {
+  array_detail::for_each_index(bounds_count, [&](const Index& block) {
     Index lo(block.size()), extent(block.size());
     for (std::size_t d = 0; d < block.size(); ++d) {
       lo[d] = bounds[d][block[d]];
@@ -226,7 +211,7 @@ void to_npy_stack(const std::string& directory, const Array& array) {
   std::vector<TaskPtr> writers;
   std::vector<std::string> names;
   std::size_t flat = 0;
-  for_each_block(numblocks(array.chunks()), [&](const Index& block) {
+  array_detail::for_each_index(numblocks(array.chunks()), [&](const Index& block) {
     const std::string file = (fs::path(directory) / block_file_name(block)).string();
     names.push_back(block_file_name(block));
     TaskFunction write = [file](std::span<const Value* const> inputs, const TaskContext&) -> Value {

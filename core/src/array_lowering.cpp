@@ -23,23 +23,6 @@ using kernels::ReduceOp;
 using Index = std::vector<std::int64_t>;
 using PartialsPtr = std::shared_ptr<const std::vector<Partial>>;
 
-// Calls f(index) for every multi-index of a grid, row-major.
-template <class F>
-void for_each_index(const Index& extent, F&& f) {
-  for (std::int64_t e : extent)
-    if (e <= 0) return;
-  Index index(extent.size(), 0);
-  while (true) {
-    f(index);
-    std::size_t d = extent.size();
-    while (d-- > 0) {
-      if (++index[d] < extent[d]) break;
-      index[d] = 0;
-    }
-    if (d == static_cast<std::size_t>(-1)) return;
-  }
-}
-
 std::int64_t flat_index(const Index& index, const Index& extent) {
   std::int64_t flat = 0;
   for (std::size_t d = 0; d < extent.size(); ++d) flat = flat * extent[d] + index[d];

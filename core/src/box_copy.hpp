@@ -15,6 +15,24 @@ void copy_box(const void* src, const std::vector<std::int64_t>& src_shape,
               const std::vector<std::int64_t>& dst_shape, const std::vector<std::int64_t>& dst_lo,
               const std::vector<std::int64_t>& extent, std::size_t element_size);
 
+/// Calls f(index) for every multi-index of a grid of `extent`, row-major (once for a 0-d grid,
+/// never when an extent is 0).
+template <class F>
+void for_each_index(const std::vector<std::int64_t>& extent, F&& f) {
+  for (std::int64_t e : extent)
+    if (e <= 0) return;
+  std::vector<std::int64_t> index(extent.size(), 0);
+  while (true) {
+    f(index);
+    std::size_t d = extent.size();
+    while (d-- > 0) {
+      if (++index[d] < extent[d]) break;
+      index[d] = 0;
+    }
+    if (d == static_cast<std::size_t>(-1)) return;
+  }
+}
+
 /// Row-major strides (in elements) of a shape.
 std::vector<std::int64_t> row_major_strides(const std::vector<std::int64_t>& shape);
 

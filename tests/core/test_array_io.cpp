@@ -9,6 +9,7 @@
 
 #include "array_reference.hpp"
 #include "serial_executor.hpp"
+#include "memory_probe.hpp"
 #include "tessera/array_io.hpp"
 #include "tessera/npy.hpp"
 #include "tessera/random.hpp"
@@ -33,20 +34,6 @@ struct ArrayIo : ::testing::Test {
   std::string path(const std::string& name) const { return (dir / name).string(); }
 };
 
-// Peak resident memory (VmHWM) after resetting it, or -1 where the kernel does not allow it.
-long reset_peak_kib() {
-  std::ofstream clear("/proc/self/clear_refs");
-  if (!(clear << "5")) return -1;
-  clear.close();
-  return 0;
-}
-long peak_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
 
 }  // namespace
 
@@ -90,10 +77,10 @@ TEST_F(ArrayIo, ToNpyHoldsOneBandNotTheArray) {
 #endif
   // 4096 x 8192 float64 = 256 MiB written; a band of 256 rows is 16 MiB.
   Array x = random::random({4096, 8192}, {256, 1024}, 5);
-  if (reset_peak_kib() < 0) GTEST_SKIP() << "cannot reset VmHWM here";
-  const long before = peak_kib();
+  if (!test_support::reset_peak_memory()) GTEST_SKIP() << "cannot reset VmHWM here";
+  const long before = test_support::peak_memory_kib();
   to_npy(x, path("big.npy"));
-  const long growth_mib = (peak_kib() - before) / 1024;
+  const long growth_mib = (test_support::peak_memory_kib() - before) / 1024;
   EXPECT_EQ(fs::file_size(path("big.npy")), 256u * 1024 * 1024 + read_npy_header(path("big.npy")).data_offset);
   // One band is computed (16 MiB of chunks) and assembled (16 MiB); glibc keeps some freed
   // chunks mapped, so a few bands' worth is normal (96 MiB measured). Half the array is the bound:

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "scheduler.hpp"
+#include "memory_probe.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"
 
@@ -25,17 +26,6 @@ std::shared_ptr<NDArray> filled(std::int64_t n, double value) {
   return a;
 }
 
-long peak_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-bool reset_peak() {
-  std::ofstream clear("/proc/self/clear_refs");
-  return static_cast<bool>(clear << "5");
-}
 
 fs::path scratch(const std::string& name) {
   return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
@@ -73,13 +63,13 @@ TEST(Spilling, PersistedArrayFourTimesTheLimitSumsCorrectlyWithinTheLimit) {
                         .dashboard_address = "", .local_directory = scratch("tessera_spill_test").string()});
   Client client(cluster);
   auto x = random::random({4096, 8192}, {512, 512}, 17);  // 256 MiB: 4x the cluster's limit
-  bool measured = reset_peak();
-  const long before = peak_kib();
+  bool measured = test_support::reset_peak_memory();
+  const long before = test_support::peak_memory_kib();
   Array p = x.persist();
   EXPECT_LE(cluster.executor()->block_store()->memory_bytes(), cluster.executor()->block_store()->budget());
   EXPECT_GE(cluster.executor()->block_store()->spilled_bytes(), 200u << 20);
   const double total = p.sum().compute().item<double>();
-  const long growth_mib = (peak_kib() - before) / 1024;
+  const long growth_mib = (test_support::peak_memory_kib() - before) / 1024;
   // The same values reduce in the same tree whether generated or read back.
   const double n = 4096.0 * 8192.0;
   EXPECT_NEAR(total, x.sum().compute().item<double>(), n * 1.2e-16 * total);
@@ -168,11 +158,11 @@ TEST(Spilling, HundredGigabyteVirtualArrayReducesWithFlatMemory) {
   x = random::random({1000, 100000}, {1000, 100000}, 9);  // instrumented kernels: one chunk only
 #endif
   const double n = static_cast<double>(x.size());
-  const bool measured = reset_peak();
-  const long before = peak_kib();
+  const bool measured = test_support::reset_peak_memory();
+  const long before = test_support::peak_memory_kib();
   EXPECT_NEAR(x.mean().compute().item<double>(), 0.5, 6 * std::sqrt(1.0 / 12 / n));
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  if (measured) EXPECT_LT((peak_kib() - before) / 1024, 16) << "reducing a generated array stores nothing";
+  if (measured) EXPECT_LT((test_support::peak_memory_kib() - before) / 1024, 16) << "reducing a generated array stores nothing";
 #endif
 }
 
