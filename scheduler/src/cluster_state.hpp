@@ -8,25 +8,30 @@
 #include "scheduler.hpp"
 #include "tessera/cluster_options.hpp"
 
+namespace tessera::dashboard {
+class DashboardServer;
+}
+
 namespace tessera::scheduler_detail {
 
 class ClusterState {
  public:
+  /// Starts the workers, and the dashboard unless options.dashboard_address is empty.
   explicit ClusterState(ClusterOptions options);
+  ~ClusterState();
+  /// Stops the dashboard, then the workers. Idempotent.
   void close();
   bool closed() const noexcept { return closed_.load(); }
 
   ClusterOptions options;
   ClusterPlan plan;
   std::string name;
-  std::string dashboard_link;
+  std::string dashboard_link;  ///< as served (real port, token); "" when off
   std::shared_ptr<Scheduler> scheduler;
+  std::unique_ptr<dashboard::DashboardServer> dashboard;  ///< null when off
 
  private:
   std::atomic<bool> closed_{false};
 };
-
-/// "http://host:port/status" for a dashboard address such as "127.0.0.1:8787" or ":0".
-std::string dashboard_link_for(const std::string& address);
 
 }  // namespace tessera::scheduler_detail

@@ -6,7 +6,10 @@
 #include <sstream>
 
 #include "cluster_state.hpp"
+#include "dashboard_link.hpp"
+#include "dashboard_server.hpp"
 #include "tessera/bytes.hpp"
+#include "tessera/log.hpp"
 
 namespace tessera {
 namespace scheduler_detail {
@@ -26,24 +29,30 @@ std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
 
 }  // namespace
 
-std::string dashboard_link_for(const std::string& address) {
-  if (address.empty()) return "";
-  auto colon = address.rfind(':');
-  std::string host = colon == std::string::npos ? address : address.substr(0, colon);
-  std::string port = colon == std::string::npos ? "8787" : address.substr(colon + 1);
-  if (host.empty()) host = "127.0.0.1";
-  return fmt::format("http://{}:{}/status", host, port);
-}
-
 ClusterState::ClusterState(ClusterOptions opts)
     : options(std::move(opts)),
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
-      dashboard_link(dashboard_link_for(options.dashboard_address)),
-      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name)) {}
+      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name)) {
+  if (options.dashboard_address.empty()) return;
+  try {
+    dashboard = std::make_unique<dashboard::DashboardServer>(
+        dashboard::ClusterView{name, options, plan, scheduler}, options.dashboard_address,
+        dashboard::link_template(options.dashboard_link));
+    dashboard_link = dashboard->link();
+  } catch (const std::runtime_error& e) {
+    // The cluster is useful without its dashboard (Dask, too, only warns).
+    log_warning(fmt::format("dashboard not started: {}", e.what()));
+  }
+}
+
+ClusterState::~ClusterState() {
+  close();
+}
 
 void ClusterState::close() {
   if (closed_.exchange(true)) return;
+  if (dashboard) dashboard->stop();
   scheduler->stop();
 }
 
@@ -78,8 +87,7 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
       break;
     }
   out << fmt::format("  {:<15} {}\n", "Dashboard:",
-                     dashboard_link.empty() ? std::string("off")
-                                            : dashboard_link + " (served from the dashboard release on)");
+                     dashboard_link.empty() ? "off" : dashboard_link);
   out << fmt::format("  {:<15} {} ({} CPU{}, {} GPU)\n", "Workers:", plan.workers.size(),
                      plan.cpu_workers,
                      first_cpu ? fmt::format(" x {} thread{}", first_cpu->threads,

@@ -31,7 +31,7 @@ class LocalCluster {
   const std::string& name() const;
   /// The workers as started.
   const ClusterPlan& plan() const;
-  /// Where the dashboard is (served from the dashboard release on; the link is fixed now).
+  /// The dashboard's link as served (real port; "?token=..." on a non-loopback bind); "" when off.
   std::string dashboard_link() const;
   /// The executor compute() and Client use.
   std::shared_ptr<Executor> executor() const;

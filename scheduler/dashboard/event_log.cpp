@@ -1,0 +1,186 @@
+#include "event_log.hpp"
+
+#include <algorithm>
+
+namespace tessera::dashboard {
+namespace {
+
+std::atomic<std::uint64_t> next_log_id{1};
+
+// This thread's producers, by log id. Ids are never reused, so an entry of a destroyed log is
+// never matched again; the list is short (a scheduler thread publishes to its cluster's log).
+struct ProducerCache {
+  std::uint64_t log = 0;
+  void* producer = nullptr;
+};
+thread_local std::vector<ProducerCache> producer_cache;
+
+}  // namespace
+
+EventLog::EventLog(std::string cluster, std::size_t capacity, std::size_t max_runs)
+    : id_(next_log_id.fetch_add(1)),
+      cluster_(std::move(cluster)),
+      capacity_(std::max<std::size_t>(capacity, 1)),
+      max_runs_(std::max<std::size_t>(max_runs, 1)) {}
+
+EventLog::Producer& EventLog::producer() {
+  for (const ProducerCache& entry : producer_cache)
+    if (entry.log == id_) return *static_cast<Producer*>(entry.producer);
+  std::lock_guard lock(mutex_);
+  producers_.push_back(std::make_unique<Producer>());
+  if (producer_cache.size() >= 16) producer_cache.clear();  // stale entries of closed dashboards
+  producer_cache.push_back({id_, producers_.back().get()});
+  return *producers_.back();
+}
+
+std::uint32_t EventLog::intern(std::string_view name) {
+  if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(names_.size());
+  names_.emplace_back(name);
+  name_ids_.emplace(names_.back(), id);
+  return id;
+}
+
+std::uint32_t EventLog::group_id(Producer& p, const std::string& group) {
+  // Consecutive tasks of a thread mostly share their group: compare with the last one first.
+  if (p.has_last_group && p.last_group == group) return p.last_group_id;
+  std::lock_guard lock(mutex_);
+  p.last_group_id = intern(group);
+  p.last_group = group;
+  p.has_last_group = true;
+  return p.last_group_id;
+}
+
+EventLog::Run* EventLog::find_run(std::uint64_t run) {
+  if (last_run_ && last_run_->progress.run == run) return last_run_;
+  for (auto it = runs_.rbegin(); it != runs_.rend(); ++it)
+    if (it->progress.run == run) return last_run_ = &*it;
+  return nullptr;
+}
+
+void EventLog::run_submitted(const diagnostics::RunRecord& record) {
+  if (record.cluster != cluster_) return;
+  std::lock_guard lock(mutex_);
+  drain();
+  Run run;
+  run.progress.run = record.run;
+  run.progress.tasks = record.tasks;
+  run.progress.submitted = record.time;
+  for (const auto& [name, count] : record.groups) {
+    const std::uint32_t id = intern(name);
+    if (run.group_slot.size() <= id) run.group_slot.resize(id + 1, -1);
+    run.group_slot[id] = static_cast<std::int32_t>(run.progress.groups.size());
+    run.progress.groups.push_back({name, count, 0, 0});
+  }
+  runs_.push_back(std::move(run));
+  if (runs_.size() > max_runs_) {
+    if (last_run_ == &runs_.front()) last_run_ = nullptr;
+    runs_.pop_front();
+  }
+}
+
+void EventLog::task_finished(const diagnostics::TaskRecord& record) {
+  if (record.cluster != cluster_) return;
+  Producer& p = producer();
+  TaskEntry entry;
+  entry.run = record.run;
+  entry.task = record.task;
+  entry.start = record.start;
+  entry.stop = record.stop;
+  entry.nbytes = record.nbytes;
+  entry.group = group_id(p, record.group);
+  entry.worker = record.worker;
+  entry.thread = record.thread;
+  entry.failed = record.failed;
+  const std::uint64_t head = p.head.load(std::memory_order_relaxed);
+  if (head - p.tail.load(std::memory_order_acquire) == Producer::capacity) {
+    std::lock_guard lock(mutex_);  // nobody read for a while: make room ourselves
+    drain();
+  }
+  p.slots[head % Producer::capacity] = entry;
+  p.head.store(head + 1, std::memory_order_release);
+}
+
+void EventLog::run_finished(const diagnostics::RunRecord& record) {
+  if (record.cluster != cluster_) return;
+  std::lock_guard lock(mutex_);
+  // Every task record of the run was pushed before the run finished: drain them first.
+  drain();
+  if (Run* run = find_run(record.run)) {
+    RunProgress& p = run->progress;
+    p.finished = record.time;
+    // Dependents of a failed task are cancelled without running: no record arrives for them.
+    const std::size_t ran = p.done + p.failed;
+    p.cancelled = p.tasks > ran ? p.tasks - ran : 0;
+  }
+}
+
+void EventLog::append(const TaskEntry& pending) {
+  TaskEntry entry = pending;
+  entry.seq = next_seq_++;
+  if (ring_.size() < capacity_)
+    ring_.push_back(entry);
+  else
+    ring_[(entry.seq - 1) % capacity_] = entry;
+  if (Run* run = find_run(entry.run)) {
+    ++(entry.failed ? run->progress.failed : run->progress.done);
+    if (entry.group < run->group_slot.size() && run->group_slot[entry.group] >= 0) {
+      GroupProgress& group = run->progress.groups[run->group_slot[entry.group]];
+      ++(entry.failed ? group.failed : group.done);
+    }
+  }
+}
+
+void EventLog::drain() {
+  for (const auto& p : producers_) {
+    const std::uint64_t tail = p->tail.load(std::memory_order_relaxed);
+    const std::uint64_t head = p->head.load(std::memory_order_acquire);
+    for (std::uint64_t i = tail; i < head; ++i) append(p->slots[i % Producer::capacity]);
+    p->tail.store(head, std::memory_order_release);
+  }
+}
+
+TaskBatch EventLog::tasks_since(std::uint64_t since, std::size_t limit, bool newest) {
+  TaskBatch batch;
+  std::lock_guard lock(mutex_);
+  drain();
+  const std::uint64_t last = next_seq_ - 1;
+  const std::uint64_t first = last - ring_.size() + 1;  // the ring holds first..last
+  batch.last_seq = last;
+  batch.first_seq = ring_.empty() ? 0 : first;
+  if (ring_.empty() || since >= last) return batch;
+  std::uint64_t from = std::max(since + 1, first);
+  std::uint64_t to = last;  // inclusive
+  const std::uint64_t available = to - from + 1;
+  if (available > limit) {
+    batch.skipped = available - limit;
+    if (limit == 0) return batch;
+    if (newest)
+      from = to - limit + 1;
+    else
+      to = from + limit - 1;
+  }
+  batch.tasks.reserve(to - from + 1);
+  for (std::uint64_t seq = from; seq <= to; ++seq)
+    batch.tasks.push_back(ring_[(seq - 1) % capacity_]);
+  batch.group_names.reserve(names_.size());
+  for (const std::string& name : names_) batch.group_names.emplace_back(name);
+  return batch;
+}
+
+std::vector<RunProgress> EventLog::runs() {
+  std::lock_guard lock(mutex_);
+  drain();
+  std::vector<RunProgress> out;
+  out.reserve(runs_.size());
+  for (const Run& run : runs_) out.push_back(run.progress);
+  return out;
+}
+
+std::uint64_t EventLog::last_seq() {
+  std::lock_guard lock(mutex_);
+  drain();
+  return next_seq_ - 1;
+}
+
+}  // namespace tessera::dashboard

@@ -1,0 +1,185 @@
+#include "json_api.hpp"
+
+#include <fmt/format.h>
+
+#include <unordered_map>
+
+#include "tessera/diagnostics/bus.hpp"
+
+namespace tessera::dashboard {
+namespace {
+
+const char* kind_name(bool gpu) {
+  return gpu ? "gpu" : "cpu";
+}
+
+nlohmann::json groups_json(const std::vector<GroupProgress>& groups) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const GroupProgress& g : groups)
+    out.push_back({{"name", g.name}, {"total", g.total}, {"done", g.done}, {"failed", g.failed}});
+  return out;
+}
+
+std::string run_state(const RunProgress& run) {
+  if (run.finished == 0) return "running";
+  return run.failed > 0 ? "failed" : "finished";
+}
+
+// A run counts as "current" this long after it finished, so short jobs stay visible.
+constexpr double recent_seconds = 5.0;
+// How many of the remembered runs /api/v1/status lists.
+constexpr std::size_t status_runs = 16;
+
+}  // namespace
+
+nlohmann::json worker_json(const WorkerSnapshot& w) {
+  return {{"index", w.index},
+          {"name", w.name},
+          {"kind", kind_name(w.gpu)},
+          {"device", w.device},
+          {"device_name", w.device_name},
+          {"threads", w.threads},
+          {"memory", w.memory},
+          {"memory_limit", w.memory_limit},
+          {"gpu_memory_used", w.gpu_memory_used},
+          {"gpu_memory_total", w.gpu_memory_total},
+          {"cpu_seconds", w.cpu_seconds},
+          {"cpu_percent", w.cpu_percent},
+          {"queued", w.queued},
+          {"executing", w.executing},
+          {"finished", w.finished},
+          {"failed", w.failed},
+          {"stolen", w.stolen}};
+}
+
+nlohmann::json workers_json(const std::vector<WorkerSnapshot>& workers) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const WorkerSnapshot& w : workers) out.push_back(worker_json(w));
+  return out;
+}
+
+std::vector<GroupProgress> current_progress(const std::vector<RunProgress>& runs, double now) {
+  std::vector<const RunProgress*> chosen;
+  for (const RunProgress& run : runs)
+    if (run.finished == 0 || now - run.finished <= recent_seconds) chosen.push_back(&run);
+  if (chosen.empty() && !runs.empty()) chosen.push_back(&runs.back());
+  std::vector<GroupProgress> out;
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (const RunProgress* run : chosen)
+    for (const GroupProgress& g : run->groups) {
+      auto [it, added] = index.emplace(g.name, out.size());
+      if (added) out.push_back({g.name, 0, 0, 0});
+      GroupProgress& sum = out[it->second];
+      sum.total += g.total;
+      sum.done += g.done;
+      sum.failed += g.failed;
+    }
+  return out;
+}
+
+nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnapshot>& workers,
+                           const std::vector<RunProgress>& runs, std::uint64_t last_seq) {
+  const double now = diagnostics::now_seconds();
+  nlohmann::json run_list = nlohmann::json::array();
+  const std::size_t first = runs.size() > status_runs ? runs.size() - status_runs : 0;
+  for (std::size_t i = first; i < runs.size(); ++i) {
+    const RunProgress& r = runs[i];
+    run_list.push_back({{"run", r.run},
+                        {"state", run_state(r)},
+                        {"tasks", r.tasks},
+                        {"done", r.done},
+                        {"failed", r.failed},
+                        {"cancelled", r.cancelled},
+                        {"submitted", r.submitted},
+                        {"finished", r.finished},
+                        {"groups", groups_json(r.groups)}});
+  }
+  std::uint64_t memory = 0, executing = 0, queued = 0, finished = 0;
+  for (const WorkerSnapshot& w : workers) {
+    memory += w.memory;
+    executing += w.executing;
+    queued += w.queued;
+    finished += w.finished;
+  }
+  return {{"cluster", view.name},
+          {"time", now},
+          {"last_seq", last_seq},
+          {"totals",
+           {{"workers", workers.size()},
+            {"threads", view.plan.total_threads},
+            {"memory", memory},
+            {"memory_limit", view.plan.total_memory},
+            {"executing", executing},
+            {"queued", queued},
+            {"finished", finished}}},
+          {"workers", workers_json(workers)},
+          {"runs", std::move(run_list)},
+          {"progress", groups_json(current_progress(runs, now))}};
+}
+
+nlohmann::json tasks_json(const TaskBatch& batch,
+                          const std::vector<scheduler_detail::WorkerSpec>& workers) {
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const TaskEntry& t : batch.tasks) {
+    const std::string_view group =
+        t.group < batch.group_names.size() ? batch.group_names[t.group] : std::string_view();
+    const bool known = t.worker >= 0 && static_cast<std::size_t>(t.worker) < workers.size();
+    const bool gpu = known && workers[t.worker].kind == WorkerKind::gpu;
+    tasks.push_back({{"seq", t.seq},
+                     {"key", fmt::format("{}-{:x}", group, t.task)},  // TaskRecord::key()
+                     {"group", group},
+                     {"run", t.run},
+                     {"worker", t.worker},
+                     {"worker_name", known ? workers[t.worker].name : std::string()},
+                     {"kind", kind_name(gpu)},
+                     {"thread", t.thread},
+                     {"start", t.start},
+                     {"stop", t.stop},
+                     {"nbytes", t.nbytes},
+                     {"failed", t.failed}});
+  }
+  return {{"first_seq", batch.first_seq},
+          {"last_seq", batch.last_seq},
+          {"skipped", batch.skipped},
+          {"tasks", std::move(tasks)}};
+}
+
+nlohmann::json info_json(const ClusterView& view, const ServerFacts& server) {
+  const ClusterOptions& o = view.options;
+  auto optional = [](const std::optional<int>& v) -> nlohmann::json {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+  };
+  nlohmann::json workers = nlohmann::json::array();
+  for (const PlannedWorker& w : view.plan.workers)
+    workers.push_back({{"name", w.name},
+                       {"kind", kind_name(w.gpu)},
+                       {"threads", w.threads},
+                       {"device", w.device},
+                       {"device_name", w.device_name},
+                       {"memory_limit", w.memory_limit}});
+  return {{"cluster", view.name},
+          {"options",
+           {{"n_workers", optional(o.n_workers)},
+            {"threads_per_worker", optional(o.threads_per_worker)},
+            {"memory_limit", o.memory_limit.text()},
+            {"n_gpu_workers", optional(o.n_gpu_workers)},
+            {"streams_per_gpu", o.streams_per_gpu},
+            {"dashboard_address", o.dashboard_address},
+            {"dashboard_link", o.dashboard_link}}},
+          {"plan",
+           {{"cpu_workers", view.plan.cpu_workers},
+            {"gpu_workers", view.plan.gpu_workers},
+            {"total_threads", view.plan.total_threads},
+            {"total_memory", view.plan.total_memory},
+            {"system_memory", view.plan.system_memory},
+            {"workers", std::move(workers)}}},
+          {"dashboard",
+           {{"address", server.address},
+            {"host", server.host},
+            {"port", server.port},
+            {"token_required", server.token_required},
+            {"link", server.link}}},
+          {"build", {{"cuda", TESSERA_HAVE_CUDA != 0}}}};
+}
+
+}  // namespace tessera::dashboard

@@ -1,0 +1,44 @@
+#pragma once
+// The JSON documents of /api/v1/: cluster status, workers, task records and configuration.
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cluster_view.hpp"
+#include "event_log.hpp"
+#include "worker_snapshot.hpp"
+
+namespace tessera::dashboard {
+
+/// What /api/v1/info reports about the server itself (never the token).
+struct ServerFacts {
+  std::string address;  ///< as requested
+  std::string host;     ///< as bound
+  int port = 0;
+  bool token_required = false;
+  std::string link;
+};
+
+/// One worker: name, kind, device, threads, memory, CPU %, GPU memory, task counters.
+nlohmann::json worker_json(const WorkerSnapshot& worker);
+
+/// Every worker, in worker order.
+nlohmann::json workers_json(const std::vector<WorkerSnapshot>& workers);
+
+/// Task groups of the current work: runs still going or finished in the last few seconds, or
+/// else the most recent run; one entry per group name, summed over those runs.
+std::vector<GroupProgress> current_progress(const std::vector<RunProgress>& runs, double now);
+
+/// Cluster name, time, newest task sequence number, workers, recent runs and current progress.
+nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnapshot>& workers,
+                           const std::vector<RunProgress>& runs, std::uint64_t last_seq);
+
+/// Task records {seq, key, group, run, worker, worker_name, kind, thread, start, stop, nbytes,
+/// failed} with the batch's first_seq, last_seq and skipped.
+nlohmann::json tasks_json(const TaskBatch& batch,
+                          const std::vector<scheduler_detail::WorkerSpec>& workers);
+
+/// The cluster's configuration: options, planned workers, hardware totals, the server's address.
+nlohmann::json info_json(const ClusterView& view, const ServerFacts& server);
+
+}  // namespace tessera::dashboard

@@ -1,0 +1,154 @@
+// The dashboard's parts without a server: addresses, link templates, the event ring, tokens.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdlib>
+
+#include "bind_address.hpp"
+#include "dashboard_assets.hpp"
+#include "dashboard_link.hpp"
+#include "event_log.hpp"
+#include "routes.hpp"
+#include "token_auth.hpp"
+
+using namespace tessera;
+using namespace tessera::dashboard;
+
+TEST(DashboardParts, ParsesAddressesTheWayDaskWritesThem) {
+  EXPECT_EQ(parse_bind_address("127.0.0.1:8787").host, "127.0.0.1");
+  EXPECT_EQ(parse_bind_address("127.0.0.1:8787").port, 8787);
+  EXPECT_EQ(parse_bind_address(":0").host, "127.0.0.1");
+  EXPECT_EQ(parse_bind_address(":0").port, 0);
+  EXPECT_EQ(parse_bind_address("localhost").port, 8787);
+  EXPECT_EQ(parse_bind_address("[::1]:9000").host, "::1");
+  EXPECT_EQ(parse_bind_address("[::1]:9000").port, 9000);
+  EXPECT_EQ(parse_bind_address("::1").host, "::1");
+  EXPECT_THROW(parse_bind_address("host:99999"), std::invalid_argument);
+  EXPECT_THROW(parse_bind_address("host:http"), std::invalid_argument);
+  EXPECT_THROW(parse_bind_address("[::1:80"), std::invalid_argument);
+}
+
+TEST(DashboardParts, KnowsLoopbackFromTheRest) {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "::1"})
+    EXPECT_TRUE(is_loopback(host)) << host;
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "192.168.1.1", "example.org", ""})
+    EXPECT_FALSE(is_loopback(host)) << host;
+  EXPECT_EQ(host_for_url("::1"), "[::1]");
+  EXPECT_EQ(host_for_url("127.0.0.1"), "127.0.0.1");
+  EXPECT_NE(host_for_url("0.0.0.0"), "0.0.0.0");  // the machine's name instead
+}
+
+TEST(DashboardParts, ExpandsLinkTemplates) {
+  setenv("TESSERA_TEST_PREFIX", "/user/grace/", 1);
+  EXPECT_EQ(expand_link(default_link_template, "127.0.0.1", 8787, ""),
+            "http://127.0.0.1:8787/status");
+  EXPECT_EQ(expand_link("{TESSERA_TEST_PREFIX}proxy/{port}/status", "h", 41000, ""),
+            "/user/grace/proxy/41000/status");
+  EXPECT_EQ(expand_link("{TESSERA_UNSET_VARIABLE_X}proxy/{port}/status", "h", 1, ""),
+            "proxy/1/status");
+  EXPECT_EQ(expand_link("http://{host}:{port}/status", "h", 2, "abc"),
+            "http://h:2/status?token=abc");
+  EXPECT_EQ(expand_link("http://{host}/s?x=1", "h", 2, "abc"), "http://h/s?x=1&token=abc");
+  EXPECT_EQ(expand_link("{scheme}://{host}/t/{token}", "h", 2, "abc"), "http://h/t/abc");
+  EXPECT_EQ(expand_link("odd {brace", "h", 2, ""), "odd {brace");
+  unsetenv("TESSERA_TEST_PREFIX");
+  unsetenv("TESSERA_DASHBOARD_LINK");
+  EXPECT_EQ(link_template(""), default_link_template);
+  EXPECT_EQ(link_template("{port}"), "{port}");
+}
+
+namespace {
+
+diagnostics::TaskRecord task(std::uint64_t id, const char* cluster = "c") {
+  diagnostics::TaskRecord r;
+  r.run = 1;
+  r.task = id;
+  r.group = std::string_view(id % 2 ? "odd" : "even");
+  r.cluster = std::string_view(cluster);
+  r.worker = 0;
+  r.start = 1.0 * id;
+  r.stop = 1.0 * id + 0.5;
+  return r;
+}
+
+}  // namespace
+
+TEST(DashboardParts, EventLogKeepsTheNewestRecordsWithIncreasingSeq) {
+  EventLog log("c", /*capacity=*/10);
+  diagnostics::RunRecord run;
+  run.run = 1;
+  run.cluster = "c";
+  run.tasks = 25;
+  run.groups = {{"odd", 13}, {"even", 12}};
+  log.run_submitted(run);
+  for (std::uint64_t i = 1; i <= 25; ++i) log.task_finished(task(i));
+  log.task_finished(task(99, "another cluster"));  // not ours: ignored
+  EXPECT_EQ(log.last_seq(), 25u);
+
+  TaskBatch all = log.tasks_since(0, 100);
+  EXPECT_EQ(all.first_seq, 16u);
+  EXPECT_EQ(all.last_seq, 25u);
+  ASSERT_EQ(all.tasks.size(), 10u);
+  for (std::size_t i = 0; i < all.tasks.size(); ++i) {
+    EXPECT_EQ(all.tasks[i].seq, 16 + i);
+    EXPECT_EQ(all.tasks[i].task, 16 + i);  // seq and record agree after wrapping around
+    EXPECT_EQ(all.group_names[all.tasks[i].group], (16 + i) % 2 ? "odd" : "even");
+  }
+  TaskBatch oldest = log.tasks_since(17, 3);
+  ASSERT_EQ(oldest.tasks.size(), 3u);
+  EXPECT_EQ(oldest.tasks[0].seq, 18u);
+  EXPECT_EQ(oldest.skipped, 5u);
+  TaskBatch newest = log.tasks_since(17, 3, /*newest=*/true);
+  ASSERT_EQ(newest.tasks.size(), 3u);
+  EXPECT_EQ(newest.tasks[0].seq, 23u);
+  EXPECT_TRUE(log.tasks_since(25, 10).tasks.empty());
+  EXPECT_TRUE(log.tasks_since(1000, 10).tasks.empty());
+
+  run.time = 30;
+  log.run_finished(run);
+  const auto runs = log.runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].done, 25u);
+  EXPECT_EQ(runs[0].finished, 30);
+  EXPECT_EQ(runs[0].cancelled, 0u);
+  ASSERT_EQ(runs[0].groups.size(), 2u);
+  EXPECT_EQ(runs[0].groups[0].done, 13u);
+  EXPECT_EQ(runs[0].groups[1].done, 12u);
+}
+
+TEST(DashboardParts, TokensAreRandomAndCheckedExactly) {
+  unsetenv("TESSERA_DASHBOARD_TOKEN");
+  const std::string a = make_token(), b = make_token();
+  EXPECT_EQ(a.size(), 48u);
+  EXPECT_NE(a, b);
+  TokenAuth auth(a, 8787);
+  httplib::Response response;
+  httplib::Request request;
+  EXPECT_FALSE(auth.admit(request, response));
+  request.params.emplace("token", a.substr(0, 47));
+  EXPECT_FALSE(auth.admit(request, response));
+  request.params.clear();
+  request.params.emplace("token", a);
+  EXPECT_TRUE(auth.admit(request, response));
+  EXPECT_NE(response.get_header_value("Set-Cookie").find("tessera-dashboard-8787=" + a),
+            std::string::npos);
+  httplib::Request cookie;
+  cookie.headers.emplace("Cookie", "other=1; tessera-dashboard-8787=" + a + "; x=y");
+  EXPECT_TRUE(auth.admit(cookie, response));
+  httplib::Request other_port;
+  other_port.headers.emplace("Cookie", "tessera-dashboard-8788=" + a);
+  EXPECT_FALSE(auth.admit(other_port, response));
+  EXPECT_TRUE(TokenAuth("", 1).admit(request, response));  // loopback: open
+}
+
+TEST(DashboardParts, AssetsAreCompiledIn) {
+  EXPECT_NE(dashboard_asset("task_stream.js").find("function drawTaskStream("),
+            std::string_view::npos);
+  EXPECT_NE(dashboard_asset("status.html").find("id=\"task-stream\""), std::string_view::npos);
+  EXPECT_TRUE(dashboard_asset("nope.js").empty());
+  EXPECT_TRUE(dashboard_asset("").empty());
+  const auto plots = individual_plots();
+  EXPECT_EQ(plots["Individual Workers Memory"], "/individual-workers-memory");
+  for (const auto& [name, path] : plots.items())
+    EXPECT_FALSE(dashboard_asset(path.get<std::string>().substr(1) + ".html").empty()) << name;
+}
