@@ -1,15 +1,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "tessera/diagnostics/bus.hpp"
 
 namespace tessera::diagnostics {
-
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 std::string TaskRecord::key() const {
   return fmt::format("{}-{:x}", group, task);
@@ -25,12 +20,32 @@ std::shared_ptr<const Bus::List> Bus::snapshot() const {
   return subscribers_;
 }
 
+const Bus::List& Bus::current() const {
+  struct Cache {
+    const Bus* bus = nullptr;
+    std::uint64_t generation = 0;
+    std::shared_ptr<const List> list, previous;
+  };
+  thread_local Cache cache;
+  const std::uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.bus != this || cache.generation != generation || !cache.list) {
+    // The list being replaced stays alive one refresh longer: a handler that publishes in turn
+    // must not free the list its caller is iterating.
+    cache.previous = std::move(cache.list);
+    cache.list = snapshot();
+    cache.bus = this;
+    cache.generation = generation;
+  }
+  return *cache.list;
+}
+
 void Bus::subscribe(std::shared_ptr<Subscriber> subscriber) {
   std::lock_guard lock(mutex_);
   auto next = std::make_shared<List>(*subscribers_);
   next->push_back(std::move(subscriber));
   subscribers_ = std::move(next);
   count_.store(static_cast<int>(subscribers_->size()), std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 void Bus::unsubscribe(const Subscriber* subscriber) {
@@ -39,18 +54,19 @@ void Bus::unsubscribe(const Subscriber* subscriber) {
   std::erase_if(*next, [&](const auto& s) { return s.get() == subscriber; });
   subscribers_ = std::move(next);
   count_.store(static_cast<int>(subscribers_->size()), std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 void Bus::publish_run_submitted(const RunRecord& record) {
-  for (const auto& s : *snapshot()) s->run_submitted(record);
+  for (const auto& s : current()) s->run_submitted(record);
 }
 
 void Bus::publish_task(const TaskRecord& record) {
-  for (const auto& s : *snapshot()) s->task_finished(record);
+  for (const auto& s : current()) s->task_finished(record);
 }
 
 void Bus::publish_run_finished(const RunRecord& record) {
-  for (const auto& s : *snapshot()) s->run_finished(record);
+  for (const auto& s : current()) s->run_finished(record);
 }
 
 Subscription::Subscription(std::shared_ptr<Subscriber> subscriber)

@@ -71,7 +71,7 @@ bool RunState::finish(std::uint32_t i, Value value, std::uint64_t nbytes, int wo
   for (std::uint32_t c : graph_.consumers(i))
     if (pending_dependencies_[c].fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(c);
   release_inputs(i);
-  if (is_output_[i]) notify_waiters();
+  if (is_output_[i]) notify_waiters(/*output_waiters_only=*/true);
   return count_finished(1);
 }
 
@@ -110,7 +110,7 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
     ++finished;
     for (std::uint32_t next : graph_.consumers(c)) stack.push_back(next);
   }
-  notify_waiters();
+  notify_waiters(false);
   return count_finished(finished);
 }
 
@@ -118,33 +118,36 @@ bool RunState::count_finished(std::size_t n) {
   if (remaining_.fetch_sub(n, std::memory_order_acq_rel) != n) return false;
   // Subscribers hear of the end before compute() can return.
   scheduler_->run_completed(*this);
-  notify_waiters();
+  notify_waiters(false);
   return true;
 }
 
-void RunState::notify_waiters() {
+void RunState::notify_waiters(bool output_waiters_only) {
   // A read-modify-write on the same counter the waiter increments: either it comes after the
   // waiter's increment (we see it and notify), or the waiter's increment reads ours and so sees
   // the state we published before. (No fences: ThreadSanitizer does not model them.)
-  if (waiters_.fetch_add(0, std::memory_order_acq_rel) == 0) return;
+  const bool outputs = output_waiters_.fetch_add(0, std::memory_order_acq_rel) != 0;
+  const bool runs = !output_waiters_only && waiters_.fetch_add(0, std::memory_order_acq_rel) != 0;
+  if (!outputs && !runs) return;
   std::lock_guard lock(wait_mutex_);
   wait_cv_.notify_all();
 }
 
 template <class Predicate>
-void RunState::block_until(Predicate&& finished) {
+void RunState::block_until(Predicate&& finished, bool for_output) {
   if (finished()) return;
   // A worker thread that waits (a task calling compute()) runs other tasks meanwhile, so nested
   // computes cannot starve the pool.
   if (scheduler_->help_until(finished)) return;
   std::unique_lock lock(wait_mutex_);
-  waiters_.fetch_add(1, std::memory_order_acq_rel);
+  std::atomic<int>& waiting = for_output ? output_waiters_ : waiters_;
+  waiting.fetch_add(1, std::memory_order_acq_rel);
   wait_cv_.wait(lock, finished);
-  waiters_.fetch_sub(1, std::memory_order_acq_rel);
+  waiting.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 void RunState::wait() {
-  block_until([this] { return done(); });
+  block_until([this] { return done(); }, false);
 }
 
 bool RunState::output_done(std::size_t k) const {
@@ -156,7 +159,7 @@ bool RunState::output_done(std::size_t k) const {
 }
 
 void RunState::wait_output(std::size_t k) {
-  block_until([this, k] { return output_done(k); });
+  block_until([this, k] { return output_done(k); }, true);
 }
 
 std::exception_ptr RunState::output_error(std::size_t k) const {

@@ -68,10 +68,10 @@ class RunState final : public Computation {
 
  private:
   template <class Predicate>
-  void block_until(Predicate&& finished);
+  void block_until(Predicate&& finished, bool for_output);
   bool count_finished(std::size_t n);
   void release_inputs(std::uint32_t i);
-  void notify_waiters();
+  void notify_waiters(bool output_waiters_only);
 
   void forget_value(std::uint32_t i);
 
@@ -93,6 +93,9 @@ class RunState final : public Computation {
   mutable std::mutex wait_mutex_;
   std::condition_variable wait_cv_;
   std::atomic<int> waiters_{0};
+  // Waiters for one output (futures). Only they need waking as each output finishes: waking
+  // compute()'s whole-run waiter on every output made it sleep and wake once per task.
+  std::atomic<int> output_waiters_{0};
 };
 
 }  // namespace tessera::scheduler_detail

@@ -2,7 +2,9 @@
 // The diagnostics bus (DESIGN.md decision 7): the scheduler publishes what happens — runs
 // submitted and finished, every task with its worker, thread and times — and the dashboard,
 // progress bars and report writers subscribe. With no subscriber the scheduler skips the clock
-// reads and copies entirely; the cost is one relaxed atomic load per task.
+// reads and copies entirely; the cost is one relaxed atomic load per task. With subscribers, a
+// publishing thread reads its own cached copy of the subscriber list (refreshed when the list
+// changes), so worker threads never contend on a lock or a reference count to publish.
 
 #include <atomic>
 #include <cstdint>
@@ -47,7 +49,10 @@ struct TaskRecord {
   std::string key() const;
 };
 
-/// Receives events on the thread that produced them: keep handlers short and thread-safe.
+/// Receives events on the thread that produced them: keep handlers short and thread-safe. No
+/// event starts reaching a subscriber after unsubscribe() returns, but a publishing thread may
+/// hold the last reference to it until that thread publishes again or exits: destructors should
+/// only free memory.
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
@@ -73,10 +78,13 @@ class Bus {
  private:
   using List = std::vector<std::shared_ptr<Subscriber>>;
   std::shared_ptr<const List> snapshot() const;
+  /// This thread's copy of the list, refreshed when generation_ moved.
+  const List& current() const;
 
   mutable std::mutex mutex_;
   std::shared_ptr<const List> subscribers_ = std::make_shared<const List>();
   std::atomic<int> count_{0};
+  std::atomic<std::uint64_t> generation_{0};  ///< changes with every subscribe and unsubscribe
 };
 
 /// Subscribes for the lifetime of the object (RAII), as Dask's Callback context managers do.
