@@ -21,7 +21,8 @@ RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCoun
       location_(new std::atomic<int>[graph_.size()]),
       is_output_(graph_.size(), 0),
       errors_(graph_.size()),
-      remaining_(graph_.size()) {
+      remaining_(graph_.size()),
+      completed_(graph_.size() == 0) {
   for (std::uint32_t i = 0; i < graph_.size(); ++i) {
     pending_dependencies_[i].store(graph_.dep_offset[i + 1] - graph_.dep_offset[i],
                                    std::memory_order_relaxed);
@@ -118,6 +119,7 @@ bool RunState::count_finished(std::size_t n) {
   if (remaining_.fetch_sub(n, std::memory_order_acq_rel) != n) return false;
   // Subscribers hear of the end before compute() can return.
   scheduler_->run_completed(*this);
+  completed_.store(true, std::memory_order_release);
   notify_waiters(false);
   return true;
 }

@@ -41,7 +41,7 @@ class RunState final : public Computation {
 
   // Computation
   void wait() override;
-  bool done() const override { return remaining_.load(std::memory_order_acquire) == 0; }
+  bool done() const override { return completed_.load(std::memory_order_acquire); }
   void wait_output(std::size_t k) override;
   bool output_done(std::size_t k) const override;
   std::exception_ptr output_error(std::size_t k) const override;
@@ -89,6 +89,9 @@ class RunState final : public Computation {
   std::vector<std::uint8_t> is_output_;
   std::vector<std::exception_ptr> errors_;  // written once per task, before its state is published
   std::atomic<std::size_t> remaining_;
+  // Set once subscribers heard of the end, so that compute() never returns before they did
+  // (remaining_ reaches zero earlier, while run_finished is still being delivered).
+  std::atomic<bool> completed_;
 
   mutable std::mutex wait_mutex_;
   std::condition_variable wait_cv_;

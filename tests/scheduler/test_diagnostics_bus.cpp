@@ -1,6 +1,7 @@
 // The diagnostics bus: what subscribers see, and that memory accounting returns to zero.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -88,6 +89,65 @@ TEST(DiagnosticsBus, FailuresAreMarked) {
   EXPECT_TRUE(recorder->tasks[0].failed);
   ASSERT_EQ(recorder->finished.size(), 1u);
   EXPECT_TRUE(recorder->finished[0].failed);
+}
+
+namespace {
+
+// Slow on purpose: a compute() that returns before run_finished was delivered finds the count
+// not yet raised.
+struct SlowListener : diagnostics::Subscriber {
+  std::atomic<int> finished{0};
+  void run_finished(const diagnostics::RunRecord&) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    finished.fetch_add(1);
+  }
+};
+
+std::vector<Delayed<int>> four_parts() {
+  std::vector<Delayed<int>> parts;
+  for (int k = 0; k < 4; ++k) parts.push_back(delayed([](int x) { return x; }, "part")(k));
+  return parts;
+}
+
+}  // namespace
+
+// What progress bars rest on: their last line is drawn before compute() returns.
+TEST(DiagnosticsBus, RunFinishedIsDeliveredBeforeComputeReturns) {
+  LocalCluster cluster(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  Client client(cluster);
+  auto listener = std::make_shared<SlowListener>();
+  diagnostics::Subscription subscription(listener);
+  int early = 0;
+  for (int i = 1; i <= 200; ++i) {
+    compute(four_parts());
+    if (listener->finished.load() != i) ++early;
+    while (listener->finished.load() < i) std::this_thread::yield();
+  }
+  EXPECT_EQ(early, 0) << "compute() returned before run_finished was delivered";
+}
+
+// A task that computes runs other tasks while it waits, polling for the end: it must not take
+// the inner run for done while run_finished is still being delivered on another worker. (This
+// failed every time while done() read the count of unfinished tasks.)
+TEST(DiagnosticsBus, NestedComputeWaitsForRunFinishedToo) {
+  LocalCluster cluster(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  Client client(cluster);
+  auto listener = std::make_shared<SlowListener>();
+  diagnostics::Subscription subscription(listener);
+  auto outer = delayed(
+      [listener](int rounds) {
+        int early = 0;
+        for (int i = 0; i < rounds; ++i) {
+          const int before = listener->finished.load();
+          compute(four_parts());
+          if (listener->finished.load() == before) ++early;
+        }
+        return early;
+      },
+      "outer");
+  EXPECT_EQ(outer(50).compute(), 0) << "a nested compute() returned before run_finished";
 }
 
 TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
