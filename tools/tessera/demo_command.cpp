@@ -1,15 +1,22 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "../../examples/calculate_pi.hpp"
 #include "commands.hpp"
+#include "tessera/diagnostics/progress_bar.hpp"
 #include "tessera/tessera.hpp"
 
 // Exported (the program links with -rdynamic) so the task graph says "calculate_pi".
-double calculate_pi(double size_in_bytes) { return examples::calculate_pi(size_in_bytes, false); }
-int noop(int x) { return x; }
+double calculate_pi(double size_in_bytes) {
+  return examples::calculate_pi(size_in_bytes, false);
+}
+int noop(int x) {
+  return x;
+}
 
 namespace tessera::cli {
 namespace {
@@ -20,29 +27,38 @@ void run_demo(const std::string& samples_text, const std::string& out_dir) {
   LocalCluster cluster;
   Client client(cluster);
   std::cout << cluster << "\n";
+  // Progress bars (on stderr) when a person watches; step 4 runs without one because it
+  // measures the scheduler with nobody listening on the bus.
+  const bool bars = isatty(STDOUT_FILENO);
+  std::optional<diagnostics::ProgressBar> bar;
+  if (bars) bar.emplace(diagnostics::ProgressBarOptions{.minimum = 0.5});
 
   fmt::print("1. delayed(calculate_pi)(10000.0).compute()\n");
   double pi = 0;
   double seconds = examples::seconds_of([&] { pi = delayed(calculate_pi)(10000.0).compute(); });
   fmt::print("   pi {:.6f} in {:.4f} s\n\n", pi, seconds);
 
-  fmt::print("2. five calculate_pi tasks (1e8 .. 5e8 bytes of points each), computed in parallel\n");
+  fmt::print(
+      "2. five calculate_pi tasks (1e8 .. 5e8 bytes of points each), computed in parallel\n");
   std::vector<Delayed<double>> runs;
   for (int i = 0; i < 5; ++i) runs.push_back(delayed(calculate_pi)(1e8 * (i + 1)));
   std::vector<double> all;
   seconds = examples::seconds_of([&] { all = compute(runs); });
-  for (int i = 0; i < 5; ++i) fmt::print("   run {}: pi {:.6f} (error {:.2e})\n", i, all[i], std::abs(all[i] - M_PI));
+  for (int i = 0; i < 5; ++i)
+    fmt::print("   run {}: pi {:.6f} (error {:.2e})\n", i, all[i], std::abs(all[i] - M_PI));
   fmt::print("   {:.3f} s\n", seconds);
   const std::string graph = (fs::path(out_dir) / "five_calculate_pi.svg").string();
   visualize(runs, graph);
   fmt::print("   task graph: {}\n\n", graph);
 
   const std::uint64_t samples = parse_count(samples_text, "--samples");
-  fmt::print("3. Monte Carlo pi, {:.3g} samples, fused Philox kernels on every worker\n", double(samples));
+  fmt::print("3. Monte Carlo pi, {:.3g} samples, fused Philox kernels on every worker\n",
+             double(samples));
   PiResult r = monte_carlo_pi({.samples = samples}, *cluster.executor());
-  fmt::print("   pi {:.10f} (error {:.2e}) on {} in {:.3f} s: {:.3f} G samples/s\n\n", r.pi, r.abs_error,
-             r.device, r.seconds, r.samples_per_second / 1e9);
+  fmt::print("   pi {:.10f} (error {:.2e}) on {} in {:.3f} s: {:.3f} G samples/s\n\n", r.pi,
+             r.abs_error, r.device, r.seconds, r.samples_per_second / 1e9);
 
+  bar.reset();
   fmt::print("4. scheduler: 100,000 independent no-op delayed tasks\n");
   std::vector<Delayed<int>> tasks;
   std::vector<int> results;
@@ -53,6 +69,7 @@ void run_demo(const std::string& samples_text, const std::string& out_dir) {
   });
   fmt::print("   built and ran in {:.3f} s: {:.0f} tasks/s\n\n", seconds, 100'000 / seconds);
 
+  if (bars) bar.emplace(diagnostics::ProgressBarOptions{.minimum = 0.5});
   fmt::print("5. arrays: x = random((10000, 10000), chunks=(1000, 1000)); (x + x.T).mean()\n");
   auto x = random::random({10000, 10000}, {1000, 1000});
   double mean = 0;
@@ -62,12 +79,14 @@ void run_demo(const std::string& samples_text, const std::string& out_dir) {
   fmt::print("   y = random((20000, 20000), chunks=(2000, 2000)); (y + y.T).mean(axis=0).std()\n");
   auto y = random::random({20000, 20000}, {2000, 2000});
   double spread = 0;
-  seconds = examples::seconds_of([&] { spread = (y + y.T()).mean(0).std().compute().item<double>(); });
+  seconds =
+      examples::seconds_of([&] { spread = (y + y.T()).mean(0).std().compute().item<double>(); });
   fmt::print("   {:.6g} in {:.3f} s\n", spread, seconds);
   auto z = random::random({20}, 5).sum();
   const std::string array_graph = (fs::path(out_dir) / "random_sum.svg").string();
   visualize(z, array_graph);
-  fmt::print("   random(20, chunks=5).sum() = {:.6f}; task graph: {}\n", z.compute().item<double>(), array_graph);
+  fmt::print("   random(20, chunks=5).sum() = {:.6f}; task graph: {}\n", z.compute().item<double>(),
+             array_graph);
 
   client.close();
   cluster.close();

@@ -1,8 +1,12 @@
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "commands.hpp"
+#include "tessera/diagnostics/progress_bar.hpp"
 #include "tessera/tessera.hpp"
 
 namespace tessera::cli {
@@ -15,7 +19,8 @@ void add_pi_command(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   CLI::App* pi = app.add_subcommand("pi", "Estimate pi by Monte Carlo on every CPU core and GPU");
-  pi->add_option("--samples", args->samples, "number of random points, e.g. 1e10")->capture_default_str();
+  pi->add_option("--samples", args->samples, "number of random points, e.g. 1e10")
+      ->capture_default_str();
   pi->add_option("--chunks", args->chunks, "number of chunk tasks (default: from the cluster)");
   pi->add_option("--device", args->device, "auto | cpu | gpu")->capture_default_str();
   pi->add_option("--seed", args->seed, "Philox seed")->capture_default_str();
@@ -30,7 +35,12 @@ void add_pi_command(CLI::App& app) {
     ClusterOptions cluster_options{.dashboard_address = ""};
     if (options.device == PiDevice::cpu) cluster_options.n_gpu_workers = 0;
     LocalCluster cluster(cluster_options);
+    // A bar (on stderr) only for a person watching: never in --json output or a pipe.
+    std::optional<diagnostics::ProgressBar> bar;
+    if (!args->json && isatty(STDOUT_FILENO))
+      bar.emplace(diagnostics::ProgressBarOptions{.minimum = 0.5});
     PiResult r = monte_carlo_pi(options, *cluster.executor());
+    bar.reset();
     if (args->json) {
       nlohmann::json out = {{"pi", r.pi},
                             {"abs_error", r.abs_error},
@@ -48,8 +58,10 @@ void add_pi_command(CLI::App& app) {
     }
     fmt::print("pi estimate: {:.10f}\n", r.pi);
     fmt::print("pi error:    {:.3e}\n", r.abs_error);
-    fmt::print("samples:     {} in {} chunks on {} ({} workers)\n", r.samples, r.chunks, r.device, r.workers);
-    fmt::print("wall time:   {:.3f} s  ({:.3f} G samples/s)\n", r.seconds, r.samples_per_second / 1e9);
+    fmt::print("samples:     {} in {} chunks on {} ({} workers)\n", r.samples, r.chunks, r.device,
+               r.workers);
+    fmt::print("wall time:   {:.3f} s  ({:.3f} G samples/s)\n", r.seconds,
+               r.samples_per_second / 1e9);
   });
 }
 
