@@ -11,6 +11,7 @@ std::uint64_t value_nbytes(const Value& value) {
   if (!value.has_value()) return 0;
   if (const auto* array = std::any_cast<std::shared_ptr<NDArray>>(&value))
     return *array ? (*array)->nbytes() : 0;
+  if (const auto* array = std::any_cast<NDArray>(&value)) return array->nbytes();
   if (const auto* partials =
           std::any_cast<std::shared_ptr<const std::vector<kernels::Partial>>>(&value))
     return *partials ? (*partials)->size() * sizeof(kernels::Partial) : 0;

@@ -174,3 +174,21 @@ TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
   EXPECT_EQ(settled_memory(scheduler, 0), 0);
   EXPECT_GE(scheduler.stats(0).cpu_seconds, 0.0);
 }
+
+// A delayed function that returns an NDArray by value (what user code writes) holds its data
+// too; it was counted as a plain value of sizeof(std::any) bytes, so the dashboard showed bytes
+// where workers held megabytes.
+TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
+  scheduler_detail::Scheduler scheduler({{WorkerKind::cpu, 1, -1, "cpu-0"}}, "by-value");
+  auto array = std::make_shared<const TaskNode>(
+      "array", std::vector<TaskPtr>{},
+      [](std::span<const Value* const>, const TaskContext&) -> Value {
+        return NDArray(Shape{1000}, DType::float64);
+      });
+  {
+    auto computation = scheduler.submit(build_graph({array}));
+    computation->wait();
+    EXPECT_EQ(scheduler.stats(0).memory, 8000);
+  }
+  EXPECT_EQ(settled_memory(scheduler, 0), 0);
+}
