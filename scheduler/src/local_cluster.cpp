@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <random>
+#include <filesystem>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "cluster_state.hpp"
 #include "dashboard_link.hpp"
@@ -23,8 +26,28 @@ std::string random_name() {
 std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
   std::vector<WorkerSpec> specs;
   for (const auto& w : plan.workers)
-    specs.push_back({w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name});
+    specs.push_back({w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name, w.memory_limit});
   return specs;
+}
+
+// Persisted chunks may use memory_target of the CPU workers' limits; spill files go to a folder
+// of this cluster's own.
+StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan, const std::string& name) {
+  if (!(options.memory_target > 0 && options.memory_target <= 1))
+    throw std::invalid_argument(
+        fmt::format("invalid memory_target {}: must be a fraction in (0, 1]", options.memory_target));
+  StorePolicy policy;
+  policy.budget = static_cast<std::uint64_t>(options.memory_target * static_cast<double>(plan.total_memory));
+  const std::filesystem::path base =
+      options.local_directory.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(options.local_directory);
+  policy.directory = (base / fmt::format("tessera-{}-{}-spill", name, ::getpid())).string();
+  policy.pause = options.memory_pause;
+  for (const auto& worker : plan.workers)
+    if (!worker.gpu) policy.chunk_limit = std::max(policy.chunk_limit, worker.memory_limit);
+  // A worker without a limit can hold any chunk.
+  for (const auto& worker : plan.workers)
+    if (!worker.gpu && worker.memory_limit == 0) policy.chunk_limit = 0;
+  return policy;
 }
 
 }  // namespace
@@ -33,7 +56,7 @@ ClusterState::ClusterState(ClusterOptions opts)
     : options(std::move(opts)),
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
-      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name)) {
+      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name, store_policy(options, plan, name))) {
   if (options.dashboard_address.empty()) return;
   try {
     dashboard = std::make_unique<dashboard::DashboardServer>(
