@@ -21,7 +21,9 @@ EventLog::EventLog(std::string cluster, std::size_t capacity, std::size_t max_ru
     : id_(next_log_id.fetch_add(1)),
       cluster_(std::move(cluster)),
       capacity_(std::max<std::size_t>(capacity, 1)),
-      max_runs_(std::max<std::size_t>(max_runs, 1)) {}
+      max_runs_(std::max<std::size_t>(max_runs, 1)),
+      // Allocated and written once, here: growing it (copies, page faults) would land on workers.
+      ring_(capacity_) {}
 
 EventLog::Producer& EventLog::producer() {
   for (const ProducerCache& entry : producer_cache)
@@ -35,6 +37,10 @@ EventLog::Producer& EventLog::producer() {
 
 std::uint32_t EventLog::intern(std::string_view name) {
   if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
+  if (names_.size() >= max_group_names - 1) {  // full (say, a unique name per task)
+    if (names_.size() == max_group_names - 1) names_.emplace_back("(other groups)");
+    return max_group_names - 1;
+  }
   const auto id = static_cast<std::uint32_t>(names_.size());
   names_.emplace_back(name);
   name_ids_.emplace(names_.back(), id);
@@ -52,9 +58,11 @@ std::uint32_t EventLog::group_id(Producer& p, const std::string& group) {
 }
 
 EventLog::Run* EventLog::find_run(std::uint64_t run) {
-  if (last_run_ && last_run_->progress.run == run) return last_run_;
+  // Entries keep a run id's low 32 bits; a process never submits four billion graphs.
+  const auto low = [](std::uint64_t id) { return static_cast<std::uint32_t>(id); };
+  if (last_run_ && low(last_run_->progress.run) == low(run)) return last_run_;
   for (auto it = runs_.rbegin(); it != runs_.rend(); ++it)
-    if (it->progress.run == run) return last_run_ = &*it;
+    if (low(it->progress.run) == low(run)) return last_run_ = &*it;
   return nullptr;
 }
 
@@ -83,14 +91,13 @@ void EventLog::task_finished(const diagnostics::TaskRecord& record) {
   if (record.cluster != cluster_) return;
   Producer& p = producer();
   TaskEntry entry;
-  entry.run = record.run;
-  entry.task = record.task;
   entry.start = record.start;
-  entry.stop = record.stop;
-  entry.nbytes = record.nbytes;
-  entry.group = group_id(p, record.group);
-  entry.worker = record.worker;
-  entry.thread = record.thread;
+  entry.task = record.task;
+  entry.duration = static_cast<float>(record.stop - record.start);
+  entry.run = static_cast<std::uint32_t>(record.run);
+  entry.group = static_cast<std::uint16_t>(group_id(p, record.group));
+  entry.worker = static_cast<std::uint16_t>(record.worker);
+  entry.thread = static_cast<std::uint16_t>(record.thread);
   entry.failed = record.failed;
   const std::uint64_t head = p.head.load(std::memory_order_relaxed);
   if (head - p.tail.load(std::memory_order_acquire) == Producer::capacity) {
@@ -115,13 +122,10 @@ void EventLog::run_finished(const diagnostics::RunRecord& record) {
   }
 }
 
-void EventLog::append(const TaskEntry& pending) {
-  TaskEntry entry = pending;
-  entry.seq = next_seq_++;
-  if (ring_.size() < capacity_)
-    ring_.push_back(entry);
-  else
-    ring_[(entry.seq - 1) % capacity_] = entry;
+void EventLog::append(const TaskEntry& entry) {
+  const std::uint64_t seq = next_seq_++;
+  ring_[(seq - 1) % capacity_] = entry;
+  held_ = std::min(held_ + 1, capacity_);
   if (Run* run = find_run(entry.run)) {
     ++(entry.failed ? run->progress.failed : run->progress.done);
     if (entry.group < run->group_slot.size() && run->group_slot[entry.group] >= 0) {
@@ -145,10 +149,10 @@ TaskBatch EventLog::tasks_since(std::uint64_t since, std::size_t limit, bool new
   std::lock_guard lock(mutex_);
   drain();
   const std::uint64_t last = next_seq_ - 1;
-  const std::uint64_t first = last - ring_.size() + 1;  // the ring holds first..last
+  const std::uint64_t first = last - held_ + 1;  // the ring holds first..last
   batch.last_seq = last;
-  batch.first_seq = ring_.empty() ? 0 : first;
-  if (ring_.empty() || since >= last) return batch;
+  batch.first_seq = held_ == 0 ? 0 : first;
+  if (held_ == 0 || since >= last) return batch;
   std::uint64_t from = std::max(since + 1, first);
   std::uint64_t to = last;  // inclusive
   const std::uint64_t available = to - from + 1;
@@ -160,6 +164,7 @@ TaskBatch EventLog::tasks_since(std::uint64_t since, std::size_t limit, bool new
     else
       to = from + limit - 1;
   }
+  batch.from_seq = from;
   batch.tasks.reserve(to - from + 1);
   for (std::uint64_t seq = from; seq <= to; ++seq)
     batch.tasks.push_back(ring_[(seq - 1) % capacity_]);

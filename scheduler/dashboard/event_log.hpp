@@ -23,18 +23,24 @@
 
 namespace tessera::dashboard {
 
-/// One finished task, as stored in the ring (64 bytes; names are interned).
+/// One finished task, as stored: 32 bytes, since every record crosses from the worker's core to
+/// the reader's and the ring's bytes are most of the handler's cost. A record's sequence number
+/// is its position, so it is not stored.
 struct TaskEntry {
-  std::uint64_t seq = 0;  ///< 1, 2, 3, ... in the order the log received them
-  std::uint64_t run = 0;
+  double start = 0;  ///< seconds since the epoch
   std::uint64_t task = 0;
-  double start = 0, stop = 0;
-  std::uint64_t nbytes = 0;
-  std::uint32_t group = 0;  ///< index into the interned group names
-  std::int32_t worker = -1;
-  std::int32_t thread = 0;
+  float duration = 0;       ///< stop - start, seconds
+  std::uint32_t run = 0;    ///< the run id's low 32 bits
+  std::uint16_t group = 0;  ///< index into the interned group names
+  std::uint16_t worker = 0;
+  std::uint16_t thread = 0;
   bool failed = false;
+  double stop() const { return start + duration; }
 };
+static_assert(sizeof(TaskEntry) == 32);
+
+/// Group names beyond this many share the last one, "(other groups)".
+inline constexpr std::uint32_t max_group_names = 65536;
 
 /// Progress of one task group within a run.
 struct GroupProgress {
@@ -54,7 +60,8 @@ struct RunProgress {
 
 /// A copy of part of the ring, with the group names its entries refer to.
 struct TaskBatch {
-  std::vector<TaskEntry> tasks;
+  std::vector<TaskEntry> tasks;  ///< consecutive: tasks[i] has seq from_seq + i
+  std::uint64_t from_seq = 0;
   std::vector<std::string_view> group_names;  ///< stay valid while the log lives
   std::uint64_t first_seq = 0;                ///< oldest record still held (0: none)
   std::uint64_t last_seq = 0;                 ///< newest record (0: none yet)
@@ -87,7 +94,8 @@ class EventLog final : public diagnostics::Subscriber {
   // queue (the consumer is whoever holds mutex_).
   struct Producer {
     static constexpr std::size_t capacity = 4096;
-    std::unique_ptr<TaskEntry[]> slots{new TaskEntry[capacity]};
+    std::unique_ptr<TaskEntry[]> slots{
+        new TaskEntry[capacity]()};      // written now: no page faults later
     std::atomic<std::uint64_t> head{0};  // records pushed (written by the producer)
     std::atomic<std::uint64_t> tail{0};  // records drained (written under mutex_)
     std::string last_group;              // producer only: its last group name and id
@@ -115,7 +123,8 @@ class EventLog final : public diagnostics::Subscriber {
   std::mutex mutex_;
   std::vector<std::unique_ptr<Producer>> producers_;
   Run* last_run_ = nullptr;      // drain's cache: consecutive records mostly share a run
-  std::vector<TaskEntry> ring_;  // record seq at (seq - 1) % capacity_; grows to capacity_
+  std::vector<TaskEntry> ring_;  // record seq at (seq - 1) % capacity_
+  std::size_t held_ = 0;         // records in the ring (capacity_ once it wrapped)
   std::uint64_t next_seq_ = 1;
   std::deque<std::string> names_;  // a deque: views into it stay valid as it grows
   std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> name_ids_;

@@ -120,12 +120,13 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnap
 nlohmann::json tasks_json(const TaskBatch& batch,
                           const std::vector<scheduler_detail::WorkerSpec>& workers) {
   nlohmann::json tasks = nlohmann::json::array();
+  std::uint64_t seq = batch.from_seq;
   for (const TaskEntry& t : batch.tasks) {
     const std::string_view group =
         t.group < batch.group_names.size() ? batch.group_names[t.group] : std::string_view();
-    const bool known = t.worker >= 0 && static_cast<std::size_t>(t.worker) < workers.size();
+    const bool known = t.worker < workers.size();
     const bool gpu = known && workers[t.worker].kind == WorkerKind::gpu;
-    tasks.push_back({{"seq", t.seq},
+    tasks.push_back({{"seq", seq++},
                      {"key", fmt::format("{}-{:x}", group, t.task)},  // TaskRecord::key()
                      {"group", group},
                      {"run", t.run},
@@ -134,8 +135,7 @@ nlohmann::json tasks_json(const TaskBatch& batch,
                      {"kind", kind_name(gpu)},
                      {"thread", t.thread},
                      {"start", t.start},
-                     {"stop", t.stop},
-                     {"nbytes", t.nbytes},
+                     {"stop", t.stop()},
                      {"failed", t.failed}});
   }
   return {{"first_seq", batch.first_seq},

@@ -33,8 +33,8 @@ std::vector<GroupProgress> current_progress(const std::vector<RunProgress>& runs
 nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnapshot>& workers,
                            const std::vector<RunProgress>& runs, std::uint64_t last_seq);
 
-/// Task records {seq, key, group, run, worker, worker_name, kind, thread, start, stop, nbytes,
-/// failed} with the batch's first_seq, last_seq and skipped.
+/// Task records {seq, key, group, run, worker, worker_name, kind, thread, start, stop, failed}
+/// with the batch's first_seq, last_seq and skipped.
 nlohmann::json tasks_json(const TaskBatch& batch,
                           const std::vector<scheduler_detail::WorkerSpec>& workers);
 

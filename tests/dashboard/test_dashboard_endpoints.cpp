@@ -276,7 +276,6 @@ TEST_F(DashboardEndpoints, TasksEndpointReturnsTheComputationWithIncreasingSeq) 
                  {"thread", integer},
                  {"start", floating},
                  {"stop", floating},
-                 {"nbytes", integer},
                  {"failed", boolean}},
                 "task");
     const auto seq = t["seq"].get<std::uint64_t>();

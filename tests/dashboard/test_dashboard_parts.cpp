@@ -89,18 +89,21 @@ TEST(DashboardParts, EventLogKeepsTheNewestRecordsWithIncreasingSeq) {
   EXPECT_EQ(all.first_seq, 16u);
   EXPECT_EQ(all.last_seq, 25u);
   ASSERT_EQ(all.tasks.size(), 10u);
+  EXPECT_EQ(all.from_seq, 16u);
   for (std::size_t i = 0; i < all.tasks.size(); ++i) {
-    EXPECT_EQ(all.tasks[i].seq, 16 + i);
     EXPECT_EQ(all.tasks[i].task, 16 + i);  // seq and record agree after wrapping around
+    EXPECT_DOUBLE_EQ(all.tasks[i].stop(), 16.5 + i);
     EXPECT_EQ(all.group_names[all.tasks[i].group], (16 + i) % 2 ? "odd" : "even");
   }
   TaskBatch oldest = log.tasks_since(17, 3);
   ASSERT_EQ(oldest.tasks.size(), 3u);
-  EXPECT_EQ(oldest.tasks[0].seq, 18u);
+  EXPECT_EQ(oldest.from_seq, 18u);
+  EXPECT_EQ(oldest.tasks[0].task, 18u);
   EXPECT_EQ(oldest.skipped, 5u);
   TaskBatch newest = log.tasks_since(17, 3, /*newest=*/true);
   ASSERT_EQ(newest.tasks.size(), 3u);
-  EXPECT_EQ(newest.tasks[0].seq, 23u);
+  EXPECT_EQ(newest.from_seq, 23u);
+  EXPECT_EQ(newest.tasks[0].task, 23u);
   EXPECT_TRUE(log.tasks_since(25, 10).tasks.empty());
   EXPECT_TRUE(log.tasks_since(1000, 10).tasks.empty());
 
@@ -114,6 +117,19 @@ TEST(DashboardParts, EventLogKeepsTheNewestRecordsWithIncreasingSeq) {
   ASSERT_EQ(runs[0].groups.size(), 2u);
   EXPECT_EQ(runs[0].groups[0].done, 13u);
   EXPECT_EQ(runs[0].groups[1].done, 12u);
+}
+
+TEST(DashboardParts, EventLogCapsTheNumberOfGroupNames) {
+  EventLog log("c", 16);
+  diagnostics::TaskRecord r = task(1);
+  for (std::uint32_t i = 0; i < max_group_names + 10; ++i) {
+    r.group = "g" + std::to_string(i);
+    log.task_finished(r);
+  }
+  const TaskBatch batch = log.tasks_since(0, 100, true);
+  ASSERT_EQ(batch.group_names.size(), max_group_names);
+  EXPECT_EQ(batch.group_names.back(), "(other groups)");
+  EXPECT_EQ(batch.tasks.back().group, max_group_names - 1);
 }
 
 TEST(DashboardParts, TokensAreRandomAndCheckedExactly) {
