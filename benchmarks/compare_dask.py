@@ -57,6 +57,24 @@ def dask_scheduler_cases(repeats):
     }
 
 
+def dask_observed_independent(repeats):
+    """The independent case under dask.diagnostics.Profiler, which records every task's start and
+    end as a task stream needs: what being watched costs Dask, to set beside Tessera's dashboard."""
+    import dask
+    from dask import delayed
+    from dask.diagnostics import Profiler
+
+    def noop(x):
+        return x
+
+    def observed():
+        tasks = [delayed(noop, pure=False)(i) for i in range(100_000)]
+        with Profiler():
+            dask.compute(*tasks, scheduler="threads", num_workers=2)
+
+    return best_of(repeats, observed)
+
+
 def calculate_pi(size_in_bytes):
     """The seed's NumPy baseline, as written there."""
     rand_array_shape = (int(size_in_bytes / 8 / 2), 2)
@@ -135,6 +153,13 @@ def tessera_scheduler_cases(build, repeats):
     return best
 
 
+def tessera_dashboard_overhead(build, repeats):
+    """bench_dashboard: 100,000 no-op tasks with the dashboard off, on, and on with a live client."""
+    out = subprocess.run([os.path.join(build, "bin", "bench_dashboard"), "--rounds", str(repeats)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
 def tessera_pi(build, samples, device):
     out = subprocess.run(
         [os.path.join(build, "bin", "tessera"), "pi", "--samples", str(samples), "--device", device,
@@ -165,6 +190,15 @@ def main():
         rows.append({"case": f"scheduler {case}", "unit": "tasks/s",
                      "tessera": tasks / ts_seconds, "anchor": tasks / dask_seconds,
                      "anchor_name": "dask threads"})
+
+    dashboard = tessera_dashboard_overhead(args.build, 2 * repeats + 1)
+    dask_observed = 100_000 / dask_observed_independent(repeats)
+    dask_plain = 100_000 / dask_sched["independent/100000"][0]
+    rows.append({"case": "scheduler independent/100000 watched", "unit": "tasks/s",
+                 "tessera": dashboard["on_with_client_tasks_per_second"], "anchor": dask_observed,
+                 "anchor_name": "dask threads + Profiler",
+                 "tessera_overhead_percent": dashboard["overhead_percent"],
+                 "dask_overhead_percent": 100 * (dask_plain - dask_observed) / dask_plain})
 
     info = tessera_info(args.build)
     threads = info["total_threads"]
@@ -220,6 +254,10 @@ def main():
         if "generation_bound_fraction" in row:
             print(f"{row['case']}: {row['tessera_seconds']:.3f} s vs dask {row['dask_seconds']:.3f} s; "
                   f"Philox generation alone takes {row['generation_bound_fraction']:.0%} of Tessera's time")
+        if "tessera_overhead_percent" in row:
+            print(f"{row['case']}: the dashboard with a live client costs Tessera "
+                  f"{row['tessera_overhead_percent']:.1f}% of its throughput; the Profiler costs Dask "
+                  f"{row['dask_overhead_percent']:.1f}%")
         if "dask_peak_rss_bytes" in row:
             print(f"{row['case']}: tessera {row['tessera_peak_rss_bytes'] / 2**20:.0f} MiB, "
                   f"dask {row['dask_peak_rss_bytes'] / 2**20:.0f} MiB "

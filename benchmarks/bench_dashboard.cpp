@@ -1,0 +1,152 @@
+// What the dashboard costs the scheduler: 100,000 independent no-op delayed tasks (the
+// bench_scheduler workload) on a 2-worker cluster with the dashboard off, on with no client, and
+// on with one client reading the live event stream (what an open /status page does), in
+// alternating rounds of one run. Prints one JSON line: best throughput of each and the overheads,
+// by wall time (the figure that counts) and by process CPU time (steadier on a busy machine).
+//
+//   build/bin/bench_dashboard [--rounds N] [--tasks N] [--only off|on|client]  (--only: profiling)
+#include <httplib.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "tessera/tessera.hpp"
+
+namespace ts = tessera;
+
+int noop(int x) {
+  return x;
+}
+
+namespace {
+
+enum class Mode { off, on, on_with_client };
+
+// One client on api/v1/stream, reading (and counting) events until the server ends the stream.
+class StreamReader {
+ public:
+  explicit StreamReader(int port) {
+    thread_ = std::thread([this, port] {
+      httplib::Client client("127.0.0.1", port);
+      client.set_read_timeout(30);
+      client.Get("/api/v1/stream", [this](const char* data, std::size_t size) {
+        connected_ = true;
+        bytes_ += size;
+        for (const char* p = data;
+             (p = static_cast<const char*>(std::memchr(p, '\n', data + size - p))); ++p)
+          if (p + 1 < data + size && p[1] == '\n') ++events_;  // an event ends with a blank line
+        return true;
+      });
+    });
+    while (!connected_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  /// Joins the reader; call after the cluster closed (which ends the stream).
+  void join() { thread_.join(); }
+  std::uint64_t bytes() const { return bytes_; }
+  std::uint64_t events() const { return events_; }
+
+ private:
+  std::atomic<bool> connected_{false};
+  std::atomic<std::uint64_t> bytes_{0}, events_{0};
+  std::thread thread_;
+};
+
+int port_of(const std::string& link) {
+  std::smatch match;
+  return std::regex_search(link, match, std::regex(R"(:(\d+)/)")) ? std::stoi(match[1]) : -1;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         1e-6 * (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+struct Round {
+  double seconds = 0;
+  double cpu = 0;  // process CPU seconds: workers, the builder, the server, the stream reader
+  std::uint64_t events = 0, bytes = 0;
+};
+
+// Builds and computes `n` independent tasks on a fresh cluster; times the compute only.
+Round run(Mode mode, int n) {
+  ts::LocalCluster cluster({.n_workers = 2,
+                            .threads_per_worker = 1,
+                            .n_gpu_workers = 0,
+                            .dashboard_address = mode == Mode::off ? "" : "127.0.0.1:0"});
+  std::unique_ptr<StreamReader> reader;
+  if (mode == Mode::on_with_client)
+    reader = std::make_unique<StreamReader>(port_of(cluster.dashboard_link()));
+  Round round;
+  {
+    ts::Client client(cluster);
+    const auto start = std::chrono::steady_clock::now();
+    const double cpu_start = cpu_seconds();
+    std::vector<ts::Delayed<int>> tasks;
+    tasks.reserve(n);
+    for (int i = 0; i < n; ++i) tasks.push_back(ts::delayed(noop, "noop")(i));
+    const auto values = ts::compute(tasks);
+    round.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    round.cpu = cpu_seconds() - cpu_start;
+    if (values.size() != static_cast<std::size_t>(n)) std::abort();
+  }
+  if (reader) {
+    // Let the stream deliver the run's last batch, then end it by closing the cluster.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cluster.close();
+    reader->join();
+    round.events = reader->events();
+    round.bytes = reader->bytes();
+  }
+  return round;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 7, n = 100'000;
+  std::string only;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
+    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::max(1, std::atoi(argv[i + 1]));
+    if (std::strcmp(argv[i], "--tasks") == 0) n = std::max(1, std::atoi(argv[i + 1]));
+  }
+  run(Mode::off, n);  // warm-up: page faults, allocator pools, function-name cache
+  double best[3] = {1e300, 1e300, 1e300}, best_cpu[3] = {1e300, 1e300, 1e300};
+  Round with_client;
+  for (int r = 0; r < rounds; ++r)
+    for (Mode mode : {Mode::off, Mode::on, Mode::on_with_client}) {  // alternate: drift hits all
+      const char* names[] = {"off", "on", "client"};
+      if (!only.empty() && only != names[static_cast<int>(mode)]) continue;
+      const Round round = run(mode, n);
+      double& c = best_cpu[static_cast<int>(mode)];
+      c = std::min(c, round.cpu);
+      double& b = best[static_cast<int>(mode)];
+      if (round.seconds < b) {
+        b = round.seconds;
+        if (mode == Mode::on_with_client) with_client = round;
+      }
+    }
+  const double off = n / best[0], on = n / best[1], client = n / best[2];
+  std::printf(
+      "{\"benchmark\": \"dashboard_overhead\", \"tasks\": %d, \"rounds\": %d, "
+      "\"off_tasks_per_second\": %.0f, \"on_tasks_per_second\": %.0f, "
+      "\"on_with_client_tasks_per_second\": %.0f, \"overhead_percent\": %.2f, "
+      "\"overhead_no_client_percent\": %.2f, \"cpu_overhead_percent\": %.2f, "
+      "\"cpu_overhead_no_client_percent\": %.2f, \"stream_events\": %llu, \"stream_bytes\": "
+      "%llu}\n",
+      n, rounds, off, on, client, 100.0 * (off - client) / off, 100.0 * (off - on) / off,
+      100.0 * (best_cpu[2] - best_cpu[0]) / best_cpu[0],
+      100.0 * (best_cpu[1] - best_cpu[0]) / best_cpu[0],
+      static_cast<unsigned long long>(with_client.events),
+      static_cast<unsigned long long>(with_client.bytes));
+  return 0;
+}
