@@ -156,7 +156,11 @@ function groupState(group, runRunning, firstUnfinished) {
 function drawGraph(container, run) {
   if (!run) return emptyNote(container, "No graph yet.");
   const width = Math.max(320, container.clientWidth || 900);
-  const boxWidth = 200, boxHeight = 120, gap = 24, square = 7;
+  const boxWidth = 200, gap = 24, square = 7;
+  const columns = Math.floor((boxWidth - 16) / square);
+  // Tall enough for the largest group's squares (groups of more than 400 tasks draw a bar).
+  const squareRows = Math.max(1, ...run.groups.map((g) => (g.total <= 400 ? Math.ceil(g.total / columns) : 3)));
+  const boxHeight = 50 + squareRows * square;
   const perRow = Math.max(1, Math.floor((width + gap) / (boxWidth + gap)));
   const rows = Math.ceil(run.groups.length / perRow);
   const height = Math.max(1, rows) * (boxHeight + gap);
@@ -178,7 +182,6 @@ function drawGraph(container, run) {
       ` of ${g.total}`;
     svgElement("title", {}, node).textContent = `${g.name}: ${counts.textContent}`;
     if (g.total <= 400) {
-      const columns = Math.floor((boxWidth - 16) / square);
       for (let t = 0; t < g.total; t++) {
         const taskState = t < g.done ? "done" : t < g.done + g.failed ? "failed" : "waiting";
         svgElement("rect", {
@@ -210,14 +213,18 @@ function drawGraph(container, run) {
   container.replaceChildren(caption, svg, legend);
 }
 
-// A JSON object as nested definition tables.
-function infoTable(value) {
-  if (value === null || typeof value !== "object") return document.createTextNode(value === null ? "—" : String(value));
+// A JSON object as nested definition tables; byte counts (keys naming memory) also in KiB/MiB/GiB.
+function infoTable(value, key) {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && /memory/.test(key || "") && value > 0)
+      return document.createTextNode(`${formatBytes(value)} (${value})`);
+    return document.createTextNode(value === null ? "—" : String(value));
+  }
   const table = element("table", "info-table");
   for (const [key, item] of Object.entries(value)) {
     const line = element("tr");
     const valueCell = element("td");
-    valueCell.appendChild(infoTable(item));
+    valueCell.appendChild(infoTable(item, key));
     line.append(cell("th", key), valueCell);
     table.appendChild(line);
   }

@@ -10,24 +10,26 @@
 // Each bar is an SVG <rect class="task-bar"> (plus "failed") with a <title> tooltip.
 "use strict";
 
-// Dask's Category20-like palette without its reds, which mark failures here.
+// Dask's Category20 colours, strong ones first, without red (which marks failures here).
 const TASK_STREAM_PALETTE = [
-  "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#9467bd", "#c5b0d5",
-  "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7", "#bcbd22", "#dbdb8d",
-  "#17becf", "#9edae5", "#393b79", "#637939",
+  "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+  "#17becf", "#393b79", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94", "#f7b6d2",
+  "#c7c7c7", "#dbdb8d", "#9edae5", "#637939",
 ];
 const TASK_STREAM_FAILED = "#d62728";
 const SVG_NS = "http://www.w3.org/2000/svg";
+const taskStreamColors = new Map();
 
-// A stable colour per task group name (the same on every page and in every report).
+// A colour per task group name, in the order groups are first seen on the page, so the first
+// twenty groups all differ; the task stream and the progress bars of a page agree.
 function taskGroupColor(group) {
-  let hash = 2166136261;  // FNV-1a
-  const text = String(group);
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 16777619) >>> 0;
+  const name = String(group);
+  let color = taskStreamColors.get(name);
+  if (color === undefined) {
+    color = TASK_STREAM_PALETTE[taskStreamColors.size % TASK_STREAM_PALETTE.length];
+    taskStreamColors.set(name, color);
   }
-  return TASK_STREAM_PALETTE[hash % TASK_STREAM_PALETTE.length];
+  return color;
 }
 
 function taskStreamElement(name, attributes, parent) {
