@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "dashboard_test_support.hpp"
 
@@ -163,7 +164,13 @@ TEST_F(DashboardEndpoints, StatusJsonHasItsSchemaAndTheRun) {
   for (int i = 0; i < 20; ++i) tasks.push_back(delayed(square, "dash_square")(i));
   ASSERT_EQ(compute(tasks).size(), 20u);
 
-  const json status = get_json("/api/v1/status");
+  // The run's end reaches the dashboard as compute() returns; allow it a bounded moment.
+  json status = get_json("/api/v1/status");
+  for (int i = 0;
+       i < 100 && !(status["runs"].size() && status["runs"].back()["state"] == "finished"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = get_json("/api/v1/status");
+  }
   expect_keys(status,
               {{"cluster", string},
                {"time", floating},
@@ -369,7 +376,22 @@ TEST_F(DashboardEndpoints, MetricsTextParses) {
   std::vector<Delayed<int>> tasks;
   for (int i = 0; i < 10; ++i) tasks.push_back(delayed(square, "dash_metrics")(i));
   compute(tasks);
+  // A worker counts a task as processed just after the task's result is in, so compute() may
+  // return a moment before the last count: read again, for a bounded time, until all ten show.
+  auto processed_in = [](const std::string& text) {
+    double sum = 0;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("tessera_worker_tasks_processed_total{", 0) == 0)
+        sum += std::stod(line.substr(line.rfind(' ') + 1));
+    return sum;
+  };
   auto r = get("/metrics");
+  for (int i = 0; i < 100 && r && processed_in(r->body) < 10; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    r = get("/metrics");
+  }
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type").rfind("text/plain; version=0.0.4", 0), 0u);
