@@ -90,8 +90,8 @@ WorkerStats Scheduler::stats(int worker) const {
   return stats;
 }
 
-void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
-                             std::uint64_t nbytes, bool failed) const {
+double Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                               std::uint64_t nbytes, bool failed) const {
   const TaskNode& node = *ref.run->graph().tasks[ref.task];
   diagnostics::TaskRecord record;
   record.run = ref.run->id();
@@ -107,6 +107,7 @@ void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& re
   record.nbytes = nbytes;
   record.failed = failed;
   diagnostics::Bus::instance().publish_task(record);
+  return record.stop;
 }
 
 void Scheduler::publish_run(const RunState& run, bool finished) const {
@@ -294,8 +295,14 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   const TaskNode& node = *run.graph().tasks[ref.task];
   const TaskContext context{worker, self.spec.kind, thread, self.spec.device, stream};
   // Clock reads and records only while someone listens (decision 7: free otherwise).
+  // A thread that goes straight from one task to the next starts this one when it recorded the
+  // last one stopping: one clock read per task instead of two (the bookkeeping in between, well
+  // under a microsecond, counts to this task).
   const bool observed = diagnostics::Bus::instance().active();
-  const double start = observed ? diagnostics::now_seconds() : 0;
+  const double start = !observed               ? 0
+                       : buffers.last_stop > 0 ? buffers.last_stop
+                                               : diagnostics::now_seconds();
+  buffers.last_stop = 0;
   self.executing.fetch_add(1, std::memory_order_relaxed);
   bool run_finished = false;
   try {
@@ -306,7 +313,7 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     Value value = function(buffers.inputs, context);
     const std::uint64_t nbytes = value_nbytes(value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
-    if (observed) publish_task(self, thread, ref, start, nbytes, false);
+    if (observed) buffers.last_stop = publish_task(self, thread, ref, start, nbytes, false);
     buffers.ready.clear();
     run_finished = run.finish(ref.task, std::move(value), nbytes, worker, buffers.ready);
     enqueue(worker, run, buffers.ready, buffers);
@@ -343,6 +350,7 @@ void Scheduler::thread_main(int worker, int thread) {
       execute(worker, thread, stream, ref, buffers);
       continue;
     }
+    buffers.last_stop = 0;  // idle from here: the next task's start needs its own clock read
     // Briefly spin: the next task of a chain usually arrives within microseconds.
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {

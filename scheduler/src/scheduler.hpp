@@ -52,7 +52,8 @@ struct WorkerStats {
 class Scheduler final : public Executor {
  public:
   /// Starts the workers; `name` labels diagnostics events (the cluster's name).
-  explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "", StorePolicy store = {});
+  explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "",
+                     StorePolicy store = {});
   ~Scheduler() override;
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -83,6 +84,9 @@ class Scheduler final : public Executor {
     std::vector<const Value*> inputs;
     std::vector<std::uint32_t> ready;
     std::vector<TaskRef> batch;
+    /// When this thread's previous task was recorded as stopping, while it went straight on to
+    /// the next one (0 otherwise): that instant is the next task's start, saving a clock read.
+    double last_stop = 0;
   };
 
   void thread_main(int worker, int thread);
@@ -95,8 +99,9 @@ class Scheduler final : public Executor {
   bool should_pause(int worker) const;
   bool has_work_for(WorkerKind kind) const;
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
-  void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
-                    std::uint64_t nbytes, bool failed) const;
+  /// Publishes a finished task; returns the stop time it recorded.
+  double publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                      std::uint64_t nbytes, bool failed) const;
   void publish_run(const RunState& run, bool finished) const;
   void release_run(RunState& run);
 
