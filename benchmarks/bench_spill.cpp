@@ -16,13 +16,17 @@ double best_seconds(int repeats, F&& f) {
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
     f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
 }
 
 int main() {
-  ts::LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .memory_limit = "32MiB", .n_gpu_workers = 0,
+  ts::LocalCluster cluster({.n_workers = 2,
+                            .threads_per_worker = 1,
+                            .memory_limit = "32MiB",
+                            .n_gpu_workers = 0,
                             .dashboard_address = ""});
   ts::Client client(cluster);
   auto x = ts::random::random({4096, 8192}, {512, 512}, 1);  // 256 MiB, 4x the 64 MiB limit
@@ -35,9 +39,11 @@ int main() {
     if (std::system(cat.c_str()) != 0) std::fprintf(stderr, "cat failed\n");
   });
   std::printf(
-      "{\"case\": \"sum persisted 4x limit\", \"array_bytes\": %lld, \"limit_bytes\": %d, \"spilled_bytes\": %llu, "
+      "{\"case\": \"sum persisted 4x limit\", \"array_bytes\": %lld, \"limit_bytes\": %d, "
+      "\"spilled_bytes\": %llu, "
       "\"sum_seconds\": %.6f, \"cat_seconds\": %.6f, \"ratio\": %.3f, \"sum\": %.10g}\n",
-      static_cast<long long>(x.nbytes()), 64 << 20, static_cast<unsigned long long>(store->spilled_bytes()),
-      sum_seconds, cat_seconds, sum_seconds / cat_seconds, total);
+      static_cast<long long>(x.nbytes()), 64 << 20,
+      static_cast<unsigned long long>(store->spilled_bytes()), sum_seconds, cat_seconds,
+      sum_seconds / cat_seconds, total);
   return 0;
 }

@@ -52,14 +52,16 @@ Array Array::persist() const {
     std::vector<TaskPtr> keepers;
     for (const TaskPtr& chunk : grid->tasks)
       keepers.push_back(std::make_shared<const TaskNode>(
-          "store", std::vector<TaskPtr>{chunk}, [store](std::span<const Value* const> in, const TaskContext&) -> Value {
+          "store", std::vector<TaskPtr>{chunk},
+          [store](std::span<const Value* const> in, const TaskContext&) -> Value {
             return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]));
           }));
     auto computation = executor->submit(build_graph(keepers));
     computation->wait();
     computation->rethrow_if_failed();
     for (std::size_t k = 0; k < keepers.size(); ++k)
-      stored->blocks.push_back(std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
+      stored->blocks.push_back(
+          std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
   }
   auto node = std::make_shared<Node>();
   node->kind = Node::Kind::stored;
@@ -87,6 +89,5 @@ void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
   GridPtr grid = Lowering().lower(array.node());
   nodes.insert(nodes.end(), grid->tasks.begin(), grid->tasks.end());
 }
-
 
 }  // namespace tessera

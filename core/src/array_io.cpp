@@ -28,7 +28,6 @@ namespace {
 
 constexpr const char* kManifest = "manifest.json";
 
-
 std::string block_file_name(const Index& block) {
   return block.empty() ? std::string("0.npy") : fmt::format("{}.npy", fmt::join(block, "_"));
 }
@@ -37,7 +36,8 @@ std::string block_file_name(const Index& block) {
 class File {
  public:
   explicit File(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0) throw std::runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+    if (fd_ < 0)
+      throw std::runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   }
   ~File() { ::close(fd_); }
   File(const File&) = delete;
@@ -47,8 +47,9 @@ class File {
     while (bytes > 0) {
       const ssize_t n = ::pread(fd_, cursor, bytes, static_cast<off_t>(offset));
       if (n <= 0)
-        throw std::runtime_error(fmt::format("cannot read '{}' at byte {}: {}", path, offset,
-                                             n == 0 ? "unexpected end of file" : std::strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot read '{}' at byte {}: {}", path, offset,
+                        n == 0 ? "unexpected end of file" : std::strerror(errno)));
       cursor += n;
       offset += static_cast<std::size_t>(n);
       bytes -= static_cast<std::size_t>(n);
@@ -61,8 +62,9 @@ class File {
 
 // Reads the block [lo, lo + extent) of a row-major array stored at `data_offset` in `path`, one
 // contiguous run (the last dimension) per read.
-std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_offset, const Shape& shape,
-                                    DType dtype, const Index& lo, const Index& extent) {
+std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_offset,
+                                    const Shape& shape, DType dtype, const Index& lo,
+                                    const Index& extent) {
   auto block = std::make_shared<NDArray>(extent, dtype);
   if (block->size() == 0) return block;
   const File file(path);
@@ -79,7 +81,8 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
   auto read_row = [&](const Index& row) {
     std::int64_t flat = lo[ndim - 1];
     for (std::size_t d = 0; d + 1 < ndim; ++d) flat += (lo[d] + row[d]) * strides[d];
-    file.read_at(static_cast<char*>(block->raw()) + written, run, data_offset + flat * element, path);
+    file.read_at(static_cast<char*>(block->raw()) + written, run, data_offset + flat * element,
+                 path);
     written += run;
   };
   if (rows.empty())
@@ -136,7 +139,8 @@ GridPtr lower_files(const NodePtr& node) {
     const DType dtype = node->dtype;
     TaskFunction read;
     if (files->block_paths.empty()) {
-      read = [files, shape, dtype, lo, extent](std::span<const Value* const>, const TaskContext&) -> Value {
+      read = [files, shape, dtype, lo, extent](std::span<const Value* const>,
+                                               const TaskContext&) -> Value {
         return read_block(files->path, files->data_offset, shape, dtype, lo, extent);
       };
     } else {
@@ -144,14 +148,17 @@ GridPtr lower_files(const NodePtr& node) {
       read = [path, dtype, extent](std::span<const Value* const>, const TaskContext&) -> Value {
         NpyHeader header = read_npy_header(path);
         if (header.shape != extent || header.dtype != dtype)
-          throw std::runtime_error(fmt::format("chunk file '{}' holds {} {}, the manifest says {} {}", path,
-                                               format_shape(header.shape), dtype_name(header.dtype),
-                                               format_shape(extent), dtype_name(dtype)));
-        if (header.fortran_order || header.byteswapped) return std::make_shared<NDArray>(read_npy(path));
+          throw std::runtime_error(
+              fmt::format("chunk file '{}' holds {} {}, the manifest says {} {}", path,
+                          format_shape(header.shape), dtype_name(header.dtype),
+                          format_shape(extent), dtype_name(dtype)));
+        if (header.fortran_order || header.byteswapped)
+          return std::make_shared<NDArray>(read_npy(path));
         return read_block(path, header.data_offset, extent, dtype, Index(extent.size(), 0), extent);
       };
     }
-    grid->tasks.push_back(std::make_shared<const TaskNode>(node->name, std::vector<TaskPtr>{}, std::move(read)));
+    grid->tasks.push_back(
+        std::make_shared<const TaskNode>(node->name, std::vector<TaskPtr>{}, std::move(read)));
     ++flat;
   });
   return grid;
@@ -165,11 +172,13 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
   auto files = std::make_shared<FileChunks>();
   files->path = path;
   files->data_offset = header.data_offset;
-  return files_array("from-npy", header.shape, chunks.normalize(header.shape), header.dtype, std::move(files));
+  return files_array("from-npy", header.shape, chunks.normalize(header.shape), header.dtype,
+                     std::move(files));
 }
 
 void to_npy(const Array& array, const std::string& path) {
-  array_detail::GridPtr grid = array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
+  array_detail::GridPtr grid =
+      array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
   NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
   if (nb.empty()) {  // 0-d: one block
@@ -186,7 +195,8 @@ void to_npy(const Array& array, const std::string& path) {
     const std::size_t first = static_cast<std::size_t>(b) * band_size;
     std::vector<std::shared_ptr<NDArray>> blocks;
     if (grid->stored) {
-      for (std::size_t k = first; k < first + band_size; ++k) blocks.push_back(grid->stored->blocks[k]->load());
+      for (std::size_t k = first; k < first + band_size; ++k)
+        blocks.push_back(grid->stored->blocks[k]->load());
     } else {
       blocks = run({grid->tasks.begin() + first, grid->tasks.begin() + first + band_size});
     }
@@ -205,7 +215,8 @@ void to_npy(const Array& array, const std::string& path) {
 void to_npy_stack(const std::string& directory, const Array& array) {
   namespace fs = std::filesystem;
   fs::create_directories(directory);
-  array_detail::GridPtr grid = array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
+  array_detail::GridPtr grid =
+      array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
   // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
   // made and are freed right after.
   std::vector<TaskPtr> writers;
@@ -227,30 +238,32 @@ void to_npy_stack(const std::string& directory, const Array& array) {
         return 0;
       };
     }
-    writers.push_back(std::make_shared<const TaskNode>("to-npy-stack", std::move(dependencies), std::move(write)));
+    writers.push_back(std::make_shared<const TaskNode>("to-npy-stack", std::move(dependencies),
+                                                       std::move(write)));
     ++flat;
   });
   auto computation = current_executor()->submit(build_graph(writers));
   computation->wait();
   computation->rethrow_if_failed();
 
-  nlohmann::json manifest = {{"format", "tessera-npy-stack"},
-                             {"version", 1},
-                             {"shape", array.shape()},
-                             {"dtype", std::string(dtype_name(array.dtype()))},
-                             {"chunks", array.chunks()},
-                             {"files", names}};
+  nlohmann::json manifest = {
+      {"format", "tessera-npy-stack"}, {"version", 1},
+      {"shape", array.shape()},        {"dtype", std::string(dtype_name(array.dtype()))},
+      {"chunks", array.chunks()},      {"files", names}};
   const std::string manifest_path = (fs::path(directory) / kManifest).string();
   std::ofstream out(manifest_path);
   if (!(out << manifest.dump(2) << "\n"))
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", manifest_path, std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("cannot write '{}': {}", manifest_path, std::strerror(errno)));
 }
 
 Array from_npy_stack(const std::string& directory) {
   namespace fs = std::filesystem;
   const std::string manifest_path = (fs::path(directory) / kManifest).string();
   std::ifstream in(manifest_path);
-  if (!in) throw std::invalid_argument(fmt::format("'{}' is not an npy stack: no {}", directory, kManifest));
+  if (!in)
+    throw std::invalid_argument(
+        fmt::format("'{}' is not an npy stack: no {}", directory, kManifest));
   nlohmann::json manifest;
   try {
     manifest = nlohmann::json::parse(in);
@@ -258,18 +271,20 @@ Array from_npy_stack(const std::string& directory) {
     throw std::invalid_argument(fmt::format("'{}': bad manifest: {}", manifest_path, e.what()));
   }
   if (manifest.value("format", "") != "tessera-npy-stack")
-    throw std::invalid_argument(fmt::format("'{}': not a tessera-npy-stack manifest", manifest_path));
+    throw std::invalid_argument(
+        fmt::format("'{}': not a tessera-npy-stack manifest", manifest_path));
   const Shape shape = manifest.at("shape").get<Shape>();
   const DType dtype = parse_dtype(manifest.at("dtype").get<std::string>());
   const Chunks chunks = ChunkSpec(manifest.at("chunks").get<Chunks>()).normalize(shape);
   auto files = std::make_shared<FileChunks>();
   for (const auto& name : manifest.at("files").get<std::vector<std::string>>())
     files->block_paths.push_back((fs::path(directory) / name).string());
-  const std::int64_t expected = std::accumulate(chunks.begin(), chunks.end(), std::int64_t{1},
-                                                [](std::int64_t n, const auto& c) { return n * static_cast<std::int64_t>(c.size()); });
+  const std::int64_t expected = std::accumulate(
+      chunks.begin(), chunks.end(), std::int64_t{1},
+      [](std::int64_t n, const auto& c) { return n * static_cast<std::int64_t>(c.size()); });
   if (static_cast<std::int64_t>(files->block_paths.size()) != expected)
-    throw std::invalid_argument(fmt::format("'{}': {} chunk files listed, the chunks need {}", manifest_path,
-                                            files->block_paths.size(), expected));
+    throw std::invalid_argument(fmt::format("'{}': {} chunk files listed, the chunks need {}",
+                                            manifest_path, files->block_paths.size(), expected));
   return files_array("from-npy-stack", shape, chunks, dtype, std::move(files));
 }
 

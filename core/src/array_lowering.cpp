@@ -155,7 +155,8 @@ kernels::Program finish_program(const BoxJob& job, std::span<const Value* const>
       if (job.input_start[r] == SIZE_MAX)  // persisted: read back from its spill file if needed
         held.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)]->load());
       else
-        held.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]));
+        held.push_back(
+            std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]));
     }
     // A region that is exactly one whole block (same chunking upstream and here) is read in
     // place; otherwise the overlapping parts are copied into one buffer.
@@ -490,7 +491,8 @@ void Lowering::check_chunk_sizes(const Node& node) const {
   if (chunk_limit_ == 0) return;
   const std::uint64_t element = dtype_size(node.dtype);
   std::uint64_t largest = element;
-  for (const auto& sizes : node.chunks) largest *= static_cast<std::uint64_t>(*std::max_element(sizes.begin(), sizes.end()));
+  for (const auto& sizes : node.chunks)
+    largest *= static_cast<std::uint64_t>(*std::max_element(sizes.begin(), sizes.end()));
   if (largest <= chunk_limit_) return;
   // Name the first chunk that is too big.
   for_each_index(numblocks(node.chunks), [&](const Index& block) {
@@ -501,10 +503,11 @@ void Lowering::check_chunk_sizes(const Node& node) const {
       bytes *= static_cast<std::uint64_t>(extent.back());
     }
     if (bytes > chunk_limit_)
-      throw std::invalid_argument(fmt::format(
-          "chunk {} of '{}' has shape {} and takes {} bytes, more than the largest worker memory limit of {} "
-          "bytes: no worker can hold it; use smaller chunks",
-          format_shape(block), node.name, format_shape(extent), bytes, chunk_limit_));
+      throw std::invalid_argument(
+          fmt::format("chunk {} of '{}' has shape {} and takes {} bytes, more than the largest "
+                      "worker memory limit of {} "
+                      "bytes: no worker can hold it; use smaller chunks",
+                      format_shape(block), node.name, format_shape(extent), bytes, chunk_limit_));
   });
 }
 

@@ -26,9 +26,9 @@ struct StoredChunks {
 
 /// Chunks that live in .npy files: one file read block by block, or one file per block.
 struct FileChunks {
-  std::string path;                       ///< single .npy file (row-major, native byte order)
-  std::size_t data_offset = 0;            ///< where its data starts
-  std::vector<std::string> block_paths;   ///< or one .npy file per block, row-major over blocks
+  std::string path;                      ///< single .npy file (row-major, native byte order)
+  std::size_t data_offset = 0;           ///< where its data starts
+  std::vector<std::string> block_paths;  ///< or one .npy file per block, row-major over blocks
 };
 
 /// The reductions Array offers; each finishes from a kernel ReduceOp partial.

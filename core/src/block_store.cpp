@@ -17,9 +17,14 @@ namespace tessera {
 
 namespace fs = std::filesystem;
 
-StoredBlock::StoredBlock(std::weak_ptr<BlockStore> store, std::shared_ptr<NDArray> data, std::uint64_t id)
-    : store_(std::move(store)), data_(std::move(data)), shape_(data_->shape()), dtype_(data_->dtype()),
-      nbytes_(data_->nbytes()), id_(id) {}
+StoredBlock::StoredBlock(std::weak_ptr<BlockStore> store, std::shared_ptr<NDArray> data,
+                         std::uint64_t id)
+    : store_(std::move(store)),
+      data_(std::move(data)),
+      shape_(data_->shape()),
+      dtype_(data_->dtype()),
+      nbytes_(data_->nbytes()),
+      id_(id) {}
 
 StoredBlock::~StoredBlock() {
   if (auto store = store_.lock()) store->forget(*this);
@@ -39,13 +44,17 @@ std::shared_ptr<NDArray> StoredBlock::load() {
   // Mapped, not read: no copy and no zero-filled pages; MAP_PRIVATE keeps the file unchanged if
   // the caller writes to the array.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot open spill file '{}': {}", path, std::strerror(errno)));
+  if (fd < 0)
+    throw std::runtime_error(
+        fmt::format("cannot open spill file '{}': {}", path, std::strerror(errno)));
   const std::size_t length = data_offset_ + nbytes_;
-  void* base = length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
+  void* base =
+      length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
   const int saved = errno;
   ::close(fd);
   if (base == MAP_FAILED)
-    throw std::runtime_error(fmt::format("cannot map spill file '{}': {}", path, std::strerror(saved)));
+    throw std::runtime_error(
+        fmt::format("cannot map spill file '{}': {}", path, std::strerror(saved)));
   std::shared_ptr<void> owner(base, [length](void* p) {
     if (p) ::munmap(p, length);
   });
@@ -81,7 +90,8 @@ std::string BlockStore::spill_path(std::uint64_t id) const {
 
 std::shared_ptr<StoredBlock> BlockStore::add(std::shared_ptr<NDArray> data) {
   if (!data) throw std::invalid_argument("BlockStore::add: null chunk");
-  auto block = std::make_shared<StoredBlock>(weak_from_this(), std::move(data), next_id_.fetch_add(1));
+  auto block =
+      std::make_shared<StoredBlock>(weak_from_this(), std::move(data), next_id_.fetch_add(1));
   {
     std::lock_guard lock(mutex_);
     block->lru_ = lru_.insert(lru_.end(), {block.get(), block});

@@ -19,7 +19,8 @@ constexpr std::size_t kMappedAbove = 256 * 1024;
 
 std::shared_ptr<void> allocate(std::size_t bytes) {
   if (bytes >= kMappedAbove) {
-    void* memory = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* memory =
+        ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw std::bad_alloc();
     return std::shared_ptr<void>(memory, [bytes](void* p) { ::munmap(p, bytes); });
   }
@@ -33,7 +34,8 @@ std::shared_ptr<void> allocate(std::size_t bytes) {
 
 NDArray::NDArray(Shape shape, DType dtype) : shape_(std::move(shape)), dtype_(dtype) {
   for (std::int64_t extent : shape_)
-    if (extent < 0) throw std::invalid_argument(fmt::format("invalid shape: negative extent {}", extent));
+    if (extent < 0)
+      throw std::invalid_argument(fmt::format("invalid shape: negative extent {}", extent));
   owner_ = allocate(nbytes());
   data_ = owner_.get();
 }

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <random>
 #include <filesystem>
+#include <random>
 #include <sstream>
 
 #include <unistd.h>
@@ -26,20 +26,24 @@ std::string random_name() {
 std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
   std::vector<WorkerSpec> specs;
   for (const auto& w : plan.workers)
-    specs.push_back({w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name, w.memory_limit});
+    specs.push_back(
+        {w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name, w.memory_limit});
   return specs;
 }
 
 // Persisted chunks may use memory_target of the CPU workers' limits; spill files go to a folder
 // of this cluster's own.
-StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan, const std::string& name) {
+StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
+                         const std::string& name) {
   if (!(options.memory_target > 0 && options.memory_target <= 1))
-    throw std::invalid_argument(
-        fmt::format("invalid memory_target {}: must be a fraction in (0, 1]", options.memory_target));
+    throw std::invalid_argument(fmt::format(
+        "invalid memory_target {}: must be a fraction in (0, 1]", options.memory_target));
   StorePolicy policy;
-  policy.budget = static_cast<std::uint64_t>(options.memory_target * static_cast<double>(plan.total_memory));
-  const std::filesystem::path base =
-      options.local_directory.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(options.local_directory);
+  policy.budget =
+      static_cast<std::uint64_t>(options.memory_target * static_cast<double>(plan.total_memory));
+  const std::filesystem::path base = options.local_directory.empty()
+                                         ? std::filesystem::temp_directory_path()
+                                         : std::filesystem::path(options.local_directory);
   policy.directory = (base / fmt::format("tessera-{}-{}-spill", name, ::getpid())).string();
   policy.pause = options.memory_pause;
   for (const auto& worker : plan.workers)
@@ -56,7 +60,8 @@ ClusterState::ClusterState(ClusterOptions opts)
     : options(std::move(opts)),
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
-      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name, store_policy(options, plan, name))) {
+      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name,
+                                            store_policy(options, plan, name))) {
   if (options.dashboard_address.empty()) return;
   try {
     dashboard = std::make_unique<dashboard::DashboardServer>(
@@ -88,12 +93,24 @@ LocalCluster::~LocalCluster() {
   if (state_) state_->close();
 }
 
-void LocalCluster::close() { state_->close(); }
-std::string LocalCluster::status() const { return state_->closed() ? "closed" : "running"; }
-const std::string& LocalCluster::name() const { return state_->name; }
-const ClusterPlan& LocalCluster::plan() const { return state_->plan; }
-std::string LocalCluster::dashboard_link() const { return state_->dashboard_link; }
-std::shared_ptr<Executor> LocalCluster::executor() const { return state_->scheduler; }
+void LocalCluster::close() {
+  state_->close();
+}
+std::string LocalCluster::status() const {
+  return state_->closed() ? "closed" : "running";
+}
+const std::string& LocalCluster::name() const {
+  return state_->name;
+}
+const ClusterPlan& LocalCluster::plan() const {
+  return state_->plan;
+}
+std::string LocalCluster::dashboard_link() const {
+  return state_->dashboard_link;
+}
+std::shared_ptr<Executor> LocalCluster::executor() const {
+  return state_->scheduler;
+}
 std::uint64_t LocalCluster::tasks_finished(int worker) const {
   return state_->scheduler->stats(worker).finished;
 }
@@ -109,14 +126,14 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
       first_cpu = &w;
       break;
     }
-  out << fmt::format("  {:<15} {}\n", "Dashboard:",
-                     dashboard_link.empty() ? "off" : dashboard_link);
-  out << fmt::format("  {:<15} {} ({} CPU{}, {} GPU)\n", "Workers:", plan.workers.size(),
-                     plan.cpu_workers,
-                     first_cpu ? fmt::format(" x {} thread{}", first_cpu->threads,
-                                             first_cpu->threads == 1 ? "" : "s")
-                               : std::string(),
-                     plan.gpu_workers);
+  out << fmt::format("  {:<15} {}\n",
+                     "Dashboard:", dashboard_link.empty() ? "off" : dashboard_link);
+  out << fmt::format(
+      "  {:<15} {} ({} CPU{}, {} GPU)\n", "Workers:", plan.workers.size(), plan.cpu_workers,
+      first_cpu
+          ? fmt::format(" x {} thread{}", first_cpu->threads, first_cpu->threads == 1 ? "" : "s")
+          : std::string(),
+      plan.gpu_workers);
   out << fmt::format("  {:<15} {}\n", "Total threads:", plan.total_threads);
   out << fmt::format("  {:<15} {}", "Total memory:",
                      plan.total_memory ? format_bytes(plan.total_memory) : std::string("no limit"));
@@ -136,9 +153,10 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
 
 std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster) {
   const ClusterPlan& plan = cluster.plan();
-  out << fmt::format("LocalCluster({}, workers={}, threads={}, memory={}, gpus={})\n", cluster.name(),
-                     plan.workers.size(), plan.total_threads,
-                     plan.total_memory ? format_bytes(plan.total_memory) : "no limit", plan.gpu_workers);
+  out << fmt::format("LocalCluster({}, workers={}, threads={}, memory={}, gpus={})\n",
+                     cluster.name(), plan.workers.size(), plan.total_threads,
+                     plan.total_memory ? format_bytes(plan.total_memory) : "no limit",
+                     plan.gpu_workers);
   out << fmt::format("  {:<15} {}\n", "Status:", cluster.status());
   return out << describe_plan(plan, cluster.dashboard_link());
 }

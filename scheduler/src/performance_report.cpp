@@ -8,8 +8,12 @@ namespace tessera::diagnostics {
 PerformanceReport::PerformanceReport(std::filesystem::path path)
     : scope_(std::make_unique<ReportScope>(std::move(path), "performance_report")) {}
 
-PerformanceReport::~PerformanceReport() { scope_->close_quietly(render_report_html); }
+PerformanceReport::~PerformanceReport() {
+  scope_->close_quietly(render_report_html);
+}
 
-void PerformanceReport::close() { scope_->close(render_report_html); }
+void PerformanceReport::close() {
+  scope_->close(render_report_html);
+}
 
 }  // namespace tessera::diagnostics

@@ -10,8 +10,8 @@
 #include "array_reference.hpp"
 #include "serial_executor.hpp"
 #include "tessera/array.hpp"
-#include "tessera/kernels/philox.hpp"
 #include "tessera/array_io.hpp"
+#include "tessera/kernels/philox.hpp"
 #include "tessera/random.hpp"
 
 using namespace tessera;

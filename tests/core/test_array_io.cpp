@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "array_reference.hpp"
-#include "serial_executor.hpp"
 #include "memory_probe.hpp"
+#include "serial_executor.hpp"
 #include "tessera/array_io.hpp"
 #include "tessera/npy.hpp"
 #include "tessera/random.hpp"
@@ -21,7 +21,8 @@ using test_support::values_of;
 namespace {
 
 struct ArrayIo : ::testing::Test {
-  std::shared_ptr<test_support::SerialExecutor> executor = std::make_shared<test_support::SerialExecutor>();
+  std::shared_ptr<test_support::SerialExecutor> executor =
+      std::make_shared<test_support::SerialExecutor>();
   fs::path dir = fs::temp_directory_path() / ("tessera_io_" + std::to_string(::getpid()));
   void SetUp() override {
     detail::push_executor(executor);
@@ -33,7 +34,6 @@ struct ArrayIo : ::testing::Test {
   }
   std::string path(const std::string& name) const { return (dir / name).string(); }
 };
-
 
 }  // namespace
 
@@ -64,10 +64,12 @@ TEST_F(ArrayIo, FromNpyReadsEachBlockInItsOwnTask) {
 }
 
 TEST_F(ArrayIo, NumPyReadsWhatToNpyStreams) {
-  if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0) GTEST_SKIP() << "numpy not importable";
+  if (std::system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0)
+    GTEST_SKIP() << "numpy not importable";
   to_npy(arange(0.0, 60.0, 1.0, 7).astype(DType::float64), path("r.npy"));
-  const std::string check = "/usr/bin/python3 -c \"import numpy as np, sys; a = np.load('" + path("r.npy") +
-                            "'); sys.exit(0 if (a == np.arange(60.0)).all() and a.dtype == np.float64 else 1)\"";
+  const std::string check =
+      "/usr/bin/python3 -c \"import numpy as np, sys; a = np.load('" + path("r.npy") +
+      "'); sys.exit(0 if (a == np.arange(60.0)).all() and a.dtype == np.float64 else 1)\"";
   EXPECT_EQ(std::system(check.c_str()), 0);
 }
 
@@ -81,7 +83,8 @@ TEST_F(ArrayIo, ToNpyHoldsOneBandNotTheArray) {
   const long before = test_support::peak_memory_kib();
   to_npy(x, path("big.npy"));
   const long growth_mib = (test_support::peak_memory_kib() - before) / 1024;
-  EXPECT_EQ(fs::file_size(path("big.npy")), 256u * 1024 * 1024 + read_npy_header(path("big.npy")).data_offset);
+  EXPECT_EQ(fs::file_size(path("big.npy")),
+            256u * 1024 * 1024 + read_npy_header(path("big.npy")).data_offset);
   // One band is computed (16 MiB of chunks) and assembled (16 MiB); glibc keeps some freed
   // chunks mapped, so a few bands' worth is normal (96 MiB measured). Half the array is the bound:
   // holding the array would exceed it.

@@ -100,8 +100,8 @@ TEST(Client, PrintsTheInformationBlock) {
     EXPECT_NE(text.find("GPUs:"), std::string::npos) << text;
   }
   // 8787 unless something else holds it, then a free port (with a warning on stderr).
-  EXPECT_TRUE(std::regex_match(cluster.dashboard_link(),
-                               std::regex(R"(http://127\.0\.0\.1:\d+/status)")))
+  EXPECT_TRUE(
+      std::regex_match(cluster.dashboard_link(), std::regex(R"(http://127\.0\.0\.1:\d+/status)")))
       << cluster.dashboard_link();
   cluster.close();
   std::ostringstream closed;

@@ -10,8 +10,8 @@
 #include <future>
 #include <thread>
 
-#include "scheduler.hpp"
 #include "memory_probe.hpp"
+#include "scheduler.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"
 
@@ -25,7 +25,6 @@ std::shared_ptr<NDArray> filled(std::int64_t n, double value) {
   for (std::int64_t i = 0; i < n; ++i) a->data<double>()[i] = value + i;
   return a;
 }
-
 
 fs::path scratch(const std::string& name) {
   return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
@@ -50,7 +49,8 @@ TEST(BlockStore, SpillsLeastRecentlyStoredBeyondTheBudget) {
       auto expected = filled(n, b * 1e6);
       ASSERT_EQ(std::memcmp(loaded->raw(), expected->raw(), expected->nbytes()), 0) << b;
     }
-    blocks.erase(blocks.begin(), blocks.begin() + 5);  // dropping blocks frees their bytes and files
+    blocks.erase(blocks.begin(),
+                 blocks.begin() + 5);  // dropping blocks frees their bytes and files
     EXPECT_EQ(store->spilled_bytes(), 2u * 1048576);
     EXPECT_TRUE(fs::exists(dir));
   }
@@ -59,14 +59,19 @@ TEST(BlockStore, SpillsLeastRecentlyStoredBeyondTheBudget) {
 
 TEST(Spilling, PersistedArrayFourTimesTheLimitSumsCorrectlyWithinTheLimit) {
   // Two workers of 32 MiB: 64 MiB in all, 38 MiB of it (target 0.6) for persisted chunks.
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .memory_limit = "32MiB", .n_gpu_workers = 0,
-                        .dashboard_address = "", .local_directory = scratch("tessera_spill_test").string()});
+  LocalCluster cluster({.n_workers = 2,
+                        .threads_per_worker = 1,
+                        .memory_limit = "32MiB",
+                        .n_gpu_workers = 0,
+                        .dashboard_address = "",
+                        .local_directory = scratch("tessera_spill_test").string()});
   Client client(cluster);
   auto x = random::random({4096, 8192}, {512, 512}, 17);  // 256 MiB: 4x the cluster's limit
   bool measured = test_support::reset_peak_memory();
   const long before = test_support::peak_memory_kib();
   Array p = x.persist();
-  EXPECT_LE(cluster.executor()->block_store()->memory_bytes(), cluster.executor()->block_store()->budget());
+  EXPECT_LE(cluster.executor()->block_store()->memory_bytes(),
+            cluster.executor()->block_store()->budget());
   EXPECT_GE(cluster.executor()->block_store()->spilled_bytes(), 200u << 20);
   const double total = p.sum().compute().item<double>();
   const long growth_mib = (test_support::peak_memory_kib() - before) / 1024;
@@ -85,7 +90,10 @@ TEST(Spilling, PersistedArrayFourTimesTheLimitSumsCorrectlyWithinTheLimit) {
 }
 
 TEST(Spilling, SpilledChunksRoundTripBitForBit) {
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .memory_limit = "1MiB", .n_gpu_workers = 0,
+  LocalCluster cluster({.n_workers = 1,
+                        .threads_per_worker = 1,
+                        .memory_limit = "1MiB",
+                        .n_gpu_workers = 0,
                         .dashboard_address = ""});
   Client client(cluster);
   auto x = random::random({300, 500}, {64, 128}, 4) * 3.0 - 1.0;  // 1.2 MB: most chunks spill
@@ -100,12 +108,17 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
   auto spill_dirs = [&] {
     std::size_t n = 0;
     if (fs::exists(base))
-      for (const auto& entry : fs::directory_iterator(base)) n += entry.path().filename().string().find("-spill") != std::string::npos;
+      for (const auto& entry : fs::directory_iterator(base))
+        n += entry.path().filename().string().find("-spill") != std::string::npos;
     return n;
   };
   {
-    LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .memory_limit = "64kiB", .n_gpu_workers = 0,
-                          .dashboard_address = "", .local_directory = base.string()});
+    LocalCluster cluster({.n_workers = 1,
+                          .threads_per_worker = 1,
+                          .memory_limit = "64kiB",
+                          .n_gpu_workers = 0,
+                          .dashboard_address = "",
+                          .local_directory = base.string()});
     Client client(cluster);
     Array p = random::random({200, 200}, {50, 50}, 1).persist();
     EXPECT_EQ(spill_dirs(), 1u);
@@ -113,8 +126,12 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
     EXPECT_EQ(spill_dirs(), 0u);
   }
   try {
-    LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .memory_limit = "64kiB", .n_gpu_workers = 0,
-                          .dashboard_address = "", .local_directory = base.string()});
+    LocalCluster cluster({.n_workers = 1,
+                          .threads_per_worker = 1,
+                          .memory_limit = "64kiB",
+                          .n_gpu_workers = 0,
+                          .dashboard_address = "",
+                          .local_directory = base.string()});
     Client client(cluster);
     Array p = random::random({200, 200}, {50, 50}, 1).persist();
     EXPECT_EQ(spill_dirs(), 1u);
@@ -126,7 +143,10 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
 }
 
 TEST(Spilling, ChunkLargerThanEveryLimitIsAClearError) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .memory_limit = "1MiB", .n_gpu_workers = 0,
+  LocalCluster cluster({.n_workers = 2,
+                        .threads_per_worker = 1,
+                        .memory_limit = "1MiB",
+                        .n_gpu_workers = 0,
                         .dashboard_address = ""});
   Client client(cluster);
   auto x = random::random({1000, 1000}, {1000, 1000}, 2);  // one 8 MB chunk
@@ -147,7 +167,10 @@ TEST(Spilling, ChunkLargerThanEveryLimitIsAClearError) {
 }
 
 TEST(Spilling, HundredGigabyteVirtualArrayReducesWithFlatMemory) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .memory_limit = "16MiB", .n_gpu_workers = 0,
+  LocalCluster cluster({.n_workers = 2,
+                        .threads_per_worker = 1,
+                        .memory_limit = "16MiB",
+                        .n_gpu_workers = 0,
                         .dashboard_address = ""});
   Client client(cluster);
   // 12.5e9 doubles: 100 GB if it were stored. Generated inside the reduction kernels instead, one
@@ -162,25 +185,33 @@ TEST(Spilling, HundredGigabyteVirtualArrayReducesWithFlatMemory) {
   const long before = test_support::peak_memory_kib();
   EXPECT_NEAR(x.mean().compute().item<double>(), 0.5, 6 * std::sqrt(1.0 / 12 / n));
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-  if (measured) EXPECT_LT((test_support::peak_memory_kib() - before) / 1024, 16) << "reducing a generated array stores nothing";
+  if (measured)
+    EXPECT_LT((test_support::peak_memory_kib() - before) / 1024, 16)
+        << "reducing a generated array stores nothing";
 #endif
 }
 
 TEST(Spilling, PauseStopsNewTasksAndResumes) {
   // One worker with two threads and a 1 MiB limit: pause at 0.8 MiB.
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 2, .memory_limit = "1MiB", .n_gpu_workers = 0,
+  LocalCluster cluster({.n_workers = 1,
+                        .threads_per_worker = 2,
+                        .memory_limit = "1MiB",
+                        .n_gpu_workers = 0,
                         .dashboard_address = ""});
   Client client(cluster);
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
   std::atomic<bool> consumer_running{false};
   // `big` (1 MB) stays held until `consumer`, which waits at the gate, finishes.
-  auto big = delayed([] { return std::make_shared<NDArray>(Shape{125000}, DType::float64); }, "big")();
-  auto consumer = client.submit([gate, &consumer_running](const std::shared_ptr<NDArray>& a) {
-    consumer_running = true;
-    gate.wait();
-    return a->size();
-  }, big);
+  auto big =
+      delayed([] { return std::make_shared<NDArray>(Shape{125000}, DType::float64); }, "big")();
+  auto consumer = client.submit(
+      [gate, &consumer_running](const std::shared_ptr<NDArray>& a) {
+        consumer_running = true;
+        gate.wait();
+        return a->size();
+      },
+      big);
   while (!consumer_running) std::this_thread::yield();
   auto later = client.submit([] { return 7; });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -19,18 +19,25 @@ void add_info_command(CLI::App& app) {
     if (*json) {
       nlohmann::json workers = nlohmann::json::array();
       for (const auto& w : plan.workers)
-        workers.push_back({{"name", w.name}, {"kind", w.gpu ? "gpu" : "cpu"}, {"threads", w.threads},
-                           {"device", w.device}, {"device_name", w.device_name},
+        workers.push_back({{"name", w.name},
+                           {"kind", w.gpu ? "gpu" : "cpu"},
+                           {"threads", w.threads},
+                           {"device", w.device},
+                           {"device_name", w.device_name},
                            {"memory_limit", w.memory_limit}});
       nlohmann::json gpus = nlohmann::json::array();
       for (const auto& g : hardware.gpus)
         gpus.push_back({{"index", g.index}, {"name", g.name}, {"memory", g.memory}});
-      nlohmann::json out = {
-          {"cpu_count", hardware.cpu_count},  {"physical_cores", hardware.physical_cores},
-          {"numa_nodes", hardware.numa_nodes}, {"memory", hardware.memory},
-          {"gpus", gpus},                      {"cuda_build", TESSERA_HAVE_CUDA != 0},
-          {"workers", workers},                {"total_threads", plan.total_threads},
-          {"total_memory", plan.total_memory}, {"dashboard_address", defaults.dashboard_address}};
+      nlohmann::json out = {{"cpu_count", hardware.cpu_count},
+                            {"physical_cores", hardware.physical_cores},
+                            {"numa_nodes", hardware.numa_nodes},
+                            {"memory", hardware.memory},
+                            {"gpus", gpus},
+                            {"cuda_build", TESSERA_HAVE_CUDA != 0},
+                            {"workers", workers},
+                            {"total_threads", plan.total_threads},
+                            {"total_memory", plan.total_memory},
+                            {"dashboard_address", defaults.dashboard_address}};
       fmt::print("{}\n", out.dump());
       return;
     }

@@ -36,14 +36,15 @@ class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
   std::weak_ptr<BlockStore> store_;
   mutable std::mutex mutex_;
   std::shared_ptr<NDArray> data_;
-  std::string path_;  // set once spilled
+  std::string path_;             // set once spilled
   std::size_t data_offset_ = 0;  // where the data starts in the spill file
   Shape shape_;
   DType dtype_;
   std::uint64_t nbytes_;
   std::uint64_t id_;
-  std::list<std::pair<StoredBlock*, std::weak_ptr<StoredBlock>>>::iterator lru_;  // in the store's LRU list
-  bool listed_ = false;                                  // in that list (guarded by the store's mutex)
+  std::list<std::pair<StoredBlock*, std::weak_ptr<StoredBlock>>>::iterator
+      lru_;              // in the store's LRU list
+  bool listed_ = false;  // in that list (guarded by the store's mutex)
 };
 
 /// Accounts stored chunks against a byte budget and spills the least recently stored beyond it.

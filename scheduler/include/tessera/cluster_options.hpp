@@ -50,7 +50,7 @@ struct ClusterOptions {
   /// Where the dashboard listens: "host:port"; ":0" picks a free port; "" turns it off.
   /// A non-loopback host (e.g. "0.0.0.0:8787") requires the token printed in the link.
   std::string dashboard_address = "127.0.0.1:8787";
-  std::string name;                       ///< default: a random hex id
+  std::string name;  ///< default: a random hex id
   /// Template of the printed dashboard link, like Dask's distributed.dashboard.link:
   /// {host}, {port}, {scheme} and any {ENVIRONMENT_VARIABLE}. Default: $TESSERA_DASHBOARD_LINK,
   /// else "http://{host}:{port}/status". Declared last so existing initializers keep compiling.
@@ -70,9 +70,9 @@ struct ClusterOptions {
 struct PlannedWorker {
   std::string name;
   bool gpu = false;
-  int threads = 1;              ///< threads, or CUDA streams of a GPU worker
-  int device = -1;              ///< CUDA device of a GPU worker
-  std::string device_name;      ///< GPU model
+  int threads = 1;                 ///< threads, or CUDA streams of a GPU worker
+  int device = -1;                 ///< CUDA device of a GPU worker
+  std::string device_name;         ///< GPU model
   std::uint64_t memory_limit = 0;  ///< bytes; 0 = no limit (device memory for GPU workers)
 };
 
@@ -81,8 +81,8 @@ struct ClusterPlan {
   std::vector<PlannedWorker> workers;
   int cpu_workers = 0;
   int gpu_workers = 0;
-  int total_threads = 0;              ///< CPU threads
-  std::uint64_t total_memory = 0;     ///< host memory limit over all CPU workers (0: unlimited)
+  int total_threads = 0;           ///< CPU threads
+  std::uint64_t total_memory = 0;  ///< host memory limit over all CPU workers (0: unlimited)
   std::uint64_t system_memory = 0;
 };
 
