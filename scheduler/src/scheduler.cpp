@@ -190,13 +190,15 @@ int Scheduler::preferred_worker(const RunState& run, std::uint32_t task, int fro
 void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                         ThreadBuffers& buffers) {
   if (ready.empty()) return;
-  std::vector<WorkerLoad> loads;
-  loads.reserve(workers_.size());
+  std::vector<WorkerLoad>& loads = buffers.loads;
+  loads.clear();
   for (const auto& w : workers_)
     loads.push_back({w->spec.kind, w->spec.threads, w->queue.size(), w->executing.load()});
 
   // Group by target so each queue is locked once per batch.
-  std::vector<std::vector<TaskRef>> per_worker(workers_.size());
+  std::vector<std::vector<TaskRef>>& per_worker = buffers.per_worker;
+  per_worker.resize(workers_.size());
+  for (auto& batch : per_worker) batch.clear();
   std::size_t to_cpu = 0, to_gpu = 0, flexible_to_cpu = 0;
   for (std::uint32_t task : ready) {
     Placement placement = run.graph().tasks[task]->placement();
@@ -211,7 +213,6 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
       ++to_gpu;
     }
   }
-  (void)buffers;
   // Counters go up before the tasks are visible, so a popper never drives them below zero.
   queued_cpu_.fetch_add(to_cpu);
   queued_gpu_.fetch_add(to_gpu);

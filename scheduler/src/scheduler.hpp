@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "placement.hpp"
 #include "run_state.hpp"
 #include "tessera/executor.hpp"
 #include "work_queue.hpp"
@@ -83,7 +84,9 @@ class Scheduler final : public Executor {
   struct ThreadBuffers {
     std::vector<const Value*> inputs;
     std::vector<std::uint32_t> ready;
-    std::vector<TaskRef> batch;
+    // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task.
+    std::vector<WorkerLoad> loads;
+    std::vector<std::vector<TaskRef>> per_worker;
     /// When this thread's previous task was recorded as stopping, while it went straight on to
     /// the next one (0 otherwise): that instant is the next task's start, saving a clock read.
     double last_stop = 0;
