@@ -5,13 +5,15 @@ calculate_pi, CuPy on a GPU machine) in one run on this machine, and prints the 
 Absolute times on shared machines are noise; the ratios measured side by side are the figures.
 Prints a table, then one JSON object per case on lines starting with "JSON ".
 
-    /usr/bin/python3 benchmarks/compare_dask.py [--build build] [--quick]
+    /usr/bin/python3 benchmarks/compare_dask.py [--build build] [--quick] [--only SECTION ...]
 """
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -130,6 +132,35 @@ def dask_array_case(case, n, chunk, repeats):
     return json.loads(out)
 
 
+def dask_spill_case(repeats, timeout_s):
+    """bench_spill's workload on Dask's distributed LocalCluster, same workers and memory limit
+    (benchmarks/dask_spill_anchor.py). Runs in its own process group, so that on a hang the
+    timeout kills the worker processes too; returns {"failed": why} instead of raising."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dask_spill_anchor.py")
+    with tempfile.TemporaryDirectory(prefix="compare-dask-spill-") as tmp:
+        proc = subprocess.Popen([sys.executable, script, "--repeats", str(repeats), "--local-directory", tmp],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return {"failed": f"timed out after {timeout_s} s"}
+        finally:
+            try:  # LocalCluster's worker processes, should the driver have left any behind
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    if proc.returncode != 0:
+        lines = (err or out).strip().splitlines()
+        return {"failed": f"exit {proc.returncode}: {lines[-1] if lines else 'no output'}"}
+    try:
+        return json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"failed": f"no JSON in output: {out[-200:]!r}"}
+
+
 # ---- Tessera side ---------------------------------------------------------------------------
 
 def tessera_array_case(build, case, n, chunk, repeats):
@@ -179,10 +210,27 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build", default="build")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller pi runs")
+    sections = ["scheduler", "pi", "array", "spill"]
+    parser.add_argument("--only", nargs="+", choices=sections, default=sections,
+                        help="run just these sections (default: all)")
+    parser.add_argument("--dask-spill-timeout", type=int, default=300,
+                        help="seconds before the Dask distributed spill run counts as failed")
     args = parser.parse_args()
     repeats = 2 if args.quick else 3
     rows = []
+    if "scheduler" in args.only:
+        scheduler_section(args, repeats, rows)
+    if "pi" in args.only:
+        pi_section(args, repeats, rows)
+    if "array" in args.only:
+        array_section(args, repeats, rows)
+    if "spill" in args.only:
+        spill_section(args, repeats, rows)
+    print_report(rows)
+    return 0
 
+
+def scheduler_section(args, repeats, rows):
     tessera_sched = tessera_scheduler_cases(args.build, repeats)
     dask_sched = dask_scheduler_cases(repeats)
     for case, (dask_seconds, tasks) in dask_sched.items():
@@ -200,6 +248,8 @@ def main():
                  "tessera_overhead_percent": dashboard["overhead_percent"],
                  "dask_overhead_percent": 100 * (dask_plain - dask_observed) / dask_plain})
 
+
+def pi_section(args, repeats, rows):
     info = tessera_info(args.build)
     threads = info["total_threads"]
     pi_samples = 500_000_000 if args.quick else 4_000_000_000
@@ -208,7 +258,8 @@ def main():
     numpy_rate = numpy_pi_samples_per_second(repeats, 20_000_000)
     rows.append({"case": "pi cpu", "unit": "samples/s", "tessera": tessera_cpu["samples_per_second"],
                  "anchor": numpy_rate, "anchor_name": "numpy calculate_pi",
-                 "per_core": tessera_cpu["samples_per_second"] / threads, "pi": tessera_cpu["pi"]})
+                 "per_core": tessera_cpu["samples_per_second"] / threads, "threads": threads,
+                 "pi": tessera_cpu["pi"]})
 
     if info["gpus"]:
         gpu_samples = 100_000_000_000
@@ -219,6 +270,8 @@ def main():
                      "anchor": cupy_rate, "anchor_name": "cupy array pi",
                      "device": info["gpus"][0]["name"], "pi": tessera_gpu["pi"]})
 
+
+def array_section(args, repeats, rows):
     array_cases = [("xxt_mean", 10_000, 1_000), ("xxt_mean_axis_std", 20_000, 2_000)]
     if args.quick:
         array_cases = [("xxt_mean", 4_000, 1_000), ("xxt_mean_axis_std", 6_000, 2_000)]
@@ -241,22 +294,44 @@ def main():
         rows.append({"case": "array xxt_mean 20000^2 peak memory", "unit": "bytes (target < 256 MB)",
                      "tessera": big["peak_rss_bytes"], "anchor": None, "anchor_name": "absolute"})
 
+
+def spill_section(args, repeats, rows):
     spill = json.loads(subprocess.run([os.path.join(args.build, "bin", "bench_spill")], check=True,
                                       capture_output=True, text=True).stdout)
     rows.append({"case": "sum persisted 4x memory limit", "unit": "1/s (vs cat of the spill files)",
                  "tessera": 1 / spill["sum_seconds"], "anchor": 1 / spill["cat_seconds"],
                  "anchor_name": "cat spill files (target ratio >= 0.5)"})
+    dask_spill = dask_spill_case(3, args.dask_spill_timeout)  # best of 3, as bench_spill
+    row = {"case": "sum persisted 4x memory limit (vs Dask distributed)", "unit": "1/s",
+           "tessera": 1 / spill["sum_seconds"], "anchor": None,
+           "anchor_name": "dask distributed LocalCluster 2 workers x 1 thread, 32MiB each",
+           "tessera_seconds": spill["sum_seconds"], "tessera_spilled_bytes": spill["spilled_bytes"]}
+    if "failed" in dask_spill:
+        row["anchor_name"] += f" (FAILED: {dask_spill['failed']})"
+        row["dask_failed"] = dask_spill["failed"]
+    else:
+        row.update({"anchor": 1 / dask_spill["sum_seconds"], "dask_seconds": dask_spill["sum_seconds"],
+                    "dask_spilled_keys": dask_spill["spilled_keys"],
+                    "dask_spilled_bytes": dask_spill["spilled_bytes"],
+                    "dask_chunks": dask_spill["chunks"],
+                    "dask_disk_read_bytes_per_sum":
+                        dask_spill["sums_disk_read_bytes"] / len(dask_spill["sum_seconds_each"]),
+                    "dask_sum": dask_spill["sum"]})
+    rows.append(row)
 
-    print(f"{'case':34} {'tessera':>14} {'anchor':>14}  {'ratio':>8}  anchor")
+
+def print_report(rows):
+    width = max([34] + [len(row["case"]) for row in rows])
+    print(f"{'case':{width}} {'tessera':>14} {'anchor':>14}  {'ratio':>8}  anchor")
     for row in rows:
         ratio = row["tessera"] / row["anchor"] if row["anchor"] else None
         row["ratio"] = ratio
         anchor = f"{row['anchor']:14.4g}" if row["anchor"] else f"{'n/a':>14}"
         ratio_text = f"{ratio:8.1f}x" if ratio else f"{'n/a':>9}"
-        print(f"{row['case']:34} {row['tessera']:14.4g} {anchor} {ratio_text}  {row['anchor_name']} ({row['unit']})")
+        print(f"{row['case']:{width}} {row['tessera']:14.4g} {anchor} {ratio_text}  {row['anchor_name']} ({row['unit']})")
     for row in rows:
         if "per_core" in row:
-            print(f"pi cpu per core: {row['per_core']:.4g} samples/s ({threads} threads)")
+            print(f"pi cpu per core: {row['per_core']:.4g} samples/s ({row['threads']} threads)")
         if "generation_bound_fraction" in row:
             print(f"{row['case']}: {row['tessera_seconds']:.3f} s vs dask {row['dask_seconds']:.3f} s; "
                   f"Philox generation alone takes {row['generation_bound_fraction']:.0%} of Tessera's time")
@@ -268,9 +343,16 @@ def main():
             print(f"{row['case']}: tessera {row['tessera_peak_rss_bytes'] / 2**20:.0f} MiB, "
                   f"dask {row['dask_peak_rss_bytes'] / 2**20:.0f} MiB "
                   f"({row['tessera_peak_rss_bytes'] / row['dask_peak_rss_bytes']:.1%} of dask)")
+        if "dask_spilled_bytes" in row:
+            print(f"{row['case']}: tessera {row['tessera_seconds']:.3f} s vs dask {row['dask_seconds']:.3f} s; "
+                  f"dask spilled {row['dask_spilled_keys']} of {row['dask_chunks']} chunks "
+                  f"({row['dask_spilled_bytes'] / 2**20:.0f} MiB), tessera "
+                  f"{row['tessera_spilled_bytes'] / 2**20:.0f} MiB; each dask sum read "
+                  f"{row['dask_disk_read_bytes_per_sum'] / 2**20:.0f} MiB back from disk")
+        if "dask_failed" in row:
+            print(f"{row['case']}: the Dask distributed run failed: {row['dask_failed']}")
     for row in rows:
         print("JSON " + json.dumps(row))
-    return 0
 
 
 if __name__ == "__main__":
