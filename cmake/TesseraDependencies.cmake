@@ -5,6 +5,7 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(GRAPHVIZ REQUIRED IMPORTED_TARGET libgvc libcgraph)
 pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc)
+pkg_check_modules(LZ4 REQUIRED IMPORTED_TARGET liblz4)  # spill-file compression
 # Debian's cpp-httplib is a compiled library with a pkg-config file only (no CMake package); its
 # Cflags carry the feature macros the library was built with, which the header must see too.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -53,8 +53,9 @@ Array Array::persist() const {
     for (const TaskPtr& chunk : grid->tasks)
       keepers.push_back(std::make_shared<const TaskNode>(
           "store", std::vector<TaskPtr>{chunk},
-          [store](std::span<const Value* const> in, const TaskContext&) -> Value {
-            return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]));
+          [store](std::span<const Value* const> in, const TaskContext& context) -> Value {
+            return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]),
+                              context.worker);
           }));
     auto computation = executor->submit(build_graph(keepers));
     computation->wait();

@@ -2,73 +2,58 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <vector>
+#include <stdexcept>
 
-#include "tessera/npy.hpp"
+#include "spill_file.hpp"
 
 namespace tessera {
 
 namespace fs = std::filesystem;
 
+SpillCompression parse_spill_compression(std::string_view text) {
+  if (text == "auto") return SpillCompression::automatic;
+  if (text == "lz4") return SpillCompression::lz4;
+  if (text == "none" || text == "false") return SpillCompression::none;
+  throw std::invalid_argument(
+      fmt::format("invalid spill_compression '{}': expected \"auto\", \"lz4\" or \"none\"", text));
+}
+
 StoredBlock::StoredBlock(std::weak_ptr<BlockStore> store, std::shared_ptr<NDArray> data,
-                         std::uint64_t id)
+                         std::uint64_t id, int owner)
     : store_(std::move(store)),
       data_(std::move(data)),
       shape_(data_->shape()),
       dtype_(data_->dtype()),
       nbytes_(data_->nbytes()),
-      id_(id) {}
+      id_(id),
+      owner_(owner) {}
 
 StoredBlock::~StoredBlock() {
   if (auto store = store_.lock()) store->forget(*this);
-  if (!path_.empty()) {
+  if (file_) {
     std::error_code ignored;
-    fs::remove(path_, ignored);
+    fs::remove(file_->path, ignored);
   }
 }
 
 std::shared_ptr<NDArray> StoredBlock::load() {
-  std::string path;
+  spill_detail::SpillFile file;
   {
     std::lock_guard lock(mutex_);
     if (data_) return data_;
-    path = path_;
+    file = *file_;
   }
-  // Mapped, not read: no copy and no zero-filled pages; MAP_PRIVATE keeps the file unchanged if
-  // the caller writes to the array.
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw std::runtime_error(
-        fmt::format("cannot open spill file '{}': {}", path, std::strerror(errno)));
-  const std::size_t length = data_offset_ + nbytes_;
-  void* base =
-      length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
-  const int saved = errno;
-  ::close(fd);
-  if (base == MAP_FAILED)
-    throw std::runtime_error(
-        fmt::format("cannot map spill file '{}': {}", path, std::strerror(saved)));
-  std::shared_ptr<void> owner(base, [length](void* p) {
-    if (p) ::munmap(p, length);
-  });
-  return std::make_shared<NDArray>(shape_, dtype_, owner, static_cast<char*>(base) + data_offset_);
+  return spill_detail::read_spill_file(file, shape_, dtype_, nbytes_);
 }
 
-bool StoredBlock::spill(const std::string& path) {
+std::uint64_t StoredBlock::spill(const std::string& stem, SpillCompression compression) {
   std::lock_guard lock(mutex_);
-  if (!data_) return false;
-  write_npy(path, *data_);
-  data_offset_ = read_npy_header(path).data_offset;
-  path_ = path;
+  if (!data_) return 0;
+  file_ = std::make_unique<spill_detail::SpillFile>(
+      spill_detail::write_spill_file(stem, *data_, compression));
   data_.reset();  // readers holding the array keep it alive until they finish
-  return true;
+  return file_->file_bytes;
 }
 
 bool StoredBlock::in_memory() const {
@@ -76,35 +61,64 @@ bool StoredBlock::in_memory() const {
   return data_ != nullptr;
 }
 
-BlockStore::BlockStore(std::uint64_t budget, std::string directory)
-    : budget_(budget), directory_(std::move(directory)) {}
+bool StoredBlock::compressed() const {
+  std::lock_guard lock(mutex_);
+  return file_ && file_->compressed;
+}
+
+BlockStore::BlockStore(BlockStoreOptions options)
+    : budget_(options.budget),
+      directory_(std::move(options.directory)),
+      compression_(options.compression),
+      owners_(std::max(0, options.owners)),
+      owner_bytes_(new OwnerBytes[static_cast<std::size_t>(owners_)]) {}
 
 BlockStore::~BlockStore() {
   std::error_code ignored;
   if (!directory_.empty()) fs::remove_all(directory_, ignored);
 }
 
-std::string BlockStore::spill_path(std::uint64_t id) const {
-  return (fs::path(directory_) / fmt::format("block-{}.npy", id)).string();
+std::string BlockStore::spill_stem(std::uint64_t id) const {
+  return (fs::path(directory_) / fmt::format("block-{}", id)).string();
 }
 
-std::shared_ptr<StoredBlock> BlockStore::add(std::shared_ptr<NDArray> data) {
+void BlockStore::count(std::atomic<std::uint64_t>& total,
+                       std::atomic<std::uint64_t> OwnerBytes::*share, int owner,
+                       std::int64_t bytes) {
+  total.fetch_add(static_cast<std::uint64_t>(bytes));  // wraps back for negative amounts
+  if (owner >= 0 && owner < owners_)
+    (owner_bytes_[owner].*share).fetch_add(static_cast<std::uint64_t>(bytes));
+}
+
+std::uint64_t BlockStore::memory_bytes(int owner) const noexcept {
+  return owner >= 0 && owner < owners_ ? owner_bytes_[owner].memory.load() : 0;
+}
+
+std::uint64_t BlockStore::spilled_bytes(int owner) const noexcept {
+  return owner >= 0 && owner < owners_ ? owner_bytes_[owner].spilled.load() : 0;
+}
+
+std::uint64_t BlockStore::spilled_bytes_total(int owner) const noexcept {
+  return owner >= 0 && owner < owners_ ? owner_bytes_[owner].spilled_total.load() : 0;
+}
+
+std::shared_ptr<StoredBlock> BlockStore::add(std::shared_ptr<NDArray> data, int owner) {
   if (!data) throw std::invalid_argument("BlockStore::add: null chunk");
-  auto block =
-      std::make_shared<StoredBlock>(weak_from_this(), std::move(data), next_id_.fetch_add(1));
+  auto block = std::make_shared<StoredBlock>(weak_from_this(), std::move(data),
+                                             next_id_.fetch_add(1), owner);
   {
     std::lock_guard lock(mutex_);
     block->lru_ = lru_.insert(lru_.end(), {block.get(), block});
     block->listed_ = true;
-    memory_.fetch_add(block->nbytes());
+    count(memory_, &OwnerBytes::memory, owner, static_cast<std::int64_t>(block->nbytes()));
   }
-  spill_until_within_budget();
+  if (budget_ > 0) spill_while([this] { return memory_.load() > budget_; });
   return block;
 }
 
-void BlockStore::spill_until_within_budget() {
-  if (budget_ == 0) return;
-  while (memory_.load() > budget_) {
+std::uint64_t BlockStore::spill_while(const std::function<bool()>& more) {
+  std::uint64_t spilled = 0;
+  while (more()) {
     std::shared_ptr<StoredBlock> victim;  // owning: its last user may drop it meanwhile
     {
       std::lock_guard lock(mutex_);
@@ -114,32 +128,41 @@ void BlockStore::spill_until_within_budget() {
         // Expired: the block is in its destructor, blocked in forget() on our mutex; unlisting
         // it here makes forget() a no-op.
         raw->listed_ = false;
-        memory_.fetch_sub(raw->nbytes());
+        count(memory_, &OwnerBytes::memory, raw->owner_, -static_cast<std::int64_t>(raw->nbytes()));
         lru_.pop_front();
       }
-      if (!victim) return;
+      if (!victim) return spilled;
     }
+    const auto bytes = static_cast<std::int64_t>(victim->nbytes());
     try {
       fs::create_directories(directory_);
-      if (victim->spill(spill_path(victim->id_))) spilled_.fetch_add(victim->nbytes());
+      if (const std::uint64_t file_bytes = victim->spill(spill_stem(victim->id_), compression_)) {
+        count(spilled_, &OwnerBytes::spilled, victim->owner_, bytes);
+        count(spilled_total_, &OwnerBytes::spilled_total, victim->owner_, bytes);
+        spilled_file_.fetch_add(file_bytes);
+        spilled += victim->nbytes();
+      }
     } catch (...) {
       std::lock_guard lock(mutex_);  // keep it in memory and accounted; the caller hears why
       victim->lru_ = lru_.insert(lru_.begin(), {victim.get(), victim});
       victim->listed_ = true;
-      memory_.fetch_add(victim->nbytes());
+      count(memory_, &OwnerBytes::memory, victim->owner_, bytes);
       throw;
     }
   }
+  return spilled;
 }
 
 void BlockStore::forget(StoredBlock& block) {
   std::lock_guard lock(mutex_);
+  const auto bytes = -static_cast<std::int64_t>(block.nbytes());
   if (block.listed_) {
     lru_.erase(block.lru_);
     block.listed_ = false;
-    memory_.fetch_sub(block.nbytes());
-  } else if (!block.data_) {
-    spilled_.fetch_sub(block.nbytes());
+    count(memory_, &OwnerBytes::memory, block.owner_, bytes);
+  } else if (!block.data_ && block.file_) {
+    count(spilled_, &OwnerBytes::spilled, block.owner_, bytes);
+    spilled_file_.fetch_sub(block.file_->file_bytes);
   }
 }
 

@@ -40,6 +40,8 @@ nlohmann::json worker_json(const WorkerSnapshot& w) {
           {"device_name", w.device_name},
           {"threads", w.threads},
           {"memory", w.memory},
+          {"memory_stored", w.stored},
+          {"memory_spilled", w.spilled},
           {"memory_limit", w.memory_limit},
           {"gpu_memory_used", w.gpu_memory_used},
           {"gpu_memory_total", w.gpu_memory_total},

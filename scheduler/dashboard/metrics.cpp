@@ -64,15 +64,21 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
           "share one process and read each other's results in place")
       .Add({})
       .Increment(0);
+  std::uint64_t spilled_total = 0;
+  for (const WorkerSnapshot& w : workers) spilled_total += w.spilled_total;
   counter(registry, "tessera_spilled_bytes_total",
-          "Bytes of task results spilled to disk; 0 until spilling exists")
+          "Bytes of persisted chunks ever spilled to disk (before compression)")
       .Add({})
-      .Increment(0);
+      .Increment(static_cast<double>(spilled_total));
 
   auto& threads =
       gauge(registry, "tessera_worker_threads", "Threads (CUDA streams for GPU workers)");
-  auto& memory =
-      gauge(registry, "tessera_worker_memory_bytes", "Bytes of task results a worker holds");
+  auto& memory = gauge(registry, "tessera_worker_memory_bytes",
+                       "Bytes a worker holds in memory: task results and persisted chunks");
+  auto& stored = gauge(registry, "tessera_worker_memory_stored_bytes",
+                       "Bytes of persisted chunks a worker stored that are in memory");
+  auto& spilled = gauge(registry, "tessera_worker_memory_spilled_bytes",
+                        "Bytes of persisted chunks a worker stored that are spilled to disk");
   auto& limit =
       gauge(registry, "tessera_worker_memory_limit_bytes",
             "Memory limit of a worker in bytes (0: no limit; device memory for GPU workers)");
@@ -96,6 +102,8 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
     const prometheus::Labels labels{{"worker", w.name}, {"kind", w.gpu ? "gpu" : "cpu"}};
     threads.Add(labels).Set(w.threads);
     memory.Add(labels).Set(static_cast<double>(w.memory));
+    stored.Add(labels).Set(static_cast<double>(w.stored));
+    spilled.Add(labels).Set(static_cast<double>(w.spilled));
     limit.Add(labels).Set(static_cast<double>(w.memory_limit));
     if (w.gpu) {
       gpu_used.Add(labels).Set(static_cast<double>(w.gpu_memory_used));

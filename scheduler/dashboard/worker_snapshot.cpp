@@ -42,7 +42,10 @@ std::vector<WorkerSnapshot> snapshot_workers(const ClusterView& view, CpuMeter& 
       s.memory_limit = view.plan.workers[w].memory_limit;
       s.device_name = view.plan.workers[w].device_name;
     }
-    s.memory = stats.memory > 0 ? static_cast<std::uint64_t>(stats.memory) : 0;
+    s.stored = stats.stored;
+    s.spilled = stats.spilled;
+    s.spilled_total = stats.spilled_total;
+    s.memory = (stats.memory > 0 ? static_cast<std::uint64_t>(stats.memory) : 0) + stats.stored;
     s.cpu_seconds = cpu[w] = stats.cpu_seconds;
     s.queued = stats.queued;
     s.executing = stats.executing;

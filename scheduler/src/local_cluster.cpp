@@ -31,8 +31,8 @@ std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
   return specs;
 }
 
-// Persisted chunks may use memory_target of the CPU workers' limits; spill files go to a folder
-// of this cluster's own.
+// Persisted chunks may use memory_target of the CPU workers' limits; above memory_spill of them in
+// resident memory the monitor spills too. Spill files go to a folder of this cluster's own.
 StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
                          const std::string& name) {
   if (!(options.memory_target > 0 && options.memory_target <= 1))
@@ -46,6 +46,17 @@ StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
                                          : std::filesystem::path(options.local_directory);
   policy.directory = (base / fmt::format("tessera-{}-{}-spill", name, ::getpid())).string();
   policy.pause = options.memory_pause;
+  if (!(options.memory_spill >= 0 && options.memory_spill <= 1))
+    throw std::invalid_argument(fmt::format(
+        "invalid memory_spill {}: must be a fraction in (0, 1], or 0 for no process-memory "
+        "spilling",
+        options.memory_spill));
+  if (options.memory_spill > 0 && plan.total_memory > 0) {
+    policy.process_spill =
+        static_cast<std::uint64_t>(options.memory_spill * static_cast<double>(plan.total_memory));
+    policy.process_target = policy.budget;
+  }
+  policy.compression = parse_spill_compression(options.spill_compression);
   for (const auto& worker : plan.workers)
     if (!worker.gpu) policy.chunk_limit = std::max(policy.chunk_limit, worker.memory_limit);
   // A worker without a limit can hold any chunk.

@@ -48,7 +48,9 @@ struct Scheduler::Worker {
 Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePolicy store)
     : specs_(std::move(workers)),
       name_(std::move(name)),
-      store_(std::make_shared<BlockStore>(store.budget, std::move(store.directory))),
+      store_(std::make_shared<BlockStore>(
+          BlockStoreOptions{store.budget, std::move(store.directory),
+                            static_cast<int>(specs_.size()), store.compression})),
       chunk_limit_(store.chunk_limit),
       pause_fraction_(store.pause) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
@@ -62,6 +64,8 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePol
     workers_.push_back(std::move(worker));
   }
   memory_ = std::make_shared<MemoryCounters>(specs_.size());
+  if (store.process_spill > 0)
+    monitor_ = std::make_unique<MemoryMonitor>(store_, store.process_spill, store.process_target);
   kernels::ensure_kokkos_initialized();
   std::lock_guard start_lock(start_mutex_);  // threads wait here until every handle is recorded
   for (std::size_t w = 0; w < specs_.size(); ++w)
@@ -84,7 +88,18 @@ WorkerStats Scheduler::stats(int worker) const {
                     w.stolen.load(),
                     memory_->held[worker].load(std::memory_order_relaxed),
                     0,
+                    0,
+                    0,
+                    0,
                     w.paused.load()};
+  {
+    std::lock_guard lock(store_mutex_);
+    if (store_) {
+      stats.stored = store_->memory_bytes(worker);
+      stats.spilled = store_->spilled_bytes(worker);
+      stats.spilled_total = store_->spilled_bytes_total(worker);
+    }
+  }
   if (!stopping_.load())
     for (pthread_t thread : w.threads) stats.cpu_seconds += thread_cpu_seconds(thread);
   return stats;
@@ -396,6 +411,7 @@ void Scheduler::stop() {
       if (ref.run->fail(ref.task, error, worker->spec.name)) release_run(*ref.run);
     }
   }
+  monitor_.reset();  // before the store it spills from
   // Persisted chunks die with the cluster, as in Dask; this removes the spill directory.
   std::lock_guard lock(store_mutex_);
   store_.reset();

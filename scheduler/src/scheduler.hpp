@@ -12,8 +12,10 @@
 #include <thread>
 #include <vector>
 
+#include "memory_monitor.hpp"
 #include "placement.hpp"
 #include "run_state.hpp"
+#include "tessera/block_store.hpp"
 #include "tessera/executor.hpp"
 #include "work_queue.hpp"
 
@@ -36,6 +38,10 @@ struct StorePolicy {
   std::uint64_t chunk_limit = 0;  ///< the largest worker memory limit (0: none)
   /// Fraction of its memory_limit at which a worker stops starting tasks (Dask's `pause`).
   double pause = 0.8;
+  /// Resident bytes of the process above which the memory monitor spills persisted chunks until
+  /// it is back under `process_target` (0: no monitor).
+  std::uint64_t process_spill = 0, process_target = 0;
+  SpillCompression compression = SpillCompression::automatic;
 };
 
 /// Counters of one worker, for printing and tests.
@@ -44,10 +50,13 @@ struct WorkerStats {
   std::size_t executing = 0;
   std::uint64_t finished = 0;
   std::uint64_t failed = 0;
-  std::uint64_t stolen = 0;  ///< tasks this worker's threads took from other workers' queues
-  std::int64_t memory = 0;   ///< bytes of task results it holds now
-  double cpu_seconds = 0;    ///< CPU time its threads used so far
-  bool paused = false;       ///< over its pause threshold: starts no tasks
+  std::uint64_t stolen = 0;         ///< tasks this worker's threads took from other workers' queues
+  std::int64_t memory = 0;          ///< bytes of task results it holds now
+  std::uint64_t stored = 0;         ///< bytes of persisted chunks it stored, in memory now
+  std::uint64_t spilled = 0;        ///< bytes of persisted chunks it stored, spilled to disk now
+  std::uint64_t spilled_total = 0;  ///< bytes of its chunks ever spilled
+  double cpu_seconds = 0;           ///< CPU time its threads used so far
+  bool paused = false;              ///< over its pause threshold: starts no tasks
 };
 
 class Scheduler final : public Executor {
@@ -111,8 +120,9 @@ class Scheduler final : public Executor {
   std::vector<WorkerSpec> specs_;
   std::string name_;
   std::shared_ptr<MemoryCounters> memory_;
-  std::mutex store_mutex_;
+  mutable std::mutex store_mutex_;
   std::shared_ptr<BlockStore> store_;
+  std::unique_ptr<MemoryMonitor> monitor_;  // process-memory spilling (Dask's `spill`)
   std::uint64_t chunk_limit_ = 0;
   double pause_fraction_ = 0.8;  // dropped (and its spill directory removed) by stop()
   std::vector<std::unique_ptr<Worker>> workers_;

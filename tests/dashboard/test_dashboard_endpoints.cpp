@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "dashboard_test_support.hpp"
+#include "tessera/block_store.hpp"
 
 using namespace tessera;
 using namespace tessera::dashboard_test;
@@ -81,6 +82,8 @@ void expect_worker_schema(const json& w) {
                {"device_name", string},
                {"threads", integer},
                {"memory", integer},
+               {"memory_stored", integer},
+               {"memory_spilled", integer},
                {"memory_limit", integer},
                {"gpu_memory_used", integer},
                {"gpu_memory_total", integer},
@@ -423,11 +426,54 @@ TEST_F(DashboardEndpoints, MetricsTextParses) {
     EXPECT_TRUE(help.count(name)) << "no HELP for " << name;
     EXPECT_TRUE(type.count(name)) << "no TYPE for " << name;
   }
-  for (const char* name : {"tessera_scheduler_tasks", "tessera_scheduler_tasks_completed_total",
-                           "tessera_workers", "tessera_worker_memory_bytes",
-                           "tessera_worker_memory_limit_bytes", "tessera_transfer_bytes_total",
-                           "tessera_spilled_bytes_total", "tessera_worker_tasks_processed_total",
-                           "tessera_worker_cpu_seconds_total", "tessera_worker_tasks_executing"})
+  for (const char* name :
+       {"tessera_scheduler_tasks", "tessera_scheduler_tasks_completed_total", "tessera_workers",
+        "tessera_worker_memory_bytes", "tessera_worker_memory_limit_bytes",
+        "tessera_transfer_bytes_total", "tessera_spilled_bytes_total",
+        "tessera_worker_memory_spilled_bytes", "tessera_worker_memory_stored_bytes",
+        "tessera_worker_tasks_processed_total", "tessera_worker_cpu_seconds_total",
+        "tessera_worker_tasks_executing"})
     EXPECT_TRUE(samples.count(name)) << name << " missing:\n" << r->body;
   EXPECT_GE(processed, 10);
+}
+
+// Issue: "the dashboard and /metrics show used, limit and spilled bytes per worker".
+TEST(DashboardSpilling, WorkersAndMetricsShowStoredAndSpilledBytesPerWorker) {
+  ClusterOptions options = dashboard_test::options_at();
+  options.memory_limit = "4MiB";
+  options.memory_spill = 0;  // only the managed budget spills: the split below is exact
+  LocalCluster cluster(options);
+  Client user(cluster);
+  Array p = random::random({1024, 1024}, {128, 1024}, 8).persist();  // 8 MiB, 1 MiB chunks
+  auto store = cluster.executor()->block_store();
+  ASSERT_GT(store->spilled_bytes(), 0u);
+  auto http = dashboard_test::client_for(dashboard_test::port_of(cluster.dashboard_link()));
+
+  auto workers = http.Get("/api/v1/workers");
+  ASSERT_TRUE(workers);
+  ASSERT_EQ(workers->status, 200);
+  const json body = json::parse(workers->body);
+  std::uint64_t stored = 0, spilled = 0;
+  for (const json& w : body) {
+    stored += w["memory_stored"].get<std::uint64_t>();
+    spilled += w["memory_spilled"].get<std::uint64_t>();
+    EXPECT_GE(w["memory"].get<std::uint64_t>(), w["memory_stored"].get<std::uint64_t>());
+  }
+  EXPECT_EQ(stored, store->memory_bytes());
+  EXPECT_EQ(spilled, store->spilled_bytes());
+  EXPECT_EQ(stored + spilled, 8u << 20);
+
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  double spilled_metric = 0, spilled_total = -1;
+  std::istringstream lines(metrics->body);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const double value =
+        line.empty() || line[0] == '#' ? 0 : std::stod(line.substr(line.rfind(' ') + 1));
+    if (line.rfind("tessera_worker_memory_spilled_bytes{", 0) == 0) spilled_metric += value;
+    if (line.rfind("tessera_spilled_bytes_total ", 0) == 0) spilled_total = value;
+  }
+  EXPECT_EQ(spilled_metric, static_cast<double>(store->spilled_bytes()));
+  EXPECT_EQ(spilled_total, static_cast<double>(store->spilled_bytes_total()));
 }

@@ -64,8 +64,9 @@ function drawProgress(container, groups) {
     }));
 }
 
-// Memory per worker: bytes of results held against the limit; GPU workers also show their
-// device's memory in use against its total.
+// Memory per worker: bytes in memory (task results and persisted chunks) against the limit, then
+// what it spilled to disk in grey, as Dask draws it; GPU workers also show their device's memory
+// in use against its total.
 function drawWorkersMemory(container, workers) {
   if (!workers || !workers.length) return emptyNote(container, "No workers.");
   const most = Math.max(1, ...workers.map((w) => w.memory));
@@ -74,9 +75,14 @@ function drawWorkersMemory(container, workers) {
     const whole = w.memory_limit > 0 ? w.memory_limit : most;
     const share = percent(w.memory, whole);
     const limit = w.memory_limit > 0 ? formatBytes(w.memory_limit) : "no limit";
-    const text = `${formatBytes(w.memory)} / ${limit}`;
+    const spilled = w.memory_spilled || 0;
+    const text = `${formatBytes(w.memory)} / ${limit}` +
+                 (spilled > 0 ? `, ${formatBytes(spilled)} spilled` : "");
     const level = share > 95 ? "danger" : share > 80 ? "warning" : "";
-    rows.push(row(w.name, bar("memory-bar host", [{ percent: share, className: level }], text), text));
+    const segments = [{ percent: share, className: level },
+                      { percent: Math.min(percent(spilled, whole), 100 - Math.min(share, 100)),
+                        className: "spilled" }];
+    rows.push(row(w.name, bar("memory-bar host", segments, text), text));
     if (w.kind === "gpu") {
       const gpuShare = percent(w.gpu_memory_used, w.gpu_memory_total);
       const gpuText = `${formatBytes(w.gpu_memory_used)} / ${formatBytes(w.gpu_memory_total)} device`;
@@ -109,7 +115,8 @@ function cell(tag, text, className) {
 function drawWorkersTable(container, workers) {
   const table = element("table", "workers-table");
   const head = element("tr");
-  for (const title of ["Name", "Kind", "Threads", "Memory", "Memory limit", "CPU %", "GPU memory",
+  for (const title of ["Name", "Kind", "Threads", "Memory", "Memory limit", "Spilled", "CPU %",
+                       "GPU memory",
                        "Executing", "Queued", "Finished", "Failed"])
     head.appendChild(cell("th", title));
   table.appendChild(element("thead")).appendChild(head);
@@ -122,6 +129,7 @@ function drawWorkersTable(container, workers) {
     line.append(cell("td", w.name), cell("td", kind), cell("td", w.threads, "number"),
                 cell("td", formatBytes(w.memory), "number"),
                 cell("td", w.memory_limit > 0 ? formatBytes(w.memory_limit) : "no limit", "number"),
+                cell("td", formatBytes(w.memory_spilled || 0), "number"),
                 cell("td", w.cpu_percent.toFixed(0), "number"), cell("td", gpu, "number"),
                 cell("td", w.executing, "number"), cell("td", w.queued, "number"),
                 cell("td", w.finished, "number"), cell("td", w.failed, "number"));

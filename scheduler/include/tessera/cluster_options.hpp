@@ -64,6 +64,14 @@ struct ClusterOptions {
   /// Fraction of a worker's memory limit at which it stops starting tasks until results are
   /// freed (Dask's distributed.worker.memory.pause); values above 1 never pause.
   double memory_pause = 0.8;
+  /// Fraction of the cluster's memory limit the whole process may use (resident memory, as
+  /// /proc reports it) before the memory monitor spills persisted chunks, least recently stored
+  /// first, until the process is back under memory_target (Dask's
+  /// distributed.worker.memory.spill). 0 turns the monitor off.
+  double memory_spill = 0.7;
+  /// Spill files: "auto" (LZ4 where a trial shows it pays), "lz4" or "none" (Dask's
+  /// distributed.worker.memory.spill-compression).
+  std::string spill_compression = "auto";
 };
 
 /// One worker as it will be started.

@@ -1,0 +1,157 @@
+#include "spill_file.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <lz4.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "tessera/npy.hpp"
+
+namespace tessera::spill_detail {
+namespace {
+
+// A compressed file: this magic, the chunk's byte count (little-endian u64), then one LZ4 block.
+constexpr char lz4_magic[8] = {'T', 'E', 'S', 'S', 'L', 'Z', '4', '\0'};
+constexpr std::size_t lz4_header_bytes = 16;
+
+// Compression must save at least this fraction of the bytes to be worth a decompression on
+// every read (a raw file is mapped, which costs nothing up front).
+constexpr double pays_below_ratio = 0.8;
+constexpr std::size_t sample_bytes = 64 * 1024;
+
+[[noreturn]] void fail_io(const char* what, const std::string& path) {
+  throw std::runtime_error(
+      fmt::format("cannot {} spill file '{}': {}", what, path, std::strerror(errno)));
+}
+
+void write_all(int fd, const char* data, std::size_t n, const std::string& path) {
+  while (n > 0) {
+    const ssize_t written = ::write(fd, data, n);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      fail_io("write", path);
+    }
+    data += written;
+    n -= static_cast<std::size_t>(written);
+  }
+}
+
+// The LZ4 block of `data`, or empty when it would not shrink below `ratio` of the input.
+std::vector<char> compress(const char* data, std::size_t n, double ratio) {
+  std::vector<char> out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(n))));
+  const int size =
+      LZ4_compress_default(data, out.data(), static_cast<int>(n), static_cast<int>(out.size()));
+  if (size <= 0 || static_cast<double>(size) > ratio * static_cast<double>(n)) return {};
+  out.resize(static_cast<std::size_t>(size));
+  return out;
+}
+
+SpillFile write_lz4(const std::string& path, std::uint64_t nbytes, const std::vector<char>& block) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) fail_io("create", path);
+  char header[lz4_header_bytes];
+  std::memcpy(header, lz4_magic, sizeof lz4_magic);
+  for (int b = 0; b < 8; ++b) header[8 + b] = static_cast<char>((nbytes >> (8 * b)) & 0xff);
+  try {
+    write_all(fd, header, sizeof header, path);
+    write_all(fd, block.data(), block.size(), path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) fail_io("close", path);
+  return {path, lz4_header_bytes, lz4_header_bytes + block.size(), true};
+}
+
+std::shared_ptr<NDArray> map_raw(const SpillFile& file, const Shape& shape, DType dtype,
+                                 std::uint64_t nbytes) {
+  // Mapped, not read: no copy and no zero-filled pages; MAP_PRIVATE keeps the file unchanged if
+  // the caller writes to the array.
+  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_io("open", file.path);
+  const std::size_t length = file.data_offset + nbytes;
+  void* base =
+      length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  if (base == MAP_FAILED) fail_io("map", file.path);
+  std::shared_ptr<void> owner(base, [length](void* p) {
+    if (p) ::munmap(p, length);
+  });
+  return std::make_shared<NDArray>(shape, dtype, owner,
+                                   static_cast<char*>(base) + file.data_offset);
+}
+
+std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape& shape, DType dtype,
+                                    std::uint64_t nbytes) {
+  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_io("open", file.path);
+  std::vector<char> bytes(file.file_bytes);
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::pread(fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      if (n == 0)
+        throw std::runtime_error(fmt::format("spill file '{}' is truncated: {} of {} bytes",
+                                             file.path, got, bytes.size()));
+      fail_io("read", file.path);
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  std::uint64_t recorded = 0;
+  for (int b = 0; b < 8; ++b)
+    recorded |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
+  if (std::memcmp(bytes.data(), lz4_magic, sizeof lz4_magic) != 0 || recorded != nbytes)
+    throw std::runtime_error(fmt::format(
+        "spill file '{}' is not the LZ4 chunk of {} bytes written there", file.path, nbytes));
+  auto array = std::make_shared<NDArray>(shape, dtype);
+  const int size = LZ4_decompress_safe(
+      bytes.data() + lz4_header_bytes, static_cast<char*>(array->raw()),
+      static_cast<int>(bytes.size() - lz4_header_bytes), static_cast<int>(nbytes));
+  if (size < 0 || static_cast<std::uint64_t>(size) != nbytes)
+    throw std::runtime_error(fmt::format(
+        "spill file '{}' is corrupt: LZ4 gave {} bytes, expected {}", file.path, size, nbytes));
+  return array;
+}
+
+}  // namespace
+
+SpillFile write_spill_file(const std::string& stem, const NDArray& array,
+                           SpillCompression compression) {
+  const std::size_t n = array.nbytes();
+  const char* data = static_cast<const char*>(array.raw());
+  const bool fits_lz4 = n > 0 && n <= static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE);
+  if (fits_lz4 && compression != SpillCompression::none) {
+    const double ratio = compression == SpillCompression::lz4 ? 1.0 : pays_below_ratio;
+    const bool trial_pays = compression == SpillCompression::lz4 || n <= sample_bytes ||
+                            !compress(data, sample_bytes, pays_below_ratio).empty();
+    if (trial_pays) {
+      const std::vector<char> block = compress(data, n, ratio);
+      if (!block.empty()) return write_lz4(stem + ".lz4", n, block);
+    }
+  }
+  const std::string path = stem + ".npy";
+  write_npy(path, array);
+  const std::size_t offset = read_npy_header(path).data_offset;
+  return {path, offset, offset + n, false};
+}
+
+std::shared_ptr<NDArray> read_spill_file(const SpillFile& file, const Shape& shape, DType dtype,
+                                         std::uint64_t nbytes) {
+  return file.compressed ? decompress(file, shape, dtype, nbytes)
+                         : map_raw(file, shape, dtype, nbytes);
+}
+
+}  // namespace tessera::spill_detail
