@@ -1,5 +1,6 @@
 #include "tessera/graph.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -39,8 +40,36 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
   const std::size_t n = graph.tasks.size();
   graph.dep_offset.assign(n + 1, 0);
   std::vector<std::uint32_t> consumer_count(n, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    graph.dep_offset[i + 1] = graph.dep_offset[i] + graph.tasks[i]->dependencies().size();
+  // A task's group is nearly always one of the last few seen (runs of one name, or a few names
+  // interleaved by the post-order walk, like "random" and "store"): look there before hashing.
+  std::unordered_map<std::string_view, std::size_t> group_index;
+  constexpr std::size_t recent_groups = 4;
+  std::size_t recent[recent_groups] = {};  // indices into graph.groups, most recent first
+  std::size_t recent_count = 0;
+  graph.group_of.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const TaskNode& task = *graph.tasks[i];
+    graph.dep_offset[i + 1] = graph.dep_offset[i] + task.dependencies().size();
+    graph.needs_gpu |= task.placement() == Placement::gpu;
+    graph.needs_cpu |= task.placement() == Placement::cpu;
+    const std::string_view name = task.name();
+    std::size_t r = 0;
+    while (r < recent_count && graph.groups[recent[r]].name != name) ++r;
+    std::size_t group;
+    if (r < recent_count) {
+      group = recent[r];
+    } else {
+      auto [it, added] = group_index.emplace(name, graph.groups.size());
+      if (added) graph.groups.push_back({name, 0});
+      group = it->second;
+      r = std::min(recent_count++, recent_groups - 1);
+      recent_count = std::min(recent_count, recent_groups);
+    }
+    for (; r > 0; --r) recent[r] = recent[r - 1];  // move to the front
+    recent[0] = group;
+    ++graph.groups[group].tasks;
+    graph.group_of[i] = static_cast<std::uint32_t>(group);
+  }
   graph.dep_index.resize(graph.dep_offset[n]);
   for (std::size_t i = 0; i < n; ++i) {
     std::uint32_t* out = graph.dep_index.data() + graph.dep_offset[i];

@@ -12,11 +12,11 @@ std::atomic<std::uint64_t> next_task_id{1};
 TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
                    TaskFunction gpu, Placement placement)
     : name_(std::move(name)),
-      id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
       dependencies_(std::move(dependencies)),
+      placement_(placement),
+      id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
       cpu_(std::move(cpu)),
-      gpu_(std::move(gpu)),
-      placement_(placement) {
+      gpu_(std::move(gpu)) {
   for (const auto& dependency : dependencies_)
     if (!dependency) throw std::invalid_argument(fmt::format("task '{}': null dependency", name_));
   if (placement_ != Placement::gpu && !cpu_)

@@ -76,6 +76,8 @@ class EventLog final : public diagnostics::Subscriber {
   void run_submitted(const diagnostics::RunRecord& record) override;
   void task_finished(const diagnostics::TaskRecord& record) override;
   void run_finished(const diagnostics::RunRecord& record) override;
+  /// The live task stream draws sub-microsecond tasks no better than window-estimated times.
+  bool needs_exact_times() const override { return false; }
 
   /// Up to `limit` records with seq > `since`: the oldest of them, or the newest if `newest`.
   TaskBatch tasks_since(std::uint64_t since, std::size_t limit, bool newest = false);
@@ -110,7 +112,7 @@ class EventLog final : public diagnostics::Subscriber {
   };
 
   Producer& producer();  // this thread's, registered on first use
-  std::uint32_t group_id(Producer& p, const std::string& group);
+  std::uint32_t group_id(Producer& p, std::string_view group);
   std::uint32_t intern(std::string_view name);  // mutex_ held
   Run* find_run(std::uint64_t run);             // mutex_ held
   void drain();                                 // mutex_ held: buffers -> ring and counts
@@ -124,6 +126,7 @@ class EventLog final : public diagnostics::Subscriber {
   std::vector<std::unique_ptr<Producer>> producers_;
   Run* last_run_ = nullptr;      // drain's cache: consecutive records mostly share a run
   std::vector<TaskEntry> ring_;  // record seq at (seq - 1) % capacity_
+  std::size_t write_ = 0;        // where the next record goes
   std::size_t held_ = 0;         // records in the ring (capacity_ once it wrapped)
   std::uint64_t next_seq_ = 1;
   std::deque<std::string> names_;  // a deque: views into it stay valid as it grows

@@ -68,7 +68,7 @@ void serve_event_stream(DashboardState& state, const httplib::Request& request,
           const TaskBatch batch = state.log->tasks_since(stream->since, max_tasks_per_event, true);
           newest = batch.last_seq;
           if (!batch.tasks.empty() || batch.skipped > 0) {
-            const auto data = tasks_json(batch, state.view.scheduler->workers()).dump();
+            const auto data = tasks_json(batch, state.view.scheduler->workers());
             if (!send(sink,
                       fmt::format("id: {}\nevent: tasks\ndata: {}\n\n", batch.last_seq, data)))
               return false;

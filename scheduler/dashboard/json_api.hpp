@@ -34,9 +34,9 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnap
                            const std::vector<RunProgress>& runs, std::uint64_t last_seq);
 
 /// Task records {seq, key, group, run, worker, worker_name, kind, thread, start, stop, failed}
-/// with the batch's first_seq, last_seq and skipped.
-nlohmann::json tasks_json(const TaskBatch& batch,
-                          const std::vector<scheduler_detail::WorkerSpec>& workers);
+/// with the batch's first_seq, last_seq and skipped, as JSON text.
+std::string tasks_json(const TaskBatch& batch,
+                       const std::vector<scheduler_detail::WorkerSpec>& workers);
 
 /// The cluster's configuration: options, planned workers, hardware totals, the server's address.
 nlohmann::json info_json(const ClusterView& view, const ServerFacts& server);

@@ -10,6 +10,20 @@ std::string TaskRecord::key() const {
   return fmt::format("{}-{:x}", group, task);
 }
 
+std::string_view StringPool::intern(std::string_view text) {
+  auto it = strings_.find(text);
+  if (it == strings_.end()) it = strings_.emplace(text).first;
+  return *it;  // node-based set: the string never moves
+}
+
+TaskRecord keep(const TaskRecord& record, StringPool& pool) {
+  TaskRecord kept = record;
+  kept.group = pool.intern(record.group);
+  kept.cluster = pool.intern(record.cluster);
+  kept.worker_name = pool.intern(record.worker_name);
+  return kept;
+}
+
 Bus& Bus::instance() {
   static Bus* bus = new Bus();  // never destroyed: worker threads may publish during exit
   return *bus;
@@ -20,22 +34,18 @@ std::shared_ptr<const Bus::List> Bus::snapshot() const {
   return subscribers_;
 }
 
-const Bus::List& Bus::current() const {
-  struct Cache {
-    const Bus* bus = nullptr;
-    std::uint64_t generation = 0;
-    std::shared_ptr<const List> list, previous;
-  };
-  thread_local Cache cache;
+thread_local Bus::ThreadCache Bus::thread_cache;
+
+const Bus::List& Bus::refresh() const {
+  ThreadCache& cache = thread_cache;
+  // Read before the list: if a subscribe lands in between, the next call refreshes again.
   const std::uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (cache.bus != this || cache.generation != generation || !cache.list) {
-    // The list being replaced stays alive one refresh longer: a handler that publishes in turn
-    // must not free the list its caller is iterating.
-    cache.previous = std::move(cache.list);
-    cache.list = snapshot();
-    cache.bus = this;
-    cache.generation = generation;
-  }
+  // The list being replaced stays alive one refresh longer: a handler that publishes in turn
+  // must not free the list its caller is iterating.
+  cache.previous = std::move(cache.list);
+  cache.list = snapshot();
+  cache.bus = this;
+  cache.generation = generation;
   return *cache.list;
 }
 
@@ -45,6 +55,10 @@ void Bus::subscribe(std::shared_ptr<Subscriber> subscriber) {
   next->push_back(std::move(subscriber));
   subscribers_ = std::move(next);
   count_.store(static_cast<int>(subscribers_->size()), std::memory_order_relaxed);
+  exact_count_.store(
+      static_cast<int>(std::count_if(subscribers_->begin(), subscribers_->end(),
+                                     [](const auto& s) { return s->needs_exact_times(); })),
+      std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
 }
 
@@ -54,15 +68,15 @@ void Bus::unsubscribe(const Subscriber* subscriber) {
   std::erase_if(*next, [&](const auto& s) { return s.get() == subscriber; });
   subscribers_ = std::move(next);
   count_.store(static_cast<int>(subscribers_->size()), std::memory_order_relaxed);
+  exact_count_.store(
+      static_cast<int>(std::count_if(subscribers_->begin(), subscribers_->end(),
+                                     [](const auto& s) { return s->needs_exact_times(); })),
+      std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
 }
 
 void Bus::publish_run_submitted(const RunRecord& record) {
   for (const auto& s : current()) s->run_submitted(record);
-}
-
-void Bus::publish_task(const TaskRecord& record) {
-  for (const auto& s : current()) s->task_finished(record);
 }
 
 void Bus::publish_run_finished(const RunRecord& record) {

@@ -40,6 +40,8 @@ class ProgressBar::State final : public Subscriber {
     if (active_.contains(record.run)) ++done_;
   }
 
+  bool needs_exact_times() const override { return false; }  // it only counts tasks
+
   void run_finished(const RunRecord& record) override {
     std::lock_guard lock(mutex_);
     if (stopping_ || !active_.erase(record.run)) return;

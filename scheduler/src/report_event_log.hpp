@@ -1,6 +1,7 @@
 #pragma once
 // The bus events of one report or trace scope, kept in memory until the scope writes its file.
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -11,7 +12,8 @@ namespace tessera::diagnostics {
 /// What a scope saw, in arrival order.
 struct EventLogSnapshot {
   std::vector<RunRecord> submitted, finished;
-  std::vector<TaskRecord> tasks;
+  std::vector<TaskRecord> tasks;  ///< their names point into `strings`
+  std::shared_ptr<StringPool> strings = std::make_shared<StringPool>();
   double opened = 0, closed = 0;  ///< the scope's own start and end, epoch seconds
 };
 
@@ -26,7 +28,7 @@ class EventLog final : public Subscriber {
   }
   void task_finished(const TaskRecord& record) override {
     std::lock_guard lock(mutex_);
-    events_.tasks.push_back(record);
+    events_.tasks.push_back(keep(record, *events_.strings));
   }
   void run_finished(const RunRecord& record) override {
     std::lock_guard lock(mutex_);

@@ -33,7 +33,7 @@ ReportSummary summarize(const EventLogSnapshot& events) {
 
   std::map<std::uint64_t, RunSummary> runs;
   std::vector<std::uint64_t> order;
-  auto run_of = [&](std::uint64_t id, const std::string& cluster) -> RunSummary& {
+  auto run_of = [&](std::uint64_t id, std::string_view cluster) -> RunSummary& {
     auto [it, added] = runs.try_emplace(id);
     if (added) {
       it->second.run = id;
@@ -54,8 +54,8 @@ ReportSummary summarize(const EventLogSnapshot& events) {
     WorkerSummary summary;
     std::set<int> threads;
   };
-  std::map<std::pair<std::string, std::string>, WorkerAccumulator> workers;
-  std::map<std::string, GroupSummary> groups;
+  std::map<std::pair<std::string_view, std::string_view>, WorkerAccumulator> workers;
+  std::map<std::string_view, GroupSummary> groups;  // views into events.strings
   for (const auto& t : events.tasks) {
     const double seconds = std::max(0.0, t.stop - t.start);
     RunSummary& run = run_of(t.run, t.cluster);

@@ -105,24 +105,24 @@ WorkerStats Scheduler::stats(int worker) const {
   return stats;
 }
 
-double Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
-                               std::uint64_t nbytes, bool failed) const {
-  const TaskNode& node = *ref.run->graph().tasks[ref.task];
+void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                             double stop, std::uint64_t nbytes, bool failed) const {
+  const Graph& graph = ref.run->graph();
   diagnostics::TaskRecord record;
   record.run = ref.run->id();
-  record.task = node.id();
-  record.group = node.name();
+  record.task = graph.tasks[ref.task]->id();
+  record.group_index = graph.group_of[ref.task];
+  record.group = graph.groups[record.group_index].name;
   record.cluster = name_;
   record.worker = worker.index;
   record.worker_name = worker.spec.name;
   record.kind = worker.spec.kind;
   record.thread = thread;
   record.start = start;
-  record.stop = diagnostics::now_seconds();
+  record.stop = stop;
   record.nbytes = nbytes;
   record.failed = failed;
   diagnostics::Bus::instance().publish_task(record);
-  return record.stop;
 }
 
 void Scheduler::publish_run(const RunState& run, bool finished) const {
@@ -133,22 +133,9 @@ void Scheduler::publish_run(const RunState& run, bool finished) const {
   record.time = diagnostics::now_seconds();
   record.failed = run.any_failed();
   if (!finished) {
-    // Runs of equal names are the rule (a graph lists its tasks group by group): compare with the
-    // previous task's group before hashing. This loop runs before any task is queued, so with
-    // 100,000 tasks a hash lookup each kept the workers waiting for milliseconds.
-    std::unordered_map<std::string_view, std::size_t> index;
-    std::string_view last_name;
-    std::size_t last = 0;
-    for (const TaskNode* task : run.graph().tasks) {
-      const std::string_view name = task->name();
-      if (record.groups.empty() || name != last_name) {
-        auto [it, added] = index.emplace(name, record.groups.size());
-        if (added) record.groups.emplace_back(task->name(), 0);
-        last_name = name;
-        last = it->second;
-      }
-      ++record.groups[last].second;
-    }
+    record.groups.reserve(run.graph().groups.size());
+    for (const TaskGroupCount& group : run.graph().groups)
+      record.groups.emplace_back(group.name, group.tasks);
     diagnostics::Bus::instance().publish_run_submitted(record);
   } else {
     diagnostics::Bus::instance().publish_run_finished(record);
@@ -174,13 +161,13 @@ std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
   if (stopping_.load()) throw ClosedError("cannot compute: the cluster is closed");
   bool has_gpu = false, has_cpu = false;
   for (const auto& spec : specs_) (spec.kind == WorkerKind::gpu ? has_gpu : has_cpu) = true;
-  for (const TaskNode* task : graph.tasks) {
-    if ((task->placement() == Placement::gpu && !has_gpu) ||
-        (task->placement() == Placement::cpu && !has_cpu))
-      throw std::invalid_argument(fmt::format("task {} needs a {} worker and the cluster has none",
-                                              task->key(),
-                                              task->placement() == Placement::gpu ? "GPU" : "CPU"));
-  }
+  if ((graph.needs_gpu && !has_gpu) || (graph.needs_cpu && !has_cpu))
+    for (const TaskNode* task : graph.tasks)  // name the first task that cannot run
+      if ((task->placement() == Placement::gpu && !has_gpu) ||
+          (task->placement() == Placement::cpu && !has_cpu))
+        throw std::invalid_argument(
+            fmt::format("task {} needs a {} worker and the cluster has none", task->key(),
+                        task->placement() == Placement::gpu ? "GPU" : "CPU"));
   auto run = std::make_shared<RunState>(std::move(graph), this, memory_, next_run_id.fetch_add(1));
   if (run->graph().size() == 0) return run;
   if (diagnostics::Bus::instance().active()) publish_run(*run, false);
@@ -310,15 +297,12 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   RunState& run = *ref.run;
   const TaskNode& node = *run.graph().tasks[ref.task];
   const TaskContext context{worker, self.spec.kind, thread, self.spec.device, stream};
-  // Clock reads and records only while someone listens (decision 7: free otherwise).
-  // A thread that goes straight from one task to the next starts this one when it recorded the
-  // last one stopping: one clock read per task instead of two (the bookkeeping in between, well
-  // under a microsecond, counts to this task).
-  const bool observed = diagnostics::Bus::instance().active();
-  const double start = !observed               ? 0
-                       : buffers.last_stop > 0 ? buffers.last_stop
-                                               : diagnostics::now_seconds();
-  buffers.last_stop = 0;
+  // Clock reads and records only while someone listens (decision 7: free otherwise); see
+  // TaskClock for how few.
+  const diagnostics::Bus& bus = diagnostics::Bus::instance();
+  const bool observed = bus.active();
+  if (!observed) buffers.clock.idle();
+  const double start = observed ? buffers.clock.start() : 0;
   self.executing.fetch_add(1, std::memory_order_relaxed);
   bool run_finished = false;
   try {
@@ -329,12 +313,15 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     Value value = function(buffers.inputs, context);
     const std::uint64_t nbytes = value_nbytes(value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
-    if (observed) buffers.last_stop = publish_task(self, thread, ref, start, nbytes, false);
+    if (observed)
+      publish_task(self, thread, ref, start, buffers.clock.stop(start, bus.exact_times()), nbytes,
+                   false);
     buffers.ready.clear();
     run_finished = run.finish(ref.task, std::move(value), nbytes, worker, buffers.ready);
     enqueue(worker, run, buffers.ready, buffers);
   } catch (...) {
-    if (observed) publish_task(self, thread, ref, start, 0, true);
+    if (observed)  // failures are rare: timed exactly
+      publish_task(self, thread, ref, start, buffers.clock.stop(start, true), 0, true);
     self.failed.fetch_add(1, std::memory_order_relaxed);
     run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
   }
@@ -366,7 +353,7 @@ void Scheduler::thread_main(int worker, int thread) {
       execute(worker, thread, stream, ref, buffers);
       continue;
     }
-    buffers.last_stop = 0;  // idle from here: the next task's start needs its own clock read
+    buffers.clock.idle();  // the next task's start needs its own clock read
     // Briefly spin: the next task of a chain usually arrives within microseconds.
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {

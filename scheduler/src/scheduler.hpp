@@ -15,6 +15,7 @@
 #include "memory_monitor.hpp"
 #include "placement.hpp"
 #include "run_state.hpp"
+#include "task_clock.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/executor.hpp"
 #include "work_queue.hpp"
@@ -96,9 +97,8 @@ class Scheduler final : public Executor {
     // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task.
     std::vector<WorkerLoad> loads;
     std::vector<std::vector<TaskRef>> per_worker;
-    /// When this thread's previous task was recorded as stopping, while it went straight on to
-    /// the next one (0 otherwise): that instant is the next task's start, saving a clock read.
-    double last_stop = 0;
+    /// Times this thread's tasks for diagnostics records.
+    TaskClock clock;
   };
 
   void thread_main(int worker, int thread);
@@ -111,9 +111,9 @@ class Scheduler final : public Executor {
   bool should_pause(int worker) const;
   bool has_work_for(WorkerKind kind) const;
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
-  /// Publishes a finished task; returns the stop time it recorded.
-  double publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
-                      std::uint64_t nbytes, bool failed) const;
+  /// Publishes a finished task.
+  void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
+                    std::uint64_t nbytes, bool failed) const;
   void publish_run(const RunState& run, bool finished) const;
   void release_run(RunState& run);
 

@@ -28,9 +28,11 @@ nlohmann::json trace_events(const EventLogSnapshot& events) {
   auto micros = [origin](double t) { return (t - origin) * 1e6; };
 
   // pid: clusters numbered from 1 in order of appearance (Perfetto wants integers).
-  std::map<std::string, int> pids;
-  auto pid_of = [&pids](const std::string& cluster) {
-    return pids.emplace(cluster, static_cast<int>(pids.size()) + 1).first->second;
+  std::map<std::string, int, std::less<>> pids;
+  auto pid_of = [&pids](std::string_view cluster) {
+    auto it = pids.find(cluster);
+    if (it == pids.end()) it = pids.emplace(cluster, static_cast<int>(pids.size()) + 1).first;
+    return it->second;
   };
   std::map<std::tuple<int, int>, std::string> thread_names;  // (pid, tid) -> name
 

@@ -66,3 +66,22 @@ TEST(TaskNode, RejectsMissingImplementations) {
                    "t", {}, [](auto, auto&) -> Value { return 0; }, {}, Placement::any),
                std::invalid_argument);
 }
+
+TEST(BuildGraph, CountsTaskGroupsInOrderOfFirstAppearance) {
+  // Six names cycled through (more than the four recent groups build_graph checks before
+  // hashing), in 60 independent tasks, plus runs of one name.
+  const char* names[] = {"n0", "n1", "n2", "n3", "n4", "n5"};
+  std::vector<TaskPtr> outputs;
+  for (int i = 0; i < 60; ++i) outputs.push_back(task(names[i % 6]));
+  for (int i = 0; i < 7; ++i) outputs.push_back(task("run"));
+  for (int i = 0; i < 5; ++i) outputs.push_back(task(i % 2 ? "n1" : "n4"));
+  Graph g = build_graph(outputs);
+  ASSERT_EQ(g.groups.size(), 7u);
+  const std::size_t expected[] = {10, 12, 10, 10, 13, 10};  // n1: 10 + 2, n4: 10 + 3
+  for (std::size_t k = 0; k < 6; ++k) {
+    EXPECT_EQ(g.groups[k].name, names[k]);
+    EXPECT_EQ(g.groups[k].tasks, expected[k]) << k;
+  }
+  EXPECT_EQ(g.groups[6].name, "run");
+  EXPECT_EQ(g.groups[6].tasks, 7u);
+}

@@ -123,7 +123,8 @@ TEST(DashboardParts, EventLogCapsTheNumberOfGroupNames) {
   EventLog log("c", 16);
   diagnostics::TaskRecord r = task(1);
   for (std::uint32_t i = 0; i < max_group_names + 10; ++i) {
-    r.group = "g" + std::to_string(i);
+    const std::string name = "g" + std::to_string(i);
+    r.group = name;
     log.task_finished(r);
   }
   const TaskBatch batch = log.tasks_since(0, 100, true);

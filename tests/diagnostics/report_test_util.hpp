@@ -32,9 +32,10 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
 struct TaskRecorder : diagnostics::Subscriber {
   std::mutex mutex;
   std::vector<diagnostics::TaskRecord> tasks;
+  diagnostics::StringPool strings;  // the records' names outlive the graph
   void task_finished(const diagnostics::TaskRecord& t) override {
     std::lock_guard lock(mutex);
-    tasks.push_back(t);
+    tasks.push_back(diagnostics::keep(t, strings));
   }
 };
 

@@ -10,12 +10,13 @@ namespace {
 
 TaskRecord task(std::uint64_t run, std::string group, std::string worker, int thread, double start,
                 double stop, bool failed = false) {
+  static StringPool names;  // records hold views: the names must outlive them
   TaskRecord t;
   t.run = run;
-  t.group = std::move(group);
-  t.cluster = std::string("c");
+  t.group = names.intern(group);
+  t.cluster = "c";
   t.worker = worker.back() - '0';
-  t.worker_name = std::move(worker);
+  t.worker_name = names.intern(worker);
   t.thread = thread;
   t.start = start;
   t.stop = stop;

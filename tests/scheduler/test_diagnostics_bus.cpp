@@ -18,13 +18,14 @@ struct Recorder : diagnostics::Subscriber {
   std::mutex mutex;
   std::vector<diagnostics::RunRecord> submitted, finished;
   std::vector<diagnostics::TaskRecord> tasks;
+  diagnostics::StringPool strings;  // the records' names outlive the graph
   void run_submitted(const diagnostics::RunRecord& r) override {
     std::lock_guard lock(mutex);
     submitted.push_back(r);
   }
   void task_finished(const diagnostics::TaskRecord& t) override {
     std::lock_guard lock(mutex);
-    tasks.push_back(t);
+    tasks.push_back(diagnostics::keep(t, strings));
   }
   void run_finished(const diagnostics::RunRecord& r) override {
     std::lock_guard lock(mutex);
@@ -73,7 +74,7 @@ TEST(DiagnosticsBus, SubscribersSeeRunsAndEveryTask) {
     EXPECT_EQ(t.run, recorder->submitted[0].run);
     EXPECT_TRUE(t.worker_name == "cpu-0" || t.worker_name == "cpu-1") << t.worker_name;
     EXPECT_LE(t.start, t.stop);
-    EXPECT_EQ(t.key().rfind(t.group + "-", 0), 0u);
+    EXPECT_EQ(t.key().rfind(std::string(t.group) + "-", 0), 0u);
   }
 }
 

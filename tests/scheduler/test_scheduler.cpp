@@ -228,3 +228,24 @@ TEST(Scheduler, CloseWhileTasksAreQueuedFailsThemInsteadOfHanging) {
     }
   }
 }
+
+TEST_F(TwoWorkers, AGpuOnlyTaskOnACpuOnlyClusterIsAnErrorNamingIt) {
+  auto cpu_task = std::make_shared<const TaskNode>(
+      "fine", std::vector<TaskPtr>{},
+      [](std::span<const Value* const>, const TaskContext&) -> Value { return 1; });
+  auto gpu_task = std::make_shared<const TaskNode>(
+      "needs_gpu", std::vector<TaskPtr>{cpu_task}, TaskFunction{},
+      [](std::span<const Value* const>, const TaskContext&) -> Value { return 2; }, Placement::gpu);
+  Graph graph = build_graph({gpu_task});
+  EXPECT_TRUE(graph.needs_gpu);
+  EXPECT_TRUE(graph.needs_cpu);
+  try {
+    cluster.executor()->submit(std::move(graph));
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(gpu_task->key()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("GPU"), std::string::npos) << e.what();
+  }
+  // The cluster is unharmed.
+  EXPECT_EQ(delayed([](int x) { return x + 1; })(1).compute(), 2);
+}

@@ -2,6 +2,7 @@
 // A task graph flattened for execution: tasks in topological order with index-based edges.
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "tessera/task.hpp"
@@ -9,8 +10,23 @@
 namespace tessera {
 
 /// The tasks reachable from a set of outputs, in topological order (dependencies first).
+/// Tasks of one task group (one TaskNode name) in a graph: what progress bars count against.
+struct TaskGroupCount {
+  std::string_view name;  ///< the nodes' own name (valid while the graph lives)
+  std::size_t tasks = 0;
+};
+
 struct Graph {
   std::vector<const TaskNode*> tasks;
+  /// Task groups in order of first appearance, counted while the graph is built (its loop visits
+  /// every node anyway; a pass of its own at submission kept 100,000 tasks waiting).
+  std::vector<TaskGroupCount> groups;
+  /// Index into `groups` of each task: records of finished tasks name their group from here,
+  /// a dense array, rather than from each task's node.
+  std::vector<std::uint32_t> group_of;
+  /// Whether any task is GPU-only / CPU-only (found in the same loop), so that a scheduler can
+  /// refuse a graph its workers cannot run without a pass over every task.
+  bool needs_gpu = false, needs_cpu = false;
   /// CSR adjacency: dependencies of task i are dep_index[dep_offset[i] .. dep_offset[i+1]).
   std::vector<std::uint32_t> dep_offset;
   std::vector<std::uint32_t> dep_index;

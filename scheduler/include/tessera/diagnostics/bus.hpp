@@ -11,6 +11,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -32,14 +34,18 @@ struct RunRecord {
   bool failed = false;  ///< finished with at least one failed task
 };
 
-/// One task that ran (or failed).
+/// One task that ran (or failed). Published for every task, so it copies no strings: the names
+/// are views valid during the call only. A subscriber that keeps records keeps them through a
+/// StringPool (see keep()).
 struct TaskRecord {
   std::uint64_t run = 0;
   std::uint64_t task = 0;  ///< TaskNode id
-  std::string group;       ///< task group: the TaskNode name
-  std::string cluster;
+  std::string_view group;  ///< task group: the TaskNode name
+  /// Index of `group` in its run's RunRecord::groups (UINT32_MAX: not known).
+  std::uint32_t group_index = UINT32_MAX;
+  std::string_view cluster;
   int worker = -1;
-  std::string worker_name;
+  std::string_view worker_name;
   WorkerKind kind = WorkerKind::cpu;
   int thread = 0;              ///< worker thread, or GPU stream
   double start = 0, stop = 0;  ///< seconds since the epoch
@@ -48,6 +54,25 @@ struct TaskRecord {
   /// The Dask-style key, "<group>-<id in hex>".
   std::string key() const;
 };
+
+/// Owns one copy of each distinct string it is given, at a stable address: records kept beyond
+/// the call that delivered them point into it. Not thread-safe (guard it with the records).
+class StringPool {
+ public:
+  std::string_view intern(std::string_view text);
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_set<std::string, Hash, std::equal_to<>> strings_;
+};
+
+/// `record` with its names moved into `pool`, to be stored as long as the pool lives.
+TaskRecord keep(const TaskRecord& record, StringPool& pool);
 
 /// Receives events on the thread that produced them: keep handlers short and thread-safe. No
 /// event starts reaching a subscriber after unsubscribe() returns, but a publishing thread may
@@ -59,6 +84,10 @@ class Subscriber {
   virtual void run_submitted(const RunRecord&) {}
   virtual void task_finished(const TaskRecord&) {}
   virtual void run_finished(const RunRecord&) {}
+  /// Whether task start and stop times must be exact. Subscribers that only count tasks or draw
+  /// them live say no, which lets the scheduler time sub-microsecond tasks in windows of a few
+  /// (see scheduler/src/task_clock.hpp); reports and traces keep the default, yes.
+  virtual bool needs_exact_times() const { return true; }
 };
 
 /// The process-wide bus.
@@ -70,20 +99,39 @@ class Bus {
   void unsubscribe(const Subscriber* subscriber);
   /// True while anyone listens; publishers check this before building records.
   bool active() const noexcept { return count_.load(std::memory_order_relaxed) > 0; }
+  /// True while any subscriber needs exact task times.
+  bool exact_times() const noexcept { return exact_count_.load(std::memory_order_relaxed) > 0; }
 
   void publish_run_submitted(const RunRecord& record);
-  void publish_task(const TaskRecord& record);
+  /// Inline: it runs for every task while anyone listens.
+  void publish_task(const TaskRecord& record) {
+    for (const auto& s : current()) s->task_finished(record);
+  }
   void publish_run_finished(const RunRecord& record);
 
  private:
   using List = std::vector<std::shared_ptr<Subscriber>>;
   std::shared_ptr<const List> snapshot() const;
   /// This thread's copy of the list, refreshed when generation_ moved.
-  const List& current() const;
+  const List& current() const {
+    const ThreadCache& cache = thread_cache;
+    if (cache.bus == this && cache.list &&
+        cache.generation == generation_.load(std::memory_order_acquire))
+      return *cache.list;
+    return refresh();
+  }
+  const List& refresh() const;
+  struct ThreadCache {
+    const Bus* bus = nullptr;
+    std::uint64_t generation = 0;
+    std::shared_ptr<const List> list, previous;
+  };
+  static thread_local ThreadCache thread_cache;
 
   mutable std::mutex mutex_;
   std::shared_ptr<const List> subscribers_ = std::make_shared<const List>();
   std::atomic<int> count_{0};
+  std::atomic<int> exact_count_{0};           ///< subscribers that need exact times
   std::atomic<std::uint64_t> generation_{0};  ///< changes with every subscribe and unsubscribe
 };
 
