@@ -16,7 +16,7 @@ MemoryLimit::MemoryLimit(std::string text) : text_(std::move(text)) {
   try {
     bytes_ = parse_bytes(text_);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(fmt::format("invalid memory_limit '{}': {}", text_, e.what()));
+    throw std::invalid_argument(fmt::format("invalid memory limit '{}': {}", text_, e.what()));
   }
   kind_ = Kind::bytes;
 }
@@ -26,7 +26,7 @@ MemoryLimit::MemoryLimit(Bytes bytes)
 
 MemoryLimit::Bytes MemoryLimit::checked_bytes(long long bytes) {
   if (bytes < 0)
-    throw std::invalid_argument(fmt::format("invalid memory_limit {}: negative", bytes));
+    throw std::invalid_argument(fmt::format("invalid memory limit {}: negative", bytes));
   return {static_cast<std::uint64_t>(bytes)};
 }
 
@@ -34,7 +34,7 @@ MemoryLimit::MemoryLimit(double value)
     : kind_(Kind::fraction), fraction_(value), text_(fmt::format("{}", value)) {
   if (!std::isfinite(value) || value < 0)
     throw std::invalid_argument(fmt::format(
-        "invalid memory_limit {}: must be a fraction in (0, 1] or a byte count", value));
+        "invalid memory limit {}: must be a fraction in (0, 1] or a byte count", value));
   // As in Dask: a float up to 1 is a fraction of system memory, anything larger a byte count.
   if (value == 0 || value > 1) {
     kind_ = Kind::bytes;
@@ -114,9 +114,11 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
     plan.workers.push_back({fmt::format("cpu-{}", w), false, threads, -1, "", per_worker});
   for (int g = 0; g < n_gpu; ++g) {
     const GpuInfo& gpu = hardware.gpus[g];
-    // Device memory limit: 80% of the device, dask-cuda's default device_memory_limit.
+    const std::uint64_t device_limit = options.device_memory_limit.text() == "auto"
+                                           ? MemoryLimit(0.8).resolve(gpu.memory, 1)
+                                           : options.device_memory_limit.resolve(gpu.memory, 1);
     plan.workers.push_back({fmt::format("gpu-{}", g), true, options.streams_per_gpu, gpu.index,
-                            gpu.name, gpu.memory / 10 * 8});
+                            gpu.name, device_limit});
   }
   plan.cpu_workers = n_workers;
   plan.gpu_workers = n_gpu;

@@ -59,9 +59,25 @@ TEST(ClusterOptions, OneGpuWorkerPerDevice) {
   ASSERT_EQ(plan.workers.size(), 3u);
   EXPECT_TRUE(plan.workers[2].gpu);
   EXPECT_EQ(plan.workers[2].device, 1);
-  EXPECT_EQ(plan.workers[2].memory_limit, (80ull << 30) / 10 * 8);  // 80% of the device
+  // 80% of the device by default (as 0.8 of it, rounded down), dask-cuda's default.
+  EXPECT_EQ(plan.workers[2].memory_limit, static_cast<std::uint64_t>(0.8 * (80ull << 30)));
   EXPECT_EQ(plan_cluster({.n_gpu_workers = 0}, machine(4, 1, 2)).gpu_workers, 0);
   expect_invalid_naming([] { plan_cluster({.n_gpu_workers = 3}, machine(4, 1, 2)); }, "3");
+}
+
+TEST(ClusterOptions, DeviceMemoryLimitTakesEveryForm) {
+  const Hardware hw = machine(4, 8ull << 30, 1);
+  const std::uint64_t device = 80ull << 30;
+  auto gpu_limit = [&](MemoryLimit limit) {
+    ClusterOptions o{.n_workers = 1};
+    o.device_memory_limit = limit;
+    return plan_cluster(o, hw).workers.back().memory_limit;
+  };
+  EXPECT_EQ(gpu_limit("auto"), static_cast<std::uint64_t>(0.8 * device));
+  EXPECT_EQ(gpu_limit(0.5), device / 2);
+  EXPECT_EQ(gpu_limit("40GiB"), 40ull << 30);
+  EXPECT_EQ(gpu_limit(0), 0u);  // no limit
+  expect_invalid_naming([] { MemoryLimit limit("half the card"); }, "half the card");
 }
 
 TEST(MemoryLimit, ResolvesEveryForm) {

@@ -72,6 +72,9 @@ struct ClusterOptions {
   /// Spill files: "auto" (LZ4 where a trial shows it pays), "lz4" or "none" (Dask's
   /// distributed.worker.memory.spill-compression).
   std::string spill_compression = "auto";
+  /// Per GPU worker, like dask-cuda's device_memory_limit: a fraction of its device (default
+  /// 0.8; "auto" means the same), a byte count or a size string ("40GiB"); 0 for no limit.
+  MemoryLimit device_memory_limit = 0.8;
 };
 
 /// One worker as it will be started.
