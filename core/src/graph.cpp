@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace tessera {
 
@@ -71,12 +72,19 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
     graph.group_of[i] = static_cast<std::uint32_t>(group);
   }
   graph.dep_index.resize(graph.dep_offset[n]);
+  std::unordered_set<std::uint64_t> group_edges;  // (from << 32) | to
+  std::uint64_t last_edge = UINT64_MAX;           // edges repeat in runs: skip the set for those
   for (std::size_t i = 0; i < n; ++i) {
     std::uint32_t* out = graph.dep_index.data() + graph.dep_offset[i];
     for (const auto& dependency : graph.tasks[i]->dependencies()) {
       std::uint32_t d = index_of.at(dependency.get());
       *out++ = d;
       ++consumer_count[d];
+      const std::uint32_t from = graph.group_of[d], to = graph.group_of[i];
+      const std::uint64_t edge = (std::uint64_t{from} << 32) | to;
+      if (from != to && edge != last_edge && group_edges.insert(edge).second)
+        graph.group_edges.emplace_back(from, to);
+      last_edge = edge;
     }
   }
   graph.consumer_offset.assign(n + 1, 0);

@@ -97,6 +97,7 @@ void EventLog::run_submitted(const diagnostics::RunRecord& record) {
     run.group_slot[id] = static_cast<std::int32_t>(run.progress.groups.size());
     run.progress.groups.push_back({name, count, 0, 0});
   }
+  run.progress.edges = record.group_edges;
   runs_.push_back(std::move(run));
   if (runs_.size() > max_runs_) {
     if (last_run_ == &runs_.front()) last_run_ = nullptr;

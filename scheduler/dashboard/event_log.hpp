@@ -56,6 +56,7 @@ struct RunProgress {
   double submitted = 0;
   double finished = 0;  ///< 0 while running
   std::vector<GroupProgress> groups;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;  ///< between `groups` indices
 };
 
 /// A copy of part of the ring, with the group names its entries refer to.

@@ -94,7 +94,8 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnap
                         {"cancelled", r.cancelled},
                         {"submitted", r.submitted},
                         {"finished", r.finished},
-                        {"groups", groups_json(r.groups)}});
+                        {"groups", groups_json(r.groups)},
+                        {"edges", r.edges}});
   }
   std::uint64_t memory = 0, executing = 0, queued = 0, finished = 0;
   for (const WorkerSnapshot& w : workers) {

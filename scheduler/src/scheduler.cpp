@@ -136,6 +136,7 @@ void Scheduler::publish_run(const RunState& run, bool finished) const {
     record.groups.reserve(run.graph().groups.size());
     for (const TaskGroupCount& group : run.graph().groups)
       record.groups.emplace_back(group.name, group.tasks);
+    record.group_edges = run.graph().group_edges;
     diagnostics::Bus::instance().publish_run_submitted(record);
   } else {
     diagnostics::Bus::instance().publish_run_finished(record);

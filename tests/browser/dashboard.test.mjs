@@ -65,7 +65,24 @@ async function checkDashboard(browser, url, where, screenshot) {
   console.log(`${where}: screenshot ${shot}`);
   watcher.stop();
   await page.close();
-  return watcher;
+
+  // The graph page, by the same relative link the header uses, in a page of its own (leaving a
+  // page aborts its live stream, which the watcher would count as a failed request): task groups
+  // and the arrows between them (the driver's graphs always have dependencies).
+  const graphPage = await browser.context.newPage();
+  const graphWatcher = watch(graphPage);
+  await graphPage.goto(new URL('graph', url).href, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+  await expectPresent(graphPage, '#graph .graph-node', 15_000, `${where} graph`);
+  await expectPresent(graphPage, '#graph .graph-edge', 15_000, `${where} graph`);
+  const graphShot = path.join(dir, screenshot.replace('.png', '-graph.png'));
+  await graphPage.screenshot({ path: graphShot, fullPage: true });
+  console.log(`${where}: graph screenshot ${graphShot}`);
+  graphWatcher.stop();
+  await graphPage.close();
+  return {
+    problems: () => [...watcher.problems(), ...graphWatcher.problems()],
+    requests: () => [...watcher.requests(), ...graphWatcher.requests()],
+  };
 }
 
 const { driver, exited, link } = startDriver();

@@ -85,3 +85,31 @@ TEST(BuildGraph, CountsTaskGroupsInOrderOfFirstAppearance) {
   EXPECT_EQ(g.groups[6].name, "run");
   EXPECT_EQ(g.groups[6].tasks, 7u);
 }
+
+TEST(BuildGraph, ListsEdgesBetweenTaskGroupsOnce) {
+  // Two "load" tasks feed three "clean" tasks each, all cleans feed one "total"; "load" also
+  // feeds "total" directly. Edges: load -> clean, clean -> total, load -> total, each once.
+  std::vector<TaskPtr> loads = {task("load"), task("load")};
+  std::vector<TaskPtr> cleans;
+  for (int i = 0; i < 6; ++i) cleans.push_back(task("clean", {loads[i % 2]}));
+  std::vector<TaskPtr> inputs = cleans;
+  inputs.push_back(loads[0]);
+  Graph g = build_graph({task("total", inputs)});
+  ASSERT_EQ(g.groups.size(), 3u);
+  auto index = [&](const char* name) {
+    for (std::uint32_t k = 0; k < g.groups.size(); ++k)
+      if (g.groups[k].name == name) return k;
+    return UINT32_MAX;
+  };
+  std::set<std::pair<std::uint32_t, std::uint32_t>> edges(g.group_edges.begin(),
+                                                          g.group_edges.end());
+  EXPECT_EQ(edges.size(), g.group_edges.size()) << "no edge twice";
+  const std::set<std::pair<std::uint32_t, std::uint32_t>> expected = {
+      {index("load"), index("clean")},
+      {index("clean"), index("total")},
+      {index("load"), index("total")}};
+  EXPECT_EQ(edges, expected);
+  // A task's own group never points at itself.
+  Graph chain = build_graph({task("step", {task("step", {task("step")})})});
+  EXPECT_TRUE(chain.group_edges.empty());
+}

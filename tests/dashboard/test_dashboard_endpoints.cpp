@@ -2,6 +2,7 @@
 // relative links only, 404s for bad URLs and 405s for anything but GET.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -207,7 +208,8 @@ TEST_F(DashboardEndpoints, StatusJsonHasItsSchemaAndTheRun) {
                {"cancelled", integer},
                {"submitted", floating},
                {"finished", floating},
-               {"groups", array}},
+               {"groups", array},
+               {"edges", array}},
               "run");
   EXPECT_EQ(run["state"], "finished");
   EXPECT_EQ(run["tasks"], 20);
@@ -223,6 +225,29 @@ TEST_F(DashboardEndpoints, StatusJsonHasItsSchemaAndTheRun) {
     }
   }
   EXPECT_TRUE(found) << status["progress"].dump();
+}
+
+TEST_F(DashboardEndpoints, StatusJsonCarriesTheEdgesBetweenTaskGroups) {
+  auto load = delayed(square, "dash_load");
+  auto a = load(2), b = load(3);
+  auto sum = delayed([](int x, int y) { return x + y; }, "dash_add")(a, b);
+  auto twice = delayed([](int x) { return 2 * x; }, "dash_twice")(sum);
+  ASSERT_EQ(twice.compute(), 26);
+  json status = get_json("/api/v1/status");
+  for (int i = 0;
+       i < 100 && !(status["runs"].size() && status["runs"].back()["state"] == "finished"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = get_json("/api/v1/status");
+  }
+  const json& run = status["runs"].back();
+  std::map<std::string, int> index;
+  for (std::size_t k = 0; k < run["groups"].size(); ++k) index[run["groups"][k]["name"]] = k;
+  ASSERT_EQ(index.size(), 3u) << run.dump();
+  std::set<std::pair<int, int>> edges;
+  for (const json& e : run["edges"]) edges.insert({e[0].get<int>(), e[1].get<int>()});
+  const std::set<std::pair<int, int>> expected = {{index["dash_load"], index["dash_add"]},
+                                                  {index["dash_add"], index["dash_twice"]}};
+  EXPECT_EQ(edges, expected) << run["edges"].dump();
 }
 
 TEST_F(DashboardEndpoints, WorkersAndInfoJsonHaveTheirSchemas) {

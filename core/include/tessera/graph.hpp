@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tessera/task.hpp"
@@ -24,6 +25,9 @@ struct Graph {
   /// Index into `groups` of each task: records of finished tasks name their group from here,
   /// a dense array, rather than from each task's node.
   std::vector<std::uint32_t> group_of;
+  /// Edges between task groups (indices into `groups`), each once: group `first` has a task that
+  /// a task of group `second` depends on. What the dashboard's graph page draws.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> group_edges;
   /// Whether any task is GPU-only / CPU-only (found in the same loop), so that a scheduler can
   /// refuse a graph its workers cannot run without a pass over every task.
   bool needs_gpu = false, needs_cpu = false;

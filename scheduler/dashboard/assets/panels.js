@@ -159,25 +159,65 @@ function groupState(group, runRunning, firstUnfinished) {
   return "waiting";
 }
 
-// The latest graph as its task groups, in submission order: one box per group coloured by
-// state, with one small square per task (done, failed or not yet) for groups of up to 400 tasks.
+// Column of each task group: the longest chain of group edges leading to it, so that edges run
+// left to right. Group edges can form cycles (names are the user's): relaxing at most once per
+// group ends the walk either way.
+function graphLayers(count, edges) {
+  const layer = new Array(count).fill(0);
+  for (let pass = 0; pass < count; pass++) {
+    let changed = false;
+    for (const [from, to] of edges) {
+      if (from >= count || to >= count || layer[to] >= layer[from] + 1) continue;
+      layer[to] = layer[from] + 1;
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  return layer;
+}
+
+// The latest graph as its task groups: one box per group coloured by state, with one small
+// square per task (done, failed or not yet) for groups of up to 400 tasks, in columns by
+// dependency with an arrow for each edge between groups.
 function drawGraph(container, run) {
   if (!run) return emptyNote(container, "No graph yet.");
-  const width = Math.max(320, container.clientWidth || 900);
-  const boxWidth = 200, gap = 24, square = 7;
+  const boxWidth = 200, gap = 24, edgeGap = 60, square = 7;
   const columns = Math.floor((boxWidth - 16) / square);
   // Tall enough for the largest group's squares (groups of more than 400 tasks draw a bar).
   const squareRows = Math.max(1, ...run.groups.map((g) => (g.total <= 400 ? Math.ceil(g.total / columns) : 3)));
   const boxHeight = 50 + squareRows * square;
-  const perRow = Math.max(1, Math.floor((width + gap) / (boxWidth + gap)));
-  const rows = Math.ceil(run.groups.length / perRow);
-  const height = Math.max(1, rows) * (boxHeight + gap);
+  const edges = run.edges || [];
+  const layer = graphLayers(run.groups.length, edges);
+  const rowInLayer = [], filled = [];
+  layer.forEach((l, i) => {
+    rowInLayer[i] = filled[l] || 0;
+    filled[l] = rowInLayer[i] + 1;
+  });
+  const position = (i) => ({ x: layer[i] * (boxWidth + edgeGap), y: rowInLayer[i] * (boxHeight + gap) });
+  const width = Math.max(320, filled.length * (boxWidth + edgeGap) - edgeGap + 2);
+  const height = Math.max(1, ...filled) * (boxHeight + gap);
   const svg = svgElement("svg", { class: "task-graph", width, height, viewBox: `0 0 ${width} ${height}` });
+  const defs = svgElement("defs", {}, svg);
+  const marker = svgElement("marker", {
+    id: "graph-arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 8, markerHeight: 8,
+    orient: "auto-start-reverse",
+  }, defs);
+  svgElement("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#777" }, marker);
+  for (const [from, to] of edges) {
+    if (from >= run.groups.length || to >= run.groups.length) continue;
+    const a = position(from), b = position(to);
+    const x1 = a.x + boxWidth, y1 = a.y + boxHeight / 2, x2 = b.x, y2 = b.y + boxHeight / 2;
+    const bend = Math.max(30, Math.abs(x2 - x1) / 2);
+    svgElement("path", {
+      class: "graph-edge", d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
+      fill: "none", stroke: "#777", "stroke-width": 1.5, "marker-end": "url(#graph-arrow)",
+    }, svg);
+  }
   let firstUnfinished = true;
   run.groups.forEach((g, i) => {
     const state = groupState(g, run.state === "running", firstUnfinished);
     if (g.done + g.failed < g.total) firstUnfinished = false;
-    const x = (i % perRow) * (boxWidth + gap), y = Math.floor(i / perRow) * (boxHeight + gap);
+    const { x, y } = position(i);
     const node = svgElement("g", { class: `graph-node ${state}`, transform: `translate(${x},${y})` }, svg);
     svgElement("rect", {
       width: boxWidth, height: boxHeight, rx: 6, fill: "#ffffff", stroke: GRAPH_STATES[state],
@@ -216,7 +256,7 @@ function drawGraph(container, run) {
     legend.appendChild(item);
   }
   const caption = element("p", "caption",
-    `Run ${run.run}: ${run.tasks} tasks in ${run.groups.length} task groups (submission order), ` +
+    `Run ${run.run}: ${run.tasks} tasks in ${run.groups.length} task groups (arrows: dependencies), ` +
     `${run.state}` + (run.cancelled ? `, ${run.cancelled} cancelled` : ""));
   container.replaceChildren(caption, svg, legend);
 }

@@ -30,6 +30,8 @@ struct RunRecord {
   std::size_t tasks = 0;
   /// Tasks per task group ("add", "pi_chunk", ...), in first-seen order (submission only).
   std::vector<std::pair<std::string, std::size_t>> groups;
+  /// Dependencies between those groups (indices into `groups`), each once (submission only).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> group_edges;
   double time = 0;      ///< when submitted / finished
   bool failed = false;  ///< finished with at least one failed task
 };
