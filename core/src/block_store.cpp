@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <filesystem>
 #include <stdexcept>
 
@@ -10,6 +11,12 @@
 namespace tessera {
 
 namespace fs = std::filesystem;
+
+namespace {
+double epoch_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
 
 SpillCompression parse_spill_compression(std::string_view text) {
   if (text == "auto") return SpillCompression::automatic;
@@ -44,7 +51,13 @@ std::shared_ptr<NDArray> StoredBlock::load() {
     if (data_) return data_;
     file = *file_;
   }
-  return spill_detail::read_spill_file(file, shape_, dtype_, nbytes_);
+  std::shared_ptr<BlockStore> store = store_.lock();
+  const bool heard = store && store->listener_;
+  const double start = heard ? epoch_seconds() : 0;
+  auto array = spill_detail::read_spill_file(file, shape_, dtype_, nbytes_);
+  if (heard)
+    store->listener_({true, id_, owner_, nbytes_, file.file_bytes, start, epoch_seconds()});
+  return array;
 }
 
 std::uint64_t StoredBlock::spill(const std::string& stem, SpillCompression compression) {
@@ -136,7 +149,11 @@ std::uint64_t BlockStore::spill_while(const std::function<bool()>& more) {
     const auto bytes = static_cast<std::int64_t>(victim->nbytes());
     try {
       fs::create_directories(directory_);
+      const double start = listener_ ? epoch_seconds() : 0;
       if (const std::uint64_t file_bytes = victim->spill(spill_stem(victim->id_), compression_)) {
+        if (listener_)
+          listener_({false, victim->id_, victim->owner_, victim->nbytes(), file_bytes, start,
+                     epoch_seconds()});
         count(spilled_, &OwnerBytes::spilled, victim->owner_, bytes);
         count(spilled_total_, &OwnerBytes::spilled_total, victim->owner_, bytes);
         spilled_file_.fetch_add(file_bytes);

@@ -58,12 +58,14 @@ ReportSummary summarize(const EventLogSnapshot& events) {
   std::map<std::string_view, GroupSummary> groups;  // views into events.strings
   for (const auto& t : events.tasks) {
     const double seconds = std::max(0.0, t.stop - t.start);
-    RunSummary& run = run_of(t.run, t.cluster);
-    ++run.ran;
-    // A computation submitted before the scope opened starts, here, at its first task seen.
-    if (!submitted.contains(t.run))
-      run.start = run.start == 0 ? t.start : std::min(run.start, t.start);
-    run.stop = std::max(run.stop, t.stop);
+    if (t.run != 0) {  // run 0: spill-file writes and reads, which belong to no computation
+      RunSummary& run = run_of(t.run, t.cluster);
+      ++run.ran;
+      // A computation submitted before the scope opened starts, here, at its first task seen.
+      if (!submitted.contains(t.run))
+        run.start = run.start == 0 ? t.start : std::min(run.start, t.start);
+      run.stop = std::max(run.stop, t.stop);
+    }
 
     auto& w = workers[{t.cluster, t.worker_name}];
     w.summary.cluster = t.cluster;

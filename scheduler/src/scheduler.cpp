@@ -64,6 +64,7 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePol
     workers_.push_back(std::move(worker));
   }
   memory_ = std::make_shared<MemoryCounters>(specs_.size());
+  store_->set_listener(spill_publisher());
   if (store.process_spill > 0)
     monitor_ = std::make_unique<MemoryMonitor>(store_, store.process_spill, store.process_target);
   kernels::ensure_kokkos_initialized();
@@ -123,6 +124,32 @@ void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& re
   record.nbytes = nbytes;
   record.failed = failed;
   diagnostics::Bus::instance().publish_task(record);
+}
+
+std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
+  // Spill-file writes and reads go on the task stream as Dask draws them: "disk-write" and
+  // "disk-read" bars in the row of the thread that did them (the storing worker's first row when
+  // the memory monitor did). Copies, not `this`: a persisted array can outlive its cluster.
+  return [cluster = name_, specs = specs_, self = this](const SpillEvent& e) {
+    diagnostics::Bus& bus = diagnostics::Bus::instance();
+    if (!bus.active()) return;
+    const CurrentThread me = current_thread;
+    const bool on_worker = me.scheduler == self;
+    const int worker = on_worker ? me.worker : std::max(e.owner, 0);
+    if (worker >= static_cast<int>(specs.size())) return;
+    diagnostics::TaskRecord record;
+    record.task = e.block;
+    record.group = e.read ? "disk-read" : "disk-write";
+    record.cluster = cluster;
+    record.worker = worker;
+    record.worker_name = specs[worker].name;
+    record.kind = specs[worker].kind;
+    record.thread = on_worker ? me.thread : 0;
+    record.start = e.start;
+    record.stop = e.stop;
+    record.nbytes = e.bytes;
+    bus.publish_task(record);
+  };
 }
 
 void Scheduler::publish_run(const RunState& run, bool finished) const {

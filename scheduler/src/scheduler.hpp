@@ -115,6 +115,8 @@ class Scheduler final : public Executor {
   void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
                     std::uint64_t nbytes, bool failed) const;
   void publish_run(const RunState& run, bool finished) const;
+  /// What the store calls on each spill-file write and read: publishes it as a task record.
+  std::function<void(const SpillEvent&)> spill_publisher() const;
   void release_run(RunState& run);
 
   std::vector<WorkerSpec> specs_;

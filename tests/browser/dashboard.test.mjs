@@ -60,6 +60,8 @@ async function checkDashboard(browser, url, where, screenshot) {
   await taskStreamAdvances(page, where);
   await expectPresent(page, '#workers-memory .memory-bar', 10_000, where);
   await expectPresent(page, '#progress .progress-bar', 10_000, where);
+  // The driver's persisted array is partly spilled: reading it back shows as disk-read bars.
+  await expectPresent(page, '#task-stream .task-bar.disk', 15_000, where);
   const shot = path.join(dir, screenshot);
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`${where}: screenshot ${shot}`);

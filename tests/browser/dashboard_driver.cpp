@@ -14,11 +14,17 @@ namespace ts = tessera;
 
 int main(int argc, char** argv) {
   const double limit = argc > 1 ? std::stod(argv[1]) : 120;
+  // Limits small enough that the persisted `base` below spills: the task stream then shows
+  // disk-write and disk-read bars. Held results exceed them on purpose (the memory panel shows
+  // it), so pausing and process-memory spilling are off.
   ts::LocalCluster cluster({.n_workers = 2,
                             .threads_per_worker = 2,
+                            .memory_limit = "4MiB",
                             .n_gpu_workers = 0,
                             .dashboard_address = "127.0.0.1:0",
-                            .name = "browser-test"});
+                            .name = "browser-test",
+                            .memory_pause = 2.0,
+                            .memory_spill = 0});
   ts::Client client(cluster);
   std::printf("%s\n", cluster.dashboard_link().c_str());
   std::fflush(stdout);

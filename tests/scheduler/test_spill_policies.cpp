@@ -2,10 +2,12 @@
 // process-memory monitor (Dask's `spill` threshold).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "memory_monitor.hpp"
@@ -275,4 +277,52 @@ TEST(MemoryMonitor, WorkersReportTheirStoredAndSpilledBytes) {
   EXPECT_EQ(spilled, store->spilled_bytes());
   EXPECT_EQ(stored + spilled, 8 * MiB);
   EXPECT_LE(stored, static_cast<std::uint64_t>(0.6 * 8 * MiB));
+}
+
+namespace {
+struct DiskRecorder : diagnostics::Subscriber {
+  std::mutex mutex;
+  diagnostics::StringPool names;
+  std::vector<diagnostics::TaskRecord> disk;
+  void task_finished(const diagnostics::TaskRecord& t) override {
+    if (t.group != "disk-write" && t.group != "disk-read") return;
+    std::lock_guard lock(mutex);
+    disk.push_back(diagnostics::keep(t, names));
+  }
+  std::size_t count(std::string_view group) {
+    std::lock_guard lock(mutex);
+    return std::count_if(disk.begin(), disk.end(), [&](const auto& t) { return t.group == group; });
+  }
+};
+}  // namespace
+
+// Issue 4: "transfers and spills marked" on the task stream. Spill-file writes and reads are
+// published as Dask draws them: "disk-write" and "disk-read" records outside any computation.
+TEST(SpillEvents, SpillsAndReadsBackArePublishedAsDiskTasks) {
+  auto recorder = std::make_shared<DiskRecorder>();
+  diagnostics::Subscription subscription(recorder);
+  LocalCluster cluster({.n_workers = 2,
+                        .threads_per_worker = 1,
+                        .memory_limit = "4MiB",
+                        .n_gpu_workers = 0,
+                        .dashboard_address = "",
+                        .memory_spill = 0});
+  Client client(cluster);
+  Array p = random::random({1024, 1024}, {128, 1024}, 8).persist();  // 8 x 1 MiB chunks
+  auto store = cluster.executor()->block_store();
+  const std::size_t spilled_chunks = store->spilled_bytes() / MiB;
+  ASSERT_GE(spilled_chunks, 3u);
+  EXPECT_EQ(recorder->count("disk-write"), spilled_chunks);
+  EXPECT_EQ(recorder->count("disk-read"), 0u);
+  const double n = 1024.0 * 1024.0;
+  EXPECT_NEAR(p.mean().compute().item<double>(), 0.5, 6 * std::sqrt(1.0 / 12 / n));
+  EXPECT_EQ(recorder->count("disk-read"), spilled_chunks) << "each spilled chunk read once";
+  std::lock_guard lock(recorder->mutex);
+  for (const auto& t : recorder->disk) {
+    EXPECT_EQ(t.run, 0u);
+    EXPECT_EQ(t.nbytes, MiB);
+    EXPECT_LE(t.start, t.stop);
+    EXPECT_TRUE(t.worker_name == "cpu-0" || t.worker_name == "cpu-1") << t.worker_name;
+    EXPECT_EQ(t.cluster, cluster.name());
+  }
 }

@@ -70,6 +70,15 @@ class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
   bool listed_ = false;  // in that list (guarded by the store's mutex)
 };
 
+/// One chunk written to or read back from the spill directory, for diagnostics.
+struct SpillEvent {
+  bool read = false;  ///< false: written (spilled), true: read back
+  std::uint64_t block = 0;
+  int owner = -1;  ///< the worker that stored the chunk
+  std::uint64_t bytes = 0, file_bytes = 0;
+  double start = 0, stop = 0;  ///< seconds since the Unix epoch
+};
+
 struct BlockStoreOptions {
   std::uint64_t budget = 0;  ///< bytes kept in memory (0: no limit, never spill for it)
   std::string directory;     ///< spill files; created on first spill, removed with the store
@@ -92,6 +101,12 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
   /// Spills least recently stored chunks while `more()` says so and any is in memory; returns
   /// the bytes spilled. Thread-safe (the memory monitor calls it while tasks add chunks).
   std::uint64_t spill_while(const std::function<bool()>& more);
+
+  /// Called after every spill-file write and read, on the thread that did it (set it before the
+  /// store is shared; keep it short and thread-safe).
+  void set_listener(std::function<void(const SpillEvent&)> listener) {
+    listener_ = std::move(listener);
+  }
 
   std::uint64_t budget() const noexcept { return budget_; }
   std::uint64_t memory_bytes() const noexcept { return memory_.load(); }
@@ -123,6 +138,7 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
   SpillCompression compression_;
   int owners_;
   std::unique_ptr<OwnerBytes[]> owner_bytes_;
+  std::function<void(const SpillEvent&)> listener_;
   std::mutex mutex_;
   // In-memory blocks, oldest first. The raw pointer stays valid while an expired block waits in
   // forget() for the mutex, so the spiller can unlist it.

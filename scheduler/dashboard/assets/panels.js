@@ -64,7 +64,7 @@ function drawProgress(container, groups) {
     }));
 }
 
-// Memory per worker: bytes in memory (task results and persisted chunks) against the limit, then
+// Memory per worker: bytes in memory (task results and persisted chunks) against the limit, and
 // what it spilled to disk in grey, as Dask draws it; GPU workers also show their device's memory
 // in use against its total.
 function drawWorkersMemory(container, workers) {
@@ -75,14 +75,16 @@ function drawWorkersMemory(container, workers) {
     const whole = w.memory_limit > 0 ? w.memory_limit : most;
     const share = percent(w.memory, whole);
     const limit = w.memory_limit > 0 ? formatBytes(w.memory_limit) : "no limit";
-    const spilled = w.memory_spilled || 0;
-    const text = `${formatBytes(w.memory)} / ${limit}` +
-                 (spilled > 0 ? `, ${formatBytes(spilled)} spilled` : "");
+    const text = `${formatBytes(w.memory)} / ${limit}`;
     const level = share > 95 ? "danger" : share > 80 ? "warning" : "";
-    const segments = [{ percent: share, className: level },
-                      { percent: Math.min(percent(spilled, whole), 100 - Math.min(share, 100)),
-                        className: "spilled" }];
-    rows.push(row(w.name, bar("memory-bar host", segments, text), text));
+    rows.push(row(w.name, bar("memory-bar host", [{ percent: share, className: level }], text), text));
+    const spilled = w.memory_spilled || 0;
+    if (spilled > 0) {  // on disk: a grey row of its own, against the same scale
+      const diskText = `${formatBytes(spilled)} spilled`;
+      rows.push(row(w.name + " disk", bar("memory-bar disk", [{ percent: percent(spilled, whole),
+                                                                className: "spilled" }], diskText),
+                    diskText));
+    }
     if (w.kind === "gpu") {
       const gpuShare = percent(w.gpu_memory_used, w.gpu_memory_total);
       const gpuText = `${formatBytes(w.gpu_memory_used)} / ${formatBytes(w.gpu_memory_total)} device`;

@@ -19,11 +19,14 @@ const TASK_STREAM_PALETTE = [
 const TASK_STREAM_FAILED = "#d62728";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const taskStreamColors = new Map();
+// Spill-file writes and reads (no computation's tasks) in greys, as Dask draws them.
+const TASK_STREAM_DISK = { "disk-write": "#5f5f5f", "disk-read": "#a8a8a8" };
 
 // A colour per task group name, in the order groups are first seen on the page, so the first
 // twenty groups all differ; the task stream and the progress bars of a page agree.
 function taskGroupColor(group) {
   const name = String(group);
+  if (TASK_STREAM_DISK[name]) return TASK_STREAM_DISK[name];
   let color = taskStreamColors.get(name);
   if (color === undefined) {
     color = TASK_STREAM_PALETTE[taskStreamColors.size % TASK_STREAM_PALETTE.length];
@@ -117,7 +120,7 @@ function drawTaskStream(container, records, options) {
     const row = rowIndex.get(r.worker_name + "\u0000" + r.thread);
     const left = x(r.start);
     const bar = taskStreamElement("rect", {
-      class: r.failed ? "task-bar failed" : "task-bar",
+      class: r.failed ? "task-bar failed" : TASK_STREAM_DISK[r.group] ? "task-bar disk" : "task-bar",
       x: left.toFixed(2), y: row * rowHeight + 2,
       width: Math.max(1, x(r.stop) - left).toFixed(2), height: rowHeight - 4,
       fill: r.failed ? TASK_STREAM_FAILED : taskGroupColor(r.group),

@@ -40,7 +40,7 @@ struct RunRecord {
 /// are views valid during the call only. A subscriber that keeps records keeps them through a
 /// StringPool (see keep()).
 struct TaskRecord {
-  std::uint64_t run = 0;
+  std::uint64_t run = 0;   ///< 0: no computation's (the "disk-write" / "disk-read" of spilling)
   std::uint64_t task = 0;  ///< TaskNode id
   std::string_view group;  ///< task group: the TaskNode name
   /// Index of `group` in its run's RunRecord::groups (UINT32_MAX: not known).
