@@ -56,7 +56,8 @@ Array Array::persist() const {
           [store](std::span<const Value* const> in, const TaskContext& context) -> Value {
             return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]),
                               context.worker);
-          }));
+          },
+          TaskFunction{}, Placement::cpu, /*stores_inputs=*/true));
     auto computation = executor->submit(build_graph(keepers));
     computation->wait();
     computation->rethrow_if_failed();

@@ -10,10 +10,11 @@ std::atomic<std::uint64_t> next_task_id{1};
 }
 
 TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
-                   TaskFunction gpu, Placement placement)
+                   TaskFunction gpu, Placement placement, bool stores_inputs)
     : name_(std::move(name)),
       dependencies_(std::move(dependencies)),
       placement_(placement),
+      stores_inputs_(stores_inputs),
       id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
       cpu_(std::move(cpu)),
       gpu_(std::move(gpu)) {

@@ -55,9 +55,25 @@ std::vector<std::uint32_t> RunState::initial_ready() const {
   return ready;
 }
 
-void RunState::inputs(std::uint32_t i, std::vector<const Value*>& out) const {
+void RunState::inputs(std::uint32_t i, std::vector<const Value*>& out,
+                      std::vector<Value>& loaded) const {
   out.clear();
-  for (std::uint32_t d : graph_.dependencies(i)) out.push_back(&values_[d]);
+  loaded.clear();
+  const auto dependencies = graph_.dependencies(i);
+  loaded.reserve(dependencies.size());  // no reallocation: `out` points into it
+  for (std::uint32_t d : dependencies) {
+    if (const auto* stored = std::any_cast<StoredResult>(&values_[d])) {
+      // From memory, or read back from its file; in the type the task returned.
+      std::shared_ptr<NDArray> array = stored->block->load();
+      if (stored->by_value)
+        loaded.emplace_back(NDArray(*array));  // shares the buffer
+      else
+        loaded.emplace_back(std::move(array));
+      out.push_back(&loaded.back());
+    } else {
+      out.push_back(&values_[d]);
+    }
+  }
 }
 
 bool RunState::finish(std::uint32_t i, Value value, std::uint64_t nbytes, int worker,

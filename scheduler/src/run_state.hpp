@@ -10,12 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "tessera/block_store.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/graph.hpp"
 
 namespace tessera::scheduler_detail {
 
 class Scheduler;
+
+/// A task's array result kept in the cluster's block store (decision: intermediate results spill
+/// like persisted chunks, least recently stored first); consumers get the array back from it.
+struct StoredResult {
+  std::shared_ptr<StoredBlock> block;
+  bool by_value = false;  ///< the task returned an NDArray (else a std::shared_ptr<NDArray>)
+};
 
 /// Bytes of task results each worker holds now; shared so a run outliving its scheduler can
 /// still give its bytes back.
@@ -60,8 +68,18 @@ class RunState final : public Computation {
               std::vector<std::uint32_t>& ready);
   /// Records a failure and cancels everything that depends on it. True when the run is finished.
   bool fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name);
-  /// Gathers the input pointers of task i (valid until its consumers finish).
-  void inputs(std::uint32_t i, std::vector<const Value*>& out) const;
+  /// Gathers the input pointers of task i (valid until its consumers finish). Inputs that went to
+  /// the block store are loaded into `loaded` (which the pointers then refer to: keep it until
+  /// the task returns).
+  void inputs(std::uint32_t i, std::vector<const Value*>& out, std::vector<Value>& loaded) const;
+  /// Whether task i's value may go to the block store: a consumer will read it later (and will
+  /// not store it itself) and it is not a requested output (handed to the caller as it is).
+  bool may_store(std::uint32_t i) const {
+    if (is_output_[i]) return false;
+    for (std::uint32_t c : graph_.consumers(i))
+      if (!graph_.tasks[c]->stores_inputs()) return true;
+    return false;  // no consumer, or only ones that store it themselves
+  }
 
   /// Keeps the run alive while it has queued tasks; dropped by whoever finishes it.
   std::shared_ptr<RunState> keep_alive;

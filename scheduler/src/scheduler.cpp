@@ -126,6 +126,27 @@ void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& re
   diagnostics::Bus::instance().publish_task(record);
 }
 
+std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, int worker,
+                                      std::uint64_t nbytes, Value& value) {
+  // Array chunks that others read later go into the block store, where they count against the
+  // memory target with the persisted chunks and spill least recently stored first, as Dask's
+  // workers spill their data; small values (reduction partials) stay, not worth a file.
+  if (nbytes < min_stored_result_bytes || !run.may_store(task)) return nbytes;
+  auto* shared = std::any_cast<std::shared_ptr<NDArray>>(&value);
+  auto* by_value = std::any_cast<NDArray>(&value);
+  if (!(shared && *shared) && !by_value) return nbytes;
+  std::shared_ptr<BlockStore> store;
+  {
+    std::lock_guard lock(store_mutex_);
+    store = store_;
+  }
+  if (!store || store->budget() == 0) return nbytes;
+  std::shared_ptr<NDArray> array =
+      shared ? std::move(*shared) : std::make_shared<NDArray>(std::move(*by_value));
+  value = StoredResult{store->add(std::move(array), worker), by_value != nullptr};
+  return 0;  // the store counts it now
+}
+
 std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
   // Spill-file writes and reads go on the task stream as Dask draws them: "disk-write" and
   // "disk-read" bars in the row of the thread that did them (the storing worker's first row when
@@ -334,20 +355,23 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   self.executing.fetch_add(1, std::memory_order_relaxed);
   bool run_finished = false;
   try {
-    run.inputs(ref.task, buffers.inputs);
+    run.inputs(ref.task, buffers.inputs, buffers.loaded);
     const TaskFunction& function = self.spec.kind == WorkerKind::gpu && node.gpu_function()
                                        ? node.gpu_function()
                                        : node.cpu_function();
     Value value = function(buffers.inputs, context);
+    buffers.loaded.clear();  // inputs read back from the store: not needed any more
     const std::uint64_t nbytes = value_nbytes(value);
+    const std::uint64_t held = store_result(run, ref.task, worker, nbytes, value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
     if (observed)
       publish_task(self, thread, ref, start, buffers.clock.stop(start, bus.exact_times()), nbytes,
                    false);
     buffers.ready.clear();
-    run_finished = run.finish(ref.task, std::move(value), nbytes, worker, buffers.ready);
+    run_finished = run.finish(ref.task, std::move(value), held, worker, buffers.ready);
     enqueue(worker, run, buffers.ready, buffers);
   } catch (...) {
+    buffers.loaded.clear();
     if (observed)  // failures are rare: timed exactly
       publish_task(self, thread, ref, start, buffers.clock.stop(start, true), 0, true);
     self.failed.fetch_add(1, std::memory_order_relaxed);

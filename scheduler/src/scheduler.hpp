@@ -99,6 +99,8 @@ class Scheduler final : public Executor {
     std::vector<std::vector<TaskRef>> per_worker;
     /// Times this thread's tasks for diagnostics records.
     TaskClock clock;
+    /// Inputs of the current task read back from the block store.
+    std::vector<Value> loaded;
   };
 
   void thread_main(int worker, int thread);
@@ -115,6 +117,12 @@ class Scheduler final : public Executor {
   void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
                     std::uint64_t nbytes, bool failed) const;
   void publish_run(const RunState& run, bool finished) const;
+  /// Chunks at least this large go to the block store when others will read them.
+  static constexpr std::uint64_t min_stored_result_bytes = 64 * 1024;
+  /// Moves task `task`'s array result into the block store when it should; returns the bytes
+  /// the worker itself now holds for it.
+  std::uint64_t store_result(const RunState& run, std::uint32_t task, int worker,
+                             std::uint64_t nbytes, Value& value);
   /// What the store calls on each spill-file write and read: publishes it as a task record.
   std::function<void(const SpillEvent&)> spill_publisher() const;
   void release_run(RunState& run);

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "memory_probe.hpp"
@@ -193,35 +194,36 @@ TEST(Spilling, HundredGigabyteVirtualArrayReducesWithFlatMemory) {
 }
 
 TEST(Spilling, PauseStopsNewTasksAndResumes) {
-  // One worker with two threads and a 1 MiB limit: pause at 0.8 MiB.
+  // One worker with two threads and a 1 MiB limit: pause at 0.8 MiB. A requested result stays
+  // with the worker until its future lets go (intermediate array chunks would go to the store
+  // and spill instead), so `big` keeps the worker over its pause threshold.
   LocalCluster cluster({.n_workers = 1,
                         .threads_per_worker = 2,
                         .memory_limit = "1MiB",
                         .n_gpu_workers = 0,
                         .dashboard_address = ""});
   Client client(cluster);
+  std::optional<Future<std::shared_ptr<NDArray>>> big =
+      client.submit([] { return std::make_shared<NDArray>(Shape{125000}, DType::float64); });
+  ASSERT_EQ(big->result()->size(), 125000);
   std::promise<void> release;
   std::shared_future<void> gate = release.get_future().share();
-  std::atomic<bool> consumer_running{false};
-  // `big` (1 MB) stays held until `consumer`, which waits at the gate, finishes.
-  auto big =
-      delayed([] { return std::make_shared<NDArray>(Shape{125000}, DType::float64); }, "big")();
-  auto consumer = client.submit(
-      [gate, &consumer_running](const std::shared_ptr<NDArray>& a) {
-        consumer_running = true;
-        gate.wait();
-        return a->size();
-      },
-      big);
-  while (!consumer_running) std::this_thread::yield();
+  std::atomic<bool> blocker_running{false};
+  auto blocker = client.submit([gate, &blocker_running] {
+    blocker_running = true;
+    gate.wait();
+    return 1;
+  });
+  while (!blocker_running) std::this_thread::yield();
   auto later = client.submit([] { return 7; });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(cluster.executor().get());
   ASSERT_NE(scheduler, nullptr);
   EXPECT_TRUE(scheduler->stats(0).paused);
   EXPECT_FALSE(later.done()) << "a paused worker started a task";
-  release.set_value();
-  EXPECT_EQ(consumer.result(), 125000);
+  big.reset();                   // frees the held result, while `blocker` still runs
   EXPECT_EQ(later.result(), 7);  // resumed once the result was freed
   EXPECT_FALSE(scheduler->stats(0).paused);
+  release.set_value();
+  EXPECT_EQ(blocker.result(), 1);
 }

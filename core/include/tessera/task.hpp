@@ -47,7 +47,7 @@ class TaskNode {
  public:
   /// Builds a task; `gpu` may be empty unless placement is gpu or any.
   TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
-           TaskFunction gpu = {}, Placement placement = Placement::cpu);
+           TaskFunction gpu = {}, Placement placement = Placement::cpu, bool stores_inputs = false);
   /// Releases dependencies iteratively: a 10^6-long chain must not recurse in destructors.
   ~TaskNode();
   TaskNode(const TaskNode&) = delete;
@@ -61,11 +61,15 @@ class TaskNode {
   Placement placement() const noexcept { return placement_; }
   const TaskFunction& cpu_function() const noexcept { return cpu_; }
   const TaskFunction& gpu_function() const noexcept { return gpu_; }
+  /// The task puts its inputs into the block store itself (persist's keepers): the scheduler
+  /// need not store them on the way.
+  bool stores_inputs() const noexcept { return stores_inputs_; }
 
  private:
   std::string name_;
   mutable std::vector<TaskPtr> dependencies_;  // mutable only for the iterative destructor
   Placement placement_;
+  bool stores_inputs_;
   // The id next to the function a worker calls: records of finished tasks read it, and in the
   // same cache line it costs no miss of its own.
   std::uint64_t id_;
