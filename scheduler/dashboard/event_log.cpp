@@ -117,6 +117,7 @@ void EventLog::task_finished(const diagnostics::TaskRecord& record) {
   entry.worker = static_cast<std::uint16_t>(record.worker);
   entry.thread = static_cast<std::uint16_t>(record.thread);
   entry.failed = record.failed;
+  entry.count = static_cast<std::uint8_t>(std::min<std::uint32_t>(record.count, 255));
   const std::uint64_t head = p.head.load(std::memory_order_relaxed);
   if (head - p.tail.load(std::memory_order_acquire) == Producer::capacity) {
     std::lock_guard lock(mutex_);  // nobody read for a while: make room ourselves
@@ -146,11 +147,15 @@ void EventLog::append(const TaskEntry& entry) {
   if (++write_ == capacity_) write_ = 0;
   held_ = std::min(held_ + 1, capacity_);
   if (Run* run = find_run(entry.run)) {
-    ++(entry.failed ? run->progress.failed : run->progress.done);
+    RunProgress& p = run->progress;
+    (entry.failed ? p.failed : p.done) += entry.count;
     if (entry.group < run->group_slot.size() && run->group_slot[entry.group] >= 0) {
-      GroupProgress& group = run->progress.groups[run->group_slot[entry.group]];
-      ++(entry.failed ? group.failed : group.done);
+      GroupProgress& group = p.groups[run->group_slot[entry.group]];
+      (entry.failed ? group.failed : group.done) += entry.count;
     }
+    // A thread publishes the last few tasks it timed by estimate when it next idles, which can
+    // be just after the run finished: those are not cancelled after all.
+    if (p.finished > 0) p.cancelled = p.tasks > p.done + p.failed ? p.tasks - p.done - p.failed : 0;
   }
 }
 

@@ -35,6 +35,7 @@ struct TaskEntry {
   std::uint16_t worker = 0;
   std::uint16_t thread = 0;
   bool failed = false;
+  std::uint8_t count = 1;  ///< tasks it stands for (TaskRecord::count, at most 255)
   double stop() const { return start + duration; }
 };
 static_assert(sizeof(TaskEntry) == 32);

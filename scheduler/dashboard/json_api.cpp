@@ -144,10 +144,10 @@ std::string tasks_json(const TaskBatch& batch,
     if (seq != batch.from_seq) out.push_back(',');
     fmt::format_to(std::back_inserter(out),
                    R"({{"seq":{},"key":{}-{:x}","group":{},"run":{},"worker":{},"worker_name":{},)"
-                   R"("kind":"{}","thread":{},"start":{},"stop":{},"failed":{}}})",
+                   R"("kind":"{}","thread":{},"start":{},"stop":{},"failed":{},"count":{}}})",
                    seq++, std::string_view(group).substr(0, group.size() - 1), t.task, group, t.run,
                    t.worker, known ? worker_names[t.worker] : unknown, kind_name(gpu), t.thread,
-                   t.start, t.stop(), t.failed);
+                   t.start, t.stop(), t.failed, static_cast<int>(t.count));
   }
   out.append(std::string_view("]}"));
   return fmt::to_string(out);

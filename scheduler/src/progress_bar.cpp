@@ -37,7 +37,7 @@ class ProgressBar::State final : public Subscriber {
 
   void task_finished(const TaskRecord& record) override {
     std::lock_guard lock(mutex_);
-    if (active_.contains(record.run)) ++done_;
+    if (active_.contains(record.run)) done_ += record.count;
   }
 
   bool needs_exact_times() const override { return false; }  // it only counts tasks

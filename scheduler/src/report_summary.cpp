@@ -60,7 +60,7 @@ ReportSummary summarize(const EventLogSnapshot& events) {
     const double seconds = std::max(0.0, t.stop - t.start);
     if (t.run != 0) {  // run 0: spill-file writes and reads, which belong to no computation
       RunSummary& run = run_of(t.run, t.cluster);
-      ++run.ran;
+      run.ran += t.count;
       // A computation submitted before the scope opened starts, here, at its first task seen.
       if (!submitted.contains(t.run))
         run.start = run.start == 0 ? t.start : std::min(run.start, t.start);
@@ -71,14 +71,14 @@ ReportSummary summarize(const EventLogSnapshot& events) {
     w.summary.cluster = t.cluster;
     w.summary.worker = t.worker_name;
     w.summary.kind = t.kind;
-    ++w.summary.tasks;
+    w.summary.tasks += t.count;
     w.summary.failed += t.failed;
     w.summary.busy += seconds;
     w.threads.insert(t.thread);
 
     GroupSummary& g = groups[t.group];
     g.group = t.group;
-    ++g.count;
+    g.count += t.count;
     g.failed += t.failed;
     g.total += seconds;
     g.max = std::max(g.max, seconds);

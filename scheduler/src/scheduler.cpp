@@ -173,6 +173,46 @@ std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
   };
 }
 
+void Scheduler::add_pending(const Worker& worker, int thread, const TaskRef& ref, double start,
+                            double stop, std::uint64_t nbytes, PendingTasks& pending) const {
+  const Graph& graph = ref.run->graph();
+  const std::uint32_t group = graph.group_of[ref.task];
+  if (pending.count > 0 && (pending.run != ref.run->id() || pending.group_index != group))
+    flush_pending(worker, thread, pending);
+  if (pending.count == 0) {
+    pending.run = ref.run->id();
+    pending.first_task = graph.tasks[ref.task]->id();
+    pending.group_index = group;
+    pending.group.assign(graph.groups[group].name);
+    pending.start = start;
+    pending.nbytes = 0;
+  }
+  ++pending.count;
+  pending.stop = stop;
+  pending.nbytes += nbytes;
+  if (pending.count >= TaskClock::window_tasks) flush_pending(worker, thread, pending);
+}
+
+void Scheduler::flush_pending(const Worker& worker, int thread, PendingTasks& pending) const {
+  if (pending.count == 0) return;
+  diagnostics::TaskRecord record;
+  record.run = pending.run;
+  record.task = pending.first_task;
+  record.group_index = pending.group_index;
+  record.group = pending.group;
+  record.cluster = name_;
+  record.worker = worker.index;
+  record.worker_name = worker.spec.name;
+  record.kind = worker.spec.kind;
+  record.thread = thread;
+  record.start = pending.start;
+  record.stop = pending.stop;
+  record.nbytes = pending.nbytes;
+  record.count = pending.count;
+  pending.count = 0;
+  diagnostics::Bus::instance().publish_task(record);
+}
+
 void Scheduler::publish_run(const RunState& run, bool finished) const {
   diagnostics::RunRecord record;
   record.run = run.id();
@@ -364,16 +404,24 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     const std::uint64_t nbytes = value_nbytes(value);
     const std::uint64_t held = store_result(run, ref.task, worker, nbytes, value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
-    if (observed)
-      publish_task(self, thread, ref, start, buffers.clock.stop(start, bus.exact_times()), nbytes,
-                   false);
+    if (observed) {
+      const double stop = buffers.clock.stop(start, bus.exact_times());
+      if (buffers.clock.estimated()) {
+        add_pending(self, thread, ref, start, stop, nbytes, buffers.pending);
+      } else {
+        flush_pending(self, thread, buffers.pending);
+        publish_task(self, thread, ref, start, stop, nbytes, false);
+      }
+    }
     buffers.ready.clear();
     run_finished = run.finish(ref.task, std::move(value), held, worker, buffers.ready);
     enqueue(worker, run, buffers.ready, buffers);
   } catch (...) {
     buffers.loaded.clear();
-    if (observed)  // failures are rare: timed exactly
+    if (observed) {  // failures are rare: timed exactly
+      flush_pending(self, thread, buffers.pending);
       publish_task(self, thread, ref, start, buffers.clock.stop(start, true), 0, true);
+    }
     self.failed.fetch_add(1, std::memory_order_relaxed);
     run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
   }
@@ -406,6 +454,7 @@ void Scheduler::thread_main(int worker, int thread) {
       continue;
     }
     buffers.clock.idle();  // the next task's start needs its own clock read
+    flush_pending(*workers_[worker], thread, buffers.pending);
     // Briefly spin: the next task of a chain usually arrives within microseconds.
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {
@@ -421,6 +470,7 @@ void Scheduler::thread_main(int worker, int thread) {
     });
     sleeping.fetch_sub(1);
   }
+  flush_pending(*workers_[worker], thread, buffers.pending);
   if (stream) kernels::cuda_destroy_stream(spec.device, stream);
   current_thread = {};
 }

@@ -91,6 +91,15 @@ class Scheduler final : public Executor {
 
  private:
   struct Worker;
+  /// Consecutive tasks of one run and group that TaskClock timed by estimate, not yet published:
+  /// they go out as one record counting them (decision 7's cost, for sub-microsecond tasks).
+  struct PendingTasks {
+    std::uint32_t count = 0;
+    std::uint64_t run = 0, first_task = 0, nbytes = 0;
+    std::uint32_t group_index = 0;
+    std::string group;  // a copy: the run's graph may be gone before the record goes out
+    double start = 0, stop = 0;
+  };
   struct ThreadBuffers {
     std::vector<const Value*> inputs;
     std::vector<std::uint32_t> ready;
@@ -101,6 +110,7 @@ class Scheduler final : public Executor {
     TaskClock clock;
     /// Inputs of the current task read back from the block store.
     std::vector<Value> loaded;
+    PendingTasks pending;
   };
 
   void thread_main(int worker, int thread);
@@ -113,6 +123,13 @@ class Scheduler final : public Executor {
   bool should_pause(int worker) const;
   bool has_work_for(WorkerKind kind) const;
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
+  /// Adds a task timed by estimate to the thread's pending record (publishing the one it had
+  /// when the run or group changes or it is full).
+  void add_pending(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
+                   std::uint64_t nbytes, PendingTasks& pending) const;
+  /// Publishes the thread's pending record, if any. Called before a task is recorded alone,
+  /// when the thread idles or stops, and when a helping loop ends.
+  void flush_pending(const Worker& worker, int thread, PendingTasks& pending) const;
   /// Publishes a finished task.
   void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
                     std::uint64_t nbytes, bool failed) const;
@@ -170,6 +187,7 @@ bool Scheduler::help_until(Predicate&& finished) {
     else
       std::this_thread::yield();
   }
+  flush_pending(*workers_[me.worker], me.thread, buffers.pending);
   return true;
 }
 

@@ -10,7 +10,8 @@
 //    `window_tasks`: one read per window, each task between two reads getting the window's
 //    average duration from the last one. The last task of a window ends at the real time, so
 //    the error never carries over; a long task inside a window shows at the window's last
-//    task, which then leaves fast mode.
+//    task, which then leaves fast mode. The scheduler publishes the estimated tasks of a window
+//    as one record counting them (see Scheduler::PendingTasks).
 
 #include <algorithm>
 
@@ -36,7 +37,8 @@ class TaskClock {
   /// The stop of the task that started at `start`, which is also the next one's start.
   double stop(double start, bool exact) {
     ++window_count_;
-    if (!exact && skip_ > 0) {
+    estimated_ = !exact && skip_ > 0;
+    if (estimated_) {
       --skip_;
       return last_stop_ = start + estimate_;
     }
@@ -51,6 +53,8 @@ class TaskClock {
 
   /// The thread goes idle, or runs a task nobody records: the next start reads the clock.
   void idle() { last_stop_ = 0; }
+  /// Whether the last stop() was an estimate (a task inside a window).
+  bool estimated() const { return estimated_; }
 
  private:
   double last_stop_ = 0;     // when the thread's previous task stopped (0: idle since)
@@ -58,6 +62,7 @@ class TaskClock {
   int window_count_ = 0;     // tasks since the last clock read
   int skip_ = 0;             // estimated stops left before the next read
   double estimate_ = 0;      // seconds per task over the last window
+  bool estimated_ = false;   // the last stop() was estimated
 };
 
 }  // namespace tessera::scheduler_detail

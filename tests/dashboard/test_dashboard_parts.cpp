@@ -169,3 +169,32 @@ TEST(DashboardParts, AssetsAreCompiledIn) {
   for (const auto& [name, path] : plots.items())
     EXPECT_FALSE(dashboard_asset(path.get<std::string>().substr(1) + ".html").empty()) << name;
 }
+
+TEST(DashboardParts, RecordsCountingSeveralTasksAndLateOnesKeepProgressExact) {
+  EventLog log("c");
+  diagnostics::RunRecord run;
+  run.run = 1;
+  run.cluster = "c";
+  run.tasks = 10;
+  run.groups = {{"even", 10}};
+  log.run_submitted(run);
+  diagnostics::TaskRecord batch = task(2);
+  batch.count = 6;  // six tasks timed together
+  log.task_finished(batch);
+  run.time = 5;
+  log.run_finished(run);
+  std::vector<RunProgress> runs = log.runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].done, 6u);
+  EXPECT_EQ(runs[0].cancelled, 4u) << "as far as the log knows at the end";
+  batch.count = 4;  // a thread's last window, published after the run finished
+  log.task_finished(batch);
+  runs = log.runs();
+  EXPECT_EQ(runs[0].done, 10u);
+  EXPECT_EQ(runs[0].cancelled, 0u);
+  EXPECT_EQ(runs[0].groups[0].done, 10u);
+  const TaskBatch records = log.tasks_since(0, 10);
+  ASSERT_EQ(records.tasks.size(), 2u);
+  EXPECT_EQ(records.tasks[0].count, 6);
+  EXPECT_EQ(records.tasks[1].count, 4);
+}

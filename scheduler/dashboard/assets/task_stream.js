@@ -132,7 +132,8 @@ function drawTaskStream(container, records, options) {
     bar.setAttribute("data-key", r.key);
     const title = taskStreamElement("title", {}, bar);
     const ms = ((r.stop - r.start) * 1000).toFixed(3);
-    title.textContent = `${r.key}\n${r.group} on ${r.worker_name}.${r.thread}\n${ms} ms` +
+    const tasks = r.count > 1 ? ` (${r.count} tasks, timed together)` : "";
+    title.textContent = `${r.key}${tasks}\n${r.group} on ${r.worker_name}.${r.thread}\n${ms} ms` +
       (r.failed ? "\nFAILED" : "");
   }
 

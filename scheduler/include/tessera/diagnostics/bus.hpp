@@ -53,6 +53,10 @@ struct TaskRecord {
   double start = 0, stop = 0;  ///< seconds since the epoch
   std::uint64_t nbytes = 0;    ///< size of the result, where known
   bool failed = false;
+  /// Tasks this record stands for: 1, or up to 16 consecutive sub-microsecond tasks of one group
+  /// and run on one thread (from `task` on, over start..stop together), published as one while
+  /// no subscriber needs exact times.
+  std::uint32_t count = 1;
   /// The Dask-style key, "<group>-<id in hex>".
   std::string key() const;
 };
