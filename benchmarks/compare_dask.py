@@ -239,7 +239,7 @@ def scheduler_section(args, repeats, rows):
                      "tessera": tasks / ts_seconds, "anchor": tasks / dask_seconds,
                      "anchor_name": "dask threads"})
 
-    dashboard = tessera_dashboard_overhead(args.build, 2 * repeats + 1)
+    dashboard = tessera_dashboard_overhead(args.build, 4 * repeats + 1)  # medians of these rounds
     dask_observed = 100_000 / dask_observed_independent(repeats)
     dask_plain = 100_000 / dask_sched["independent/100000"][0]
     rows.append({"case": "scheduler independent/100000 watched", "unit": "tasks/s",
@@ -337,7 +337,8 @@ def print_report(rows):
                   f"Philox generation alone takes {row['generation_bound_fraction']:.0%} of Tessera's time")
         if "tessera_overhead_percent" in row:
             print(f"{row['case']}: the dashboard with a live client costs Tessera "
-                  f"{row['tessera_overhead_percent']:.1f}% of its throughput; the Profiler costs Dask "
+                  f"{row['tessera_overhead_percent']:.1f}% of its throughput (median round); the "
+                  f"Profiler costs Dask "
                   f"{row['dask_overhead_percent']:.1f}%")
         if "dask_peak_rss_bytes" in row:
             print(f"{row['case']}: tessera {row['tessera_peak_rss_bytes'] / 2**20:.0f} MiB, "
