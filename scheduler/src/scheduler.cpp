@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "placement.hpp"
+#include "scheduler_worker.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
@@ -32,18 +33,6 @@ double thread_cpu_seconds(pthread_t thread) {
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
 }
 }  // namespace
-
-struct Scheduler::Worker {
-  WorkerSpec spec;
-  int index = 0;
-  WorkQueue queue;
-  std::atomic<std::size_t> executing{0};
-  std::atomic<std::uint64_t> finished{0};
-  std::atomic<std::uint64_t> failed{0};
-  std::atomic<std::uint64_t> stolen{0};
-  std::atomic<bool> paused{false};
-  std::vector<pthread_t> threads;  // filled before any thread runs a task; read for CPU time
-};
 
 Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePolicy store)
     : specs_(std::move(workers)),
@@ -106,26 +95,6 @@ WorkerStats Scheduler::stats(int worker) const {
   return stats;
 }
 
-void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
-                             double stop, std::uint64_t nbytes, bool failed) const {
-  const Graph& graph = ref.run->graph();
-  diagnostics::TaskRecord record;
-  record.run = ref.run->id();
-  record.task = graph.tasks[ref.task]->id();
-  record.group_index = graph.group_of[ref.task];
-  record.group = graph.groups[record.group_index].name;
-  record.cluster = name_;
-  record.worker = worker.index;
-  record.worker_name = worker.spec.name;
-  record.kind = worker.spec.kind;
-  record.thread = thread;
-  record.start = start;
-  record.stop = stop;
-  record.nbytes = nbytes;
-  record.failed = failed;
-  diagnostics::Bus::instance().publish_task(record);
-}
-
 std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, int worker,
                                       std::uint64_t nbytes, Value& value) {
   // Array chunks that others read later go into the block store, where they count against the
@@ -145,94 +114,6 @@ std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, i
       shared ? std::move(*shared) : std::make_shared<NDArray>(std::move(*by_value));
   value = StoredResult{store->add(std::move(array), worker), by_value != nullptr};
   return 0;  // the store counts it now
-}
-
-std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
-  // Spill-file writes and reads go on the task stream as Dask draws them: "disk-write" and
-  // "disk-read" bars in the row of the thread that did them (the storing worker's first row when
-  // the memory monitor did). Copies, not `this`: a persisted array can outlive its cluster.
-  return [cluster = name_, specs = specs_, self = this](const SpillEvent& e) {
-    diagnostics::Bus& bus = diagnostics::Bus::instance();
-    if (!bus.active()) return;
-    const CurrentThread me = current_thread;
-    const bool on_worker = me.scheduler == self;
-    const int worker = on_worker ? me.worker : std::max(e.owner, 0);
-    if (worker >= static_cast<int>(specs.size())) return;
-    diagnostics::TaskRecord record;
-    record.task = e.block;
-    record.group = e.read ? "disk-read" : "disk-write";
-    record.cluster = cluster;
-    record.worker = worker;
-    record.worker_name = specs[worker].name;
-    record.kind = specs[worker].kind;
-    record.thread = on_worker ? me.thread : 0;
-    record.start = e.start;
-    record.stop = e.stop;
-    record.nbytes = e.bytes;
-    bus.publish_task(record);
-  };
-}
-
-void Scheduler::add_pending(const Worker& worker, int thread, const TaskRef& ref, double start,
-                            double stop, std::uint64_t nbytes, PendingTasks& pending) const {
-  const Graph& graph = ref.run->graph();
-  const std::uint32_t group = graph.group_of[ref.task];
-  if (pending.count > 0 && (pending.run != ref.run->id() || pending.group_index != group))
-    flush_pending(worker, thread, pending);
-  if (pending.count == 0) {
-    pending.run = ref.run->id();
-    pending.first_task = graph.tasks[ref.task]->id();
-    pending.group_index = group;
-    pending.group.assign(graph.groups[group].name);
-    pending.start = start;
-    pending.nbytes = 0;
-  }
-  ++pending.count;
-  pending.stop = stop;
-  pending.nbytes += nbytes;
-  if (pending.count >= TaskClock::window_tasks) flush_pending(worker, thread, pending);
-}
-
-void Scheduler::flush_pending(const Worker& worker, int thread, PendingTasks& pending) const {
-  if (pending.count == 0) return;
-  diagnostics::TaskRecord record;
-  record.run = pending.run;
-  record.task = pending.first_task;
-  record.group_index = pending.group_index;
-  record.group = pending.group;
-  record.cluster = name_;
-  record.worker = worker.index;
-  record.worker_name = worker.spec.name;
-  record.kind = worker.spec.kind;
-  record.thread = thread;
-  record.start = pending.start;
-  record.stop = pending.stop;
-  record.nbytes = pending.nbytes;
-  record.count = pending.count;
-  pending.count = 0;
-  diagnostics::Bus::instance().publish_task(record);
-}
-
-void Scheduler::publish_run(const RunState& run, bool finished) const {
-  diagnostics::RunRecord record;
-  record.run = run.id();
-  record.cluster = name_;
-  record.tasks = run.graph().size();
-  record.time = diagnostics::now_seconds();
-  record.failed = run.any_failed();
-  if (!finished) {
-    record.groups.reserve(run.graph().groups.size());
-    for (const TaskGroupCount& group : run.graph().groups)
-      record.groups.emplace_back(group.name, group.tasks);
-    record.group_edges = run.graph().group_edges;
-    diagnostics::Bus::instance().publish_run_submitted(record);
-  } else {
-    diagnostics::Bus::instance().publish_run_finished(record);
-  }
-}
-
-void Scheduler::run_completed(const RunState& run) const {
-  if (diagnostics::Bus::instance().active()) publish_run(run, true);
 }
 
 void Scheduler::release_run(RunState& run) {

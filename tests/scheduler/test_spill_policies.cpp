@@ -395,9 +395,11 @@ TEST(IntermediateSpilling, TransposeOfAnArrayReadFromDiskSpillsItsWaitingChunks)
     Client client(writer);
     to_npy(x, file.string());
   }
-  LocalCluster cluster({.n_workers = 2,
+  LocalCluster cluster({.n_workers = 1,
                         .threads_per_worker = 1,
-                        .memory_limit = "1MiB",  // target: 1.2 MiB, under ten chunks
+                        // Target: 230 KiB, less than two chunks. Output chunk (i, j) reads chunks
+                        // (i, j) and (j, i), both stored before it runs: the store must spill.
+                        .memory_limit = "384KiB",
                         .n_gpu_workers = 0,
                         .dashboard_address = "",
                         .memory_spill = 0});

@@ -1,0 +1,121 @@
+// What the scheduler tells the diagnostics bus: runs submitted and finished, finished tasks (one
+// record each, or one per window of sub-microsecond tasks while no subscriber needs exact
+// times), and spill-file writes and reads as Dask's disk-write / disk-read.
+#include <algorithm>
+#include <string_view>
+
+#include "scheduler.hpp"
+#include "scheduler_worker.hpp"
+#include "tessera/diagnostics/bus.hpp"
+
+namespace tessera::scheduler_detail {
+
+void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                             double stop, std::uint64_t nbytes, bool failed) const {
+  const Graph& graph = ref.run->graph();
+  diagnostics::TaskRecord record;
+  record.run = ref.run->id();
+  record.task = graph.tasks[ref.task]->id();
+  record.group_index = graph.group_of[ref.task];
+  record.group = graph.groups[record.group_index].name;
+  record.cluster = name_;
+  record.worker = worker.index;
+  record.worker_name = worker.spec.name;
+  record.kind = worker.spec.kind;
+  record.thread = thread;
+  record.start = start;
+  record.stop = stop;
+  record.nbytes = nbytes;
+  record.failed = failed;
+  diagnostics::Bus::instance().publish_task(record);
+}
+
+std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
+  // Spill-file writes and reads go on the task stream as Dask draws them: "disk-write" and
+  // "disk-read" bars in the row of the thread that did them (the storing worker's first row when
+  // the memory monitor did). Copies, not `this`: a persisted array can outlive its cluster.
+  return [cluster = name_, specs = specs_, self = this](const SpillEvent& e) {
+    diagnostics::Bus& bus = diagnostics::Bus::instance();
+    if (!bus.active()) return;
+    const CurrentThread me = current_thread;
+    const bool on_worker = me.scheduler == self;
+    const int worker = on_worker ? me.worker : std::max(e.owner, 0);
+    if (worker >= static_cast<int>(specs.size())) return;
+    diagnostics::TaskRecord record;
+    record.task = e.block;
+    record.group = e.read ? "disk-read" : "disk-write";
+    record.cluster = cluster;
+    record.worker = worker;
+    record.worker_name = specs[worker].name;
+    record.kind = specs[worker].kind;
+    record.thread = on_worker ? me.thread : 0;
+    record.start = e.start;
+    record.stop = e.stop;
+    record.nbytes = e.bytes;
+    bus.publish_task(record);
+  };
+}
+
+void Scheduler::add_pending(const Worker& worker, int thread, const TaskRef& ref, double start,
+                            double stop, std::uint64_t nbytes, PendingTasks& pending) const {
+  const Graph& graph = ref.run->graph();
+  const std::uint32_t group = graph.group_of[ref.task];
+  if (pending.count > 0 && (pending.run != ref.run->id() || pending.group_index != group))
+    flush_pending(worker, thread, pending);
+  if (pending.count == 0) {
+    pending.run = ref.run->id();
+    pending.first_task = graph.tasks[ref.task]->id();
+    pending.group_index = group;
+    pending.group.assign(graph.groups[group].name);
+    pending.start = start;
+    pending.nbytes = 0;
+  }
+  ++pending.count;
+  pending.stop = stop;
+  pending.nbytes += nbytes;
+  if (pending.count >= TaskClock::window_tasks) flush_pending(worker, thread, pending);
+}
+
+void Scheduler::flush_pending(const Worker& worker, int thread, PendingTasks& pending) const {
+  if (pending.count == 0) return;
+  diagnostics::TaskRecord record;
+  record.run = pending.run;
+  record.task = pending.first_task;
+  record.group_index = pending.group_index;
+  record.group = pending.group;
+  record.cluster = name_;
+  record.worker = worker.index;
+  record.worker_name = worker.spec.name;
+  record.kind = worker.spec.kind;
+  record.thread = thread;
+  record.start = pending.start;
+  record.stop = pending.stop;
+  record.nbytes = pending.nbytes;
+  record.count = pending.count;
+  pending.count = 0;
+  diagnostics::Bus::instance().publish_task(record);
+}
+
+void Scheduler::publish_run(const RunState& run, bool finished) const {
+  diagnostics::RunRecord record;
+  record.run = run.id();
+  record.cluster = name_;
+  record.tasks = run.graph().size();
+  record.time = diagnostics::now_seconds();
+  record.failed = run.any_failed();
+  if (!finished) {
+    record.groups.reserve(run.graph().groups.size());
+    for (const TaskGroupCount& group : run.graph().groups)
+      record.groups.emplace_back(group.name, group.tasks);
+    record.group_edges = run.graph().group_edges;
+    diagnostics::Bus::instance().publish_run_submitted(record);
+  } else {
+    diagnostics::Bus::instance().publish_run_finished(record);
+  }
+}
+
+void Scheduler::run_completed(const RunState& run) const {
+  if (diagnostics::Bus::instance().active()) publish_run(run, true);
+}
+
+}  // namespace tessera::scheduler_detail
