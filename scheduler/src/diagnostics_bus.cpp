@@ -49,10 +49,7 @@ const Bus::List& Bus::refresh() const {
   return *cache.list;
 }
 
-void Bus::subscribe(std::shared_ptr<Subscriber> subscriber) {
-  std::lock_guard lock(mutex_);
-  auto next = std::make_shared<List>(*subscribers_);
-  next->push_back(std::move(subscriber));
+void Bus::replace(std::shared_ptr<const List> next) {
   subscribers_ = std::move(next);
   count_.store(static_cast<int>(subscribers_->size()), std::memory_order_relaxed);
   exact_count_.store(
@@ -62,17 +59,18 @@ void Bus::subscribe(std::shared_ptr<Subscriber> subscriber) {
   generation_.fetch_add(1, std::memory_order_release);
 }
 
+void Bus::subscribe(std::shared_ptr<Subscriber> subscriber) {
+  std::lock_guard lock(mutex_);
+  auto next = std::make_shared<List>(*subscribers_);
+  next->push_back(std::move(subscriber));
+  replace(std::move(next));
+}
+
 void Bus::unsubscribe(const Subscriber* subscriber) {
   std::lock_guard lock(mutex_);
   auto next = std::make_shared<List>(*subscribers_);
   std::erase_if(*next, [&](const auto& s) { return s.get() == subscriber; });
-  subscribers_ = std::move(next);
-  count_.store(static_cast<int>(subscribers_->size()), std::memory_order_relaxed);
-  exact_count_.store(
-      static_cast<int>(std::count_if(subscribers_->begin(), subscribers_->end(),
-                                     [](const auto& s) { return s->needs_exact_times(); })),
-      std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_release);
+  replace(std::move(next));
 }
 
 void Bus::publish_run_submitted(const RunRecord& record) {

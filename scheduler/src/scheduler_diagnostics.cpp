@@ -10,19 +10,31 @@
 
 namespace tessera::scheduler_detail {
 
+namespace {
+
+// A record of something `worker` (its `index`-th spec) did on `thread`: the fields every kind of
+// task record shares.
+diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerSpec& spec, int index,
+                                  int thread) {
+  diagnostics::TaskRecord record;
+  record.cluster = cluster;
+  record.worker = index;
+  record.worker_name = spec.name;
+  record.kind = spec.kind;
+  record.thread = thread;
+  return record;
+}
+
+}  // namespace
+
 void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
                              double stop, std::uint64_t nbytes, bool failed) const {
   const Graph& graph = ref.run->graph();
-  diagnostics::TaskRecord record;
+  diagnostics::TaskRecord record = record_on(name_, worker.spec, worker.index, thread);
   record.run = ref.run->id();
   record.task = graph.tasks[ref.task]->id();
   record.group_index = graph.group_of[ref.task];
   record.group = graph.groups[record.group_index].name;
-  record.cluster = name_;
-  record.worker = worker.index;
-  record.worker_name = worker.spec.name;
-  record.kind = worker.spec.kind;
-  record.thread = thread;
   record.start = start;
   record.stop = stop;
   record.nbytes = nbytes;
@@ -41,14 +53,10 @@ std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
     const bool on_worker = me.scheduler == self;
     const int worker = on_worker ? me.worker : std::max(e.owner, 0);
     if (worker >= static_cast<int>(specs.size())) return;
-    diagnostics::TaskRecord record;
+    diagnostics::TaskRecord record =
+        record_on(cluster, specs[worker], worker, on_worker ? me.thread : 0);
     record.task = e.block;
     record.group = e.read ? "disk-read" : "disk-write";
-    record.cluster = cluster;
-    record.worker = worker;
-    record.worker_name = specs[worker].name;
-    record.kind = specs[worker].kind;
-    record.thread = on_worker ? me.thread : 0;
     record.start = e.start;
     record.stop = e.stop;
     record.nbytes = e.bytes;
@@ -78,16 +86,11 @@ void Scheduler::add_pending(const Worker& worker, int thread, const TaskRef& ref
 
 void Scheduler::flush_pending(const Worker& worker, int thread, PendingTasks& pending) const {
   if (pending.count == 0) return;
-  diagnostics::TaskRecord record;
+  diagnostics::TaskRecord record = record_on(name_, worker.spec, worker.index, thread);
   record.run = pending.run;
   record.task = pending.first_task;
   record.group_index = pending.group_index;
   record.group = pending.group;
-  record.cluster = name_;
-  record.worker = worker.index;
-  record.worker_name = worker.spec.name;
-  record.kind = worker.spec.kind;
-  record.thread = thread;
   record.start = pending.start;
   record.stop = pending.stop;
   record.nbytes = pending.nbytes;

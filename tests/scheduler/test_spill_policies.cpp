@@ -12,6 +12,7 @@
 
 #include "memory_monitor.hpp"
 #include "scheduler.hpp"
+#include "scratch_path.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"
 
@@ -19,6 +20,7 @@ using namespace tessera;
 using scheduler_detail::MemoryMonitor;
 using scheduler_detail::process_resident_bytes;
 namespace fs = std::filesystem;
+using test_support::scratch;
 
 namespace {
 
@@ -30,10 +32,6 @@ constexpr bool resident_size_is_meaningful = false;
 #else
 constexpr bool resident_size_is_meaningful = true;
 #endif
-
-fs::path scratch(const std::string& name) {
-  return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
-}
 
 // 1 MiB chunks of three kinds: counting integers and zeros compress, uniform doubles do not.
 std::shared_ptr<NDArray> counting(std::int64_t n) {

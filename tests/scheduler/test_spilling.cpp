@@ -13,11 +13,13 @@
 
 #include "memory_probe.hpp"
 #include "scheduler.hpp"
+#include "scratch_path.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
 namespace fs = std::filesystem;
+using test_support::scratch;
 
 namespace {
 
@@ -25,10 +27,6 @@ std::shared_ptr<NDArray> filled(std::int64_t n, double value) {
   auto a = std::make_shared<NDArray>(Shape{n}, DType::float64);
   for (std::int64_t i = 0; i < n; ++i) a->data<double>()[i] = value + i;
   return a;
-}
-
-fs::path scratch(const std::string& name) {
-  return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
 }
 
 }  // namespace

@@ -118,6 +118,9 @@ class Bus {
  private:
   using List = std::vector<std::shared_ptr<Subscriber>>;
   std::shared_ptr<const List> snapshot() const;
+  /// Installs a new subscriber list and the counts and generation that follow from it (mutex_
+  /// held).
+  void replace(std::shared_ptr<const List> next);
   /// This thread's copy of the list, refreshed when generation_ moved.
   const List& current() const {
     const ThreadCache& cache = thread_cache;
