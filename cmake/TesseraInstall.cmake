@@ -13,6 +13,8 @@ install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The dashboard's HTTP module is loaded at run time, not linked: not part of the export set.
+install(TARGETS tessera_dashboard_http LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tessera)
 foreach(dir core/include scheduler/include kernels/common/include kernels/host/include kernels/cuda/include)
   if(EXISTS ${PROJECT_SOURCE_DIR}/${dir})
     install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -1,14 +1,11 @@
 #include "dashboard_server.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <thread>
 
 #include "bind_address.hpp"
 #include "dashboard_link.hpp"
 #include "dashboard_state.hpp"
+#include "http_module.hpp"
 #include "routes.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/log.hpp"
@@ -17,15 +14,23 @@
 namespace tessera::dashboard {
 namespace {
 
-// Threads answering requests. A live stream holds one while open (at most max_streams), and so
-// does each keep-alive connection a browser leaves idle, for up to the keep-alive timeout.
-constexpr std::size_t server_threads = 24;
-// cpp-httplib listens with a backlog of 5; many clients connecting at once need more.
-constexpr int listen_backlog = 128;
-
-void text(httplib::Response& response, int status, std::string_view body) {
+HttpResponse text(int status, std::string_view body) {
+  HttpResponse response;
   response.status = status;
   response.set_content(std::string(body), "text/plain; charset=utf-8");
+  return response;
+}
+
+std::vector<std::pair<std::string, std::string>> default_headers() {
+  return {
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},  // the token must not leave in a Referer header
+      {"Cache-Control", "no-store"},
+      // Everything comes from this server: no CDN, no outside request. Frames are allowed
+      // (JupyterLab embeds the individual pages).
+      {"Content-Security-Policy",
+       "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"},
+  };
 }
 
 }  // namespace
@@ -34,92 +39,43 @@ struct DashboardServer::Impl {
   DashboardState state;
   std::unique_ptr<TokenAuth> auth;
   std::unique_ptr<diagnostics::Subscription> subscription;
-  httplib::Server server;
-  std::thread listener;
-  std::atomic<bool> listener_done{false};
+  std::unique_ptr<HttpServer> server;
   std::string link;
-  int socket = -1;  // the listening socket, as httplib's socket-options hook last saw it
   bool stopped = false;
 
-  void configure();
+  HttpResponse handle(const HttpRequest& request);
   void bind(const BindAddress& requested);
 };
 
-void DashboardServer::Impl::configure() {
-  server.new_task_queue = [] { return new httplib::ThreadPool(server_threads); };
-  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let two dashboards
-  // share a port silently instead of the second one moving to a free port.
-  server.set_socket_options([this](int fd) {
-    int yes = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    socket = fd;
-  });
-  server.set_keep_alive_timeout(1);  // bounds how long close() waits for an idle browser
-  server.set_payload_max_length(64 * 1024);
-  server.set_default_headers({
-      {"X-Content-Type-Options", "nosniff"},
-      {"Referrer-Policy", "no-referrer"},  // the token must not leave in a Referer header
-      {"Cache-Control", "no-store"},
-      // Everything comes from this server: no CDN, no outside request. Frames are allowed
-      // (JupyterLab embeds the individual pages).
-      {"Content-Security-Policy",
-       "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"},
-  });
-
-  server.set_pre_routing_handler(
-      [this](const httplib::Request& request, httplib::Response& response) {
-        if (auth->admit(request, response)) return httplib::Server::HandlerResponse::Unhandled;
-        text(response, 403, "403 forbidden: this dashboard needs the token from its link\n");
-        return httplib::Server::HandlerResponse::Handled;
-      });
-  server.Get(".*", [this](const httplib::Request& request, httplib::Response& response) {
+HttpResponse DashboardServer::Impl::handle(const HttpRequest& request) {
+  try {
+    HttpResponse response;
+    if (!auth->admit(request, response))
+      return text(403, "403 forbidden: this dashboard needs the token from its link\n");
+    // Nothing here changes the cluster: every method but GET (and HEAD) is refused.
+    if (request.method != "GET" && request.method != "HEAD") {
+      response = text(405, "405 method not allowed: the dashboard is read-only\n");
+      response.set_header("Allow", "GET, HEAD");
+      return response;
+    }
     handle_get(state, request, response);
-  });
-  // Nothing here changes the cluster: every other method is refused.
-  auto refuse = [](const httplib::Request&, httplib::Response& response) {
-    response.set_header("Allow", "GET, HEAD");
-    text(response, 405, "405 method not allowed: the dashboard is read-only\n");
-  };
-  server.Post(".*", refuse);
-  server.Put(".*", refuse);
-  server.Patch(".*", refuse);
-  server.Delete(".*", refuse);
-  server.Options(".*", refuse);
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
-                                                                   httplib::Response& response) {
-    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    text(response, response.status,
-         response.status == 404 ? "404 not found\n" : fmt::format("{} error\n", response.status));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
-        std::string what = "unknown error";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        text(response, 500, "500 internal error: " + what + "\n");
-      });
+    return response;
+  } catch (const std::exception& e) {
+    return text(500, fmt::format("500 internal error: {}\n", e.what()));
+  }
 }
 
 void DashboardServer::Impl::bind(const BindAddress& requested) {
-  int port = requested.port;
-  bool bound = port == 0 ? (port = server.bind_to_any_port(requested.host)) > 0
-                         : server.bind_to_port(requested.host, port);
-  if (!bound && requested.port != 0) {  // taken (Dask: "Port 8787 is already in use")
-    port = server.bind_to_any_port(requested.host);
-    bound = port > 0;
-    if (bound)
+  int port = server->bind(requested.host, requested.port);
+  if (port < 0 && requested.port != 0) {  // taken (Dask: "Port 8787 is already in use")
+    port = server->bind(requested.host, 0);
+    if (port > 0)
       log_warning(fmt::format("dashboard port {} on {} is in use; serving on port {} instead",
                               requested.port, requested.host, port));
   }
-  if (!bound)
+  if (port <= 0)
     throw std::runtime_error(
         fmt::format("cannot bind the dashboard to {}:{}", requested.host, requested.port));
-  ::listen(socket, listen_backlog);  // listen() again on a listening socket resizes its queue
   state.facts.host = requested.host;
   state.facts.port = port;
 }
@@ -131,7 +87,9 @@ DashboardServer::DashboardServer(ClusterView view, const std::string& address,
   const BindAddress requested = parse_bind_address(address);
   impl.state.view = std::move(view);
   impl.state.facts.address = address;
-  impl.configure();
+  impl.server = make_http_server(
+      {.handler = [&impl](const HttpRequest& request) { return impl.handle(request); },
+       .default_headers = default_headers()});
   impl.bind(requested);
   const bool token = !is_loopback(requested.host);
   impl.auth = std::make_unique<TokenAuth>(token ? make_token() : "", impl.state.facts.port);
@@ -143,13 +101,7 @@ DashboardServer::DashboardServer(ClusterView view, const std::string& address,
   // Listen to the bus only while serving: with no dashboard the scheduler skips the records.
   impl.state.log = std::make_shared<EventLog>(impl.state.view.name);
   impl.subscription = std::make_unique<diagnostics::Subscription>(impl.state.log);
-  impl.listener = std::thread([&impl] {
-    impl.server.listen_after_bind();
-    impl.listener_done = true;
-  });
-  // httplib's stop() does nothing before the listener runs: wait for it, so close() cannot miss.
-  while (!impl.server.is_running() && !impl.listener_done)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  impl.server->start();
 }
 
 DashboardServer::~DashboardServer() {
@@ -162,8 +114,7 @@ void DashboardServer::stop() {
   impl.stopped = true;
   impl.state.stop();  // live streams end within one tick
   impl.subscription.reset();
-  impl.server.stop();
-  if (impl.listener.joinable()) impl.listener.join();
+  impl.server->stop();
 }
 
 const std::string& DashboardServer::host() const {

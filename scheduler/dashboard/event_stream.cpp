@@ -1,7 +1,6 @@
 #include "event_stream.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <charconv>
 
@@ -28,14 +27,9 @@ struct Stream {
   double last_tasks = 0;  // when the last task records arrived
 };
 
-bool send(httplib::DataSink& sink, const std::string& text) {
-  return sink.write(text.data(), text.size());
-}
-
 }  // namespace
 
-void serve_event_stream(DashboardState& state, const httplib::Request& request,
-                        httplib::Response& response) {
+void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpResponse& response) {
   if (state.streams.fetch_add(1) >= max_streams) {
     state.streams.fetch_sub(1);
     response.status = 503;
@@ -44,52 +38,49 @@ void serve_event_stream(DashboardState& state, const httplib::Request& request,
   }
   auto stream = std::make_shared<Stream>();
   if (request.has_header("Last-Event-ID"))
-    stream->since = parse_seq(request.get_header_value("Last-Event-ID"));
+    stream->since = parse_seq(request.header("Last-Event-ID"));
   else if (request.has_param("since"))
-    stream->since = parse_seq(request.get_param_value("since"));
-  stream->tasks = !(request.has_param("tasks") && request.get_param_value("tasks") == "0");
+    stream->since = parse_seq(request.param("since"));
+  stream->tasks = !(request.has_param("tasks") && request.param("tasks") == "0");
 
   // "text/event-stream" exactly: httplib compresses other text types, and a compressor would
   // hold events back until its buffer fills.
   response.set_header("X-Accel-Buffering", "no");  // nginx-style proxies: do not buffer either
-  response.set_chunked_content_provider(
-      "text/event-stream",
-      [&state, stream](std::size_t, httplib::DataSink& sink) {
-        if (!stream->started) {
-          stream->started = true;
-          if (!send(sink, "retry: 2000\n\n")) return false;
-        } else if (!state.wait(tick)) {  // the server is stopping
-          sink.done();
-          return true;
-        }
-        const double now = diagnostics::now_seconds();
-        std::uint64_t newest = 0;  // the records up to here have been sent (or skipped)
-        if (stream->tasks) {
-          const TaskBatch batch = state.log->tasks_since(stream->since, max_tasks_per_event, true);
-          newest = batch.last_seq;
-          if (!batch.tasks.empty() || batch.skipped > 0) {
-            const auto data = tasks_json(batch, state.view.scheduler->workers());
-            if (!send(sink,
-                      fmt::format("id: {}\nevent: tasks\ndata: {}\n\n", batch.last_seq, data)))
-              return false;
-          }
-        } else {
-          newest = state.log->last_seq();
-        }
-        // Status twice a second while tasks finish, every two seconds when idle.
-        if (newest != stream->since) {
-          stream->since = newest;
-          stream->last_tasks = now;
-        }
-        const bool busy = now - stream->last_tasks < idle_status_interval;
-        if (now - stream->last_status >= (busy ? busy_status_interval : idle_status_interval)) {
-          stream->last_status = now;
-          if (!send(sink, fmt::format("event: status\ndata: {}\n\n", state.status().dump())))
-            return false;
-        }
-        return true;
-      },
-      [&state](bool) { state.streams.fetch_sub(1); });
+  response.content_type = "text/event-stream";
+  response.stream = [&state, stream](const StreamWriter& write) {
+    if (!stream->started) {
+      stream->started = true;
+      if (!write("retry: 2000\n\n")) return StreamStep::abort;
+    } else if (!state.wait(tick)) {  // the server is stopping
+      return StreamStep::finish;
+    }
+    const double now = diagnostics::now_seconds();
+    std::uint64_t newest = 0;  // the records up to here have been sent (or skipped)
+    if (stream->tasks) {
+      const TaskBatch batch = state.log->tasks_since(stream->since, max_tasks_per_event, true);
+      newest = batch.last_seq;
+      if (!batch.tasks.empty() || batch.skipped > 0) {
+        const auto data = tasks_json(batch, state.view.scheduler->workers());
+        if (!write(fmt::format("id: {}\nevent: tasks\ndata: {}\n\n", batch.last_seq, data)))
+          return StreamStep::abort;
+      }
+    } else {
+      newest = state.log->last_seq();
+    }
+    // Status twice a second while tasks finish, every two seconds when idle.
+    if (newest != stream->since) {
+      stream->since = newest;
+      stream->last_tasks = now;
+    }
+    const bool busy = now - stream->last_tasks < idle_status_interval;
+    if (now - stream->last_status >= (busy ? busy_status_interval : idle_status_interval)) {
+      stream->last_status = now;
+      if (!write(fmt::format("event: status\ndata: {}\n\n", state.status().dump())))
+        return StreamStep::abort;
+    }
+    return StreamStep::next;
+  };
+  response.stream_closed = [&state] { state.streams.fetch_sub(1); };
 }
 
 }  // namespace tessera::dashboard

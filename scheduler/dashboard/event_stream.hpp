@@ -4,11 +4,7 @@
 // twice a second while work runs (every two seconds when idle) the status document ("status").
 
 #include "dashboard_state.hpp"
-
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "http_types.hpp"
 
 namespace tessera::dashboard {
 
@@ -16,7 +12,6 @@ namespace tessera::dashboard {
 inline constexpr int max_streams = 8;
 
 /// Starts an event stream on `response`, from sequence number ?since= or Last-Event-ID.
-void serve_event_stream(DashboardState& state, const httplib::Request& request,
-                        httplib::Response& response);
+void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpResponse& response);
 
 }  // namespace tessera::dashboard

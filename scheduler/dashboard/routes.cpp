@@ -1,7 +1,5 @@
 #include "routes.hpp"
 
-#include <httplib.h>
-
 #include <array>
 #include <charconv>
 #include <string_view>
@@ -34,10 +32,10 @@ std::string_view content_type(std::string_view name) {
   return "application/octet-stream";
 }
 
-bool serve_asset(std::string_view name, httplib::Response& response) {
+bool serve_asset(std::string_view name, HttpResponse& response) {
   const std::string_view bytes = dashboard_asset(name);
   if (bytes.empty()) return false;
-  response.set_content(bytes.data(), bytes.size(), std::string(content_type(name)).c_str());
+  response.set_content(std::string(bytes), content_type(name));
   return true;
 }
 
@@ -51,22 +49,21 @@ bool plain_name(std::string_view name) {
 }
 
 // A non-negative integer query parameter, `fallback` when absent; false when malformed.
-bool count_param(const httplib::Request& request, const char* name, std::uint64_t fallback,
+bool count_param(const HttpRequest& request, const char* name, std::uint64_t fallback,
                  std::uint64_t& out) {
   out = fallback;
   if (!request.has_param(name)) return true;
-  const std::string text = request.get_param_value(name);
+  const std::string text = request.param(name);
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   return error == std::errc() && end == text.data() + text.size();
 }
 
-void bad_request(httplib::Response& response, const std::string& why) {
+void bad_request(HttpResponse& response, const std::string& why) {
   response.status = 400;
   response.set_content(why + "\n", "text/plain; charset=utf-8");
 }
 
-void serve_tasks(DashboardState& state, const httplib::Request& request,
-                 httplib::Response& response) {
+void serve_tasks(DashboardState& state, const HttpRequest& request, HttpResponse& response) {
   std::uint64_t since = 0, limit = 0, newest = 0;
   if (!count_param(request, "since", 0, since)) return bad_request(response, "since: not a count");
   if (!count_param(request, "limit", default_task_limit, limit))
@@ -96,11 +93,11 @@ nlohmann::json individual_plots() {
   return out;
 }
 
-void handle_get(DashboardState& state, const httplib::Request& request,
-                httplib::Response& response) {
+void handle_get(DashboardState& state, const HttpRequest& request, HttpResponse& response) {
   const std::string_view path = request.path;
   if (path == "/") {
-    response.set_redirect("status");  // relative: stays under whatever prefix a proxy added
+    response.status = 302;
+    response.set_header("Location", "status");  // relative: stays under any prefix a proxy added
     return;
   }
   if (path == "/health") return response.set_content("ok", "text/plain; charset=utf-8");
@@ -129,6 +126,7 @@ void handle_get(DashboardState& state, const httplib::Request& request,
       return;
   }
   response.status = 404;
+  response.set_content("404 not found\n", "text/plain; charset=utf-8");
 }
 
 }  // namespace tessera::dashboard

@@ -3,17 +3,12 @@
 // /health, /metrics and /individual-plots.json. Anything else is 404.
 
 #include "dashboard_state.hpp"
-
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "http_types.hpp"
 
 namespace tessera::dashboard {
 
 /// Answers one GET (or HEAD) request.
-void handle_get(DashboardState& state, const httplib::Request& request,
-                httplib::Response& response);
+void handle_get(DashboardState& state, const HttpRequest& request, HttpResponse& response);
 
 /// The standalone panel pages, as dask-labextension lists them: {"Individual Task Stream":
 /// "/individual-task-stream", ...}.

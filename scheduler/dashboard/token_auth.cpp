@@ -1,7 +1,6 @@
 #include "token_auth.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <cstdlib>
 #include <random>
@@ -51,19 +50,18 @@ bool TokenAuth::matches(std::string_view candidate) const {
   return difference == 0;
 }
 
-bool TokenAuth::admit(const httplib::Request& request, httplib::Response& response) const {
+bool TokenAuth::admit(const HttpRequest& request, HttpResponse& response) const {
   if (token_.empty()) return true;
-  if (request.has_header("Cookie") &&
-      matches(cookie_value(request.get_header_value("Cookie"), cookie_name_)))
+  if (request.has_header("Cookie") && matches(cookie_value(request.header("Cookie"), cookie_name_)))
     return true;
   bool admitted = false;
   if (request.has_header("Authorization")) {
-    const std::string header = request.get_header_value("Authorization");
+    const std::string header = request.header("Authorization");
     for (std::string_view scheme : {"token ", "Token ", "Bearer ", "bearer "})
       if (std::string_view(header).starts_with(scheme))
         admitted = matches(trim(std::string_view(header).substr(scheme.size())));
   }
-  if (!admitted && request.has_param("token")) admitted = matches(request.get_param_value("token"));
+  if (!admitted && request.has_param("token")) admitted = matches(request.param("token"));
   // The pages load their scripts and data by relative links without the token: the cookie
   // carries it from the first page on.
   if (admitted)

@@ -6,10 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace httplib {
-struct Request;
-struct Response;
-}  // namespace httplib
+#include "http_types.hpp"
 
 namespace tessera::dashboard {
 
@@ -23,7 +20,7 @@ class TokenAuth {
 
   /// True if `request` may be served; sets the cookie on `response` when the token came another
   /// way.
-  bool admit(const httplib::Request& request, httplib::Response& response) const;
+  bool admit(const HttpRequest& request, HttpResponse& response) const;
   bool required() const noexcept { return !token_.empty(); }
   const std::string& token() const noexcept { return token_; }
 

@@ -1,6 +1,6 @@
 // The dashboard's parts without a server: addresses, link templates, the event ring, tokens.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <cstdlib>
 
@@ -123,7 +123,7 @@ TEST(DashboardParts, EventLogCapsTheNumberOfGroupNames) {
   EventLog log("c", 16);
   diagnostics::TaskRecord r = task(1);
   for (std::uint32_t i = 0; i < max_group_names + 10; ++i) {
-    const std::string name = "g" + std::to_string(i);
+    const std::string name = fmt::format("g{}", i);
     r.group = name;
     log.task_finished(r);
   }
@@ -139,20 +139,19 @@ TEST(DashboardParts, TokensAreRandomAndCheckedExactly) {
   EXPECT_EQ(a.size(), 48u);
   EXPECT_NE(a, b);
   TokenAuth auth(a, 8787);
-  httplib::Response response;
-  httplib::Request request;
+  HttpResponse response;
+  HttpRequest request;
   EXPECT_FALSE(auth.admit(request, response));
   request.params.emplace("token", a.substr(0, 47));
   EXPECT_FALSE(auth.admit(request, response));
   request.params.clear();
   request.params.emplace("token", a);
   EXPECT_TRUE(auth.admit(request, response));
-  EXPECT_NE(response.get_header_value("Set-Cookie").find("tessera-dashboard-8787=" + a),
-            std::string::npos);
-  httplib::Request cookie;
+  EXPECT_NE(response.header("Set-Cookie").find("tessera-dashboard-8787=" + a), std::string::npos);
+  HttpRequest cookie;
   cookie.headers.emplace("Cookie", "other=1; tessera-dashboard-8787=" + a + "; x=y");
   EXPECT_TRUE(auth.admit(cookie, response));
-  httplib::Request other_port;
+  HttpRequest other_port;
   other_port.headers.emplace("Cookie", "tessera-dashboard-8788=" + a);
   EXPECT_FALSE(auth.admit(other_port, response));
   EXPECT_TRUE(TokenAuth("", 1).admit(request, response));  // loopback: open
