@@ -6,6 +6,7 @@
 #include "array_lowering.hpp"
 #include "tessera/array.hpp"
 #include "tessera/block_store.hpp"
+#include "tessera/device_array.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/visualize.hpp"
 
@@ -50,14 +51,19 @@ Array Array::persist() const {
     stored->blocks = grid->stored->blocks;
   } else {
     std::vector<TaskPtr> keepers;
+    // The keeper only files the chunk: it may run on any worker, so a cluster of GPU workers
+    // alone can persist too. A chunk a GPU worker left on its device goes into the device tier
+    // of that worker.
+    const TaskFunction keep = [store](std::span<const Value* const> in,
+                                      const TaskContext& context) -> Value {
+      if (const auto* device = std::any_cast<std::shared_ptr<DeviceArray>>(in[0]))
+        return store->add(*device);
+      return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]), context.worker);
+    };
     for (const TaskPtr& chunk : grid->tasks)
-      keepers.push_back(std::make_shared<const TaskNode>(
-          "store", std::vector<TaskPtr>{chunk},
-          [store](std::span<const Value* const> in, const TaskContext& context) -> Value {
-            return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]),
-                              context.worker);
-          },
-          TaskFunction{}, Placement::cpu, /*stores_inputs=*/true));
+      keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk}, keep,
+                                                         keep, Placement::any,
+                                                         /*stores_inputs=*/true));
     auto computation = executor->submit(build_graph(keepers));
     computation->wait();
     computation->rethrow_if_failed();

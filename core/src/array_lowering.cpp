@@ -9,6 +9,8 @@
 
 #include "box_copy.hpp"
 #include "fused_program.hpp"
+#include "tessera/block_store.hpp"
+#include "tessera/device_array.hpp"
 #include "tessera/kernels/array_host.hpp"
 #if TESSERA_HAVE_CUDA
 #include "tessera/kernels/array_cuda.hpp"
@@ -267,22 +269,23 @@ TaskPtr make_task(std::string name, std::vector<TaskPtr> dependencies, TaskFunct
 }
 
 #if TESSERA_HAVE_CUDA
-// Evaluates on the worker's device and copies the chunk back to host memory.
+// Evaluates on the worker's device into a chunk that stays there: the scheduler keeps it in the
+// store's device tier when later tasks read it, else copies it to host memory. Room is made on
+// the device first, so stored chunks and this output stay within the worker's device budget.
 TaskFunction gpu_evaluate(std::shared_ptr<const BoxJob> job, int ndim, DType dtype) {
   return [job, ndim, dtype](std::span<const Value* const>, const TaskContext& context) -> Value {
-    auto out = std::make_shared<NDArray>(extent_of(job->box, ndim), dtype);
-    if (is_empty(job->box, ndim) || out->nbytes() == 0) return out;
-    void* device_out = kernels::cuda_malloc(context.device, out->nbytes());
-    try {
-      kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype,
-                             device_out);
-      kernels::cuda_synchronize(context.device, context.stream);
-      kernels::cuda_copy(context.device, out->raw(), device_out, out->nbytes());
-    } catch (...) {
-      kernels::cuda_free(context.device, device_out);
-      throw;
-    }
-    kernels::cuda_free(context.device, device_out);
+    const Shape shape = extent_of(job->box, ndim);
+    if (is_empty(job->box, ndim)) return std::make_shared<NDArray>(shape, dtype);
+    std::uint64_t bytes = dtype_size(dtype);
+    for (const auto extent : shape) bytes *= static_cast<std::uint64_t>(extent);
+    // Room before the allocation: stored chunks plus the outputs being computed on the
+    // worker's streams stay within its budget (plus at most one chunk per other stream).
+    if (context.store) context.store->make_device_room(context.worker, bytes);
+    auto out = std::make_shared<DeviceArray>(cuda_device_memory(context.device), shape, dtype,
+                                             context.worker);
+    kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype,
+                           out->data());
+    kernels::cuda_synchronize(context.device, context.stream);
     return out;
   };
 }

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "tessera/device_array.hpp"
 #include "tessera/kernels/program.hpp"
 #include "tessera/ndarray.hpp"
 
@@ -12,6 +13,8 @@ std::uint64_t value_nbytes(const Value& value) {
   if (const auto* array = std::any_cast<std::shared_ptr<NDArray>>(&value))
     return *array ? (*array)->nbytes() : 0;
   if (const auto* array = std::any_cast<NDArray>(&value)) return array->nbytes();
+  if (const auto* array = std::any_cast<std::shared_ptr<DeviceArray>>(&value))
+    return *array ? (*array)->nbytes() : 0;  // device bytes: what the result weighs
   if (const auto* partials =
           std::any_cast<std::shared_ptr<const std::vector<kernels::Partial>>>(&value))
     return *partials ? (*partials)->size() * sizeof(kernels::Partial) : 0;

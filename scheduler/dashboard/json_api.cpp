@@ -43,6 +43,8 @@ nlohmann::json worker_json(const WorkerSnapshot& w) {
           {"memory_stored", w.stored},
           {"memory_spilled", w.spilled},
           {"memory_limit", w.memory_limit},
+          {"memory_device", w.device_bytes},
+          {"memory_device_spilled_total", w.device_spilled_total},
           {"gpu_memory_used", w.gpu_memory_used},
           {"gpu_memory_total", w.gpu_memory_total},
           {"cpu_seconds", w.cpu_seconds},

@@ -82,6 +82,12 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
   auto& limit =
       gauge(registry, "tessera_worker_memory_limit_bytes",
             "Memory limit of a worker in bytes (0: no limit; device memory for GPU workers)");
+  auto& device = gauge(registry, "tessera_worker_device_memory_bytes",
+                       "Bytes of chunks a GPU worker keeps on its device (its limit is "
+                       "tessera_worker_memory_limit_bytes)");
+  auto& device_spilled =
+      counter(registry, "tessera_worker_device_spilled_bytes_total",
+              "Bytes of chunks a GPU worker ever moved from its device to host memory");
   auto& gpu_used = gauge(registry, "tessera_worker_gpu_memory_used_bytes",
                          "Device memory in use on a GPU worker's device (all processes)");
   auto& gpu_total = gauge(registry, "tessera_worker_gpu_memory_total_bytes",
@@ -106,6 +112,8 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
     spilled.Add(labels).Set(static_cast<double>(w.spilled));
     limit.Add(labels).Set(static_cast<double>(w.memory_limit));
     if (w.gpu) {
+      device.Add(labels).Set(static_cast<double>(w.device_bytes));
+      device_spilled.Add(labels).Increment(static_cast<double>(w.device_spilled_total));
       gpu_used.Add(labels).Set(static_cast<double>(w.gpu_memory_used));
       gpu_total.Add(labels).Set(static_cast<double>(w.gpu_memory_total));
     }

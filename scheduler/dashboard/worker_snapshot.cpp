@@ -45,6 +45,8 @@ std::vector<WorkerSnapshot> snapshot_workers(const ClusterView& view, CpuMeter& 
     s.stored = stats.stored;
     s.spilled = stats.spilled;
     s.spilled_total = stats.spilled_total;
+    s.device_bytes = stats.device;
+    s.device_spilled_total = stats.device_spilled_total;
     s.memory = (stats.memory > 0 ? static_cast<std::uint64_t>(stats.memory) : 0) + stats.stored;
     s.cpu_seconds = cpu[w] = stats.cpu_seconds;
     s.queued = stats.queued;

@@ -17,12 +17,14 @@ struct WorkerSnapshot {
   bool gpu = false;
   int device = -1;
   std::string device_name;
-  int threads = 1;                  ///< threads, or CUDA streams of a GPU worker
-  std::uint64_t memory = 0;         ///< bytes in memory: task results plus persisted chunks
-  std::uint64_t stored = 0;         ///< of which persisted chunks
-  std::uint64_t spilled = 0;        ///< bytes of its persisted chunks spilled to disk now
-  std::uint64_t spilled_total = 0;  ///< bytes of its chunks ever spilled
-  std::uint64_t memory_limit = 0;   ///< 0: no limit
+  int threads = 1;                         ///< threads, or CUDA streams of a GPU worker
+  std::uint64_t memory = 0;                ///< bytes in memory: task results plus persisted chunks
+  std::uint64_t stored = 0;                ///< of which persisted chunks
+  std::uint64_t spilled = 0;               ///< bytes of its persisted chunks spilled to disk now
+  std::uint64_t spilled_total = 0;         ///< bytes of its chunks ever spilled
+  std::uint64_t memory_limit = 0;          ///< 0: no limit (device memory for GPU workers)
+  std::uint64_t device_bytes = 0;          ///< bytes of its chunks on its device (GPU workers)
+  std::uint64_t device_spilled_total = 0;  ///< bytes ever moved from its device to the host
   std::uint64_t gpu_memory_used = 0, gpu_memory_total = 0;  ///< whole device; 0 for CPU workers
   double cpu_seconds = 0;
   double cpu_percent = 0;  ///< over the last second or so; 100 = one core busy

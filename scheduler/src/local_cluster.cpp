@@ -57,6 +57,16 @@ StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
     policy.process_target = policy.budget;
   }
   policy.compression = parse_spill_compression(options.spill_compression);
+  // Each worker's chunks count against its own limit, as in Dask: a CPU worker keeps
+  // memory_target of its memory_limit in host memory, a GPU worker its device_memory_limit on
+  // its device (what it moves to the host counts against the cluster's total only).
+  for (const auto& worker : plan.workers) {
+    policy.worker_budgets.push_back(
+        worker.gpu ? 0
+                   : static_cast<std::uint64_t>(options.memory_target *
+                                                static_cast<double>(worker.memory_limit)));
+    policy.device_budgets.push_back(worker.gpu ? worker.memory_limit : 0);
+  }
   for (const auto& worker : plan.workers)
     if (!worker.gpu) policy.chunk_limit = std::max(policy.chunk_limit, worker.memory_limit);
   // A worker without a limit can hold any chunk.

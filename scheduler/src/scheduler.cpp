@@ -13,6 +13,7 @@
 #include "placement.hpp"
 #include "scheduler_worker.hpp"
 #include "tessera/block_store.hpp"
+#include "tessera/device_array.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/kernels/cuda_device.hpp"
@@ -37,9 +38,9 @@ double thread_cpu_seconds(pthread_t thread) {
 Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePolicy store)
     : specs_(std::move(workers)),
       name_(std::move(name)),
-      store_(std::make_shared<BlockStore>(
-          BlockStoreOptions{store.budget, std::move(store.directory),
-                            static_cast<int>(specs_.size()), store.compression})),
+      store_(std::make_shared<BlockStore>(BlockStoreOptions{
+          store.budget, std::move(store.directory), static_cast<int>(specs_.size()),
+          store.compression, std::move(store.worker_budgets), std::move(store.device_budgets)})),
       chunk_limit_(store.chunk_limit),
       pause_fraction_(store.pause) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
@@ -71,23 +72,21 @@ Scheduler::~Scheduler() {
 
 WorkerStats Scheduler::stats(int worker) const {
   const Worker& w = *workers_.at(worker);
-  WorkerStats stats{w.queue.size(),
-                    w.executing.load(),
-                    w.finished.load(),
-                    w.failed.load(),
-                    w.stolen.load(),
-                    memory_->held[worker].load(std::memory_order_relaxed),
-                    0,
-                    0,
-                    0,
-                    0,
-                    w.paused.load()};
+  WorkerStats stats{.queued = w.queue.size(),
+                    .executing = w.executing.load(),
+                    .finished = w.finished.load(),
+                    .failed = w.failed.load(),
+                    .stolen = w.stolen.load(),
+                    .memory = memory_->held[worker].load(std::memory_order_relaxed),
+                    .paused = w.paused.load()};
   {
     std::lock_guard lock(store_mutex_);
     if (store_) {
       stats.stored = store_->memory_bytes(worker);
       stats.spilled = store_->spilled_bytes(worker);
       stats.spilled_total = store_->spilled_bytes_total(worker);
+      stats.device = store_->device_bytes(worker);
+      stats.device_spilled_total = store_->device_spilled_bytes_total(worker);
     }
   }
   if (!stopping_.load())
@@ -114,6 +113,23 @@ std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, i
       shared ? std::move(*shared) : std::make_shared<NDArray>(std::move(*by_value));
   value = StoredResult{store->add(std::move(array), worker), by_value != nullptr};
   return 0;  // the store counts it now
+}
+
+bool Scheduler::settle_device_result(const RunState& run, std::uint32_t task, BlockStore* store,
+                                     Value& value) {
+  auto* device = std::any_cast<std::shared_ptr<DeviceArray>>(&value);
+  if (!device || !*device) return false;
+  // A chunk a later task reads stays on its device, in the store's device tier, which moves it
+  // to host memory when the device is over its budget (dask-cuda's device spilling). Persist's
+  // keepers store it themselves. Anything else (outputs, other consumers' inputs when there is
+  // no device budget) is copied to host memory now, so every other task sees host arrays.
+  if (store && store->device_budget((*device)->owner()) > 0 && run.may_store(task)) {
+    value = StoredResult{store->add(std::move(*device)), false};
+    return true;
+  }
+  if (run.only_stored_by_consumers(task)) return true;
+  value = std::make_shared<NDArray>((*device)->to_host());
+  return false;
 }
 
 void Scheduler::release_run(RunState& run) {
@@ -266,7 +282,8 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   Worker& self = *workers_[worker];
   RunState& run = *ref.run;
   const TaskNode& node = *run.graph().tasks[ref.task];
-  const TaskContext context{worker, self.spec.kind, thread, self.spec.device, stream};
+  const TaskContext context{worker,           self.spec.kind, thread,
+                            self.spec.device, stream,         buffers.store.get()};
   // Clock reads and records only while someone listens (decision 7: free otherwise); see
   // TaskClock for how few.
   const diagnostics::Bus& bus = diagnostics::Bus::instance();
@@ -283,7 +300,9 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     Value value = function(buffers.inputs, context);
     buffers.loaded.clear();  // inputs read back from the store: not needed any more
     const std::uint64_t nbytes = value_nbytes(value);
-    const std::uint64_t held = store_result(run, ref.task, worker, nbytes, value);
+    const std::uint64_t held = settle_device_result(run, ref.task, buffers.store.get(), value)
+                                   ? 0
+                                   : store_result(run, ref.task, worker, nbytes, value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
     if (observed) {
       const double stop = buffers.clock.stop(start, bus.exact_times());
@@ -316,10 +335,15 @@ void Scheduler::thread_main(int worker, int thread) {
   const WorkerSpec& spec = specs_[worker];
   pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
   void* stream = nullptr;
-  if (spec.kind == WorkerKind::gpu) stream = kernels::cuda_create_stream(spec.device);
+  if (spec.kind == WorkerKind::gpu && spec.device >= 0)
+    stream = kernels::cuda_create_stream(spec.device);
   current_thread = {this, worker, thread, stream};
 
   ThreadBuffers buffers;
+  {
+    std::lock_guard lock(store_mutex_);
+    buffers.store = store_;
+  }
   TaskRef ref;
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (should_pause(worker)) {

@@ -26,7 +26,10 @@ namespace tessera::scheduler_detail {
 struct WorkerSpec {
   WorkerKind kind = WorkerKind::cpu;
   int threads = 1;  ///< CPU threads, or CUDA streams of a GPU worker
-  int device = -1;  ///< CUDA device of a GPU worker
+  /// CUDA device of a GPU worker. A GPU worker with device -1 is simulated: it runs GPU task
+  /// functions without a CUDA stream, so tests can drive the GPU paths (device results, the
+  /// store's device tier) with a host-backed DeviceMemory on machines without a GPU.
+  int device = -1;
   std::string name;
   std::uint64_t memory_limit = 0;  ///< bytes of results it may hold (0: no limit)
 };
@@ -43,6 +46,11 @@ struct StorePolicy {
   /// it is back under `process_target` (0: no monitor).
   std::uint64_t process_spill = 0, process_target = 0;
   SpillCompression compression = SpillCompression::automatic;
+  /// Host bytes of persisted and stored chunks each worker may keep (Dask's per-worker
+  /// `target`; 0: only `budget` applies), indexed like the workers.
+  std::vector<std::uint64_t> worker_budgets = {};
+  /// Device bytes each GPU worker may keep on its device (dask-cuda's device_memory_limit).
+  std::vector<std::uint64_t> device_budgets = {};
 };
 
 /// Counters of one worker, for printing and tests.
@@ -56,8 +64,10 @@ struct WorkerStats {
   std::uint64_t stored = 0;         ///< bytes of persisted chunks it stored, in memory now
   std::uint64_t spilled = 0;        ///< bytes of persisted chunks it stored, spilled to disk now
   std::uint64_t spilled_total = 0;  ///< bytes of its chunks ever spilled
-  double cpu_seconds = 0;           ///< CPU time its threads used so far
-  bool paused = false;              ///< over its pause threshold: starts no tasks
+  std::uint64_t device = 0;         ///< bytes of chunks on its device now (GPU workers)
+  std::uint64_t device_spilled_total = 0;  ///< bytes ever moved from its device to host memory
+  double cpu_seconds = 0;                  ///< CPU time its threads used so far
+  bool paused = false;                     ///< over its pause threshold: starts no tasks
 };
 
 class Scheduler final : public Executor {
@@ -111,6 +121,8 @@ class Scheduler final : public Executor {
     /// Inputs of the current task read back from the block store.
     std::vector<Value> loaded;
     PendingTasks pending;
+    /// The block store, held for as long as this thread runs tasks.
+    std::shared_ptr<BlockStore> store;
   };
 
   void thread_main(int worker, int thread);
@@ -140,6 +152,11 @@ class Scheduler final : public Executor {
   /// the worker itself now holds for it.
   std::uint64_t store_result(const RunState& run, std::uint32_t task, int worker,
                              std::uint64_t nbytes, Value& value);
+  /// Settles a GPU task's result left in device memory (a std::shared_ptr<DeviceArray>): into
+  /// the store's device tier, left for persist's keepers, or copied to host memory. True when
+  /// the worker holds no host bytes for it.
+  static bool settle_device_result(const RunState& run, std::uint32_t task, BlockStore* store,
+                                   Value& value);
   /// What the store calls on each spill-file write and read: publishes it as a task record.
   std::function<void(const SpillEvent&)> spill_publisher() const;
   void release_run(RunState& run);

@@ -44,8 +44,9 @@ void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& re
 
 std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
   // Spill-file writes and reads go on the task stream as Dask draws them: "disk-write" and
-  // "disk-read" bars in the row of the thread that did them (the storing worker's first row when
-  // the memory monitor did). Copies, not `this`: a persisted array can outlive its cluster.
+  // "disk-read" bars (and "device-to-host" for chunks a GPU worker moved to host memory) in the row
+  // of the thread that did them (the storing worker's first row when the memory monitor did).
+  // Copies, not `this`: a persisted array can outlive its cluster.
   return [cluster = name_, specs = specs_, self = this](const SpillEvent& e) {
     diagnostics::Bus& bus = diagnostics::Bus::instance();
     if (!bus.active()) return;
@@ -56,7 +57,7 @@ std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
     diagnostics::TaskRecord record =
         record_on(cluster, specs[worker], worker, on_worker ? me.thread : 0);
     record.task = e.block;
-    record.group = e.read ? "disk-read" : "disk-write";
+    record.group = e.from_device ? "device-to-host" : e.read ? "disk-read" : "disk-write";
     record.start = e.start;
     record.stop = e.stop;
     record.nbytes = e.bytes;

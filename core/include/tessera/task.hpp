@@ -13,6 +13,8 @@
 
 namespace tessera {
 
+class BlockStore;
+
 /// Where a task may run.
 enum class Placement : std::uint8_t {
   cpu,  ///< only on CPU workers (plain C++ functions)
@@ -30,6 +32,9 @@ struct TaskContext {
   int thread = 0;          ///< thread (CPU) or stream (GPU) index within the worker
   int device = -1;         ///< CUDA device of a GPU worker
   void* stream = nullptr;  ///< cudaStream_t of a GPU worker
+  /// The cluster's block store, where a GPU task makes room on its device before it allocates
+  /// an output that stays there (null outside a cluster).
+  BlockStore* store = nullptr;
 };
 
 /// Values flow between tasks type-erased; Delayed<T> restores the type at the edges.

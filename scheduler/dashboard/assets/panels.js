@@ -65,8 +65,8 @@ function drawProgress(container, groups) {
 }
 
 // Memory per worker: bytes in memory (task results and persisted chunks) against the limit, and
-// what it spilled to disk in grey, as Dask draws it; GPU workers also show their device's memory
-// in use against its total.
+// what it spilled to disk in grey, as Dask draws it; GPU workers also show the chunks they keep
+// on their device against their device limit, and their device's memory in use against its total.
 function drawWorkersMemory(container, workers) {
   if (!workers || !workers.length) return emptyNote(container, "No workers.");
   const most = Math.max(1, ...workers.map((w) => w.memory));
@@ -86,6 +86,13 @@ function drawWorkersMemory(container, workers) {
                     diskText));
     }
     if (w.kind === "gpu") {
+      // Chunks it keeps on its device against device_memory_limit (beyond it they move to host
+      // memory), then the whole device's memory in use, all processes.
+      const onDevice = w.memory_device || 0;
+      const deviceText = `${formatBytes(onDevice)} / ${limit} on device`;
+      rows.push(row(w.name + " device", bar("memory-bar gpu", [{ percent: percent(onDevice, whole),
+                                                                 className: "gpu" }], deviceText),
+                    deviceText));
       const gpuShare = percent(w.gpu_memory_used, w.gpu_memory_total);
       const gpuText = `${formatBytes(w.gpu_memory_used)} / ${formatBytes(w.gpu_memory_total)} device`;
       rows.push(row(w.name + " GPU", bar("memory-bar gpu", [{ percent: gpuShare, className: "gpu" }],

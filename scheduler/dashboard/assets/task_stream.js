@@ -20,7 +20,7 @@ const TASK_STREAM_FAILED = "#d62728";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const taskStreamColors = new Map();
 // Spill-file writes and reads (no computation's tasks) in greys, as Dask draws them.
-const TASK_STREAM_DISK = { "disk-write": "#5f5f5f", "disk-read": "#a8a8a8" };
+const TASK_STREAM_DISK = { "disk-write": "#5f5f5f", "disk-read": "#a8a8a8", "device-to-host": "#8a8a8a" };
 
 // A colour per task group name, in the order groups are first seen on the page, so the first
 // twenty groups all differ; the task stream and the progress bars of a page agree.

@@ -1,0 +1,83 @@
+#include "tessera/device_array.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <stdexcept>
+
+#if TESSERA_HAVE_CUDA
+#include "tessera/kernels/array_cuda.hpp"
+#endif
+
+namespace tessera {
+namespace {
+
+#if TESSERA_HAVE_CUDA
+class CudaDeviceMemory final : public DeviceMemory {
+ public:
+  explicit CudaDeviceMemory(int device) : device_(device) {}
+  void* allocate(std::uint64_t bytes) override { return kernels::cuda_malloc(device_, bytes); }
+  void release(void* pointer) noexcept override {
+    try {
+      kernels::cuda_free(device_, pointer);
+    } catch (...) {  // a failing cudaFree leaves nothing to do but go on
+    }
+  }
+  void copy_to_host(void* host, const void* device, std::uint64_t bytes) override {
+    kernels::cuda_copy(device_, host, device, bytes);
+  }
+  std::string name() const override { return fmt::format("cuda:{}", device_); }
+
+ private:
+  int device_;
+};
+#endif
+
+std::uint64_t element_count(const Shape& shape) {
+  std::uint64_t count = 1;
+  for (const auto extent : shape) {
+    if (extent < 0)
+      throw std::invalid_argument(fmt::format("DeviceArray: negative extent {}", extent));
+    count *= static_cast<std::uint64_t>(extent);
+  }
+  return count;
+}
+
+}  // namespace
+
+std::shared_ptr<DeviceMemory> cuda_device_memory(int device) {
+#if TESSERA_HAVE_CUDA
+  static std::mutex mutex;
+  static std::map<int, std::shared_ptr<DeviceMemory>> devices;
+  std::lock_guard lock(mutex);
+  auto& memory = devices[device];
+  if (!memory) memory = std::make_shared<CudaDeviceMemory>(device);
+  return memory;
+#else
+  throw std::runtime_error(
+      fmt::format("cannot use device memory of cuda:{}: Tessera was built without CUDA", device));
+#endif
+}
+
+DeviceArray::DeviceArray(std::shared_ptr<DeviceMemory> memory, Shape shape, DType dtype, int owner)
+    : memory_(std::move(memory)),
+      shape_(std::move(shape)),
+      dtype_(dtype),
+      nbytes_(element_count(shape_) * dtype_size(dtype_)),
+      owner_(owner) {
+  if (!memory_) throw std::invalid_argument("DeviceArray: no device memory given");
+  if (nbytes_ > 0) data_ = memory_->allocate(nbytes_);
+}
+
+DeviceArray::~DeviceArray() {
+  if (data_) memory_->release(data_);
+}
+
+NDArray DeviceArray::to_host() const {
+  NDArray host(shape_, dtype_);
+  if (nbytes_ > 0) memory_->copy_to_host(host.raw(), data_, nbytes_);
+  return host;
+}
+
+}  // namespace tessera

@@ -1,0 +1,309 @@
+// The block store's device tier and GPU workers' device results, on a host-backed stand-in for
+// device memory, so they run on machines without a GPU: chunks beyond a GPU worker's device
+// budget move to host memory (and on to disk beyond the host budgets), come back bit for bit,
+// and free their device memory when dropped. The same paths on a real GPU: test_device_gpu.cpp.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "host_device_memory.hpp"
+#include "scheduler.hpp"
+#include "scratch_path.hpp"
+#include "tessera/block_store.hpp"
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+using test_support::HostDeviceMemory;
+using test_support::scratch;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t MiB = 1 << 20;
+constexpr std::int64_t doubles_per_mib = MiB / sizeof(double);
+
+// The value every element k of chunk `id` holds: distinct per chunk and per element.
+double pattern(int id, std::int64_t k) {
+  return id * 1e7 + static_cast<double>(k) * 0.5;
+}
+
+// A 1 MiB chunk on `memory`, held by `owner`, filled with chunk `id`'s pattern.
+std::shared_ptr<DeviceArray> device_chunk(const std::shared_ptr<HostDeviceMemory>& memory,
+                                          int owner, int id) {
+  auto chunk = std::make_shared<DeviceArray>(memory, Shape{doubles_per_mib}, DType::float64, owner);
+  auto* data = static_cast<double*>(chunk->data());  // host-backed: writable from here
+  for (std::int64_t k = 0; k < doubles_per_mib; ++k) data[k] = pattern(id, k);
+  return chunk;
+}
+
+// True if `array` holds chunk `id`'s pattern exactly.
+bool holds(const NDArray& array, int id) {
+  if (array.shape() != Shape{doubles_per_mib} || array.dtype() != DType::float64) return false;
+  const double* data = static_cast<const double*>(array.raw());
+  for (std::int64_t k = 0; k < doubles_per_mib; ++k)
+    if (data[k] != pattern(id, k)) return false;
+  return true;
+}
+
+BlockStoreOptions device_store(std::uint64_t device_budget, std::uint64_t host_budget = 0,
+                               std::string directory = "") {
+  // Owner 0 a CPU worker, owner 1 a GPU worker with `device_budget` on its device.
+  return BlockStoreOptions{.budget = host_budget,
+                           .directory = std::move(directory),
+                           .owners = 2,
+                           .device_budgets = {0, device_budget}};
+}
+
+}  // namespace
+
+TEST(DeviceTier, MovesTheOldestDeviceChunksToHostMemoryBeyondTheDeviceBudget) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  auto store = std::make_shared<BlockStore>(device_store(3 * MiB));
+  std::vector<std::shared_ptr<StoredBlock>> blocks;
+  for (int b = 0; b < 8; ++b) blocks.push_back(store->add(device_chunk(memory, 1, b)));
+  EXPECT_EQ(store->device_bytes(1), 3 * MiB);
+  EXPECT_EQ(store->device_bytes(), 3 * MiB);
+  EXPECT_EQ(memory->live(), 3 * MiB) << "moved chunks free their device memory";
+  EXPECT_EQ(store->memory_bytes(1), 5 * MiB);
+  EXPECT_EQ(store->device_spilled_bytes_total(1), 5 * MiB);
+  EXPECT_EQ(store->spilled_bytes(), 0u) << "no host budget: nothing goes to disk";
+  for (int b = 0; b < 5; ++b) {  // oldest first
+    EXPECT_EQ(blocks[b]->on_device(), nullptr) << b;
+    EXPECT_TRUE(blocks[b]->in_memory()) << b;
+  }
+  for (int b = 5; b < 8; ++b) EXPECT_NE(blocks[b]->on_device(), nullptr) << b;
+  for (int b = 0; b < 8; ++b) EXPECT_TRUE(holds(*blocks[b]->load(), b)) << b;
+  EXPECT_EQ(store->device_bytes(1), 3 * MiB) << "a load from the device copies, moves nothing";
+  blocks.clear();
+  EXPECT_EQ(memory->live(), 0u);
+  EXPECT_EQ(store->device_bytes(1), 0u);
+  EXPECT_EQ(store->memory_bytes(1), 0u);
+  EXPECT_EQ(store->device_spilled_bytes_total(1), 5 * MiB) << "a running total";
+}
+
+TEST(DeviceTier, DeviceToHostToDiskWithEveryChunkBackBitForBit) {
+  const fs::path dir = scratch("tessera_device_tiers");
+  auto memory = std::make_shared<HostDeviceMemory>();
+  {
+    auto store = std::make_shared<BlockStore>(device_store(2 * MiB, 3 * MiB, dir.string()));
+    std::vector<std::shared_ptr<StoredBlock>> blocks;
+    for (int b = 0; b < 8; ++b) blocks.push_back(store->add(device_chunk(memory, 1, b)));
+    EXPECT_EQ(store->device_bytes(1), 2 * MiB);
+    EXPECT_EQ(store->memory_bytes(), 3 * MiB);
+    EXPECT_EQ(store->spilled_bytes(), 3 * MiB);
+    EXPECT_EQ(store->spilled_bytes(1), 3 * MiB);
+    EXPECT_FALSE(blocks[0]->in_memory());  // on disk: oldest first, down every tier
+    EXPECT_TRUE(blocks[3]->in_memory());
+    EXPECT_NE(blocks[7]->on_device(), nullptr);
+    for (int b = 0; b < 8; ++b) EXPECT_TRUE(holds(*blocks[b]->load(), b)) << b;
+    blocks.erase(blocks.begin(), blocks.begin() + 2);
+    EXPECT_EQ(store->spilled_bytes(), MiB) << "dropped chunks take their files with them";
+    EXPECT_TRUE(fs::exists(dir));
+  }
+  EXPECT_FALSE(fs::exists(dir));
+  EXPECT_EQ(memory->live(), 0u);
+}
+
+TEST(DeviceTier, AChunkLargerThanTheDeviceBudgetGoesStraightToHostMemory) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  auto store = std::make_shared<BlockStore>(device_store(MiB / 2));
+  auto block = store->add(device_chunk(memory, 1, 4));
+  EXPECT_EQ(block->on_device(), nullptr);
+  EXPECT_TRUE(block->in_memory());
+  EXPECT_EQ(store->device_bytes(1), 0u);
+  EXPECT_EQ(store->memory_bytes(1), MiB);
+  EXPECT_EQ(store->device_spilled_bytes_total(1), MiB);
+  EXPECT_EQ(memory->live(), 0u);
+  EXPECT_TRUE(holds(*block->load(), 4));
+}
+
+TEST(DeviceTier, WithoutADeviceBudgetChunksStayOnTheDevice) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  auto store = std::make_shared<BlockStore>(device_store(0));
+  std::vector<std::shared_ptr<StoredBlock>> blocks;
+  for (int b = 0; b < 4; ++b) blocks.push_back(store->add(device_chunk(memory, 1, b)));
+  EXPECT_EQ(store->device_bytes(1), 4 * MiB);
+  EXPECT_EQ(store->make_device_room(1, 100 * MiB), 0u);
+  EXPECT_EQ(store->device_bytes(1), 4 * MiB);
+}
+
+TEST(DeviceTier, MakeDeviceRoomMovesJustEnoughForTheNextAllocation) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  auto store = std::make_shared<BlockStore>(device_store(3 * MiB));
+  std::vector<std::shared_ptr<StoredBlock>> blocks;
+  for (int b = 0; b < 3; ++b) blocks.push_back(store->add(device_chunk(memory, 1, b)));
+  EXPECT_EQ(store->make_device_room(1, MiB), MiB);
+  EXPECT_EQ(blocks[0]->on_device(), nullptr);
+  EXPECT_NE(blocks[1]->on_device(), nullptr);
+  EXPECT_EQ(store->make_device_room(1, MiB), 0u) << "already room";
+  EXPECT_EQ(store->make_device_room(1, 10 * MiB), 2 * MiB) << "as much as there is";
+  EXPECT_EQ(store->device_bytes(1), 0u);
+  EXPECT_EQ(store->make_device_room(0, MiB), 0u) << "owner 0 has no device budget";
+}
+
+TEST(DeviceTier, AFailedCopyKeepsTheChunkOnTheDeviceAndAccounted) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  auto store = std::make_shared<BlockStore>(device_store(2 * MiB));
+  std::vector<std::shared_ptr<StoredBlock>> blocks;
+  for (int b = 0; b < 2; ++b) blocks.push_back(store->add(device_chunk(memory, 1, b)));
+  memory->fail_copies = true;
+  EXPECT_THROW(store->make_device_room(1, MiB), std::runtime_error);
+  EXPECT_NE(blocks[0]->on_device(), nullptr);
+  EXPECT_EQ(store->device_bytes(1), 2 * MiB);
+  EXPECT_EQ(store->memory_bytes(1), 0u);
+  memory->fail_copies = false;
+  EXPECT_EQ(store->make_device_room(1, MiB), MiB) << "the same chunk moves once copies work";
+  EXPECT_EQ(blocks[0]->on_device(), nullptr);
+  EXPECT_TRUE(holds(*blocks[0]->load(), 0));
+}
+
+TEST(DeviceTier, EachWorkerSpillsAgainstItsOwnHostBudget) {
+  const fs::path dir = scratch("tessera_owner_budgets");
+  auto store = std::make_shared<BlockStore>(
+      BlockStoreOptions{.directory = dir.string(), .owners = 2, .owner_budgets = {MiB, 4 * MiB}});
+  std::vector<std::shared_ptr<StoredBlock>> blocks;
+  for (int b = 0; b < 6; ++b) {
+    auto chunk = std::make_shared<NDArray>(Shape{doubles_per_mib}, DType::float64);
+    for (std::int64_t k = 0; k < doubles_per_mib; ++k) chunk->data<double>()[k] = pattern(b, k);
+    blocks.push_back(store->add(chunk, b % 2));
+  }
+  // Worker 0 (1 MiB) keeps its newest chunk; worker 1 (4 MiB) keeps its three, although the
+  // two together hold only 4 MiB: Dask's per-worker target, not a pooled one.
+  EXPECT_EQ(store->memory_bytes(0), MiB);
+  EXPECT_EQ(store->spilled_bytes(0), 2 * MiB);
+  EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
+  EXPECT_EQ(store->spilled_bytes(1), 0u);
+  EXPECT_FALSE(blocks[0]->in_memory());
+  EXPECT_TRUE(blocks[1]->in_memory());
+  EXPECT_TRUE(blocks[4]->in_memory());
+  for (int b = 0; b < 6; ++b) EXPECT_TRUE(holds(*blocks[b]->load(), b)) << b;
+}
+
+TEST(DeviceTier, ConcurrentStoresLoadsMovesAndDropsKeepTheCountsExact) {
+  const fs::path dir = scratch("tessera_device_concurrent");
+  auto memory = std::make_shared<HostDeviceMemory>();
+  auto store = std::make_shared<BlockStore>(device_store(3 * MiB, 4 * MiB, dir.string()));
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      std::mt19937 random(t);
+      std::vector<std::pair<int, std::shared_ptr<StoredBlock>>> mine;
+      for (int i = 0; i < 12; ++i) {
+        const int id = t * 100 + i;
+        mine.emplace_back(id, store->add(device_chunk(memory, 1, id)));
+        const auto& [seen, block] = mine[random() % mine.size()];
+        if (!holds(*block->load(), seen)) wrong.fetch_add(1);
+        if (random() % 3 == 0) store->make_device_room(1, MiB);
+        if (random() % 4 == 0) mine.erase(mine.begin() + static_cast<long>(random() % mine.size()));
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(store->device_bytes(1), 3 * MiB);
+  threads.clear();
+  // Everything was dropped with the threads' lists: every count is back at zero.
+  EXPECT_EQ(store->device_bytes(), 0u);
+  EXPECT_EQ(store->memory_bytes(), 0u);
+  EXPECT_EQ(store->spilled_bytes(), 0u);
+  EXPECT_EQ(memory->live(), 0u);
+}
+
+// ---- GPU workers' device results, through the scheduler (a simulated GPU worker) ----------
+
+namespace {
+
+// A task for GPU workers that makes room on its device and leaves chunk `id` there.
+TaskPtr device_task(std::shared_ptr<HostDeviceMemory> memory, int id) {
+  auto run = [memory, id](std::span<const Value* const>, const TaskContext& context) -> Value {
+    if (context.store) context.store->make_device_room(context.worker, MiB);
+    return device_chunk(memory, context.worker, id);
+  };
+  return std::make_shared<const TaskNode>("on-device", std::vector<TaskPtr>{}, TaskFunction{}, run,
+                                          Placement::gpu);
+}
+
+// One CPU task reading every chunk: true when each holds its pattern.
+TaskPtr check_all(std::vector<TaskPtr> chunks) {
+  return std::make_shared<const TaskNode>(
+      "check", std::move(chunks),
+      [](std::span<const Value* const> in, const TaskContext&) -> Value {
+        bool all = true;
+        for (std::size_t k = 0; k < in.size(); ++k)
+          all = all &&
+                holds(*std::any_cast<const std::shared_ptr<NDArray>&>(*in[k]), static_cast<int>(k));
+        return all;
+      });
+}
+
+scheduler_detail::Scheduler simulated_gpu_cluster(const std::string& name,
+                                                  std::uint64_t device_budget,
+                                                  const fs::path& dir) {
+  scheduler_detail::StorePolicy policy;
+  policy.budget = 64 * MiB;
+  policy.directory = dir.string();
+  policy.device_budgets = {0, device_budget};
+  return scheduler_detail::Scheduler(
+      {{WorkerKind::cpu, 1, -1, "cpu-0"}, {WorkerKind::gpu, 1, -1, "gpu-0", device_budget}}, name,
+      policy);
+}
+
+}  // namespace
+
+TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  scheduler_detail::Scheduler scheduler =
+      simulated_gpu_cluster("device-results", 2 * MiB, scratch("tessera_device_results"));
+  std::vector<TaskPtr> chunks;
+  for (int id = 0; id < 8; ++id) chunks.push_back(device_task(memory, id));
+  auto computation = scheduler.submit(build_graph({check_all(chunks)}));
+  computation->wait();
+  computation->rethrow_if_failed();
+  EXPECT_TRUE(std::any_cast<bool>(computation->output(0))) << "every chunk came back exactly";
+  EXPECT_LE(memory->peak(), 2 * MiB) << "room is made before each chunk is allocated";
+  EXPECT_EQ(scheduler.stats(1).device_spilled_total, 6 * MiB);
+  computation.reset();
+  EXPECT_EQ(memory->live(), 0u) << "chunks leave the device once their consumer finished";
+  EXPECT_EQ(scheduler.stats(1).device, 0u);
+}
+
+TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  scheduler_detail::Scheduler scheduler =
+      simulated_gpu_cluster("device-outputs", 2 * MiB, scratch("tessera_device_outputs"));
+  auto computation = scheduler.submit(build_graph({device_task(memory, 3)}));
+  computation->wait();
+  computation->rethrow_if_failed();
+  const auto* host = std::any_cast<std::shared_ptr<NDArray>>(&computation->output(0));
+  ASSERT_NE(host, nullptr) << "a host array, not a device one";
+  EXPECT_TRUE(holds(**host, 3));
+  EXPECT_EQ(memory->live(), 0u) << "the device copy is freed at once";
+}
+
+TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
+  auto memory = std::make_shared<HostDeviceMemory>();
+  scheduler_detail::Scheduler scheduler =
+      simulated_gpu_cluster("device-keepers", 2 * MiB, scratch("tessera_device_keepers"));
+  std::shared_ptr<BlockStore> store = scheduler.block_store();
+  std::vector<TaskPtr> keepers;
+  for (int id = 0; id < 5; ++id)
+    keepers.push_back(std::make_shared<const TaskNode>(
+        "store", std::vector<TaskPtr>{device_task(memory, id)},
+        [store](std::span<const Value* const> in, const TaskContext&) -> Value {
+          return store->add(std::any_cast<const std::shared_ptr<DeviceArray>&>(*in[0]));
+        },
+        TaskFunction{}, Placement::cpu, /*stores_inputs=*/true));
+  auto computation = scheduler.submit(build_graph(keepers));
+  computation->wait();
+  computation->rethrow_if_failed();
+  std::vector<std::shared_ptr<StoredBlock>> blocks;
+  for (std::size_t k = 0; k < keepers.size(); ++k)
+    blocks.push_back(std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
+  EXPECT_EQ(store->device_bytes(1), 2 * MiB);
+  EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
+  for (int id = 0; id < 5; ++id) EXPECT_TRUE(holds(*blocks[id]->load(), id)) << id;
+  EXPECT_EQ(scheduler.stats(1).device, 2 * MiB);
+}
