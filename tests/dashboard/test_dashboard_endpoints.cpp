@@ -86,6 +86,8 @@ void expect_worker_schema(const json& w) {
                {"memory_stored", integer},
                {"memory_spilled", integer},
                {"memory_limit", integer},
+               {"memory_device", integer},
+               {"memory_device_spilled_total", integer},
                {"gpu_memory_used", integer},
                {"gpu_memory_total", integer},
                {"cpu_seconds", floating},

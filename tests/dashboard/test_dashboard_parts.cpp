@@ -8,6 +8,8 @@
 #include "dashboard_assets.hpp"
 #include "dashboard_link.hpp"
 #include "event_log.hpp"
+#include "json_api.hpp"
+#include "metrics.hpp"
 #include "routes.hpp"
 #include "token_auth.hpp"
 
@@ -196,4 +198,30 @@ TEST(DashboardParts, RecordsCountingSeveralTasksAndLateOnesKeepProgressExact) {
   ASSERT_EQ(records.tasks.size(), 2u);
   EXPECT_EQ(records.tasks[0].count, 6);
   EXPECT_EQ(records.tasks[1].count, 4);
+}
+
+TEST(DashboardParts, GpuWorkersShowTheirDeviceChunksLimitAndMovesToHost) {
+  WorkerSnapshot gpu;
+  gpu.name = "gpu-0";
+  gpu.gpu = true;
+  gpu.device = 0;
+  gpu.memory_limit = 40u << 20;
+  gpu.device_bytes = 32u << 20;
+  gpu.device_spilled_total = 88u << 20;
+  WorkerSnapshot cpu;
+  cpu.name = "cpu-0";
+  const nlohmann::json json = worker_json(gpu);
+  EXPECT_EQ(json["memory_device"], 32u << 20);
+  EXPECT_EQ(json["memory_device_spilled_total"], 88u << 20);
+  EXPECT_EQ(json["memory_limit"], 40u << 20);
+  EXPECT_EQ(worker_json(cpu)["memory_device"], 0);
+  const std::string text = metrics_text({cpu, gpu}, {});
+  EXPECT_NE(text.find("tessera_worker_device_memory_bytes{kind=\"gpu\",worker=\"gpu-0\"} 33554432"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tessera_worker_device_spilled_bytes_total{kind=\"gpu\",worker=\"gpu-0\"} "
+                      "92274688"),
+            std::string::npos);
+  EXPECT_EQ(text.find("tessera_worker_device_memory_bytes{kind=\"cpu\""), std::string::npos)
+      << "CPU workers have no device";
 }
