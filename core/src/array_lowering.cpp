@@ -78,10 +78,18 @@ RegionPlan plan_region(const RegionLeaf& region, const kernels::Box& box) {
   Index first(ndim), count(ndim);
   const auto bounds = boundaries_of(source.chunks);
   for (std::size_t j = 0; j < ndim; ++j) {
-    const int e = region.source_to_eval[j];
-    plan.lo[j] = e >= 0 ? box.lo[e] : 0;
-    plan.extent[j] = e >= 0 ? box.hi[e] - box.lo[e] : 1;
-    if (plan.extent[j] == 0) return plan;  // nothing read
+    // The source indices read: offset + step * i for i in the box's range, lowest to highest.
+    const AxisMap& m = region.source_to_eval[j];
+    if (m.eval < 0) {
+      plan.lo[j] = m.offset;
+      plan.extent[j] = 1;
+    } else {
+      const std::int64_t n = box.hi[m.eval] - box.lo[m.eval];
+      if (n <= 0) return plan;  // nothing read
+      const std::int64_t a = m.offset + m.step * box.lo[m.eval], b = a + m.step * (n - 1);
+      plan.lo[j] = std::min(a, b);
+      plan.extent[j] = std::max(a, b) - plan.lo[j] + 1;
+    }
     first[j] = block_containing(bounds[j], plan.lo[j]);
     count[j] = block_containing(bounds[j], plan.lo[j] + plan.extent[j] - 1) - first[j] + 1;
   }
@@ -177,10 +185,10 @@ kernels::Program finish_program(const BoxJob& job, std::span<const Value* const>
     leaf.map = kernels::Affine{};
     const auto strides = row_major_strides(plan.extent);
     for (std::size_t j = 0; j < strides.size(); ++j) {
-      const int e = region.source_to_eval[j];
-      if (e < 0) continue;
-      leaf.map.stride[e] += strides[j];
-      leaf.map.offset -= plan.lo[j] * strides[j];
+      // Region index = source index - plan.lo = offset + step * i - plan.lo.
+      const AxisMap& m = region.source_to_eval[j];
+      if (m.eval >= 0) leaf.map.stride[m.eval] += m.step * strides[j];
+      leaf.map.offset += (m.offset - plan.lo[j]) * strides[j];
     }
     keep.push_back(std::move(data));
   }

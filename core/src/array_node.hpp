@@ -31,6 +31,15 @@ struct FileChunks {
   std::vector<std::string> block_paths;  ///< or one .npy file per block, row-major over blocks
 };
 
+/// How a slice node reads one axis of its input: input index = start + step * t for its own
+/// index t < count along its next kept axis, or the fixed index `start` for a dropped axis.
+struct SliceAxis {
+  std::int64_t start = 0;
+  std::int64_t step = 1;
+  std::int64_t count = 0;
+  bool kept = true;  ///< false: a position, the axis is dropped
+};
+
 /// The reductions Array offers; each finishes from a kernel ReduceOp partial.
 enum class Reduction { sum, prod, min, max, any, all, mean, var, std };
 
@@ -41,6 +50,7 @@ struct Node {
     files,        ///< chunks read from .npy files by their tasks
     elementwise,  ///< unary/binary/ternary kernel op over inputs (broadcast to shape)
     transpose,    ///< axes permutation of inputs[0]
+    slice,        ///< basic indexing of inputs[0] (slices and positions)
     cast,         ///< astype
     reduce,       ///< reduction of inputs[0] over axes
   };
@@ -62,6 +72,8 @@ struct Node {
   kernels::Op op = kernels::Op::add;
   // transpose: output axis i is input axis axes[i]; reduce: reduced axes (sorted)
   std::vector<int> axes;
+  // slice: one entry per input axis
+  std::vector<SliceAxis> slices;
   // reduce
   Reduction reduction = Reduction::sum;
   int ddof = 0;

@@ -30,8 +30,8 @@ class Builder {
       : lower_(lower), eval_ndim_(static_cast<int>(eval_shape.size())) {}
 
   FusedProgram build(const NodePtr& root) {
-    std::vector<int> identity(root->shape.size());
-    for (std::size_t d = 0; d < identity.size(); ++d) identity[d] = static_cast<int>(d);
+    std::vector<AxisMap> identity(root->shape.size());
+    for (std::size_t d = 0; d < identity.size(); ++d) identity[d].eval = static_cast<int>(d);
     emit(root, identity);
     out_.program.ndim = eval_ndim_;
     return std::move(out_);
@@ -48,6 +48,7 @@ class Builder {
       case Node::Kind::reduce:
         break;
       case Node::Kind::transpose:
+      case Node::Kind::slice:
         c = input_cost(node->inputs[0]);
         break;
       case Node::Kind::cast:
@@ -88,16 +89,18 @@ class Builder {
     push(instruction);
   }
 
-  // Leaf flat index: sum over node dims j of idx[src[j]] * row_major_stride[j].
-  kernels::Affine affine(const Shape& shape, const std::vector<int>& src) {
+  // Leaf flat index: sum over node dims j of (offset_j + step_j * idx[eval_j]) * stride_j.
+  kernels::Affine affine(const Shape& shape, const std::vector<AxisMap>& src) {
     kernels::Affine map;
     const auto strides = row_major_strides(shape);
-    for (std::size_t j = 0; j < shape.size(); ++j)
-      if (src[j] >= 0) map.stride[src[j]] += strides[j];
+    for (std::size_t j = 0; j < shape.size(); ++j) {
+      map.offset += src[j].offset * strides[j];
+      if (src[j].eval >= 0) map.stride[src[j].eval] += src[j].step * strides[j];
+    }
     return map;
   }
 
-  void emit_region(const NodePtr& node, const std::vector<int>& src) {
+  void emit_region(const NodePtr& node, const std::vector<AxisMap>& src) {
     RegionLeaf region;
     region.instruction = out_.program.size;
     region.source = lower_(node);
@@ -132,7 +135,7 @@ class Builder {
            op == Op::logical_or || op == Op::logical_not;
   }
 
-  void emit(const NodePtr& node, const std::vector<int>& src) {
+  void emit(const NodePtr& node, const std::vector<AxisMap>& src) {
     switch (node->kind) {
       case Node::Kind::leaf: {
         kernels::Instruction instruction = node->leaf;
@@ -147,8 +150,22 @@ class Builder {
         return emit_region(node, src);
       case Node::Kind::transpose: {
         // Output axis i is input axis axes[i].
-        std::vector<int> input_src(src.size());
+        std::vector<AxisMap> input_src(src.size());
         for (std::size_t i = 0; i < src.size(); ++i) input_src[node->axes[i]] = src[i];
+        return emit_input(node->inputs[0], input_src);
+      }
+      case Node::Kind::slice: {
+        // Input index start + step * t, where t reads as src says: the maps compose.
+        std::vector<AxisMap> input_src;
+        std::size_t kept = 0;
+        for (const SliceAxis& axis : node->slices) {
+          if (!axis.kept) {
+            input_src.push_back({-1, axis.start, 1});
+            continue;
+          }
+          const AxisMap& t = src[kept++];
+          input_src.push_back({t.eval, axis.start + axis.step * t.offset, axis.step * t.step});
+        }
         return emit_input(node->inputs[0], input_src);
       }
       case Node::Kind::cast: {
@@ -178,7 +195,7 @@ class Builder {
     }
   }
 
-  void emit_input(const NodePtr& input, const std::vector<int>& src) {
+  void emit_input(const NodePtr& input, const std::vector<AxisMap>& src) {
     if (fusible(cost(input)))
       emit(input, src);
     else
@@ -186,12 +203,13 @@ class Builder {
   }
 
   // Right-aligned broadcasting: a size-1 input dim against a larger output dim reads index 0.
-  static std::vector<int> broadcast_src(const Node& input, const Node& output,
-                                        const std::vector<int>& src) {
+  static std::vector<AxisMap> broadcast_src(const Node& input, const Node& output,
+                                            const std::vector<AxisMap>& src) {
     const std::size_t shift = output.shape.size() - input.shape.size();
-    std::vector<int> input_src(input.shape.size());
+    std::vector<AxisMap> input_src(input.shape.size());
     for (std::size_t j = 0; j < input.shape.size(); ++j)
-      input_src[j] = input.shape[j] == 1 && output.shape[j + shift] != 1 ? -1 : src[j + shift];
+      input_src[j] =
+          input.shape[j] == 1 && output.shape[j + shift] != 1 ? AxisMap{} : src[j + shift];
     return input_src;
   }
 

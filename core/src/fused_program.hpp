@@ -1,6 +1,6 @@
 #pragma once
-// Builds the kernel program of one fused segment: elementwise ops, transposes and casts down to
-// the leaves, with every transpose and broadcast turned into leaf strides.
+// Builds the kernel program of one fused segment: elementwise ops, transposes, slices and casts
+// down to the leaves, with every transpose, slice and broadcast turned into leaf strides.
 
 #include <functional>
 #include <memory>
@@ -10,13 +10,23 @@
 
 namespace tessera::array_detail {
 
+/// How one axis of a node is read while evaluating a segment: node index = offset + step * the
+/// evaluation index along `eval`, or the fixed index `offset` when `eval` is -1 (a broadcast
+/// size-1 axis, or an axis a position dropped). Transposes permute these, slices compose into
+/// them, and at the leaves they become strides.
+struct AxisMap {
+  int eval = -1;
+  std::int64_t offset = 0;
+  std::int64_t step = 1;
+};
+
 /// A leaf that reads another grid's chunks: a reduction's result, persisted chunks, or a
 /// sub-expression too large to fuse. The task gathers the region it needs and points the
 /// instruction at it.
 struct RegionLeaf {
   int instruction = 0;
   GridPtr source;
-  std::vector<int> source_to_eval;  ///< for each source dim: the evaluation dim, or -1 (broadcast)
+  std::vector<AxisMap> source_to_eval;  ///< for each source dim
 };
 
 struct FusedProgram {

@@ -1,6 +1,9 @@
 #pragma once
 // A one-thread executor for testing core without the scheduler: runs tasks in graph order.
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <vector>
 
 #include "tessera/errors.hpp"
@@ -50,6 +53,13 @@ class SerialExecutor final : public Executor {
     return std::make_shared<SerialComputation>(std::move(graph));
   }
   int submitted = 0;
+};
+
+/// A fixture whose arrays and delayed values compute on a SerialExecutor for each test.
+struct OnSerialExecutor : ::testing::Test {
+  std::shared_ptr<SerialExecutor> executor = std::make_shared<SerialExecutor>();
+  void SetUp() override { detail::push_executor(executor); }
+  void TearDown() override { detail::remove_executor(executor.get()); }
 };
 
 }  // namespace tessera::test_support

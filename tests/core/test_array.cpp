@@ -19,12 +19,7 @@ using test_support::values_of;
 
 namespace {
 
-struct Arrays : ::testing::Test {
-  std::shared_ptr<test_support::SerialExecutor> executor =
-      std::make_shared<test_support::SerialExecutor>();
-  void SetUp() override { detail::push_executor(executor); }
-  void TearDown() override { detail::remove_executor(executor.get()); }
-};
+struct Arrays : test_support::OnSerialExecutor {};
 
 template <class F>
 void expect_invalid(F&& f, const std::string& fragment) {

@@ -91,7 +91,7 @@ class ExpressionGenerator {
   // Builds an expression of the given depth whose result has `shape`.
   Case expression(const Shape& shape, int depth) {
     if (depth == 0) return leaf(shape);
-    switch (pick(0, 5)) {
+    switch (pick(0, 6)) {
       case 0: {  // binary with broadcasting: one side may have size-1 dims
         Case a = expression(shape, depth - 1);
         Shape other = shape;
@@ -131,6 +131,8 @@ class ExpressionGenerator {
         const DType dtype = dtypes[pick(0, 3)];
         return {a.array.astype(dtype), map(a.expected, dtype, [](double v) { return v; })};
       }
+      case 5:
+        return indexed(shape, depth);
       default: {  // a min/max reduction that lands on `shape` (exact, so it can feed further ops)
         Shape bigger = shape;
         const int axis = pick(0, static_cast<int>(shape.size()));
@@ -151,6 +153,89 @@ class ExpressionGenerator {
   }
 
  private:
+  // Basic indexing of a larger expression that lands on `shape`: every kept axis a slice with a
+  // step of -3..3 (bounds given, negative, clipped or left out), positions dropping extra axes.
+  Case indexed(const Shape& shape, int depth) {
+    struct Axis {
+      bool kept;
+      std::int64_t start, step;  // input index start + step * t (step unused when dropped)
+    };
+    Shape inner;
+    std::vector<Axis> axes;
+    std::vector<IndexItem> index;
+    // At most 4 axes in all, so nested expressions stay within the kernels' 8 dimensions.
+    std::size_t remaining = shape.size();
+    auto drop_some = [&] {
+      while (inner.size() + remaining < 4 && pick(0, 4) == 0) {
+        const std::int64_t size = pick(1, 4), position = pick(-size, size - 1);
+        inner.push_back(size);
+        axes.push_back({false, position < 0 ? position + size : position, 1});
+        index.emplace_back(position);
+      }
+    };
+    for (std::int64_t n : shape) {
+      drop_some();
+      --remaining;
+      static const std::int64_t steps[] = {1, 1, 2, 3, -1, -2, -3};
+      // Large steps only near the leaves: nested slices multiply the extents.
+      const std::int64_t step = steps[depth > 2 ? pick(0, 1) * 4 : pick(0, 6)];
+      const std::int64_t s = std::abs(step);
+      const std::int64_t before = pick(0, 2), after = pick(0, 2);
+      const std::int64_t m = before + s * (n - 1) + 1 + after;  // the input axis
+      inner.push_back(m);
+      Slice slice{.step = step};
+      std::int64_t start = 0;
+      if (step > 0) {
+        start = before;
+        const std::int64_t stop = start + s * (n - 1) + pick(1, s);  // still n positions
+        if (start > 0 || pick(0, 1)) slice.start = pick(0, 1) ? start : start - m;
+        if (stop < m)
+          slice.stop = pick(0, 2) ? stop : stop - m;  // counted from either end
+        else if (pick(0, 1))
+          slice.stop = stop + pick(0, 5);  // past the end: clipped
+      } else {
+        start = m - 1 - after;
+        const std::int64_t stop = start - s * (n - 1) - pick(1, s);  // -1: past the front
+        if (start < m - 1 || pick(0, 1)) slice.start = pick(0, 1) ? start : start - m;
+        if (stop >= 0)
+          slice.stop = pick(0, 1) ? stop : stop - m;
+        else if (pick(0, 1))
+          slice.stop = -m - 1 - pick(0, 3);  // clipped to the front
+      }
+      axes.push_back({true, start, step});
+      index.emplace_back(slice);
+    }
+    drop_some();
+    // Trailing whole axes may be left out of the index, as x[1:3] leaves them in NumPy.
+    std::size_t given = index.size();
+    while (given > 0 && std::holds_alternative<Slice>(index[given - 1])) {
+      const Slice& last = std::get<Slice>(index[given - 1]);
+      const Axis& axis = axes[given - 1];
+      if (!(axis.step == 1 && axis.start == 0 &&
+            last.stop.value_or(inner[given - 1]) >= inner[given - 1]) ||
+          pick(0, 1) == 0)
+        break;
+      --given;
+    }
+    index.resize(given);
+    Case a = expression(inner, depth - 1);
+    Dense out{shape, a.expected.dtype, {}};
+    const auto strides = strides_of(inner);
+    Shape none;
+    for (std::int64_t i = 0; i < out.size(); ++i) {
+      const auto t = unravel(i, shape);
+      std::int64_t flat = 0;
+      std::size_t kept = 0;
+      for (std::size_t j = 0; j < axes.size(); ++j) {
+        const std::int64_t u =
+            axes[j].kept ? axes[j].start + axes[j].step * t[kept++] : axes[j].start;
+        flat += u * strides[j];
+      }
+      out.values.push_back(a.expected.values[flat]);
+    }
+    return {a.array[index], out};
+  }
+
   Case binary(const Case& a, const Case& b) {
     const DType da = a.expected.dtype, db = b.expected.dtype;
     switch (pick(0, 7)) {
@@ -215,11 +300,7 @@ class ExpressionGenerator {
   std::mt19937_64 rng_;
 };
 
-struct ArrayProperties : ::testing::Test {
-  std::shared_ptr<SerialExecutor> executor = std::make_shared<SerialExecutor>();
-  void SetUp() override { detail::push_executor(executor); }
-  void TearDown() override { detail::remove_executor(executor.get()); }
-};
+struct ArrayProperties : OnSerialExecutor {};
 
 bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || a == b;

@@ -13,12 +13,7 @@ double add(double a, double b) {
 
 namespace {
 
-struct CurrentSerial : ::testing::Test {
-  std::shared_ptr<test_support::SerialExecutor> executor =
-      std::make_shared<test_support::SerialExecutor>();
-  void SetUp() override { detail::push_executor(executor); }
-  void TearDown() override { detail::remove_executor(executor.get()); }
-};
+struct CurrentSerial : test_support::OnSerialExecutor {};
 
 }  // namespace
 

@@ -2,12 +2,14 @@
 // tessera::Array: a lazy N-d array cut into chunks (dask.array). Operations build an expression;
 // compute() lowers it into one fused kernel task per output chunk and runs them on the cluster.
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "tessera/chunks.hpp"
@@ -35,6 +37,18 @@ class Axes {
  private:
   std::optional<std::vector<int>> axes_;
 };
+
+/// One axis of a basic index, Python's start:stop:step. Absent bounds run to the ends of the axis
+/// (in the direction of `step`); negative bounds count from the end; bounds beyond the axis are
+/// clipped, as in NumPy. Slice{} is `:`, Slice{1, 5} is `1:5`, Slice{.step = -1} is `::-1`.
+struct Slice {
+  std::optional<std::int64_t> start, stop;
+  std::int64_t step = 1;
+};
+
+/// What indexes one axis: a position (negative counts from the end; the axis is dropped, as
+/// x[3] drops it in NumPy) or a Slice.
+using IndexItem = std::variant<std::int64_t, Slice>;
 
 /// Options of a reduction.
 struct ReduceOptions {
@@ -72,6 +86,20 @@ class Array {
   Array transpose(std::vector<int> axes = {}) const;
   /// The same values in another dtype.
   Array astype(DType dtype) const;
+
+  /// NumPy's basic indexing, Dask's x[...]: x[{Slice{1, 5}, 3}] is x[1:5, 3]. Axes left out are
+  /// taken whole. Lazy: the selection fuses into the kernels (random leaves generate only what
+  /// is selected), and the result's chunks are the parts of the input's chunks it keeps, as in
+  /// Dask. A position out of range, a zero step or too many items throw, naming the value.
+  Array operator[](const std::vector<IndexItem>& index) const;
+  Array operator[](std::int64_t position) const {
+    return (*this)[std::vector<IndexItem>{position}];
+  }
+  /// x[Slice{1, 5}]. A template, so that x[{1, 5}] stays two positions and never becomes a Slice.
+  template <class S>
+  requires std::same_as<S, Slice> Array operator[](const S& slice) const {
+    return (*this)[std::vector<IndexItem>{slice}];
+  }
 
   Array sum(const Axes& axes = {}, ReduceOptions options = {}) const;
   Array prod(const Axes& axes = {}, ReduceOptions options = {}) const;

@@ -1,0 +1,111 @@
+// Basic indexing (x[1:5, 3] in NumPy and Dask): positions and slices resolved against the shape
+// with Python's rules, and the result's chunks cut from the input's, as Dask cuts them.
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "array_node.hpp"
+#include "tessera/array.hpp"
+
+namespace tessera {
+
+using array_detail::Node;
+using array_detail::SliceAxis;
+
+namespace {
+
+// floor(a / b) for b > 0.
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+// Python's slice.indices(n): start, step and the number of positions selected.
+SliceAxis resolve(const Slice& slice, std::int64_t n, int axis) {
+  if (slice.step == 0)
+    throw std::invalid_argument(fmt::format("index: slice step cannot be zero (axis {})", axis));
+  const std::int64_t step = slice.step;
+  // Bounds clip to [0, n] going forward and to [-1, n - 1] going backward.
+  const std::int64_t low = step > 0 ? 0 : -1, high = step > 0 ? n : n - 1;
+  auto bound = [&](std::optional<std::int64_t> value, std::int64_t fallback) {
+    if (!value) return fallback;
+    std::int64_t v = *value < 0 ? *value + n : *value;
+    return std::clamp(v, low, high);
+  };
+  const std::int64_t start = bound(slice.start, step > 0 ? 0 : n - 1);
+  const std::int64_t stop = bound(slice.stop, step > 0 ? n : -1);
+  std::int64_t count = 0;
+  if (step > 0 && stop > start) count = (stop - start + step - 1) / step;
+  if (step < 0 && start > stop) count = (start - stop - step - 1) / -step;
+  return {start, step, count, true};
+}
+
+SliceAxis resolve(std::int64_t position, std::int64_t n, int axis) {
+  if (position < -n || position >= n)
+    throw std::out_of_range(
+        fmt::format("index {} is out of bounds for axis {} with size {}", position, axis, n));
+  return {position < 0 ? position + n : position, 1, 1, false};
+}
+
+// How many of the selected positions t < count (input index start + step * t) fall in the input
+// chunk [lo, hi).
+std::int64_t selected_in(const SliceAxis& a, std::int64_t lo, std::int64_t hi) {
+  std::int64_t first = 0, end = 0;  // the t range, before clipping to [0, count)
+  if (a.step > 0) {
+    first = floor_div(lo - a.start + a.step - 1, a.step);
+    end = floor_div(hi - a.start + a.step - 1, a.step);
+  } else {
+    const std::int64_t s = -a.step;
+    first = floor_div(a.start - hi, s) + 1;
+    end = floor_div(a.start - lo, s) + 1;
+  }
+  first = std::max<std::int64_t>(first, 0);
+  end = std::min(end, a.count);
+  return std::max<std::int64_t>(end - first, 0);
+}
+
+// The result's chunks along a kept axis: per input chunk in the order the slice visits them,
+// how many positions it selects; chunks that select none are left out (Dask's rule).
+std::vector<std::int64_t> sliced_chunks(const SliceAxis& a, const std::vector<std::int64_t>& in) {
+  std::vector<std::int64_t> out;
+  const auto bounds = chunk_boundaries(in);
+  const std::size_t n = in.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t c = a.step > 0 ? k : n - 1 - k;
+    if (const std::int64_t m = selected_in(a, bounds[c], bounds[c + 1]); m > 0) out.push_back(m);
+  }
+  if (out.empty()) out.push_back(0);  // an empty axis is one empty chunk, as zeros({0}) has
+  return out;
+}
+
+}  // namespace
+
+Array Array::operator[](const std::vector<IndexItem>& index) const {
+  const int n = ndim();
+  if (static_cast<int>(index.size()) > n)
+    throw std::invalid_argument(fmt::format(
+        "index: too many indices for array: array is {}-dimensional, but {} were indexed", n,
+        index.size()));
+  auto node = std::make_shared<Node>();
+  node->kind = Node::Kind::slice;
+  node->name = "getitem";
+  node->dtype = dtype();
+  node->inputs = {this->node()};
+  bool identity = true;
+  for (int axis = 0; axis < n; ++axis) {
+    const std::int64_t extent = shape()[axis];
+    SliceAxis a =
+        axis < static_cast<int>(index.size())
+            ? std::visit([&](const auto& item) { return resolve(item, extent, axis); }, index[axis])
+            : SliceAxis{0, 1, extent, true};
+    identity = identity && a.kept && a.start == 0 && a.step == 1 && a.count == extent;
+    if (a.kept) {
+      node->shape.push_back(a.count);
+      node->chunks.push_back(sliced_chunks(a, chunks()[axis]));
+    }
+    node->slices.push_back(a);
+  }
+  if (identity) return *this;  // x[:] is x, as in Dask
+  return Array(node);
+}
+
+}  // namespace tessera
