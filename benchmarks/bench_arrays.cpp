@@ -53,9 +53,10 @@ double generate(std::int64_t n, std::int64_t chunk) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: bench_arrays xxt_mean|xxt_mean_axis_std|generate [--n N] [--chunk C] "
-                 "[--repeats R]\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_arrays xxt_mean|xxt_mean_axis_std|sliced_mean|generate [--n N] [--chunk C] "
+        "[--repeats R]\n");
     return 2;
   }
   const std::string which = argv[1];
@@ -79,6 +80,10 @@ int main(int argc, char** argv) {
     } else if (which == "xxt_mean_axis_std") {
       auto x = ts::random::random({n, n}, {chunk, chunk}, 42);
       value = (x + x.T()).mean(0).std().compute().item<double>();
+    } else if (which == "sliced_mean") {
+      // x[1:n-1:2, ::-3].mean(): the selection fuses into the kernel, generating a sixth.
+      auto x = ts::random::random({n, n}, {chunk, chunk}, 42);
+      value = x[{ts::Slice{1, n - 1, 2}, ts::Slice{.step = -3}}].mean().compute().item<double>();
     } else if (which == "generate") {
       value = generate(n, chunk);
     } else {

@@ -116,6 +116,8 @@ for _ in range(repeats):
     start = time.perf_counter()
     if case == "xxt_mean":
         value = float((x + x.T).mean().compute(scheduler="threads", num_workers=2))
+    elif case == "sliced_mean":
+        value = float(x[1:n - 1:2, ::-3].mean().compute(scheduler="threads", num_workers=2))
     else:
         value = float((x + x.T).mean(axis=0).std().compute(scheduler="threads", num_workers=2))
     best = min(best, time.perf_counter() - start)
@@ -289,6 +291,15 @@ def array_section(args, repeats, rows):
                      "anchor_name": "ratio = dask / tessera peak RSS",
                      "tessera_peak_rss_bytes": ts_run["peak_rss_bytes"],
                      "dask_peak_rss_bytes": dask_run["peak_rss_bytes"]})
+    # Basic indexing: Tessera generates only the selected values, Dask generates whole chunks.
+    n = 4_000 if args.quick else 10_000
+    ts_run = tessera_array_case(args.build, "sliced_mean", n, 1_000, repeats)
+    dask_run = dask_array_case("sliced_mean", n, 1_000, repeats)
+    rows.append({"case": f"array x[1:n-1:2, ::-3].mean() {n}^2/1000^2", "unit": "1/s",
+                 "tessera": 1 / ts_run["seconds"], "anchor": 1 / dask_run["seconds"],
+                 "anchor_name": "dask threads", "tessera_seconds": ts_run["seconds"],
+                 "dask_seconds": dask_run["seconds"], "tessera_peak_rss_bytes": ts_run["peak_rss_bytes"],
+                 "dask_peak_rss_bytes": dask_run["peak_rss_bytes"]})
     if not args.quick:
         big = tessera_array_case(args.build, "xxt_mean", 20_000, 2_000, 1)
         rows.append({"case": "array xxt_mean 20000^2 peak memory", "unit": "bytes (target < 256 MB)",
