@@ -83,31 +83,38 @@ TEST_F(Slicing, RandomLeavesGenerateExactlyTheSelectedValues) {
   EXPECT_NEAR(total, expected, 19 * 2.0 * 1e-16 * 19);  // 19 terms below 2: n * eps * sum|x|
 }
 
-TEST_F(Slicing, ReversedAndStridedReadsOfTransposedGenerators) {
-  // Every stride sign and parity through x.T, on the kernels' transposed-generator paths, with
-  // even and odd widths, for uniform, normal and float32 leaves alike.
+TEST_F(Slicing, ReversedAndStridedReadsOfGenerators) {
+  // Every stride sign and parity, straight and through x.T (the kernels' run, strided-run and
+  // transposed-generator paths), with even and odd widths, for uniform, normal and float32 leaves.
   for (const Shape& shape : {Shape{33, 40}, Shape{34, 41}}) {
     std::vector<Array> leaves = {random::random(shape, {9, 16}, 5),
                                  random::normal(0.0, 1.0, shape, {9, 16}, 6),
                                  random::default_rng(7).random(shape, {9, 16}, DType::float32)};
     for (const Array& x : leaves) {
       const NDArray full = x.compute();
-      const Array t = x.T();
-      for (const std::int64_t row_step : {1, -1, 2, -3})
-        for (const std::int64_t col_step : {1, -1, 2, -2, 3}) {
-          const NDArray part = t[{Slice{.step = row_step}, Slice{.step = col_step}}].compute();
-          const std::int64_t rows = part.shape()[0], cols = part.shape()[1];
-          for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t c = 0; c < cols; ++c) {
-              // t[r', c'] = x[c', r'], with r' and c' walked from the end for negative steps.
-              const std::int64_t tr = row_step > 0 ? r * row_step : shape[1] - 1 + r * row_step;
-              const std::int64_t tc = col_step > 0 ? c * col_step : shape[0] - 1 + c * col_step;
-              ASSERT_EQ(part.element_as_double(r * cols + c),
-                        full.element_as_double(tc * shape[1] + tr))
-                  << x.name() << " steps " << row_step << ", " << col_step << " at " << r << ", "
-                  << c;
-            }
-        }
+      for (const bool transposed : {false, true}) {
+        const Array t = transposed ? x.T() : x;
+        // t[i, j] is full[i, j], or full[j, i] when transposed.
+        auto expected = [&](std::int64_t i, std::int64_t j) {
+          return transposed ? full.element_as_double(j * shape[1] + i)
+                            : full.element_as_double(i * shape[1] + j);
+        };
+        const std::int64_t rows_t = t.shape()[0], cols_t = t.shape()[1];
+        for (const std::int64_t row_step : {1, -1, 2, -3})
+          for (const std::int64_t col_step : {1, -1, 2, -2, 3, -4, 5}) {
+            const NDArray part = t[{Slice{.step = row_step}, Slice{.step = col_step}}].compute();
+            const std::int64_t rows = part.shape()[0], cols = part.shape()[1];
+            for (std::int64_t r = 0; r < rows; ++r)
+              for (std::int64_t c = 0; c < cols; ++c) {
+                // Negative steps walk from the end.
+                const std::int64_t i = row_step > 0 ? r * row_step : rows_t - 1 + r * row_step;
+                const std::int64_t j = col_step > 0 ? c * col_step : cols_t - 1 + c * col_step;
+                ASSERT_EQ(part.element_as_double(r * cols + c), expected(i, j))
+                    << x.name() << (transposed ? ".T" : "") << " steps " << row_step << ", "
+                    << col_step << " at " << r << ", " << c;
+              }
+          }
+      }
     }
   }
 }

@@ -70,6 +70,34 @@ void fill_each(std::int64_t base, std::int64_t sr, std::int64_t sc, int tr, int 
   }
 }
 
+// Strides up to this many elements apart are read from bulk runs of the stream (see fill_strided).
+constexpr std::int64_t kMaxRunStride = 4;
+
+// tile[r][c] = value(base + r * sr + c * sc) for a column stride 2 <= |sc| <= kMaxRunStride (a
+// slice with a step): each row's values come from runs of the stream generated in bulk by
+// run(first, n, out), of which every |sc|-th is kept. |sc| values per kept one still cost less
+// than a whole Philox block each. `buffer` holds kTileElements doubles.
+template <class Run>
+void fill_strided(std::int64_t base, std::int64_t sr, std::int64_t sc, int tr, int tc, double* tile,
+                  double* buffer, Run&& run) {
+  const std::int64_t s = sc > 0 ? sc : -sc;
+  const int piece = static_cast<int>(kTileElements / s);  // columns whose run fits the buffer
+  for (int r = 0; r < tr; ++r) {
+    for (int c0 = 0; c0 < tc; c0 += piece) {
+      const int m = std::min(piece, tc - c0);
+      const std::int64_t first = base + r * sr + c0 * sc;  // column c0's index
+      const std::int64_t lowest = sc > 0 ? first : first + (m - 1) * sc;
+      run(static_cast<std::uint64_t>(lowest), static_cast<int>((m - 1) * s + 1), buffer);
+      double* out = tile + r * tc + c0;
+      for (int k = 0; k < m; ++k) out[k] = buffer[(sc > 0 ? k : m - 1 - k) * s];
+    }
+  }
+}
+
+bool short_stride(std::int64_t sc) {
+  return sc != 0 && sc >= -kMaxRunStride && sc <= kMaxRunStride;
+}
+
 // A buffer leaf of element type T.
 template <class T>
 void fill_buffer(const T* data, std::int64_t base, std::int64_t sr, std::int64_t sc, int tr, int tc,
@@ -149,6 +177,11 @@ void TileEvaluator::fill_uniform(const Instruction& in, std::int64_t sr, std::in
       uniform_run(seed, static_cast<std::uint64_t>(base + c * sc), tr, columns_ + c * tr, level_);
     }
     loops_.transpose(columns_, tr, tc, tile);
+  } else if (short_stride(sc)) {
+    fill_strided(base, sr, sc, tr, tc, tile, columns_,
+                 [seed, this](std::uint64_t first, int n, double* out) {
+                   uniform_run(seed, first, static_cast<std::size_t>(n), out, level_);
+                 });
   } else {
     fill_each(base, sr, sc, tr, tc, tile,
               [seed](std::int64_t flat) { return uniform_double(seed, flat); });
@@ -171,6 +204,12 @@ void TileEvaluator::fill_leaf(const Instruction& in, std::int64_t sr, std::int64
           normal ? normal_run(in.seed, first, tc, tile + r * tc)
                  : float_run(in.seed, first, tc, tile + r * tc);
         }
+      } else if (short_stride(sc)) {
+        fill_strided(base, sr, sc, tr, tc, tile, columns_,
+                     [&in, normal](std::uint64_t first, int count, double* out) {
+                       normal ? normal_run(in.seed, first, count, out)
+                              : float_run(in.seed, first, count, out);
+                     });
       } else if (normal) {
         fill_each(base, sr, sc, tr, tc, tile,
                   [&in](std::int64_t flat) { return standard_normal(in.seed, flat); });
