@@ -2,6 +2,7 @@
 // with Python's rules, and the result's chunks cut from the input's, as Dask cuts them.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "array_node.hpp"
