@@ -284,11 +284,10 @@ TaskFunction gpu_evaluate(std::shared_ptr<const BoxJob> job, int ndim, DType dty
   return [job, ndim, dtype](std::span<const Value* const>, const TaskContext& context) -> Value {
     const Shape shape = extent_of(job->box, ndim);
     if (is_empty(job->box, ndim)) return std::make_shared<NDArray>(shape, dtype);
-    std::uint64_t bytes = dtype_size(dtype);
-    for (const auto extent : shape) bytes *= static_cast<std::uint64_t>(extent);
     // Room before the allocation: stored chunks plus the outputs being computed on the
     // worker's streams stay within its budget (plus at most one chunk per other stream).
-    if (context.store) context.store->make_device_room(context.worker, bytes);
+    if (context.store)
+      context.store->make_device_room(context.worker, DeviceArray::nbytes_of(shape, dtype));
     auto out = std::make_shared<DeviceArray>(cuda_device_memory(context.device), shape, dtype,
                                              context.worker);
     kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype,

@@ -173,14 +173,18 @@ std::uint64_t BlockStore::device_spilled_bytes_total(int owner) const noexcept {
   return owner >= 0 && owner < owners_ ? owner_bytes_[owner].device_spilled_total.load() : 0;
 }
 
+void BlockStore::count_in_tier(const StoredBlock& block, bool on_device, int sign) {
+  count(on_device ? device_ : memory_, on_device ? &OwnerBytes::device : &OwnerBytes::memory,
+        block.owner_, sign * static_cast<std::int64_t>(block.nbytes()));
+}
+
 void BlockStore::list(StoredBlock& block, const std::shared_ptr<StoredBlock>& owning,
                       bool on_device, bool oldest) {
   Lru& lru = on_device ? device_list(block.owner_) : host_list(block.owner_);
   block.lru_ = lru.insert(oldest ? lru.begin() : lru.end(), {&block, owning});
   block.listed_ = true;
   block.listed_on_device_ = on_device;
-  count(on_device ? device_ : memory_, on_device ? &OwnerBytes::device : &OwnerBytes::memory,
-        block.owner_, static_cast<std::int64_t>(block.nbytes()));
+  count_in_tier(block, on_device, +1);
 }
 
 std::shared_ptr<StoredBlock> BlockStore::take_oldest(std::vector<Lru>& lists, const Lru* only) {
@@ -195,9 +199,7 @@ std::shared_ptr<StoredBlock> BlockStore::take_oldest(std::vector<Lru>& lists, co
     // Expired: the block is in its destructor, blocked in forget() on our mutex; unlisting it
     // here makes forget() a no-op.
     raw->listed_ = false;
-    const bool on_device = raw->listed_on_device_;
-    count(on_device ? device_ : memory_, on_device ? &OwnerBytes::device : &OwnerBytes::memory,
-          raw->owner_, -static_cast<std::int64_t>(raw->nbytes()));
+    count_in_tier(*raw, raw->listed_on_device_, -1);
     oldest->pop_front();
     if (auto victim = weak.lock()) return victim;
   }
@@ -222,15 +224,7 @@ std::shared_ptr<StoredBlock> BlockStore::add(std::shared_ptr<DeviceArray> data) 
   auto block =
       std::make_shared<StoredBlock>(weak_from_this(), std::move(data), next_id_.fetch_add(1));
   if (budget > 0 && block->nbytes() > budget) {  // can never fit: straight to host memory
-    const double start = listener_ ? epoch_seconds() : 0;
-    block->move_to_host();
-    owner_bytes_[owner].device_spilled_total.fetch_add(block->nbytes());  // budget > 0: known
-    if (listener_)
-      listener_({false, true, block->id_, owner, block->nbytes(), 0, start, epoch_seconds()});
-    {
-      std::lock_guard lock(mutex_);
-      list(*block, block, false);
-    }
+    move_to_host_tier(block);
     enforce_host_budgets(owner);
     return block;
   }
@@ -253,25 +247,30 @@ std::uint64_t BlockStore::make_device_room(int owner, std::uint64_t bytes) {
       victim = take_oldest(device_lru_, &device_list(owner));
     }
     if (!victim) break;
-    const double start = listener_ ? epoch_seconds() : 0;
     try {
-      victim->move_to_host();
+      move_to_host_tier(victim);
     } catch (...) {
       std::lock_guard lock(mutex_);  // keep it on the device and accounted; the caller hears why
       list(*victim, victim, true, /*oldest=*/true);
       throw;
     }
-    {
-      std::lock_guard lock(mutex_);
-      list(*victim, victim, false);
-    }
-    owner_bytes_[owner].device_spilled_total.fetch_add(victim->nbytes());  // budget > 0: known
-    if (listener_)
-      listener_({false, true, victim->id_, owner, victim->nbytes(), 0, start, epoch_seconds()});
     moved += victim->nbytes();
     enforce_host_budgets(owner);  // host memory, too, stays within its budgets as chunks arrive
   }
   return moved;
+}
+
+void BlockStore::move_to_host_tier(const std::shared_ptr<StoredBlock>& block) {
+  const double start = listener_ ? epoch_seconds() : 0;
+  block->move_to_host();
+  {
+    std::lock_guard lock(mutex_);
+    list(*block, block, false);
+  }
+  // Only chunks of an owner with a device budget get here: the owner is a known worker.
+  owner_bytes_[block->owner_].device_spilled_total.fetch_add(block->nbytes());
+  if (listener_)
+    listener_({false, true, block->id_, block->owner_, block->nbytes(), 0, start, epoch_seconds()});
 }
 
 void BlockStore::enforce_host_budgets(int owner) {
@@ -319,15 +318,13 @@ std::uint64_t BlockStore::spill_host(const Lru* only, const std::function<bool()
 
 void BlockStore::forget(StoredBlock& block) {
   std::lock_guard lock(mutex_);
-  const auto bytes = -static_cast<std::int64_t>(block.nbytes());
   if (block.listed_) {
     const bool on_device = block.listed_on_device_;
     (on_device ? device_list(block.owner_) : host_list(block.owner_)).erase(block.lru_);
     block.listed_ = false;
-    count(on_device ? device_ : memory_, on_device ? &OwnerBytes::device : &OwnerBytes::memory,
-          block.owner_, bytes);
+    count_in_tier(block, on_device, -1);
   } else if (!block.data_ && !block.device_ && block.file_) {
-    count(spilled_, &OwnerBytes::spilled, block.owner_, bytes);
+    count(spilled_, &OwnerBytes::spilled, block.owner_, -static_cast<std::int64_t>(block.nbytes()));
     spilled_file_.fetch_sub(block.file_->file_bytes);
   }
 }

@@ -34,16 +34,6 @@ class CudaDeviceMemory final : public DeviceMemory {
 };
 #endif
 
-std::uint64_t element_count(const Shape& shape) {
-  std::uint64_t count = 1;
-  for (const auto extent : shape) {
-    if (extent < 0)
-      throw std::invalid_argument(fmt::format("DeviceArray: negative extent {}", extent));
-    count *= static_cast<std::uint64_t>(extent);
-  }
-  return count;
-}
-
 }  // namespace
 
 std::shared_ptr<DeviceMemory> cuda_device_memory(int device) {
@@ -64,10 +54,20 @@ DeviceArray::DeviceArray(std::shared_ptr<DeviceMemory> memory, Shape shape, DTyp
     : memory_(std::move(memory)),
       shape_(std::move(shape)),
       dtype_(dtype),
-      nbytes_(element_count(shape_) * dtype_size(dtype_)),
+      nbytes_(nbytes_of(shape_, dtype_)),
       owner_(owner) {
   if (!memory_) throw std::invalid_argument("DeviceArray: no device memory given");
   if (nbytes_ > 0) data_ = memory_->allocate(nbytes_);
+}
+
+std::uint64_t DeviceArray::nbytes_of(const Shape& shape, DType dtype) {
+  std::uint64_t bytes = dtype_size(dtype);
+  for (const auto extent : shape) {
+    if (extent < 0)
+      throw std::invalid_argument(fmt::format("DeviceArray: negative extent {}", extent));
+    bytes *= static_cast<std::uint64_t>(extent);
+  }
+  return bytes;
 }
 
 DeviceArray::~DeviceArray() {

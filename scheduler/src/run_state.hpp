@@ -84,10 +84,7 @@ class RunState final : public Computation {
   /// True when task i's result goes only to consumers that store it themselves (persist's
   /// keepers) and nobody else asked for it.
   bool only_stored_by_consumers(std::uint32_t i) const {
-    if (is_output_[i] || graph_.consumers(i).empty()) return false;
-    for (std::uint32_t c : graph_.consumers(i))
-      if (!graph_.tasks[c]->stores_inputs()) return false;
-    return true;
+    return !is_output_[i] && !graph_.consumers(i).empty() && !may_store(i);
   }
 
   /// Keeps the run alive while it has queued tasks; dropped by whoever finishes it.

@@ -95,24 +95,26 @@ WorkerStats Scheduler::stats(int worker) const {
 }
 
 std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, int worker,
-                                      std::uint64_t nbytes, Value& value) {
+                                      BlockStore* store, std::uint64_t nbytes, Value& value) {
   // Array chunks that others read later go into the block store, where they count against the
   // memory target with the persisted chunks and spill least recently stored first, as Dask's
   // workers spill their data; small values (reduction partials) stay, not worth a file.
-  if (nbytes < min_stored_result_bytes || !run.may_store(task)) return nbytes;
+  if (nbytes < min_stored_result_bytes || !store || store->budget() == 0 || !run.may_store(task))
+    return nbytes;
   auto* shared = std::any_cast<std::shared_ptr<NDArray>>(&value);
   auto* by_value = std::any_cast<NDArray>(&value);
   if (!(shared && *shared) && !by_value) return nbytes;
-  std::shared_ptr<BlockStore> store;
-  {
-    std::lock_guard lock(store_mutex_);
-    store = store_;
-  }
-  if (!store || store->budget() == 0) return nbytes;
   std::shared_ptr<NDArray> array =
       shared ? std::move(*shared) : std::make_shared<NDArray>(std::move(*by_value));
   value = StoredResult{store->add(std::move(array), worker), by_value != nullptr};
   return 0;  // the store counts it now
+}
+
+Scheduler::ThreadBuffers Scheduler::thread_buffers() const {
+  ThreadBuffers buffers;
+  std::lock_guard lock(store_mutex_);
+  buffers.store = store_;
+  return buffers;
 }
 
 bool Scheduler::settle_device_result(const RunState& run, std::uint32_t task, BlockStore* store,
@@ -300,9 +302,10 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     Value value = function(buffers.inputs, context);
     buffers.loaded.clear();  // inputs read back from the store: not needed any more
     const std::uint64_t nbytes = value_nbytes(value);
-    const std::uint64_t held = settle_device_result(run, ref.task, buffers.store.get(), value)
+    BlockStore* store = buffers.store.get();
+    const std::uint64_t held = settle_device_result(run, ref.task, store, value)
                                    ? 0
-                                   : store_result(run, ref.task, worker, nbytes, value);
+                                   : store_result(run, ref.task, worker, store, nbytes, value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
     if (observed) {
       const double stop = buffers.clock.stop(start, bus.exact_times());
@@ -339,11 +342,7 @@ void Scheduler::thread_main(int worker, int thread) {
     stream = kernels::cuda_create_stream(spec.device);
   current_thread = {this, worker, thread, stream};
 
-  ThreadBuffers buffers;
-  {
-    std::lock_guard lock(store_mutex_);
-    buffers.store = store_;
-  }
+  ThreadBuffers buffers = thread_buffers();
   TaskRef ref;
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (should_pause(worker)) {

@@ -121,9 +121,11 @@ class Scheduler final : public Executor {
     /// Inputs of the current task read back from the block store.
     std::vector<Value> loaded;
     PendingTasks pending;
-    /// The block store, held for as long as this thread runs tasks.
+    /// The block store, held for as long as this thread runs tasks (see thread_buffers()).
     std::shared_ptr<BlockStore> store;
   };
+  /// Fresh buffers for a thread about to run tasks, holding the block store (null once closed).
+  ThreadBuffers thread_buffers() const;
 
   void thread_main(int worker, int thread);
   bool find_task(int worker, TaskRef& out);
@@ -150,8 +152,8 @@ class Scheduler final : public Executor {
   static constexpr std::uint64_t min_stored_result_bytes = 64 * 1024;
   /// Moves task `task`'s array result into the block store when it should; returns the bytes
   /// the worker itself now holds for it.
-  std::uint64_t store_result(const RunState& run, std::uint32_t task, int worker,
-                             std::uint64_t nbytes, Value& value);
+  static std::uint64_t store_result(const RunState& run, std::uint32_t task, int worker,
+                                    BlockStore* store, std::uint64_t nbytes, Value& value);
   /// Settles a GPU task's result left in device memory (a std::shared_ptr<DeviceArray>): into
   /// the store's device tier, left for persist's keepers, or copied to host memory. True when
   /// the worker holds no host bytes for it.
@@ -196,7 +198,7 @@ template <class Predicate>
 bool Scheduler::help_until(Predicate&& finished) {
   const CurrentThread me = current_thread;
   if (me.scheduler != this) return false;
-  ThreadBuffers buffers;  // the outer task still uses this thread's own buffers
+  ThreadBuffers buffers = thread_buffers();  // the outer task still uses the thread's own
   while (!finished()) {
     TaskRef ref;
     if (find_task(me.worker, ref))

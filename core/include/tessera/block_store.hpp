@@ -180,6 +180,11 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
   std::size_t slot(int owner) const noexcept {
     return owner >= 0 && owner < owners_ ? static_cast<std::size_t>(owner) + 1 : 0;
   }
+  // Counts `block` into (sign +1) or out of (-1) the device or host tier's bytes.
+  void count_in_tier(const StoredBlock& block, bool on_device, int sign);
+  // Copies an unlisted device chunk to host memory, lists and counts it there and reports the
+  // move. Throws, leaving it unlisted, if the copy fails.
+  void move_to_host_tier(const std::shared_ptr<StoredBlock>& block);
   // Lists `block` in its tier's list, last (or first: `oldest`), and counts it (mutex_ held).
   void list(StoredBlock& block, const std::shared_ptr<StoredBlock>& owning, bool on_device,
             bool oldest = false);

@@ -50,6 +50,9 @@ class DeviceArray {
   int owner() const noexcept { return owner_; }
   const DeviceMemory& memory() const noexcept { return *memory_; }
 
+  /// Bytes a chunk of `shape` and `dtype` takes (throws naming a negative extent).
+  static std::uint64_t nbytes_of(const Shape& shape, DType dtype);
+
   /// A host copy of the chunk.
   NDArray to_host() const;
 
