@@ -1,24 +1,27 @@
 # `cmake --install` puts headers, static libraries, the CLI and TesseraConfig.cmake under the
-# prefix, so an outside project can find_package(Tessera) and link tessera::tessera.
+# prefix, so an outside project can find_package(Tessera [COMPONENTS cuda dashboard ...]) and link
+# tessera::tessera. Export names equal the build tree's aliases (tessera::core, ...).
 include(CMakePackageConfigHelpers)
 
-set(_tessera_targets tessera tessera_core tessera_scheduler tessera_kernels_common tessera_kernels_host
-    tessera_kokkos)
+set(_tessera_targets tessera tessera_core tessera_scheduler tessera_kernels_common tessera_kernels_host)
 if(TESSERA_HAVE_CUDA)
   list(APPEND _tessera_targets tessera_kernels_cuda)
 endif()
 set_target_properties(tessera PROPERTIES EXPORT_NAME tessera)
-set_target_properties(tessera_kokkos PROPERTIES EXPORT_NAME kokkos)
 install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # The dashboard's HTTP module is loaded at run time, not linked: not part of the export set.
-install(TARGETS tessera_dashboard_http LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tessera)
-foreach(dir core/include scheduler/include kernels/common/include kernels/host/include kernels/cuda/include)
-  if(EXISTS ${PROJECT_SOURCE_DIR}/${dir})
-    install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  endif()
+if(TESSERA_HAVE_DASHBOARD)
+  install(TARGETS tessera_dashboard_http LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tessera)
+endif()
+set(_tessera_include_dirs core/include scheduler/include kernels/common/include kernels/host/include)
+if(TESSERA_HAVE_CUDA)
+  list(APPEND _tessera_include_dirs kernels/cuda/include)
+endif()
+foreach(dir ${_tessera_include_dirs})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
 
 set(TESSERA_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Tessera)
@@ -28,4 +31,5 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/TesseraConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/TesseraConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/TesseraConfig.cmake ${PROJECT_BINARY_DIR}/TesseraConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/TesseraFindKokkos.cmake
         DESTINATION ${TESSERA_CONFIG_DIR})

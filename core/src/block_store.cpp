@@ -20,7 +20,13 @@ double epoch_seconds() {
 
 SpillCompression parse_spill_compression(std::string_view text) {
   if (text == "auto") return SpillCompression::automatic;
-  if (text == "lz4") return SpillCompression::lz4;
+  if (text == "lz4") {
+    if (!TESSERA_HAVE_LZ4)
+      throw std::invalid_argument(
+          "spill_compression 'lz4' needs LZ4, and this Tessera was built without it "
+          "(TESSERA_WITH_LZ4=OFF): use \"auto\" (uncompressed here) or \"none\"");
+    return SpillCompression::lz4;
+  }
   if (text == "none" || text == "false") return SpillCompression::none;
   throw std::invalid_argument(
       fmt::format("invalid spill_compression '{}': expected \"auto\", \"lz4\" or \"none\"", text));

@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <lz4.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#if TESSERA_HAVE_LZ4
+#include <lz4.h>
+#endif
 
 #include <cerrno>
 #include <cstring>
@@ -42,6 +45,7 @@ void write_all(int fd, const char* data, std::size_t n, const std::string& path)
   }
 }
 
+#if TESSERA_HAVE_LZ4
 // The LZ4 block of `data`, or empty when it would not shrink below `ratio` of the input.
 std::vector<char> compress(const char* data, std::size_t n, double ratio) {
   std::vector<char> out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(n))));
@@ -69,6 +73,8 @@ SpillFile write_lz4(const std::string& path, std::uint64_t nbytes, const std::ve
   return {path, lz4_header_bytes, lz4_header_bytes + block.size(), true};
 }
 
+#endif
+
 std::shared_ptr<NDArray> map_raw(const SpillFile& file, const Shape& shape, DType dtype,
                                  std::uint64_t nbytes) {
   // Mapped, not read: no copy and no zero-filled pages; MAP_PRIVATE keeps the file unchanged if
@@ -89,6 +95,7 @@ std::shared_ptr<NDArray> map_raw(const SpillFile& file, const Shape& shape, DTyp
                                    static_cast<char*>(base) + file.data_offset);
 }
 
+#if TESSERA_HAVE_LZ4
 std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape& shape, DType dtype,
                                     std::uint64_t nbytes) {
   const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -126,12 +133,22 @@ std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape& shape, D
   return array;
 }
 
+#else
+// Nothing writes compressed files in a build without LZ4, and spill files live only as long as
+// the cluster that wrote them.
+std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape&, DType, std::uint64_t) {
+  throw std::runtime_error(fmt::format(
+      "spill file '{}' is LZ4-compressed, but this Tessera was built without LZ4", file.path));
+}
+#endif
+
 }  // namespace
 
 SpillFile write_spill_file(const std::string& stem, const NDArray& array,
                            SpillCompression compression) {
   const std::size_t n = array.nbytes();
   const char* data = static_cast<const char*>(array.raw());
+#if TESSERA_HAVE_LZ4
   const bool fits_lz4 = n > 0 && n <= static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE);
   if (fits_lz4 && compression != SpillCompression::none) {
     const double ratio = compression == SpillCompression::lz4 ? 1.0 : pays_below_ratio;
@@ -142,6 +159,9 @@ SpillFile write_spill_file(const std::string& stem, const NDArray& array,
       if (!block.empty()) return write_lz4(stem + ".lz4", n, block);
     }
   }
+#else
+  (void)compression;  // parse_spill_compression refuses "lz4"; "auto" means uncompressed here
+#endif
   const std::string path = stem + ".npy";
   write_npy(path, array);
   const std::size_t offset = read_npy_header(path).data_offset;

@@ -1,8 +1,11 @@
 #include "tessera/visualize.hpp"
 
 #include <fmt/format.h>
+
+#if TESSERA_HAVE_GRAPHVIZ
 #include <graphviz/cgraph.h>
 #include <graphviz/gvc.h>
+#endif
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +13,8 @@
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+
+#include "dot_program.hpp"
 
 namespace tessera {
 namespace {
@@ -30,6 +35,7 @@ std::string extension_of(const std::string& filename) {
   return ext.empty() ? ext : ext.substr(1);
 }
 
+#if TESSERA_HAVE_GRAPHVIZ
 // Graphviz keeps global state behind its context: one render at a time, and one context for the
 // process. Graphviz 2.43's pango plugin keeps a font cache that outlives gvFreeContext, so a
 // second context reads freed memory (found by AddressSanitizer); the context is never freed.
@@ -55,6 +61,13 @@ void render_with_graphviz(const std::string& dot, const std::string& format,
     throw std::runtime_error(
         fmt::format("visualize: Graphviz could not write '{}' as {}", filename, format));
 }
+#else
+// Built without libgvc: Graphviz's own `dot` program, when one is on PATH, renders the same DOT.
+void render_with_graphviz(const std::string& dot, const std::string& format,
+                          const std::string& filename) {
+  detail::render_with_dot_program(dot, format, filename);
+}
+#endif
 
 }  // namespace
 

@@ -1,11 +1,35 @@
-# The web dashboard, compiled into tessera_scheduler (LocalCluster starts it). Its pages and
-# scripts under assets/ are embedded as byte arrays: dashboard_asset("status.html").
-# Included from scheduler/CMakeLists.txt rather than added as a subdirectory: a generated source
-# must come from a custom command in the directory of the target that compiles it.
+# The web dashboard (TESSERA_WITH_DASHBOARD): pages, JSON under api/v1/, Server-Sent Events and
+# /metrics. Its own target, tessera_dashboard, an object library whose objects join
+# tessera_scheduler (LocalCluster starts it) so that users still link one library; its HTTP
+# transport is a module loaded only when a dashboard starts.
+#
+# Included from scheduler/CMakeLists.txt rather than added as a subdirectory: the embedded assets
+# are a generated source, which must come from a custom command in the directory of the target
+# that compiles it, and performance reports use the task stream's script even without a dashboard.
 include(TesseraEmbed)
 set(_dashboard ${CMAKE_CURRENT_LIST_DIR})
 
-target_sources(tessera_scheduler PRIVATE
+if(TESSERA_HAVE_DASHBOARD)
+  file(GLOB _dashboard_assets CONFIGURE_DEPENDS ${_dashboard}/assets/*)
+else()
+  set(_dashboard_assets ${_dashboard}/assets/task_stream.js)  # what reports draw with
+endif()
+tessera_embed_files(tessera_scheduler
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/dashboard_assets.cpp
+  HEADER ${_dashboard}/dashboard_assets.hpp
+  NAMESPACE tessera::dashboard
+  FUNCTION dashboard_asset
+  BASE_DIR ${_dashboard}/assets
+  FILES ${_dashboard_assets})
+target_include_directories(tessera_scheduler PRIVATE ${_dashboard})
+target_compile_definitions(tessera_scheduler PRIVATE
+  TESSERA_HAVE_DASHBOARD=$<BOOL:${TESSERA_HAVE_DASHBOARD}>)
+
+if(NOT TESSERA_HAVE_DASHBOARD)
+  return()
+endif()
+
+add_library(tessera_dashboard OBJECT
   ${_dashboard}/bind_address.cpp
   ${_dashboard}/dashboard_link.cpp
   ${_dashboard}/dashboard_server.cpp
@@ -17,21 +41,16 @@ target_sources(tessera_scheduler PRIVATE
   ${_dashboard}/routes.cpp
   ${_dashboard}/token_auth.cpp
   ${_dashboard}/worker_snapshot.cpp)
-target_include_directories(tessera_scheduler PRIVATE ${_dashboard})
-
-file(GLOB _dashboard_assets CONFIGURE_DEPENDS ${_dashboard}/assets/*)
-tessera_embed_files(tessera_scheduler
-  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/dashboard_assets.cpp
-  HEADER ${_dashboard}/dashboard_assets.hpp
-  NAMESPACE tessera::dashboard
-  FUNCTION dashboard_asset
-  BASE_DIR ${_dashboard}/assets
-  FILES ${_dashboard_assets})
-
-# Link dependencies of the static library; TesseraConfig.cmake.in finds them again for users.
-# nlohmann_json is header-only and used inside the library only: not exported.
-target_link_libraries(tessera_scheduler PRIVATE prometheus-cpp::core
-                                                $<BUILD_INTERFACE:nlohmann_json::nlohmann_json>)
+# It reads the scheduler's internals (ClusterView), so it sees what tessera_scheduler's own files
+# see; it is not linked to it, which would make a cycle.
+target_include_directories(tessera_dashboard PRIVATE ${_dashboard} ${CMAKE_CURRENT_SOURCE_DIR}/src
+                                                     ${CMAKE_CURRENT_SOURCE_DIR}/include)
+target_link_libraries(tessera_dashboard PRIVATE tessera_core tessera_kernels_host fmt::fmt
+                                                prometheus-cpp::core nlohmann_json::nlohmann_json)
+target_compile_options(tessera_dashboard PRIVATE -Wall -Wextra)
+target_sources(tessera_scheduler PRIVATE $<TARGET_OBJECTS:tessera_dashboard>)
+# Link dependencies of the static library; TesseraConfig.cmake finds them again for users.
+target_link_libraries(tessera_scheduler PRIVATE prometheus-cpp::core)
 
 # The HTTP transport, a module loaded only when a dashboard starts (http_module.hpp says why).
 # It sits in <libdir>/tessera beside bin/ in the build tree as in an install, where the loader
@@ -44,7 +63,7 @@ set_target_properties(tessera_dashboard_http PROPERTIES
   CXX_VISIBILITY_PRESET hidden
   LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/${CMAKE_INSTALL_LIBDIR}/tessera)
 add_dependencies(tessera_scheduler tessera_dashboard_http)  # whatever links the library runs it
-target_compile_definitions(tessera_scheduler PRIVATE
+target_compile_definitions(tessera_dashboard PRIVATE
   TESSERA_DASHBOARD_MODULE_RELATIVE_DIR="${CMAKE_INSTALL_LIBDIR}/tessera"
   TESSERA_DASHBOARD_MODULE_INSTALL_DIR="${CMAKE_INSTALL_FULL_LIBDIR}/tessera"
   TESSERA_DASHBOARD_MODULE_BUILD_PATH="$<TARGET_FILE:tessera_dashboard_http>")

@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "tessera/build_info.hpp"
 #include "tessera/diagnostics/bus.hpp"
 
 namespace tessera::dashboard {
@@ -190,7 +191,7 @@ nlohmann::json info_json(const ClusterView& view, const ServerFacts& server) {
             {"port", server.port},
             {"token_required", server.token_required},
             {"link", server.link}}},
-          {"build", {{"cuda", TESSERA_HAVE_CUDA != 0}}}};
+          {"build", {{"cuda", build_info().cuda}, {"components", build_info().components()}}}};
 }
 
 }  // namespace tessera::dashboard

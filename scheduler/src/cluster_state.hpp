@@ -28,7 +28,8 @@ class ClusterState {
   std::string name;
   std::string dashboard_link;  ///< as served (real port, token); "" when off
   std::shared_ptr<Scheduler> scheduler;
-  std::unique_ptr<dashboard::DashboardServer> dashboard;  ///< null when off
+  /// Null when off. A shared_ptr because the type is complete only in builds with the dashboard.
+  std::shared_ptr<dashboard::DashboardServer> dashboard;
 
  private:
   std::atomic<bool> closed_{false};

@@ -1,14 +1,20 @@
 #include "tessera/hardware.hpp"
 
-#include <hwloc.h>
 #include <sched.h>
 #include <unistd.h>
+
+#if TESSERA_HAVE_HWLOC
+#include <hwloc.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <utility>
 
 #include "tessera/kernels/cuda_device.hpp"
 
@@ -42,7 +48,7 @@ std::optional<std::uint64_t> bytes_from_cgroup(std::string_view memory_max) {
 
 namespace {
 
-std::optional<std::string> read_file(const char* path) {
+std::optional<std::string> read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
   std::stringstream text;
@@ -50,7 +56,48 @@ std::optional<std::string> read_file(const char* path) {
   return text.str();
 }
 
+std::optional<long> read_number(const std::filesystem::path& path) {
+  auto text = read_file(path);
+  if (!text) return std::nullopt;
+  long value = 0;
+  std::istringstream in(*text);
+  if (!(in >> value)) return std::nullopt;
+  return value;
+}
+
+// Directory entries named <prefix><digits>, as sysfs names CPUs and NUMA nodes.
+std::vector<std::filesystem::path> numbered_entries(const std::filesystem::path& dir,
+                                                    std::string_view prefix) {
+  std::vector<std::filesystem::path> found;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > prefix.size() && name.starts_with(prefix) &&
+        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                    [](unsigned char c) { return std::isdigit(c); }))
+      found.push_back(entry.path());
+  }
+  return found;
+}
+
 }  // namespace
+
+namespace detail {
+
+Topology topology_from_sysfs(const std::filesystem::path& root) {
+  // A core is a distinct (package, core id) pair among the CPUs the kernel lists (online or
+  // not, as hwloc counts the machine's cores); hyperthreads share their core's pair.
+  std::set<std::pair<long, long>> cores;
+  for (const auto& cpu : numbered_entries(root / "devices/system/cpu", "cpu")) {
+    const auto core = read_number(cpu / "topology/core_id");
+    if (!core) continue;
+    cores.emplace(read_number(cpu / "topology/physical_package_id").value_or(0), *core);
+  }
+  const auto nodes = numbered_entries(root / "devices/system/node", "node");
+  return {static_cast<int>(cores.size()), std::max(1, static_cast<int>(nodes.size()))};
+}
+
+}  // namespace detail
 
 int cpu_count() {
   int count = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
@@ -80,6 +127,7 @@ Hardware detect_hardware() {
   Hardware hardware;
   hardware.cpu_count = cpu_count();
   hardware.memory = system_memory();
+#if TESSERA_HAVE_HWLOC
   hwloc_topology_t topology;
   if (hwloc_topology_init(&topology) == 0) {
     if (hwloc_topology_load(topology) == 0) {
@@ -87,6 +135,12 @@ Hardware detect_hardware() {
       hardware.numa_nodes = std::max(1, hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE));
     }
     hwloc_topology_destroy(topology);
+  }
+#endif
+  if (hardware.physical_cores <= 0) {  // no hwloc, or it could not read the machine
+    const auto sysfs = detail::topology_from_sysfs("/sys");
+    hardware.physical_cores = sysfs.physical_cores > 0 ? sysfs.physical_cores : hardware.cpu_count;
+    hardware.numa_nodes = sysfs.numa_nodes;
   }
   const int devices =
       kernels::cuda_device_count();  // the CUDA runtime applies CUDA_VISIBLE_DEVICES

@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <sstream>
 
 #include <unistd.h>
 
 #include "cluster_state.hpp"
+#if TESSERA_HAVE_DASHBOARD
 #include "dashboard_link.hpp"
 #include "dashboard_server.hpp"
+#endif
 #include "tessera/bytes.hpp"
 #include "tessera/log.hpp"
 
@@ -84,15 +87,25 @@ ClusterState::ClusterState(ClusterOptions opts)
       scheduler(std::make_shared<Scheduler>(worker_specs(plan), name,
                                             store_policy(options, plan, name))) {
   if (options.dashboard_address.empty()) return;
+  // The cluster is useful without its dashboard (Dask, too, only warns).
+#if TESSERA_HAVE_DASHBOARD
   try {
-    dashboard = std::make_unique<dashboard::DashboardServer>(
+    dashboard = std::make_shared<dashboard::DashboardServer>(
         dashboard::ClusterView{name, options, plan, scheduler}, options.dashboard_address,
         dashboard::link_template(options.dashboard_link));
     dashboard_link = dashboard->link();
   } catch (const std::runtime_error& e) {
-    // The cluster is useful without its dashboard (Dask, too, only warns).
     log_warning(fmt::format("dashboard not started: {}", e.what()));
   }
+#else
+  // Once per process: every default cluster asks for a dashboard.
+  static std::once_flag warned;
+  std::call_once(warned, [] {
+    log_warning(
+        "dashboard not started: this Tessera was built without it (TESSERA_WITH_DASHBOARD=OFF); "
+        "pass dashboard_address = \"\" to silence this");
+  });
+#endif
 }
 
 ClusterState::~ClusterState() {
@@ -101,7 +114,9 @@ ClusterState::~ClusterState() {
 
 void ClusterState::close() {
   if (closed_.exchange(true)) return;
+#if TESSERA_HAVE_DASHBOARD
   if (dashboard) dashboard->stop();
+#endif
   scheduler->stop();
 }
 

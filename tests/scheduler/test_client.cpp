@@ -99,10 +99,16 @@ TEST(Client, PrintsTheInformationBlock) {
         << text;
     EXPECT_NE(text.find("GPUs:"), std::string::npos) << text;
   }
-  // 8787 unless something else holds it, then a free port (with a warning on stderr).
-  EXPECT_TRUE(
-      std::regex_match(cluster.dashboard_link(), std::regex(R"(http://127\.0\.0\.1:\d+/status)")))
-      << cluster.dashboard_link();
+  // 8787 unless something else holds it, then a free port (with a warning on stderr); no link
+  // (and "Dashboard: off") in a build without the dashboard.
+  if (!build_info().dashboard) {
+    EXPECT_EQ(cluster.dashboard_link(), "");
+    EXPECT_NE(c.str().find("Dashboard:      off\n"), std::string::npos) << c.str();
+  } else {
+    EXPECT_TRUE(std::regex_match(cluster.dashboard_link(),
+                                 std::regex(R"(http://127\.0\.0\.1:\d+/status)")))
+        << cluster.dashboard_link();
+  }
   cluster.close();
   std::ostringstream closed;
   closed << cluster;

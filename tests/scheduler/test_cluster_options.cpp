@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "tessera/cluster_options.hpp"
 
@@ -119,10 +123,44 @@ TEST(Hardware, CgroupLimitsParse) {
   EXPECT_EQ(detail::bytes_from_cgroup("9223372036854771712"), std::nullopt);
 }
 
+// The topology read where Tessera is built without hwloc, on a made-up sysfs tree: two packages
+// of two cores with two hyperthreads each, one CPU without topology (skipped), two NUMA nodes.
+TEST(Hardware, TopologyFromSysfsCountsDistinctCoresAndNodes) {
+  const auto root = std::filesystem::temp_directory_path() /
+                    ("tessera_sysfs_" + std::to_string(::getpid()));
+  auto write = [&](const std::string& file, const std::string& text) {
+    std::filesystem::create_directories((root / file).parent_path());
+    std::ofstream(root / file) << text;
+  };
+  int cpu = 0;
+  for (int package = 0; package < 2; ++package)
+    for (int core : {0, 4})
+      for (int thread = 0; thread < 2; ++thread, ++cpu) {
+        const std::string dir = "devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+        write(dir + "core_id", std::to_string(core) + "\n");
+        write(dir + "physical_package_id", std::to_string(package) + "\n");
+      }
+  std::filesystem::create_directories(root / "devices/system/cpu/cpu8");    // offline, no topology
+  std::filesystem::create_directories(root / "devices/system/cpu/cpufreq");  // not a CPU
+  std::filesystem::create_directories(root / "devices/system/node/node0");
+  std::filesystem::create_directories(root / "devices/system/node/node1");
+  std::filesystem::create_directories(root / "devices/system/node/power");
+  const auto topology = detail::topology_from_sysfs(root);
+  EXPECT_EQ(topology.physical_cores, 4);
+  EXPECT_EQ(topology.numa_nodes, 2);
+  // A tree with nothing in it: no cores known, one node.
+  const auto empty = detail::topology_from_sysfs(root / "nothing");
+  EXPECT_EQ(empty.physical_cores, 0);
+  EXPECT_EQ(empty.numa_nodes, 1);
+  std::filesystem::remove_all(root);
+}
+
 TEST(Hardware, DetectsThisMachine) {
   Hardware h = detect_hardware();
   EXPECT_GE(h.cpu_count, 1);
   EXPECT_GT(h.memory, 0u);
   EXPECT_GE(h.physical_cores, 1);
+  EXPECT_GE(h.numa_nodes, 1);
   EXPECT_EQ(h.cpu_count, cpu_count());
+
 }

@@ -63,7 +63,16 @@ std::size_t files_with_extension(const fs::path& dir, const std::string& ext) {
 
 TEST(SpillCompression, ParsesDasksNamesAndRejectsOthersByName) {
   EXPECT_EQ(parse_spill_compression("auto"), SpillCompression::automatic);
-  EXPECT_EQ(parse_spill_compression("lz4"), SpillCompression::lz4);
+  if (build_info().lz4) {
+    EXPECT_EQ(parse_spill_compression("lz4"), SpillCompression::lz4);
+  } else {
+    try {
+      parse_spill_compression("lz4");
+      ADD_FAILURE() << "\"lz4\" accepted by a build without LZ4";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find("TESSERA_WITH_LZ4=OFF"), std::string::npos) << e.what();
+    }
+  }
   EXPECT_EQ(parse_spill_compression("none"), SpillCompression::none);
   EXPECT_EQ(parse_spill_compression("false"), SpillCompression::none);
   try {
@@ -75,6 +84,7 @@ TEST(SpillCompression, ParsesDasksNamesAndRejectsOthersByName) {
 }
 
 TEST(SpillCompression, AutoCompressesWhatShrinksAndMapsWhatDoesNot) {
+  if (!build_info().lz4) GTEST_SKIP() << "built without LZ4 (AutoWritesRawFilesWithoutLz4 covers it)";
   const fs::path dir = scratch("tessera_lz4_auto");
   const std::int64_t n = 131072;  // 1 MiB of 8-byte values
   {
@@ -100,9 +110,34 @@ TEST(SpillCompression, AutoCompressesWhatShrinksAndMapsWhatDoesNot) {
   EXPECT_FALSE(fs::exists(dir));
 }
 
+// Without LZ4, "auto" spills every chunk as a raw file, read back by mapping it.
+TEST(SpillCompression, AutoWritesRawFilesWithoutLz4) {
+  if (build_info().lz4) GTEST_SKIP() << "built with LZ4 (AutoCompressesWhatShrinks covers it)";
+  const fs::path dir = scratch("tessera_raw_auto");
+  const std::int64_t n = 131072;
+  {
+    auto store = std::make_shared<BlockStore>(BlockStoreOptions{1, dir.string()});  // spill all
+    auto a = counting(n), z = zeros_chunk(n), u = uniform(n, 3);
+    auto sa = store->add(a), sz = store->add(z), su = store->add(u);
+    for (const auto& block : {sa, sz, su}) {
+      ASSERT_FALSE(block->in_memory());
+      EXPECT_FALSE(block->compressed());
+    }
+    EXPECT_EQ(files_with_extension(dir, ".lz4"), 0u);
+    EXPECT_EQ(files_with_extension(dir, ".npy"), 3u);
+    EXPECT_EQ(store->spilled_bytes(), 3 * MiB);
+    EXPECT_TRUE(same_bytes(*sa->load(), *a));
+    EXPECT_TRUE(same_bytes(*sz->load(), *z));
+    EXPECT_TRUE(same_bytes(*su->load(), *u));
+  }
+  EXPECT_FALSE(fs::exists(dir));
+}
+
 TEST(SpillCompression, NoneWritesRawFilesAndLz4CompressesWhatShrinks) {
   const std::int64_t n = 131072;
-  for (auto mode : {SpillCompression::none, SpillCompression::lz4}) {
+  std::vector<SpillCompression> modes = {SpillCompression::none};
+  if (build_info().lz4) modes.push_back(SpillCompression::lz4);
+  for (auto mode : modes) {
     const fs::path dir = scratch("tessera_lz4_mode");
     auto store = std::make_shared<BlockStore>(BlockStoreOptions{1, dir.string(), 0, mode});
     auto z = zeros_chunk(n);
@@ -114,6 +149,7 @@ TEST(SpillCompression, NoneWritesRawFilesAndLz4CompressesWhatShrinks) {
 }
 
 TEST(SpillCompression, ACorruptedFileIsAnErrorNamingIt) {
+  if (!build_info().lz4) GTEST_SKIP() << "built without LZ4: no compressed files";
   const fs::path dir = scratch("tessera_lz4_corrupt");
   auto store = std::make_shared<BlockStore>(BlockStoreOptions{1, dir.string()});
   auto block = store->add(zeros_chunk(131072));

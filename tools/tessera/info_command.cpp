@@ -1,9 +1,9 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "commands.hpp"
-#include "tessera/kernels/pi_host.hpp"
 #include "tessera/tessera.hpp"
 
 namespace tessera::cli {
@@ -33,7 +33,9 @@ void add_info_command(CLI::App& app) {
                             {"numa_nodes", hardware.numa_nodes},
                             {"memory", hardware.memory},
                             {"gpus", gpus},
-                            {"cuda_build", TESSERA_HAVE_CUDA != 0},
+                            {"cuda_build", build_info().cuda},
+                            {"version", build_info().version},
+                            {"components", build_info().components()},
                             {"workers", workers},
                             {"total_threads", plan.total_threads},
                             {"total_memory", plan.total_memory},
@@ -41,11 +43,20 @@ void add_info_command(CLI::App& app) {
       fmt::print("{}\n", out.dump());
       return;
     }
+    const BuildInfo& build = build_info();
+    fmt::print("Tessera {}, built with\n", build.version);
+    for (const auto& [name, built, without] :
+         {std::tuple{"cuda", build.cuda, "no GPU workers"},
+          {"dashboard", build.dashboard, "no web dashboard"},
+          {"graphviz", build.graphviz, "visualize() renders with a dot program on PATH"},
+          {"hwloc", build.hwloc, "topology from sysfs"},
+          {"lz4", build.lz4, "spill files uncompressed"}})
+      fmt::print("  {:<15} {}\n", fmt::format("{}:", name),
+                 built ? "yes" : fmt::format("no ({})", without));
     fmt::print("Machine\n");
     fmt::print("  {:<15} {} usable ({} cores, {} NUMA node{})\n", "CPUs:", hardware.cpu_count,
                hardware.physical_cores, hardware.numa_nodes, hardware.numa_nodes == 1 ? "" : "s");
     fmt::print("  {:<15} {}\n", "Memory:", format_bytes(hardware.memory));
-    fmt::print("  {:<15} {}\n", "CUDA build:", TESSERA_HAVE_CUDA ? "yes" : "no");
     fmt::print("LocalCluster() here would start\n{}",
                describe_plan(plan, "http://" + defaults.dashboard_address + "/status"));
   });

@@ -2,6 +2,7 @@
 // What the machine offers: CPU cores this process may use, memory, CUDA devices.
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,8 +21,8 @@ struct GpuInfo {
 /// The resources a LocalCluster sizes itself from.
 struct Hardware {
   int cpu_count = 1;          ///< CPUs this process may use (affinity and cgroup quota)
-  int physical_cores = 0;     ///< cores on the machine (hwloc)
-  int numa_nodes = 0;         ///< NUMA nodes (hwloc)
+  int physical_cores = 0;     ///< cores on the machine (hwloc, else sysfs)
+  int numa_nodes = 0;         ///< NUMA nodes (hwloc, else sysfs)
   std::uint64_t memory = 0;   ///< bytes this process may use (RAM, or the cgroup limit)
   std::vector<GpuInfo> gpus;  ///< CUDA devices (CUDA_VISIBLE_DEVICES honoured)
 };
@@ -35,6 +36,14 @@ int cpu_count();
 std::uint64_t system_memory();
 
 namespace detail {
+/// Cores and NUMA nodes as sysfs under `root` (normally "/sys") lists them: distinct
+/// (physical_package_id, core_id) pairs of devices/system/cpu/cpu<N>, and devices/system/node/
+/// node<N> entries (at least 1). Used where Tessera is built without hwloc.
+struct Topology {
+  int physical_cores = 0;
+  int numa_nodes = 1;
+};
+Topology topology_from_sysfs(const std::filesystem::path& root);
 /// CPUs allowed by a cgroup v2 "cpu.max" text ("200000 100000" -> 2); nullopt when unlimited.
 std::optional<int> cpus_from_cgroup_v2(std::string_view cpu_max);
 /// Bytes allowed by a cgroup "memory.max" text ("max" -> nullopt).

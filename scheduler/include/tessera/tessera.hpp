@@ -3,6 +3,7 @@
 
 #include "tessera/array.hpp"
 #include "tessera/array_io.hpp"
+#include "tessera/build_info.hpp"
 #include "tessera/bytes.hpp"
 #include "tessera/client.hpp"
 #include "tessera/cluster_options.hpp"
