@@ -98,8 +98,8 @@ void render_with_dot_program(const std::string& dot, const std::string& format,
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
-      throw std::runtime_error(fmt::format("visualize: lost '{}': {}", program_path,
-                                           std::strerror(errno)));
+      throw std::runtime_error(
+          fmt::format("visualize: lost '{}': {}", program_path, std::strerror(errno)));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error(fmt::format(
         "visualize: '{}' could not write '{}' as {} ({} {}): {}", program_path, filename, format,

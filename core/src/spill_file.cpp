@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -33,6 +34,7 @@ constexpr std::size_t sample_bytes = 64 * 1024;
       fmt::format("cannot {} spill file '{}': {}", what, path, std::strerror(errno)));
 }
 
+#if TESSERA_HAVE_LZ4
 void write_all(int fd, const char* data, std::size_t n, const std::string& path) {
   while (n > 0) {
     const ssize_t written = ::write(fd, data, n);
@@ -45,7 +47,6 @@ void write_all(int fd, const char* data, std::size_t n, const std::string& path)
   }
 }
 
-#if TESSERA_HAVE_LZ4
 // The LZ4 block of `data`, or empty when it would not shrink below `ratio` of the input.
 std::vector<char> compress(const char* data, std::size_t n, double ratio) {
   std::vector<char> out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(n))));
@@ -142,26 +143,36 @@ std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape&, DType, 
 }
 #endif
 
+#if TESSERA_HAVE_LZ4
+// The chunk as an LZ4 file when `compression` asks for it and, for "auto", a trial on its first
+// bytes shows that it pays; nullopt otherwise.
+std::optional<SpillFile> try_write_lz4(const std::string& stem, const NDArray& array,
+                                       SpillCompression compression) {
+  const std::size_t n = array.nbytes();
+  const char* data = static_cast<const char*>(array.raw());
+  const bool fits_lz4 = n > 0 && n <= static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE);
+  if (!fits_lz4 || compression == SpillCompression::none) return std::nullopt;
+  const double ratio = compression == SpillCompression::lz4 ? 1.0 : pays_below_ratio;
+  const bool trial_pays = compression == SpillCompression::lz4 || n <= sample_bytes ||
+                          !compress(data, sample_bytes, pays_below_ratio).empty();
+  if (!trial_pays) return std::nullopt;
+  const std::vector<char> block = compress(data, n, ratio);
+  if (block.empty()) return std::nullopt;
+  return write_lz4(stem + ".lz4", n, block);
+}
+#else
+// parse_spill_compression refuses "lz4" in a build without LZ4; "auto" means uncompressed.
+std::optional<SpillFile> try_write_lz4(const std::string&, const NDArray&, SpillCompression) {
+  return std::nullopt;
+}
+#endif
+
 }  // namespace
 
 SpillFile write_spill_file(const std::string& stem, const NDArray& array,
                            SpillCompression compression) {
   const std::size_t n = array.nbytes();
-  const char* data = static_cast<const char*>(array.raw());
-#if TESSERA_HAVE_LZ4
-  const bool fits_lz4 = n > 0 && n <= static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE);
-  if (fits_lz4 && compression != SpillCompression::none) {
-    const double ratio = compression == SpillCompression::lz4 ? 1.0 : pays_below_ratio;
-    const bool trial_pays = compression == SpillCompression::lz4 || n <= sample_bytes ||
-                            !compress(data, sample_bytes, pays_below_ratio).empty();
-    if (trial_pays) {
-      const std::vector<char> block = compress(data, n, ratio);
-      if (!block.empty()) return write_lz4(stem + ".lz4", n, block);
-    }
-  }
-#else
-  (void)compression;  // parse_spill_compression refuses "lz4"; "auto" means uncompressed here
-#endif
+  if (auto compressed = try_write_lz4(stem, array, compression)) return *compressed;
   const std::string path = stem + ".npy";
   write_npy(path, array);
   const std::size_t offset = read_npy_header(path).data_offset;

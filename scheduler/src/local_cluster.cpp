@@ -87,7 +87,7 @@ ClusterState::ClusterState(ClusterOptions opts)
       scheduler(std::make_shared<Scheduler>(worker_specs(plan), name,
                                             store_policy(options, plan, name))) {
   if (options.dashboard_address.empty()) return;
-  // The cluster is useful without its dashboard (Dask, too, only warns).
+    // The cluster is useful without its dashboard (Dask, too, only warns).
 #if TESSERA_HAVE_DASHBOARD
   try {
     dashboard = std::make_shared<dashboard::DashboardServer>(

@@ -64,7 +64,8 @@ Parsed parse_dot(const std::string& dot) {
 // Sets PATH for one scope.
 struct ScopedPath {
   std::string saved;
-  explicit ScopedPath(const std::string& path) : saved(std::getenv("PATH") ? std::getenv("PATH") : "") {
+  explicit ScopedPath(const std::string& path)
+      : saved(std::getenv("PATH") ? std::getenv("PATH") : "") {
     ::setenv("PATH", path.c_str(), 1);
   }
   ~ScopedPath() { ::setenv("PATH", saved.c_str(), 1); }
@@ -147,8 +148,7 @@ TEST_F(Visualize, ArrayGraphsShowOneTaskPerChunkAndTheReductionTree) {
 TEST_F(Visualize, TheDotProgramRendersTheSameDot) {
   const char* path = std::getenv("PATH");
   if (!detail::find_dot_program(path ? path : "")) GTEST_SKIP() << "no dot program on PATH";
-  detail::render_with_dot_program("digraph g { \"a b\" -> c; }\n", "svg",
-                                  (dir / "p.svg").string());
+  detail::render_with_dot_program("digraph g { \"a b\" -> c; }\n", "svg", (dir / "p.svg").string());
   const std::string svg = slurp(dir / "p.svg");
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("a b"), std::string::npos);

@@ -14,7 +14,8 @@ int square(int x) {
 }  // namespace
 
 TEST(Client, SubmitMapGather) {
-  Client client({.n_workers = 2, .threads_per_worker = 1, .dashboard_address = ""});
+  Client client(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   auto future = client.submit(square, 7);
   EXPECT_EQ(future.result(), 49);
   EXPECT_TRUE(future.done());
@@ -30,7 +31,8 @@ TEST(Client, SubmitMapGather) {
 }
 
 TEST(Client, FailedFutureCarriesTheError) {
-  Client client({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  Client client(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   auto bad = client.submit(
       [](int x) -> int { throw std::invalid_argument("bad x=" + std::to_string(x)); }, 3);
   auto error = bad.exception();
@@ -56,12 +58,16 @@ TEST(Client, FailedFutureCarriesTheError) {
 }
 
 TEST(Client, BecomesTheDefaultForComputeAndStepsBackOnClose) {
-  LocalCluster first(
-      {.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "", .name = "first"});
+  LocalCluster first({.n_workers = 1,
+                      .threads_per_worker = 1,
+                      .n_gpu_workers = 0,
+                      .dashboard_address = "",
+                      .name = "first"});
   Client a(first);
   EXPECT_EQ(current_executor(), first.executor());
   {
-    LocalCluster second({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+    LocalCluster second(
+        {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
     Client b(second);
     EXPECT_EQ(current_executor(), second.executor());
     b.close();
@@ -75,7 +81,8 @@ TEST(Client, BecomesTheDefaultForComputeAndStepsBackOnClose) {
 }
 
 TEST(Client, ShutdownClosesTheCluster) {
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   Client client(cluster);
   client.shutdown();
   EXPECT_EQ(cluster.status(), "closed");
@@ -83,8 +90,11 @@ TEST(Client, ShutdownClosesTheCluster) {
 }
 
 TEST(Client, PrintsTheInformationBlock) {
-  LocalCluster cluster(
-      {.n_workers = 4, .threads_per_worker = 2, .memory_limit = "2GiB", .name = "seedtest"});
+  LocalCluster cluster({.n_workers = 4,
+                        .threads_per_worker = 2,
+                        .memory_limit = "2GiB",
+                        .n_gpu_workers = 0,
+                        .name = "seedtest"});
   Client client(cluster);
   std::ostringstream c, k;
   c << cluster;
@@ -105,8 +115,8 @@ TEST(Client, PrintsTheInformationBlock) {
     EXPECT_EQ(cluster.dashboard_link(), "");
     EXPECT_NE(c.str().find("Dashboard:      off\n"), std::string::npos) << c.str();
   } else {
-    EXPECT_TRUE(std::regex_match(cluster.dashboard_link(),
-                                 std::regex(R"(http://127\.0\.0\.1:\d+/status)")))
+    EXPECT_TRUE(
+        std::regex_match(cluster.dashboard_link(), std::regex(R"(http://127\.0\.0\.1:\d+/status)")))
         << cluster.dashboard_link();
   }
   cluster.close();

@@ -126,8 +126,8 @@ TEST(Hardware, CgroupLimitsParse) {
 // The topology read where Tessera is built without hwloc, on a made-up sysfs tree: two packages
 // of two cores with two hyperthreads each, one CPU without topology (skipped), two NUMA nodes.
 TEST(Hardware, TopologyFromSysfsCountsDistinctCoresAndNodes) {
-  const auto root = std::filesystem::temp_directory_path() /
-                    ("tessera_sysfs_" + std::to_string(::getpid()));
+  const auto root =
+      std::filesystem::temp_directory_path() / ("tessera_sysfs_" + std::to_string(::getpid()));
   auto write = [&](const std::string& file, const std::string& text) {
     std::filesystem::create_directories((root / file).parent_path());
     std::ofstream(root / file) << text;
@@ -140,7 +140,7 @@ TEST(Hardware, TopologyFromSysfsCountsDistinctCoresAndNodes) {
         write(dir + "core_id", std::to_string(core) + "\n");
         write(dir + "physical_package_id", std::to_string(package) + "\n");
       }
-  std::filesystem::create_directories(root / "devices/system/cpu/cpu8");    // offline, no topology
+  std::filesystem::create_directories(root / "devices/system/cpu/cpu8");     // offline, no topology
   std::filesystem::create_directories(root / "devices/system/cpu/cpufreq");  // not a CPU
   std::filesystem::create_directories(root / "devices/system/node/node0");
   std::filesystem::create_directories(root / "devices/system/node/node1");
@@ -162,5 +162,4 @@ TEST(Hardware, DetectsThisMachine) {
   EXPECT_GE(h.physical_cores, 1);
   EXPECT_GE(h.numa_nodes, 1);
   EXPECT_EQ(h.cpu_count, cpu_count());
-
 }

@@ -25,15 +25,18 @@ TEST(DashboardModule, LoadsOnlyWhenADashboardStarts) {
   // ctest runs every test in a process of its own; a whole-binary run may have loaded it already.
   if (mapped("libtessera_dashboard_http")) GTEST_SKIP() << "a dashboard started earlier here";
   {
-    tessera::Client client({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+    tessera::Client client(
+        {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
     EXPECT_EQ(client.submit([] { return 7; }).result(), 7);
   }
   EXPECT_FALSE(mapped("libtessera_dashboard_http"));
   EXPECT_FALSE(mapped("libcpp-httplib"));
   EXPECT_FALSE(mapped("libssl"));
 
-  tessera::LocalCluster cluster(
-      {.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "127.0.0.1:0"});
+  tessera::LocalCluster cluster({.n_workers = 1,
+                                 .threads_per_worker = 1,
+                                 .n_gpu_workers = 0,
+                                 .dashboard_address = "127.0.0.1:0"});
   EXPECT_FALSE(cluster.dashboard_link().empty());
   EXPECT_TRUE(mapped("libtessera_dashboard_http"));
   EXPECT_TRUE(mapped("libcpp-httplib"));
@@ -47,8 +50,10 @@ TEST(DashboardModule, AMissingModuleOnlyCostsTheDashboard) {
   const auto candidates = tessera::dashboard::http_module_candidates();
   ASSERT_EQ(candidates.size(), 1u);
   EXPECT_EQ(candidates[0], "/nonexistent/libtessera_dashboard_http.so");
-  tessera::LocalCluster cluster(
-      {.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "127.0.0.1:0"});
+  tessera::LocalCluster cluster({.n_workers = 1,
+                                 .threads_per_worker = 1,
+                                 .n_gpu_workers = 0,
+                                 .dashboard_address = "127.0.0.1:0"});
   unsetenv("TESSERA_DASHBOARD_MODULE");
   EXPECT_EQ(cluster.dashboard_link(), "");
   tessera::Client client(cluster);

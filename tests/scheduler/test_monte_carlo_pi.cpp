@@ -8,8 +8,10 @@
 using namespace tessera;
 
 TEST(MonteCarloPi, HitCountDependsOnSeedAndSamplesOnly) {
-  LocalCluster one({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
-  LocalCluster two({.n_workers = 2, .threads_per_worker = 2, .dashboard_address = ""});
+  LocalCluster one(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster two(
+      {.n_workers = 2, .threads_per_worker = 2, .n_gpu_workers = 0, .dashboard_address = ""});
   const std::uint64_t samples = 3'000'017;  // odd on purpose: chunks end mid-Philox-block
   PiResult reference = monte_carlo_pi(
       {.samples = samples, .chunks = 1, .device = PiDevice::cpu, .seed = 7}, *one.executor());
@@ -26,7 +28,8 @@ TEST(MonteCarloPi, HitCountDependsOnSeedAndSamplesOnly) {
 }
 
 TEST(MonteCarloPi, EstimateWithinTheBinomialBound) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   // hits ~ Binomial(n, p = pi/4): sd(4 hits / n) = 4 sqrt(p (1 - p) / n). Six sd: a false failure
   // has probability ~2e-9 for a fixed seed drawn at random.
   const std::uint64_t n = 20'000'000;
@@ -57,7 +60,8 @@ TEST(MonteCarloPi, BadRequestsAreClearErrors) {
 }
 
 TEST(MonteCarloPi, MoreChunksThanSamplesStillCountsEverySample) {
-  LocalCluster cluster({.n_workers = 2, .threads_per_worker = 1, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   PiResult few = monte_carlo_pi({.samples = 5, .chunks = 1, .seed = 3}, *cluster.executor());
   PiResult many = monte_carlo_pi({.samples = 5, .chunks = 50, .seed = 3}, *cluster.executor());
   EXPECT_EQ(many.chunks, 5u);

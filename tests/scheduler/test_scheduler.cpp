@@ -195,7 +195,8 @@ TEST_F(TwoWorkers, ValuesAreFreedAfterTheirLastConsumerUnlessRequested) {
 }
 
 TEST(Scheduler, ClosedClusterFailsCleanly) {
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   Client client(cluster);
   cluster.close();
   cluster.close();  // twice is harmless
@@ -204,7 +205,8 @@ TEST(Scheduler, ClosedClusterFailsCleanly) {
 }
 
 TEST(Scheduler, CloseWhileTasksAreQueuedFailsThemInsteadOfHanging) {
-  LocalCluster cluster({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  LocalCluster cluster(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
   Client client(cluster);
   std::promise<void> go;
   std::shared_future<void> gate = go.get_future().share();

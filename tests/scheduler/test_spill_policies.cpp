@@ -84,7 +84,8 @@ TEST(SpillCompression, ParsesDasksNamesAndRejectsOthersByName) {
 }
 
 TEST(SpillCompression, AutoCompressesWhatShrinksAndMapsWhatDoesNot) {
-  if (!build_info().lz4) GTEST_SKIP() << "built without LZ4 (AutoWritesRawFilesWithoutLz4 covers it)";
+  if (!build_info().lz4)
+    GTEST_SKIP() << "built without LZ4 (AutoWritesRawFilesWithoutLz4 covers it)";
   const fs::path dir = scratch("tessera_lz4_auto");
   const std::int64_t n = 131072;  // 1 MiB of 8-byte values
   {

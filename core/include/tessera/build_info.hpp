@@ -1,6 +1,7 @@
 #pragma once
 // What this Tessera was built with: its version and the optional components compiled in, as
-// `tessera info`, the dashboard's /api/v1/status and find_package(Tessera COMPONENTS ...) name them.
+// `tessera info`, the dashboard's /api/v1/status and find_package(Tessera COMPONENTS ...) name
+// them.
 
 #include <string>
 #include <vector>

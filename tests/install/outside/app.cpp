@@ -23,5 +23,5 @@ int main() {
   const double mean = (tessera::ones({100, 100}, {30, 30}) * 2.0).mean().compute().item<double>();
   std::printf("outside project computed %d and %g\n", value, mean);
   return value == 42 && mean == 2.0 && (!dashboard || link.starts_with("http://127.0.0.1:")) ? 0
-                                                                                            : 1;
+                                                                                             : 1;
 }
