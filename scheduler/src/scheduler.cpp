@@ -255,6 +255,19 @@ void Scheduler::note_popped(const Worker& queue_owner, const TaskRef& ref) {
     queued_flexible_in_cpu_.fetch_sub(1);
 }
 
+void Scheduler::requeue(int worker, const TaskRef& ref) {
+  Worker& self = *workers_[worker];
+  // Counters first, as enqueue() does: a popper never drives them below zero.
+  if (self.spec.kind == WorkerKind::gpu) {
+    queued_gpu_.fetch_add(1);
+  } else {
+    queued_cpu_.fetch_add(1);
+    if (ref.run->graph().tasks[ref.task]->placement() == Placement::any)
+      queued_flexible_in_cpu_.fetch_add(1);
+  }
+  self.queue.push_front(std::span<const TaskRef>(&ref, 1));
+}
+
 bool Scheduler::find_task(int worker, TaskRef& out) {
   Worker& self = *workers_[worker];
   if (self.queue.pop_front(out)) {
@@ -354,6 +367,13 @@ void Scheduler::thread_main(int worker, int thread) {
     }
     workers_[worker]->paused.store(false, std::memory_order_relaxed);
     if (find_task(worker, ref)) {
+      // Deciding not to pause and taking a task are two steps: a task that another thread
+      // started in between may be what makes this worker pause (it can free results), so look
+      // again once the task is ours and hand it back if so (seen on a 16-core machine).
+      if (should_pause(worker)) {
+        requeue(worker, ref);
+        continue;
+      }
       execute(worker, thread, stream, ref, buffers);
       continue;
     }

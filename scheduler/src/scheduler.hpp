@@ -129,6 +129,8 @@ class Scheduler final : public Executor {
 
   void thread_main(int worker, int thread);
   bool find_task(int worker, TaskRef& out);
+  /// Puts a task taken by find_task back at the front of `worker`'s queue, unstarted.
+  void requeue(int worker, const TaskRef& ref);
   void execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers);
   void enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                ThreadBuffers& buffers);

@@ -201,6 +201,11 @@ TEST(BlockStore, SpillWhileStopsWhenAskedOrWhenNothingIsLeft) {
 }
 
 TEST(MemoryMonitor, SpillsUntilResidentMemoryIsBackUnderTheTarget) {
+  // The chunks are computed on a cluster of its own, started before the baseline is read: the
+  // default cluster would start (on a GPU machine with a CUDA context, tens of MiB) after it.
+  Client client(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  uniform(1, 0);
   const fs::path dir = scratch("tessera_monitor");
   auto store = std::make_shared<BlockStore>(BlockStoreOptions{0, dir.string()});
   const std::uint64_t baseline = process_resident_bytes();
