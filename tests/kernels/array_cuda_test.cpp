@@ -3,21 +3,29 @@
 //
 // Programs of arithmetic, comparisons, casts and uniform leaves must evaluate bit for bit as on
 // the host (both sides are built without FMA contraction); exp, log, sin, cos, pow and normal
-// leaves go through CUDA's libm and are compared within a few ulps instead.
+// leaves go through CUDA's libm and are compared within a few ulps instead. Reductions follow the
+// fixed order of reduce_order.hpp: bit for bit equal to its plain CPU implementation
+// (fixed_order_reference.hpp) for exact programs, and within rounding bounds of reduce_host,
+// whose order differs.
+#include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "fixed_order_reference.hpp"
 #include "program_reference.hpp"
 #include "tessera/kernels/array_cuda.hpp"
 #include "tessera/kernels/array_host.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/philox.hpp"
+#include "tessera/kernels/reduce_order.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -86,6 +94,19 @@ std::vector<std::uint8_t> evaluate_on_gpu(const Case& c, DType type) {
   return out;
 }
 
+// evaluate_cuda equals evaluate_host bit for bit in every output dtype.
+void expect_evaluate_matches_host(const Case& c, const std::string& what) {
+  for (DType type : {DType::float64, DType::float32, DType::int64, DType::boolean}) {
+    const std::vector<std::uint8_t> got = evaluate_on_gpu(c, type);
+    std::vector<std::uint8_t> want(got.size());
+    evaluate_host(c.program, c.box, type, want.data());
+    ASSERT_EQ(testing::first_mismatch(got.data(), want.data(),
+                                      testing::box_size(c.box, c.program.ndim), type),
+              -1)
+        << what << ", dtype " << static_cast<int>(type);
+  }
+}
+
 TEST(ArrayCuda, RandomProgramsMatchHost) {
   SKIP_WITHOUT_GPU();
   testing::CaseGenerator gen(5150);
@@ -96,26 +117,24 @@ TEST(ArrayCuda, RandomProgramsMatchHost) {
     const Case c = gen.next(20000);
     if (!exact_on_gpu(c.program)) continue;
     ++tested;
-    for (DType type : {DType::boolean, DType::int64, DType::float32, DType::float64}) {
-      const std::vector<std::uint8_t> got = evaluate_on_gpu(c, type);
-      std::vector<std::uint8_t> want(got.size());
-      evaluate_host(c.program, c.box, type, want.data());
-      ASSERT_EQ(testing::first_mismatch(got.data(), want.data(),
-                                        testing::box_size(c.box, c.program.ndim), type),
-                -1)
-          << c.description << ", dtype " << static_cast<int>(type);
-    }
+    expect_evaluate_matches_host(c, c.description);
+    if (HasFatalFailure()) return;
     const DeviceCase dc(c);
     for (ReduceOp op : kOps) {
       bool reduced[kMaxDims] = {};
       for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
       const auto ref = testing::reference_reduce(c.program, c.box, reduced, op);
+      const std::vector<Partial> fixed = testing::fixed_order_reduce(c.program, c.box, reduced, op);
       std::vector<Partial> got(ref.partials.size());
       reduce_cuda(0, nullptr, dc.program(), c.box, reduced, op, got.data());
       for (std::size_t k = 0; k < got.size(); ++k) {
         std::string why;
         ASSERT_TRUE(testing::partial_matches(got[k], ref, k, op, why))
             << c.description << ", op " << static_cast<int>(op) << ", output " << k << ": " << why;
+        ASSERT_TRUE(testing::same_partial(got[k], fixed[k]))
+            << c.description << ", op " << static_cast<int>(op) << ", output " << k
+            << ": not the fixed order's bits (value " << got[k].value << " vs " << fixed[k].value
+            << ", mean " << got[k].mean << " vs " << fixed[k].mean << ")";
       }
     }
   }
@@ -196,14 +215,22 @@ TEST(ArrayCuda, LargeReductionsMatchHost) {
   for (int axes = 0; axes < 4; ++axes) {
     const bool reduced[kMaxDims] = {(axes & 1) != 0, (axes & 2) != 0};
     for (ReduceOp op : {ReduceOp::sum, ReduceOp::moments, ReduceOp::min}) {
-      const auto ref = testing::reference_reduce(p, c.box, reduced, op);
-      std::vector<Partial> got(ref.partials.size()), host(ref.partials.size());
+      auto ref = testing::reference_reduce(p, c.box, reduced, op);
+      const std::vector<Partial> fixed = testing::fixed_order_reduce(p, c.box, reduced, op);
+      std::vector<Partial> got(ref.partials.size());
       reduce_cuda(0, nullptr, p, c.box, reduced, op, got.data());
-      reduce_host(p, c.box, reduced, op, host.data());
+      // reduce_host's partials in place of the reference's, with the reference's sums of |x| and
+      // deviations for the tolerances.
+      reduce_host(p, c.box, reduced, op, ref.partials.data());
       for (std::size_t k = 0; k < got.size(); ++k) {
         std::string why;
         ASSERT_TRUE(testing::partial_matches(got[k], ref, k, op, why))
-            << "axes " << axes << " op " << static_cast<int>(op) << " output " << k << ": " << why;
+            << "axes " << axes << " op " << static_cast<int>(op) << " output " << k
+            << " against reduce_host: " << why;
+        ASSERT_TRUE(testing::same_partial(got[k], fixed[k]))
+            << "axes " << axes << " op " << static_cast<int>(op) << " output " << k
+            << ": not the fixed order's bits (value " << got[k].value << " vs " << fixed[k].value
+            << ")";
       }
     }
   }
@@ -223,6 +250,179 @@ TEST(ArrayCuda, GenerateUniformMatchesPhilox) {
       ASSERT_EQ(got[k], uniform_double(7, first + k)) << "first " << first << " k " << k;
     }
   }
+}
+
+// A 2-D program over a materialized n x n float64 buffer x (host copy kept in the case).
+Case buffer_case(std::int64_t n, std::uint64_t seed) {
+  Case c;
+  c.program.ndim = 2;
+  std::vector<std::uint8_t> bytes(n * n * sizeof(double));
+  std::uint64_t k = seed;
+  for (std::int64_t i = 0; i < n * n; ++i) {
+    k = k * 6364136223846793005ull + 1442695040888963407ull;
+    const double v = static_cast<double>(static_cast<std::int64_t>(k >> 11)) * 0x1p-40 - 4096;
+    std::memcpy(bytes.data() + 8 * i, &v, 8);
+  }
+  c.buffers.push_back(std::move(bytes));
+  return c;
+}
+
+Instruction buffer_leaf(const Case& c, std::int64_t s0, std::int64_t s1, std::int64_t offset = 0) {
+  Instruction in;
+  in.op = Op::load_buffer;
+  in.dtype = DType::float64;
+  in.data = c.buffers[0].data();
+  in.map.offset = offset;
+  in.map.stride[0] = s0;
+  in.map.stride[1] = s1;
+  return in;
+}
+
+// p + p.T of a materialized p takes the tiled shared-memory path: square, non-square and ragged
+// boxes at offsets, against evaluate_host bit for bit.
+TEST(ArrayCuda, TransposedBufferTilesMatchHost) {
+  SKIP_WITHOUT_GPU();
+  const std::int64_t n = 1200;
+  struct Extent {
+    std::int64_t lo0, rows, lo1, cols;
+  };
+  for (const Extent e : {Extent{0, 1024, 0, 1024}, Extent{0, 1, 0, 1}, Extent{3, 1000, 7, 1000},
+                         Extent{0, 33, 100, 1031}, Extent{17, 1100, 2, 31}, Extent{5, 64, 9, 97}}) {
+    Case c = buffer_case(n, e.rows * 7 + e.cols);
+    c.program.code[c.program.size++] = buffer_leaf(c, n, 1);  // p
+    c.program.code[c.program.size++] = buffer_leaf(c, 1, n);  // p.T
+    c.program.code[c.program.size++].op = Op::add;
+    c.box.lo[0] = e.lo0;
+    c.box.hi[0] = e.lo0 + e.rows;
+    c.box.lo[1] = e.lo1;
+    c.box.hi[1] = e.lo1 + e.cols;
+    expect_evaluate_matches_host(c, std::to_string(e.rows) + " x " + std::to_string(e.cols));
+  }
+}
+
+// Sliced and reversed transposes (x[::-1, ::2].T and the like), two transposed leaves and a
+// direct one, with arithmetic between them.
+TEST(ArrayCuda, SlicedTransposedBuffersMatchHost) {
+  SKIP_WITHOUT_GPU();
+  const std::int64_t n = 700;
+  Case c = buffer_case(n, 99);
+  Program& p = c.program;
+  // x.T[::-1] over rows 0..299: flat = (299 - i) + j * n  ->  offset 299, stride -1.
+  p.code[p.size++] = buffer_leaf(c, -1, n, 299);
+  // x[::2, :].T: flat = i + 2 * j * n.
+  p.code[p.size++] = buffer_leaf(c, 1, 2 * n);
+  p.code[p.size++].op = Op::multiply;
+  p.code[p.size++] = buffer_leaf(c, n, 1);  // x, direct
+  p.code[p.size++].op = Op::subtract;
+  c.box.lo[0] = 0;
+  c.box.hi[0] = 300;
+  c.box.lo[1] = 1;
+  c.box.hi[1] = 341;
+  expect_evaluate_matches_host(c, "sliced transposes");
+}
+
+// More than 2^31 elements, generated only (no buffer, so no memory but the partials): a
+// constant's sum is exact in any order (integers below 2^53), arange's min, max and count are
+// exact, its sum and moments have closed forms. Reducing everything folds the ~2^18 segments on
+// the host; reducing axis 0 only folds 9 segments per output on the device.
+TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
+  SKIP_WITHOUT_GPU();
+  const std::int64_t rows = (std::int64_t{1} << 16) + 3, cols = (std::int64_t{1} << 15) + 1;
+  const std::int64_t n = rows * cols;
+  ASSERT_GT(n, std::int64_t{1} << 31);
+  Box box;
+  box.hi[0] = rows;
+  box.hi[1] = cols;
+  Program one;
+  one.ndim = 2;
+  one.size = 1;
+  one.code[0].a = 1;  // load_constant 1
+  Program arange;
+  arange.ndim = 2;
+  arange.size = 1;
+  arange.code[0].op = Op::load_arange;
+  arange.code[0].b = 1;
+  arange.code[0].map.stride[0] = cols;
+  arange.code[0].map.stride[1] = 1;
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double dn = static_cast<double>(n);
+
+  Partial p;
+  reduce_cuda(0, nullptr, one, box, nullptr, ReduceOp::sum, &p);
+  EXPECT_EQ(p.value, dn);
+  EXPECT_EQ(p.count, dn);
+  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::min, &p);
+  EXPECT_EQ(p.value, 0);
+  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::max, &p);
+  EXPECT_EQ(p.value, dn - 1);
+  EXPECT_EQ(p.count, dn);
+  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::sum, &p);
+  const double sum = dn * (dn - 1) / 2;  // sum |x| too
+  EXPECT_NEAR(p.value, sum, 2 * dn * eps * sum);
+  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::moments, &p);
+  EXPECT_EQ(p.count, dn);
+  EXPECT_NEAR(p.mean + p.value, (dn - 1) / 2, 4 * dn * eps * dn);
+  const double m2 = dn * (dn * dn - 1) / 12;
+  EXPECT_NEAR(p.m2, m2, 1e-6 * m2);
+
+  // Column sums of arange: column j holds j, j + cols, ..., so its sum is
+  // rows * j + cols * rows * (rows - 1) / 2 < 2^47: every partial sum is an integer below 2^53,
+  // so the result is exact in any order.
+  const bool axis0[kMaxDims] = {true, false};
+  std::vector<Partial> columns(cols);
+  reduce_cuda(0, nullptr, arange, box, axis0, ReduceOp::sum, columns.data());
+  const double dr = static_cast<double>(rows), dc = static_cast<double>(cols);
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const double want = dr * static_cast<double>(j) + dc * dr * (dr - 1) / 2;
+    ASSERT_EQ(columns[j].value, want) << "column " << j;
+    ASSERT_EQ(columns[j].count, dr) << "column " << j;
+  }
+}
+
+// An out-of-memory error is reported once, not again by the next kernel launch's check.
+TEST(ArrayCuda, OutOfMemoryDoesNotFailTheNextLaunch) {
+  SKIP_WITHOUT_GPU();
+  EXPECT_THROW(cuda_malloc(0, std::size_t{1} << 60), std::runtime_error);
+  Case c;
+  c.program.ndim = 1;
+  c.program.size = 1;
+  c.program.code[0].op = Op::load_arange;
+  c.program.code[0].b = 1;
+  c.program.code[0].map.stride[0] = 1;
+  c.box.hi[0] = 1000;
+  std::vector<std::uint8_t> got;
+  ASSERT_NO_THROW(got = evaluate_on_gpu(c, DType::float64));
+  double last = 0;
+  std::memcpy(&last, got.data() + 999 * 8, 8);
+  EXPECT_EQ(last, 999);
+  EXPECT_THROW(cuda_malloc(0, std::size_t{1} << 60), std::runtime_error);
+  Partial p;
+  ASSERT_NO_THROW(reduce_cuda(0, nullptr, c.program, c.box, nullptr, ReduceOp::sum, &p));
+  EXPECT_EQ(p.value, 999.0 * 1000 / 2);
+}
+
+// Working on device 1 from a thread that chose no device leaves it there (restoring "device 0"
+// would create a context on device 0); a thread that chose device 0 gets it back.
+TEST(ArrayCuda, DeviceScopeRestoresOnlyAChosenDevice) {
+  if (cuda_device_count() < 2) GTEST_SKIP() << "needs two CUDA devices";
+  Program p;
+  p.ndim = 0;
+  p.size = 1;
+  Box box;
+  int fresh = -1, chosen = -1;
+  std::thread([&] {
+    Partial out;
+    reduce_cuda(1, nullptr, p, box, nullptr, ReduceOp::sum, &out);
+    cudaGetDevice(&fresh);
+  }).join();
+  std::thread([&] {
+    cudaSetDevice(0);
+    Partial out;
+    reduce_cuda(1, nullptr, p, box, nullptr, ReduceOp::sum, &out);
+    cudaGetDevice(&chosen);
+  }).join();
+  EXPECT_EQ(fresh, 1);
+  EXPECT_EQ(chosen, 0);
 }
 
 TEST(ArrayCuda, RejectsBadPrograms) {

@@ -1,92 +1,79 @@
-// evaluate_cuda and reduce_cuda: one thread per element running evaluate_element (the same code
-// as the host reference), the Program passed by value as a kernel parameter. Reductions: when
-// each output gathers few elements, one thread per output; otherwise blocks of kThreads threads
-// each fold a fixed segment of one output's elements and combine them with CUB's BlockReduce.
-// The segment partials come back to the host and combine there in segment order, so the result
-// depends only on the program and the box, never on the device or the grid.
+// evaluate_cuda and reduce_cuda: the Thrust algorithms of box_algorithms.hpp (the same templates
+// the CPU tests run on CPU threads) on the caller's stream, plus a tiled shared-memory kernel for
+// 2-D programs that read a buffer transposed (evaluate_transposed.cu). Every element is the
+// program's evaluate_element, as on the host.
+//
+// Reductions follow the fixed order of reduce_order.hpp, which depends only on the program and
+// the box: the same bits on every device, grid size and backend (a host implementation of the
+// order gives them too). Not CUB's DeviceReduce or BlockReduce: their association order is
+// unspecified and changes with the GPU, the CUB version and the tuning policy, and sums, products
+// and moments of doubles change with it.
 #include <cuda_runtime.h>
+#include <thrust/system/cuda/execution_policy.h>
+#include <thrust/system_error.h>
 
 #include <algorithm>
-#include <cub/block/block_reduce.cuh>
 #include <vector>
 
+#include "box_algorithms.hpp"
 #include "cuda_check.hpp"
+#include "device_scratch.hpp"
+#include "evaluate_transposed.hpp"
 #include "tessera/kernels/array_cuda.hpp"
-#include "tessera/kernels/box_grid.hpp"
 #include "tessera/kernels/program_eval.hpp"
-#include "tessera/kernels/program_validate.hpp"
+#include "tessera/kernels/transpose_tiles.hpp"
 
 namespace tessera::kernels {
 namespace {
 
 constexpr int kThreads = 256;
-// Elements one block folds into one partial in reduce_segments_kernel.
-constexpr std::int64_t kSegment = kThreads * 32;
-// Outputs with at most this many elements are reduced one thread per output.
-constexpr std::int64_t kThreadPerOutputMax = 256;
+
+// Outputs of at most this many segments combine them on the device (one thread per output) and
+// only the outputs are copied back; with more, the segments' partials are copied and combined on
+// the host (the same reduce_fold_segments, so the same bits): one GPU thread folding thousands of
+// partials in order would wait on each load, where the host folds them from its cache.
+constexpr std::int64_t kDeviceFoldMaxSegments = 64;
 
 // Kernel parameters live in a 32764-byte space (CUDA 12.1+, Volta and newer): the program must
-// fit with room to spare, or it would have to go to constant memory instead.
-static_assert(sizeof(Program) + 2 * sizeof(BoxGrid) + 64 <= 32764,
+// fit with room to spare, or it would have to go to device memory another way.
+static_assert(sizeof(Program) + 2 * sizeof(TransposeTiles) + sizeof(StagedLeaves) + 64 <= 32764,
               "Program no longer fits in the kernel parameter space");
+static_assert(sizeof(Program) % sizeof(std::uint32_t) == 0, "Program is copied in 32-bit words");
 
-__global__ void __launch_bounds__(kThreads)
-    evaluate_kernel(const Program program, const BoxGrid all, DType out_type, void* out) {
-  const std::int64_t stride = std::int64_t{gridDim.x} * blockDim.x;
-  for (std::int64_t e = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; e < all.size;
-       e += stride) {
-    std::int64_t idx[kMaxDims];
-    all.place(e, idx);
-    store_as(out_type, out, e, evaluate_element(program, idx));
+// Copies the program from this kernel's parameter to device memory, for the Thrust functors
+// (box_algorithms.hpp says why they hold a pointer). A kernel rather than cudaMemcpyAsync, which
+// from pageable host memory waits for the stream's earlier work: evaluate_cuda stays asynchronous.
+__global__ void store_program_kernel(__grid_constant__ const Program program, Program* out) {
+  const auto* from = reinterpret_cast<const std::uint32_t*>(&program);
+  auto* to = reinterpret_cast<std::uint32_t*>(out);
+  for (unsigned k = threadIdx.x; k < sizeof(Program) / sizeof(std::uint32_t); k += blockDim.x) {
+    to[k] = from[k];
   }
 }
 
-// One thread per output: folds the output's elements in order.
-__global__ void __launch_bounds__(kThreads)
-    reduce_outputs_kernel(const Program program, const BoxGrid kept, const BoxGrid folded,
-                          ReduceOp op, Partial* out) {
-  const std::int64_t stride = std::int64_t{gridDim.x} * blockDim.x;
-  for (std::int64_t o = std::int64_t{blockIdx.x} * blockDim.x + threadIdx.x; o < kept.size;
-       o += stride) {
-    std::int64_t idx[kMaxDims];
-    kept.place(o, idx);
-    Partial p = identity(op);
-    for (std::int64_t j = 0; j < folded.size; ++j) {
-      folded.place(j, idx);
-      accumulate(p, evaluate_element(program, idx), op);
-    }
-    out[o] = p;
+// The program in device memory of `device`, in stream order, freed in stream order.
+class DeviceProgram {
+ public:
+  DeviceProgram(int device, cudaStream_t stream, const Program& program)
+      : memory_(device, stream, 1) {
+    store_program_kernel<<<1, kThreads, 0, stream>>>(program, memory_.get());
+    detail::cuda_check(cudaGetLastError(), "store_program_kernel");
   }
-}
+  const Program* get() const { return memory_.get(); }
 
-// combine() as a CUB reduction operator.
-struct CombineOp {
-  ReduceOp op;
-  __device__ __forceinline__ Partial operator()(const Partial& a, const Partial& b) const {
-    return combine(a, b, op);
-  }
+ private:
+  detail::DeviceScratch<Program> memory_;
 };
 
-// One block per (output, segment of kSegment elements): out[o * segments + s].
-__global__ void __launch_bounds__(kThreads)
-    reduce_segments_kernel(const Program program, const BoxGrid kept, const BoxGrid folded,
-                           std::int64_t segments, ReduceOp op, Partial* out) {
-  using BlockReduce = cub::BlockReduce<Partial, kThreads>;
-  __shared__ typename BlockReduce::TempStorage temp;
-  for (std::int64_t b = blockIdx.x; b < kept.size * segments; b += gridDim.x) {
-    const std::int64_t o = b / segments;
-    const std::int64_t first = (b % segments) * kSegment;
-    const std::int64_t end = min(folded.size, first + kSegment);
-    std::int64_t idx[kMaxDims];
-    kept.place(o, idx);
-    Partial p = identity(op);
-    for (std::int64_t j = first + threadIdx.x; j < end; j += kThreads) {
-      folded.place(j, idx);
-      accumulate(p, evaluate_element(program, idx), op);
-    }
-    const Partial total = BlockReduce(temp).Reduce(p, CombineOp{op});
-    if (threadIdx.x == 0) out[b] = total;
-    __syncthreads();  // temp is reused by the next iteration
+// Runs a Thrust algorithm; Thrust reports launch failures as thrust::system_error (a
+// std::runtime_error) after only peeking at the error, so it is cleared here as cuda_check does.
+template <class Run>
+void run_thrust(const Run& run) {
+  try {
+    run();
+  } catch (const thrust::system_error&) {
+    cudaGetLastError();
+    throw;
   }
 }
 
@@ -123,63 +110,47 @@ void check_launch(const char* what) {
 
 void evaluate_cuda(int device, void* stream, const Program& program, const Box& box, DType out_type,
                    void* device_out) {
-  validate(program, box);
-  if (out_type > DType::float64) {
-    throw std::invalid_argument("tessera::kernels: unknown output dtype " +
-                                std::to_string(static_cast<int>(out_type)));
-  }
+  const detail::EvaluatePlan plan = detail::plan_evaluate(program, box, out_type);
   const detail::CudaDeviceScope scope(device);
-  const BoxGrid all = box_grid(program.ndim, box, nullptr, true);
-  evaluate_kernel<<<grid_for(device, all.size), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      program, all, out_type, device_out);
-  check_launch("evaluate_cuda");
+  const auto s = static_cast<cudaStream_t>(stream);
+  const StagedLeaves staged = staged_leaves(program);
+  if (staged.count > 0) {
+    detail::evaluate_transposed(device, s, program, staged, box, out_type, device_out);
+    return;
+  }
+  const DeviceProgram device_program(device, s, program);
+  run_thrust([&] {
+    detail::evaluate_box(thrust::cuda::par_nosync.on(s), device_program.get(), plan, device_out);
+  });
 }
 
 void reduce_cuda(int device, void* stream, const Program& program, const Box& box,
                  const bool* reduce_axis, ReduceOp op, Partial* host_out) {
-  validate(program, box);
-  if (op > ReduceOp::moments) {
-    throw std::invalid_argument("tessera::kernels: unknown reduction " +
-                                std::to_string(static_cast<int>(op)));
-  }
+  const detail::ReducePlan plan = detail::plan_reduce(program, box, reduce_axis, op);
   const detail::CudaDeviceScope scope(device);
   const auto s = static_cast<cudaStream_t>(stream);
-  const BoxGrid kept = box_grid(program.ndim, box, reduce_axis, false);
-  const BoxGrid folded = box_grid(program.ndim, box, reduce_axis, true);
-  const bool per_thread = folded.size <= kThreadPerOutputMax;
-  const std::int64_t segments = per_thread ? 1 : (folded.size + kSegment - 1) / kSegment;
-  const std::int64_t n_partials = kept.size * segments;
-
-  Partial* d_partials = nullptr;
-  detail::cuda_check(
-      cudaMallocAsync(reinterpret_cast<void**>(&d_partials), sizeof(Partial) * n_partials, s),
-      "cudaMallocAsync");
-  std::vector<Partial> partials(static_cast<std::size_t>(n_partials));
-  if (per_thread) {
-    reduce_outputs_kernel<<<grid_for(device, kept.size), kThreads, 0, s>>>(program, kept, folded,
-                                                                           op, d_partials);
-  } else {
-    const auto blocks = static_cast<unsigned>(std::min<std::int64_t>(n_partials, 1 << 20));
-    reduce_segments_kernel<<<blocks, kThreads, 0, s>>>(program, kept, folded, segments, op,
-                                                       d_partials);
-  }
-  cudaError_t status = cudaGetLastError();
-  if (status == cudaSuccess) {
-    status = cudaMemcpyAsync(partials.data(), d_partials, sizeof(Partial) * n_partials,
-                             cudaMemcpyDeviceToHost, s);
-  }
-  const cudaError_t free_status = cudaFreeAsync(d_partials, s);
-  const cudaError_t sync_status = cudaStreamSynchronize(s);
-  detail::cuda_check(status, "reduce_cuda");
-  detail::cuda_check(free_status, "cudaFreeAsync");
-  detail::cuda_check(sync_status, "cudaStreamSynchronize");
-
-  for (std::int64_t o = 0; o < kept.size; ++o) {
-    Partial total = identity(op);
-    for (std::int64_t k = 0; k < segments; ++k)
-      total = combine(total, partials[o * segments + k], op);
-    host_out[o] = total;
-  }
+  const auto policy = thrust::cuda::par_nosync.on(s);
+  const bool fold_here = plan.segments > kDeviceFoldMaxSegments;
+  const bool fold_on_device = plan.segments > 1 && !fold_here;
+  // Declared before anything is queued, so they are freed (in stream order) after it on every
+  // path out of here, errors included.
+  const detail::DeviceScratch<Partial> scratch(device, s, plan.scratch_partials());
+  const detail::DeviceScratch<Partial> segments(device, s, plan.segment_partials());
+  const detail::DeviceScratch<Partial> outputs(device, s, fold_on_device ? plan.outputs() : 0);
+  const DeviceProgram device_program(device, s, program);
+  run_thrust([&] {
+    detail::reduce_box_segments(policy, device_program.get(), plan, scratch.get(), segments.get());
+    if (fold_on_device) detail::fold_box_segments(policy, plan, segments.get(), outputs.get());
+  });
+  // One copy back: the outputs, or the segments' partials to fold here.
+  std::vector<Partial> segment_partials(fold_here ? plan.segment_partials() : 0);
+  Partial* to = fold_here ? segment_partials.data() : host_out;
+  const Partial* from = fold_on_device ? outputs.get() : segments.get();
+  const std::int64_t count = fold_here ? plan.segment_partials() : plan.outputs();
+  detail::cuda_check(cudaMemcpyAsync(to, from, sizeof(Partial) * count, cudaMemcpyDeviceToHost, s),
+                     "reduce_cuda: cudaMemcpyAsync");
+  detail::cuda_check(cudaStreamSynchronize(s), "reduce_cuda: cudaStreamSynchronize");
+  if (fold_here) detail::fold_box_segments_here(plan, segment_partials.data(), host_out);
 }
 
 void generate_uniform_cuda(int device, void* stream, std::uint64_t seed, std::uint64_t first,

@@ -214,15 +214,28 @@ TESSERA_HD inline double apply_binary(Op op, double a, double b) {
   }
 }
 
+/// evaluate_element's default way to read a leaf: leaf_value at the leaf's flat index.
+struct LeafValue {
+  TESSERA_HD TESSERA_INLINE double operator()(int /*instruction*/, const Instruction& in,
+                                              std::int64_t flat) const {
+    return leaf_value(in, flat);
+  }
+};
+
 /// The program's value at evaluation-space multi-index idx (program.ndim entries). The program
-/// must be valid (validate() in program_validate.hpp); nothing is checked here.
-TESSERA_HD inline double evaluate_element(const Program& program, const std::int64_t* idx) {
+/// must be valid (validate() in program_validate.hpp); nothing is checked here. Leaf i pushes
+/// load(i, program.code[i], flat): a kernel that has some leaf's values at hand already (the GPU's
+/// shared-memory tiles of transposed buffers) passes a `load` that returns them, which must be the
+/// values leaf_value would give.
+template <class LeafLoad = LeafValue>
+TESSERA_HD inline double evaluate_element(const Program& program, const std::int64_t* idx,
+                                          const LeafLoad& load = LeafLoad{}) {
   double stack[kMaxStack];
   int top = 0;  // number of values on the stack
   for (int i = 0; i < program.size; ++i) {
     const Instruction& in = program.code[i];
     if (is_leaf(in.op)) {
-      stack[top++] = leaf_value(in, leaf_flat(in.map, program.ndim, idx));
+      stack[top++] = load(i, in, leaf_flat(in.map, program.ndim, idx));
     } else if (in.op < Op::add) {
       stack[top - 1] = apply_unary(in.op, stack[top - 1]);
     } else if (in.op < Op::where) {

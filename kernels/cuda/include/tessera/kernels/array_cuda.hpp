@@ -1,6 +1,7 @@
 // Fused array kernels on a GPU: the CUDA counterparts of array_host.hpp, running the same
-// per-element semantics (program_eval.hpp, one element per thread). Plain C++ (streams are void*),
-// includable without CUDA headers; in builds without CUDA every function throws.
+// per-element semantics (program_eval.hpp, one thread per element; 2-D programs that read a
+// buffer transposed go through shared-memory tiles). Plain C++ (streams are void*), includable
+// without CUDA headers; in builds without CUDA every function throws.
 //
 // Leaves of type load_buffer must point to device memory of `device`. Results equal the host
 // kernels bit for bit for programs built from arithmetic, comparisons and casts; exp, log, sin,
@@ -23,7 +24,10 @@ void evaluate_cuda(int device, void* stream, const Program& program, const Box& 
 
 /// reduce_host on the GPU: one Partial per element of the box's projection onto the kept axes
 /// (reduce_axis[d] false; nullptr reduces every axis), row-major, written to host memory
-/// `host_out`. Blocks until the result is there. Same exceptions as evaluate_cuda.
+/// `host_out`. Each output's elements combine in the fixed order of reduce_order.hpp, so the bits
+/// depend only on the program and the box, never on the device or the grid (reduce_host combines
+/// in another order: its results agree to rounding, not bit for bit). Blocks until the result is
+/// there. Same exceptions as evaluate_cuda.
 void reduce_cuda(int device, void* stream, const Program& program, const Box& box,
                  const bool* reduce_axis, ReduceOp op, Partial* host_out);
 
