@@ -86,7 +86,8 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
   const int gpus = static_cast<int>(hardware.gpus.size());
   if (options.n_gpu_workers && *options.n_gpu_workers > gpus)
     throw std::invalid_argument(fmt::format(
-        "invalid n_gpu_workers {}: only {} CUDA device(s) visible", *options.n_gpu_workers, gpus));
+        "invalid n_gpu_workers {}: only {} CUDA device(s) visible{}", *options.n_gpu_workers, gpus,
+        hardware.cuda_error.empty() ? "" : " (CUDA failed: " + hardware.cuda_error + ")"));
 
   const int cpus = std::max(1, hardware.cpu_count);
   int n_workers, threads;
@@ -109,6 +110,7 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
 
   ClusterPlan plan;
   plan.system_memory = hardware.memory;
+  plan.cuda_error = hardware.cuda_error;
   const std::uint64_t per_worker = options.memory_limit.resolve(hardware.memory, n_workers);
   for (int w = 0; w < n_workers; ++w)
     plan.workers.push_back({fmt::format("cpu-{}", w), false, threads, -1, "", per_worker});

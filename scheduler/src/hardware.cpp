@@ -14,6 +14,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <utility>
 
 #include "tessera/kernels/cuda_device.hpp"
@@ -142,11 +143,18 @@ Hardware detect_hardware() {
     hardware.physical_cores = sysfs.physical_cores > 0 ? sysfs.physical_cores : hardware.cpu_count;
     hardware.numa_nodes = sysfs.numa_nodes;
   }
-  const int devices =
-      kernels::cuda_device_count();  // the CUDA runtime applies CUDA_VISIBLE_DEVICES
-  for (int d = 0; d < devices; ++d) {
-    kernels::CudaDeviceInfo info = kernels::cuda_device_info(d);
-    hardware.gpus.push_back({d, info.name, info.total_memory, info.multiprocessors});
+  // The CUDA runtime applies CUDA_VISIBLE_DEVICES.
+  const kernels::CudaStatus cuda = kernels::cuda_status();
+  hardware.cuda_error = cuda.error;
+  try {
+    for (int d = 0; d < cuda.count; ++d) {
+      kernels::CudaDeviceInfo info = kernels::cuda_device_info(d);
+      hardware.gpus.push_back({d, info.name, info.total_memory, info.multiprocessors});
+    }
+  } catch (const std::runtime_error& e) {
+    // A device that cannot even describe itself gets no worker; the machine's other resources
+    // are still worth a cluster, and the reason is shown where GPUs are listed.
+    hardware.cuda_error = e.what();
   }
   return hardware;
 }

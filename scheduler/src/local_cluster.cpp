@@ -179,6 +179,8 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
   out << "\n";
   out << fmt::format("  {:<15} ", "GPUs:");
   if (plan.gpu_workers == 0) out << "none";
+  // A driver too old or missing must not look like a machine without GPUs.
+  if (!plan.cuda_error.empty()) out << fmt::format(" (CUDA failed: {})", plan.cuda_error);
   for (const auto& w : plan.workers)
     if (w.gpu)
       out << fmt::format("\n    {}: device {} {} (limit {})", w.name, w.device, w.device_name,
@@ -194,6 +196,11 @@ std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster) {
                      plan.total_memory ? format_bytes(plan.total_memory) : "no limit",
                      plan.gpu_workers);
   out << fmt::format("  {:<15} {}\n", "Status:", cluster.status());
+  // A worker whose device failed runs nothing more: say so where the cluster is described.
+  for (std::size_t w = 0; w < plan.workers.size(); ++w)
+    if (auto failure = cluster.state_->scheduler->stats(static_cast<int>(w)).failure;
+        !failure.empty())
+      out << fmt::format("  {:<15} {}: failed: {}\n", "Worker:", plan.workers[w].name, failure);
   return out << describe_plan(plan, cluster.dashboard_link());
 }
 

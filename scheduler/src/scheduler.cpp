@@ -18,6 +18,7 @@
 #include "tessera/errors.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_host.hpp"
+#include "tessera/log.hpp"
 #include "tessera/value_size.hpp"
 
 namespace tessera::scheduler_detail {
@@ -79,6 +80,10 @@ WorkerStats Scheduler::stats(int worker) const {
                     .stolen = w.stolen.load(),
                     .memory = memory_->held[worker].load(std::memory_order_relaxed),
                     .paused = w.paused.load()};
+  {
+    std::lock_guard lock(w.failure_mutex);
+    stats.failure = w.failure;
+  }
   {
     std::lock_guard lock(store_mutex_);
     if (store_) {
@@ -182,21 +187,34 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
   if (ready.empty()) return;
   std::vector<WorkerLoad>& loads = buffers.loads;
   loads.clear();
-  for (const auto& w : workers_)
+  buffers.load_worker.clear();
+  buffers.worker_load.assign(workers_.size(), -1);
+  for (const auto& w : workers_) {
+    if (w->broken.load()) continue;  // a failed worker gets nothing more
+    buffers.worker_load[w->index] = static_cast<int>(loads.size());
+    buffers.load_worker.push_back(w->index);
     loads.push_back({w->spec.kind, w->spec.threads, w->queue.size(), w->executing.load()});
+  }
 
   // Group by target so each queue is locked once per batch.
   std::vector<std::vector<TaskRef>>& per_worker = buffers.per_worker;
   per_worker.resize(workers_.size());
   for (auto& batch : per_worker) batch.clear();
   std::size_t to_cpu = 0, to_gpu = 0, flexible_to_cpu = 0;
+  std::vector<std::uint32_t> unplaceable;  // only when every worker that could run it failed
   for (std::uint32_t task : ready) {
     Placement placement = run.graph().tasks[task]->placement();
-    int target = choose_worker(placement, preferred_worker(run, task, from_worker), loads);
-    // submit() checked that a compatible worker exists, so target >= 0.
-    per_worker[target].push_back({&run, task});
-    ++loads[target].queued;
-    if (loads[target].kind == WorkerKind::cpu) {
+    const int preferred = preferred_worker(run, task, from_worker);
+    const int slot =
+        choose_worker(placement, preferred >= 0 ? buffers.worker_load[preferred] : -1, loads);
+    // submit() checked that a compatible worker exists; it may have failed since.
+    if (slot < 0) {
+      unplaceable.push_back(task);
+      continue;
+    }
+    per_worker[buffers.load_worker[slot]].push_back({&run, task});
+    ++loads[slot].queued;
+    if (loads[slot].kind == WorkerKind::cpu) {
       ++to_cpu;
       if (placement == Placement::any) ++flexible_to_cpu;
     } else {
@@ -214,9 +232,65 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     else
       workers_[w]->queue.push(per_worker[w]);
   }
+  // A worker that failed after its load was read hands on what its queue held then; what was
+  // pushed later is handed on here. (Push, then look; fail_worker sets the flag, then drains:
+  // with both sequentially consistent, one of the two sees every task.)
+  for (std::size_t w = 0; w < per_worker.size(); ++w)
+    if (!per_worker[w].empty() && workers_[w]->broken.load()) relocate_queue(static_cast<int>(w));
+  // The run cannot finish before its unplaceable tasks do, so it is still here for them; it may
+  // be gone once the last of them failed.
+  bool run_finished = false;
+  for (std::uint32_t task : unplaceable)
+    if (fail_unplaceable(run, task)) run_finished = true;
+  if (run_finished) release_run(run);
   // From here on `run` may already be finished and gone: do not touch it.
   if (to_cpu) wake(WorkerKind::cpu);
   if (to_gpu || flexible_to_cpu) wake(WorkerKind::gpu);
+}
+
+bool Scheduler::fail_unplaceable(RunState& run, std::uint32_t task) {
+  const Placement placement = run.graph().tasks[task]->placement();
+  for (const auto& w : workers_)
+    if (w->broken.load() && can_run(placement, w->spec.kind)) {
+      std::string failure;
+      {
+        std::lock_guard lock(w->failure_mutex);
+        failure = w->failure;
+      }
+      auto error = std::make_exception_ptr(std::runtime_error(
+          fmt::format("no worker can run it: {} failed: {}", w->spec.name, failure)));
+      return run.fail(task, error, w->spec.name);
+    }
+  auto error = std::make_exception_ptr(std::runtime_error("no worker can run it"));
+  return run.fail(task, error, "");
+}
+
+void Scheduler::fail_worker(int worker, const std::string& reason) {
+  Worker& self = *workers_[worker];
+  {
+    std::lock_guard lock(self.failure_mutex);
+    if (!self.failure.empty()) return;  // another of its threads got there first
+    self.failure = reason.empty() ? "unknown error" : reason;
+  }
+  self.broken.store(true);
+  log_warning(fmt::format("worker {} failed and takes no more tasks: {}", self.spec.name, reason));
+  {
+    // Its sleeping threads wake, see the flag and stop taking tasks.
+    std::lock_guard lock(idle_mutex_);
+    (self.spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).notify_all();
+  }
+  relocate_queue(worker);
+}
+
+void Scheduler::relocate_queue(int worker) {
+  Worker& failed = *workers_[worker];
+  ThreadBuffers buffers;  // enqueue's scratch: the caller may be inside enqueue with its own
+  TaskRef ref;
+  // Each run stays alive while its task is out of every queue: it cannot finish before the task.
+  while (failed.queue.pop_front(ref)) {
+    note_popped(failed, ref);
+    enqueue(-1, *ref.run, std::span<const std::uint32_t>(&ref.task, 1), buffers);
+  }
 }
 
 void Scheduler::wake(WorkerKind kind) {
@@ -266,10 +340,12 @@ void Scheduler::requeue(int worker, const TaskRef& ref) {
       queued_flexible_in_cpu_.fetch_add(1);
   }
   self.queue.push_front(std::span<const TaskRef>(&ref, 1));
+  if (self.broken.load()) relocate_queue(worker);  // as in enqueue: it failed meanwhile
 }
 
 bool Scheduler::find_task(int worker, TaskRef& out) {
   Worker& self = *workers_[worker];
+  if (self.broken.load(std::memory_order_relaxed)) return false;  // its device is unusable
   if (self.queue.pop_front(out)) {
     note_popped(self, out);
     return true;
@@ -339,6 +415,12 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
       publish_task(self, thread, ref, start, buffers.clock.stop(start, true), 0, true);
     }
     self.failed.fetch_add(1, std::memory_order_relaxed);
+    // After a kernel fault CUDA reports the fault from every call on the device: each later
+    // task here would fail the same way, so the worker goes out of service and its tasks go to
+    // workers that can still run them. Asked only after a failure: a healthy device costs nothing.
+    if (stream)
+      if (std::string fault = kernels::cuda_stream_error(self.spec.device, stream); !fault.empty())
+        fail_worker(worker, fmt::format("device {} failed: {}", self.spec.device, fault));
     run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
   }
   self.executing.fetch_sub(1, std::memory_order_relaxed);
@@ -350,22 +432,32 @@ void Scheduler::thread_main(int worker, int thread) {
   { std::lock_guard started(start_mutex_); }  // the constructor has recorded every thread handle
   const WorkerSpec& spec = specs_[worker];
   pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
+  Worker& self = *workers_[worker];
   void* stream = nullptr;
-  if (spec.kind == WorkerKind::gpu && spec.device >= 0)
-    stream = kernels::cuda_create_stream(spec.device);
+  if (spec.kind == WorkerKind::gpu && spec.device >= 0) {
+    // Thrown out of a thread of its own the error would end the process (std::terminate): the
+    // worker fails instead, and the cluster goes on with the others.
+    try {
+      stream = kernels::cuda_create_stream(spec.device);
+    } catch (const std::exception& e) {
+      fail_worker(worker, fmt::format("cannot create a CUDA stream on device {}: {}", spec.device,
+                                      e.what()));
+    }
+  }
   current_thread = {this, worker, thread, stream};
 
   ThreadBuffers buffers = thread_buffers();
   TaskRef ref;
-  while (!stopping_.load(std::memory_order_relaxed)) {
+  while (!stopping_.load(std::memory_order_relaxed) &&
+         !self.broken.load(std::memory_order_relaxed)) {
     if (should_pause(worker)) {
       // Over the pause threshold: start nothing until consumers free results (other workers
       // may still steal what is queued here).
-      workers_[worker]->paused.store(true, std::memory_order_relaxed);
+      self.paused.store(true, std::memory_order_relaxed);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       continue;
     }
-    workers_[worker]->paused.store(false, std::memory_order_relaxed);
+    self.paused.store(false, std::memory_order_relaxed);
     if (find_task(worker, ref)) {
       // Deciding not to pause and taking a task are two steps: a task that another thread
       // started in between may be what makes this worker pause (it can free results), so look
@@ -378,7 +470,7 @@ void Scheduler::thread_main(int worker, int thread) {
       continue;
     }
     buffers.clock.idle();  // the next task's start needs its own clock read
-    flush_pending(*workers_[worker], thread, buffers.pending);
+    flush_pending(self, thread, buffers.pending);
     // Briefly spin: the next task of a chain usually arrives within microseconds.
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {
@@ -390,12 +482,28 @@ void Scheduler::thread_main(int worker, int thread) {
     std::unique_lock lock(idle_mutex_);
     sleeping.fetch_add(1, std::memory_order_acq_rel);
     (spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).wait(lock, [&] {
-      return stopping_.load() || has_work_for(spec.kind);
+      return stopping_.load() || has_work_for(spec.kind) || self.broken.load();
     });
     sleeping.fetch_sub(1);
   }
-  flush_pending(*workers_[worker], thread, buffers.pending);
-  if (stream) kernels::cuda_destroy_stream(spec.device, stream);
+  flush_pending(self, thread, buffers.pending);
+  if (self.broken.load()) {
+    // Out of service, but alive until close: stats() reads each thread's CPU clock, which an
+    // exited thread no longer has.
+    std::unique_lock lock(idle_mutex_);
+    (spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).wait(lock, [&] {
+      return stopping_.load();
+    });
+  }
+  if (stream) {
+    // After a device fault the destroy reports the fault again. Closing must finish, and the
+    // tasks' own errors already said what went wrong: warn and go on.
+    try {
+      kernels::cuda_destroy_stream(spec.device, stream);
+    } catch (const std::exception& e) {
+      log_warning(fmt::format("worker {}: {}", spec.name, e.what()));
+    }
+  }
   current_thread = {};
 }
 

@@ -68,6 +68,8 @@ struct WorkerStats {
   std::uint64_t device_spilled_total = 0;  ///< bytes ever moved from its device to host memory
   double cpu_seconds = 0;                  ///< CPU time its threads used so far
   bool paused = false;                     ///< over its pause threshold: starts no tasks
+  /// Why it takes no more tasks ("" while it works): its device failed (see fail_worker).
+  std::string failure;
 };
 
 class Scheduler final : public Executor {
@@ -115,6 +117,9 @@ class Scheduler final : public Executor {
     std::vector<std::uint32_t> ready;
     // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task.
     std::vector<WorkerLoad> loads;
+    // Failed workers get no entry in `loads`: the worker of each entry, and each worker's entry
+    // (-1 for a failed one).
+    std::vector<int> load_worker, worker_load;
     std::vector<std::vector<TaskRef>> per_worker;
     /// Times this thread's tasks for diagnostics records.
     TaskClock clock;
@@ -134,6 +139,15 @@ class Scheduler final : public Executor {
   void execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers);
   void enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                ThreadBuffers& buffers);
+  /// Takes a GPU worker out of service for good (its device is unusable): records and logs
+  /// `reason`, wakes its threads so they exit, and hands on what is queued there. Errors of the
+  /// device must never end the process nor leave tasks waiting on a worker that cannot run them.
+  void fail_worker(int worker, const std::string& reason);
+  /// Moves the tasks queued on a failed worker to workers that can run them; each that no worker
+  /// can run fails with a TaskError naming the failure.
+  void relocate_queue(int worker);
+  /// Fails ready task `task`, which no working worker can run, naming why.
+  bool fail_unplaceable(RunState& run, std::uint32_t task);
   int preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const;
   void wake(WorkerKind kind);
   bool should_pause(int worker) const;

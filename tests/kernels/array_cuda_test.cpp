@@ -32,8 +32,9 @@ namespace {
 
 using testing::Case;
 
+// The reason tells "no GPU" from "CUDA failed" (a driver too old or missing, say).
 #define SKIP_WITHOUT_GPU() \
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device on this machine"
+  if (const CudaStatus cuda = cuda_status(); cuda.count == 0) GTEST_SKIP() << cuda.describe()
 
 // Device copies of a case's buffers, freed on scope exit, and the program pointing at them.
 class DeviceCase {

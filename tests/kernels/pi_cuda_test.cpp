@@ -12,8 +12,9 @@
 namespace tessera::kernels {
 namespace {
 
+// The reason tells "no GPU" from "CUDA failed" (a driver too old or missing, say).
 #define TESSERA_REQUIRE_GPU() \
-  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device (cudaGetDeviceCount found none)"
+  if (const CudaStatus cuda = cuda_status(); cuda.count == 0) GTEST_SKIP() << cuda.describe()
 
 struct RangeCase {
   std::uint64_t seed, first, n;

@@ -108,6 +108,13 @@ TEST(Client, PrintsTheInformationBlock) {
     const std::string link = cluster.dashboard_link().empty() ? "off" : cluster.dashboard_link();
     EXPECT_NE(text.find("Dashboard:      " + link + "\n"), std::string::npos) << text;
     EXPECT_NE(text.find("GPUs:"), std::string::npos) << text;
+    // Where CUDA failed (here: a CUDA build on a machine without a driver) the block says why
+    // there are no GPUs, rather than looking like a machine without any.
+    const std::string cuda_error = detect_hardware().cuda_error;
+    EXPECT_EQ(
+        text.find("GPUs:           none (CUDA failed: " + cuda_error + ")\n") != std::string::npos,
+        !cuda_error.empty())
+        << text;
   }
   // 8787 unless something else holds it, then a free port (with a warning on stderr); no link
   // (and "Dashboard: off") in a build without the dashboard.

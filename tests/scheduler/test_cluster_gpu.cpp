@@ -14,7 +14,8 @@ constexpr std::uint64_t MiB = 1 << 20;
 }
 
 TEST(ClusterGpu, PersistedArrayBeyondTheDeviceLimitMovesToHostAndSumsExactly) {
-  if (kernels::cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device on this machine";
+  // The reason tells "no GPU" from "CUDA failed" (a driver too old or missing, say).
+  if (const auto cuda = kernels::cuda_status(); cuda.count == 0) GTEST_SKIP() << cuda.describe();
   const Shape shape{4096, 4096};  // 128 MiB in 16 chunks of 8 MiB
   const Shape chunks{1024, 1024};
   const std::uint64_t seed = 2026;

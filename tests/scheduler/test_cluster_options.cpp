@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "tessera/cluster_options.hpp"
+#include "tessera/local_cluster.hpp"
 
 using namespace tessera;
 
@@ -82,6 +83,24 @@ TEST(ClusterOptions, DeviceMemoryLimitTakesEveryForm) {
   EXPECT_EQ(gpu_limit("40GiB"), 40ull << 30);
   EXPECT_EQ(gpu_limit(0), 0u);  // no limit
   expect_invalid_naming([] { MemoryLimit limit("half the card"); }, "half the card");
+}
+
+TEST(ClusterOptions, FailedCudaIsNamedNotTakenForNoGpu) {
+  // What a driver too old for the runtime makes cudaGetDeviceCount say.
+  Hardware h = machine(4);
+  h.cuda_error = "cudaGetDeviceCount: CUDA driver version is insufficient for CUDA runtime version";
+  const ClusterPlan plan = plan_cluster({.n_workers = 1}, h);
+  EXPECT_EQ(plan.gpu_workers, 0);
+  const std::string block = describe_plan(plan, "");
+  EXPECT_NE(block.find("GPUs:           none (CUDA failed: cudaGetDeviceCount: CUDA driver "
+                       "version is insufficient for CUDA runtime version)\n"),
+            std::string::npos)
+      << block;
+  expect_invalid_naming([&] { plan_cluster({.n_gpu_workers = 1}, h); },
+                        "only 0 CUDA device(s) visible (CUDA failed: cudaGetDeviceCount: CUDA");
+  // No GPU and nothing failed: just none.
+  const std::string none = describe_plan(plan_cluster({.n_workers = 1}, machine(4)), "");
+  EXPECT_NE(none.find("GPUs:           none\n"), std::string::npos) << none;
 }
 
 TEST(MemoryLimit, ResolvesEveryForm) {

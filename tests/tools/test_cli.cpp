@@ -1,6 +1,7 @@
 // The `tessera` program as a user runs it: exit codes, JSON output, error messages.
 #include <gtest/gtest.h>
 
+#include <dlfcn.h>
 #include <sys/wait.h>
 #include <array>
 #include <cmath>
@@ -58,6 +59,24 @@ TEST(Cli, InfoJsonDescribesTheMachine) {
   CliRun text = run("info");
   EXPECT_EQ(text.status, 0);
   EXPECT_NE(text.output.find("Total threads:"), std::string::npos) << text.output;
+}
+
+TEST(Cli, InfoSaysWhyCudaFailed) {
+  auto j = nlohmann::json::parse(run("info --json").output);
+  ASSERT_TRUE(j["cuda_error"].is_string()) << j.dump();
+  const std::string error = j["cuda_error"];
+  void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (driver) dlclose(driver);
+  if (!j["cuda_build"].get<bool>()) {
+    EXPECT_EQ(error, "") << "without CUDA there is no GPU, and nothing failed";
+  } else if (!driver) {  // CUDA runtime, no driver: a failure, not "no GPU"
+    EXPECT_NE(error, "");
+  }
+  CliRun text = run("info");
+  EXPECT_EQ(
+      text.output.find("GPUs:           none (CUDA failed: " + error + ")") != std::string::npos,
+      !error.empty())
+      << text.output;
 }
 
 TEST(Cli, BadArgumentsNameTheValue) {

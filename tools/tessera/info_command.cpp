@@ -33,6 +33,8 @@ void add_info_command(CLI::App& app) {
                             {"numa_nodes", hardware.numa_nodes},
                             {"memory", hardware.memory},
                             {"gpus", gpus},
+                            // Why there are no GPUs when CUDA itself failed; "" otherwise.
+                            {"cuda_error", hardware.cuda_error},
                             {"cuda_build", build_info().cuda},
                             {"version", build_info().version},
                             {"components", build_info().components()},

@@ -16,6 +16,16 @@ int cuda_device_count() noexcept {
   return count;
 }
 
+CudaStatus cuda_status() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status == cudaSuccess) return {count, {}};
+  cudaGetLastError();                               // as above
+  if (status == cudaErrorNoDevice) return {0, {}};  // the one error that means "no GPU here"
+  return {0, std::string("cudaGetDeviceCount: ") + cudaGetErrorString(status) + " (" +
+                 cudaGetErrorName(status) + ")"};
+}
+
 CudaDeviceInfo cuda_device_info(int device) {
   cudaDeviceProp props{};
   detail::cuda_check(cudaGetDeviceProperties(&props, device), "cudaGetDeviceProperties");
@@ -40,6 +50,26 @@ void* cuda_create_stream(int device) {
 void cuda_destroy_stream(int device, void* stream) {
   const detail::CudaDeviceScope scope(device);
   detail::cuda_check(cudaStreamDestroy(static_cast<cudaStream_t>(stream)), "cudaStreamDestroy");
+}
+
+std::string cuda_stream_error(int device, void* stream) noexcept {
+  try {
+    const detail::CudaDeviceScope scope(device);
+    cudaError_t status = cudaStreamQuery(static_cast<cudaStream_t>(stream));
+    if (status != cudaSuccess && status != cudaErrorNotReady) {
+      // The query may also report an earlier asynchronous error that was not sticky; clearing
+      // it and asking again leaves only an error that lasts, i.e. a device that is unusable.
+      cudaGetLastError();
+      status = cudaStreamQuery(static_cast<cudaStream_t>(stream));
+    }
+    if (status == cudaSuccess || status == cudaErrorNotReady) return {};
+    cudaGetLastError();
+    return std::string("cudaStreamQuery: ") + cudaGetErrorString(status);
+  } catch (const std::exception& e) {  // the device could not even be made current
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
 }
 
 }  // namespace tessera::kernels

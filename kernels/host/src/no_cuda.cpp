@@ -19,6 +19,10 @@ int cuda_device_count() noexcept {
   return 0;
 }
 
+CudaStatus cuda_status() {
+  return {};  // no CUDA in this build is "no device", not a failure
+}
+
 CudaDeviceInfo cuda_device_info(int /*device*/) {
   throw_no_cuda();
 }
@@ -33,6 +37,10 @@ void* cuda_create_stream(int /*device*/) {
 
 void cuda_destroy_stream(int /*device*/, void* /*stream*/) {
   throw_no_cuda();
+}
+
+std::string cuda_stream_error(int /*device*/, void* /*stream*/) noexcept {
+  return "built without CUDA";  // no stream can exist here; if asked, nothing works
 }
 
 std::uint64_t count_pi_hits_cuda(int /*device*/, void* /*stream*/, std::uint64_t /*seed*/,

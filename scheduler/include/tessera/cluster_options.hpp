@@ -95,6 +95,7 @@ struct ClusterPlan {
   int total_threads = 0;           ///< CPU threads
   std::uint64_t total_memory = 0;  ///< host memory limit over all CPU workers (0: unlimited)
   std::uint64_t system_memory = 0;
+  std::string cuda_error;  ///< Hardware::cuda_error: why there may be no GPU workers
 };
 
 /// Resolves options against hardware, Dask's way: with neither count given, CPUs <= 4 give one

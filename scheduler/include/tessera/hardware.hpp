@@ -25,6 +25,9 @@ struct Hardware {
   int numa_nodes = 0;         ///< NUMA nodes (hwloc, else sysfs)
   std::uint64_t memory = 0;   ///< bytes this process may use (RAM, or the cgroup limit)
   std::vector<GpuInfo> gpus;  ///< CUDA devices (CUDA_VISIBLE_DEVICES honoured)
+  /// Why CUDA devices could not be listed (a driver too old or missing, a device that fails),
+  /// "" when `gpus` is the truth: "no GPU" and "CUDA is broken here" must not read alike.
+  std::string cuda_error;
 };
 
 /// Reads the machine once per call.

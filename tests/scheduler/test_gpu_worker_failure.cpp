@@ -1,0 +1,136 @@
+// A GPU worker that cannot use its device never ends the process: it is marked failed and takes
+// no more tasks, work only it could run fails with a TaskError naming the device's error, work
+// others can run goes to them, and the cluster closes. The failure is injected with a device no
+// machine has (99): creating its stream fails with CUDA and a GPU, with CUDA and no driver, and
+// in builds without CUDA alike, so this runs everywhere (under ThreadSanitizer in CI too).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "tessera/tessera.hpp"
+
+using namespace tessera;
+using namespace std::chrono_literals;
+using scheduler_detail::Scheduler;
+
+namespace {
+
+constexpr int missing_device = 99;
+constexpr const char* device_failure = "gpu-0 failed: cannot create a CUDA stream on device 99";
+
+// A task returning `value`; GPU workers (simulated ones too) run its GPU function.
+TaskPtr task(Placement placement, int value) {
+  auto run = [value](std::span<const Value* const>, const TaskContext&) -> Value { return value; };
+  const bool gpu_only = placement == Placement::gpu;
+  return std::make_shared<const TaskNode>(gpu_only ? "on-gpu" : "anywhere", std::vector<TaskPtr>{},
+                                          gpu_only ? TaskFunction{} : TaskFunction(run), run,
+                                          placement);
+}
+
+// A CPU task adding one to its input.
+TaskPtr plus_one(TaskPtr input) {
+  return std::make_shared<const TaskNode>(
+      "plus-one", std::vector<TaskPtr>{std::move(input)},
+      [](std::span<const Value* const> in, const TaskContext&) -> Value {
+        return std::any_cast<int>(*in[0]) + 1;
+      });
+}
+
+// Why worker `w` failed, once it says so: its threads find out as they start. "" after a minute.
+std::string failure_of(const Scheduler& scheduler, int w) {
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (; std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(1ms))
+    if (std::string failure = scheduler.stats(w).failure; !failure.empty()) return failure;
+  return "";
+}
+
+// Output k failed with a TaskError of task `key` that names gpu-0 and its device's failure.
+::testing::AssertionResult fails_naming_the_device(const Computation& computation, std::size_t k,
+                                                   const std::string& key) {
+  std::exception_ptr error = computation.output_error(k);
+  if (!error) return ::testing::AssertionFailure() << "output " << k << " did not fail";
+  try {
+    std::rethrow_exception(error);
+  } catch (const TaskError& e) {
+    if (e.key() != key || e.worker() != "gpu-0" ||
+        e.original_message().find(device_failure) == std::string::npos)
+      return ::testing::AssertionFailure() << "output " << k << ": task " << e.key() << " on '"
+                                           << e.worker() << "': " << e.what();
+    return ::testing::AssertionSuccess();
+  } catch (const std::exception& e) {
+    return ::testing::AssertionFailure() << "output " << k << ": not a TaskError: " << e.what();
+  }
+}
+
+}  // namespace
+
+TEST(GpuWorkerFailure, GpuOnlyWorkFailsNamingTheDeviceAndTheRestRunsOnCpuWorkers) {
+  // Fresh clusters submitted to at once: the GPU worker fails before or after tasks were queued
+  // on it (then it hands them on). The second pass submits once the failure is known.
+  for (int round = 0; round < 20; ++round) {
+    Scheduler scheduler(
+        {{WorkerKind::cpu, 2, -1, "cpu-0"}, {WorkerKind::gpu, 1, missing_device, "gpu-0"}},
+        "broken-gpu");
+    for (int pass = 0; pass < 2; ++pass) {
+      if (pass == 1) {
+        ASSERT_NE(failure_of(scheduler, 1), "");
+      }
+      const TaskPtr on_gpu = task(Placement::gpu, -1), input_on_gpu = task(Placement::gpu, -2);
+      std::vector<TaskPtr> outputs{on_gpu, plus_one(input_on_gpu)};
+      for (int k = 0; k < 8; ++k) outputs.push_back(task(Placement::any, k));
+      outputs.push_back(plus_one(task(Placement::any, 100)));
+      auto computation = scheduler.submit(build_graph(outputs));
+      computation->wait();
+      EXPECT_TRUE(fails_naming_the_device(*computation, 0, on_gpu->key())) << round;
+      // Its dependent is cancelled with its input's error, as after any failure.
+      EXPECT_TRUE(fails_naming_the_device(*computation, 1, input_on_gpu->key())) << round;
+      for (int k = 0; k < 8; ++k) {
+        ASSERT_EQ(computation->output_error(2 + k), nullptr) << round;
+        EXPECT_EQ(std::any_cast<int>(computation->output(2 + k)), k);
+      }
+      ASSERT_EQ(computation->output_error(10), nullptr) << round;
+      EXPECT_EQ(std::any_cast<int>(computation->output(10)), 101);
+    }
+    const auto stats = scheduler.stats(1);
+    EXPECT_EQ(stats.finished, 0u) << "the failed worker ran nothing";
+    EXPECT_EQ(stats.queued, 0u) << "and holds nothing";
+    EXPECT_NE(stats.failure.find("cannot create a CUDA stream on device 99: "), std::string::npos)
+        << stats.failure;
+    EXPECT_EQ(scheduler.stats(0).failure, "");
+    scheduler.stop();  // the failed worker's threads end with the others
+  }
+}
+
+TEST(GpuWorkerFailure, AnotherGpuWorkerTakesOverTheFailedOnesWork) {
+  // gpu-1 is simulated (no device, no stream): it runs GPU task functions on this machine.
+  Scheduler scheduler(
+      {{WorkerKind::gpu, 1, missing_device, "gpu-0"}, {WorkerKind::gpu, 2, -1, "gpu-1"}},
+      "one-broken-gpu");
+  std::vector<TaskPtr> outputs;
+  for (int k = 0; k < 32; ++k) outputs.push_back(task(Placement::gpu, k));
+  auto computation = scheduler.submit(build_graph(outputs));
+  computation->wait();
+  computation->rethrow_if_failed();
+  for (int k = 0; k < 32; ++k) EXPECT_EQ(std::any_cast<int>(computation->output(k)), k);
+  EXPECT_NE(failure_of(scheduler, 0), "");
+  EXPECT_EQ(scheduler.stats(0).finished, 0u) << "so gpu-1 ran them all";
+  EXPECT_EQ(scheduler.stats(1).failure, "");
+}
+
+TEST(GpuWorkerFailure, WithNoWorkerLeftEvenFlexibleWorkFailsNamingTheDevice) {
+  Scheduler scheduler({{WorkerKind::gpu, 2, missing_device, "gpu-0"}}, "only-gpu-broken");
+  for (int pass = 0; pass < 2; ++pass) {  // before and after the failure is known
+    if (pass == 1) {
+      ASSERT_NE(failure_of(scheduler, 0), "");
+    }
+    const TaskPtr flexible = task(Placement::any, 1), on_gpu = task(Placement::gpu, 2);
+    auto computation = scheduler.submit(build_graph({flexible, on_gpu}));
+    computation->wait();
+    EXPECT_TRUE(fails_naming_the_device(*computation, 0, flexible->key()));
+    EXPECT_TRUE(fails_naming_the_device(*computation, 1, on_gpu->key()));
+  }
+}
