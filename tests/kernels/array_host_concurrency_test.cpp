@@ -1,8 +1,11 @@
 // Several scheduler-like threads evaluating and reducing at once (and racing to initialize
-// Kokkos) get exactly the serial results. Run under ThreadSanitizer in CI.
+// Kokkos) get exactly the serial results. Run under ThreadSanitizer in CI. Besides random
+// programs, x + x.T over boxes whose reductions use every per-thread buffer of reduce_host: bands
+// of lines wider than a tile, outputs of several segments, folds of many outputs.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,6 +48,18 @@ bool same(const Result& a, const Result& b) {
   return true;
 }
 
+// x + x.T, x a uniform 1000 x 1000 array, over a rows x cols box.
+testing::Case x_plus_xt(std::int64_t rows, std::int64_t cols) {
+  testing::Case c;
+  c.program = testing::x_plus_xt_program(1000, 11);
+  c.box.lo[0] = 3;
+  c.box.hi[0] = 3 + rows;
+  c.box.lo[1] = 5;
+  c.box.hi[1] = 5 + cols;
+  c.description = "x + x.T over " + std::to_string(rows) + " x " + std::to_string(cols);
+  return c;
+}
+
 TEST(ArrayHostConcurrency, FourThreadsMatchSerial) {
   constexpr int kThreads = 4;
   testing::CaseGenerator gen(4242);
@@ -53,6 +68,16 @@ TEST(ArrayHostConcurrency, FourThreadsMatchSerial) {
     jobs[j].c = gen.next(30000);
     for (int d = 0; d < jobs[j].c.program.ndim; ++d) jobs[j].reduced[d] = gen.uniform_int(0, 1);
     jobs[j].op = static_cast<ReduceOp>(j % 7);
+  }
+  for (int axes = 0; axes < 4; ++axes) {
+    for (ReduceOp op : {ReduceOp::sum, ReduceOp::moments}) {
+      Job job;
+      job.c = x_plus_xt(axes % 2 ? 40 : 90, 700);
+      job.reduced[0] = (axes & 1) != 0;
+      job.reduced[1] = (axes & 2) != 0;
+      job.op = op;
+      jobs.push_back(std::move(job));
+    }
   }
   std::vector<Result> got(jobs.size());
   {

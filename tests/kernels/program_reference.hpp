@@ -219,6 +219,27 @@ inline bool partial_matches(const Partial& got, const ReferenceReduction& ref, s
   return true;
 }
 
+/// x + x.T, x a uniform side x side array of seed `seed` (cuRAND's doubles): one leaf read along
+/// the rows, one down the columns, the shape fused kernels are built for.
+inline Program x_plus_xt_program(std::int64_t side, std::uint64_t seed) {
+  Program p;
+  p.ndim = 2;
+  Instruction x;
+  x.op = Op::load_uniform;
+  x.seed = seed;
+  x.b = 1;
+  x.map.stride[0] = side;
+  x.map.stride[1] = 1;
+  Instruction xt = x;
+  xt.map.stride[0] = 1;
+  xt.map.stride[1] = side;
+  p.code[0] = x;
+  p.code[1] = xt;
+  p.code[2].op = Op::add;
+  p.size = 3;
+  return p;
+}
+
 /// Random programs and boxes for property tests.
 class CaseGenerator {
  public:

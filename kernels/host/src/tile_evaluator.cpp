@@ -246,10 +246,13 @@ void TileEvaluator::fill_leaf(const Instruction& in, std::int64_t sr, std::int64
 }
 
 const double* TileEvaluator::run(const std::int64_t* outer, std::int64_t row, std::int64_t col,
-                                 int tr, int tc) {
+                                 int tr, int tc, double* into) {
   const int n = tr * tc;
   const int n_outer = std::max(shape_.ndim - 2, 0);
-  double* top = stack_;  // one past the top tile
+  // Stack entry 0 holds the result at the end: `into` when given, so it needs no copy.
+  double* const bottom = into != nullptr ? into : stack_;
+  const auto entry = [this, bottom](int k) { return k == 0 ? bottom : stack_ + k * kTileElements; };
+  int depth = 0;
   for (int i = 0; i < program_.size; ++i) {
     const Instruction& in = program_.code[i];
     if (is_leaf(in.op)) {
@@ -257,19 +260,18 @@ const double* TileEvaluator::run(const std::int64_t* outer, std::int64_t row, st
       const std::int64_t sc = shape_.col_dim >= 0 ? in.map.stride[shape_.col_dim] : 0;
       std::int64_t base = in.map.offset + row * sr + col * sc;
       for (int d = 0; d < n_outer; ++d) base += outer[d] * in.map.stride[d];
-      fill_leaf(in, sr, sc, base, tr, tc, top);
-      top += kTileElements;
+      fill_leaf(in, sr, sc, base, tr, tc, entry(depth++));
     } else if (in.op < Op::add) {
-      loops_.unary(in.op, top - kTileElements, n);
+      loops_.unary(in.op, entry(depth - 1), n);
     } else if (in.op < Op::where) {
-      top -= kTileElements;
-      loops_.binary(in.op, top - kTileElements, top, n);
+      --depth;
+      loops_.binary(in.op, entry(depth - 1), entry(depth), n);
     } else {
-      top -= 2 * kTileElements;
-      loops_.where(top - kTileElements, top, top + kTileElements, n);
+      depth -= 2;
+      loops_.where(entry(depth - 1), entry(depth), entry(depth + 1), n);
     }
   }
-  return stack_;
+  return bottom;
 }
 
 }  // namespace tessera::kernels::detail

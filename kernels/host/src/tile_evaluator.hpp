@@ -37,8 +37,10 @@ class TileEvaluator {
 
   // The program at rows [row, row + tr) and columns [col, col + tc) (absolute evaluation-space
   // indices) of the outer position `outer` (absolute indices of dimensions 0 .. ndim - 3): tr * tc
-  // values, row-major with row stride tc, valid until the next call.
-  const double* run(const std::int64_t* outer, std::int64_t row, std::int64_t col, int tr, int tc);
+  // values, row-major with row stride tc, valid until the next call; or, with `into` (tr * tc
+  // doubles, none of the evaluator's buffers), computed there and valid as long as it is.
+  const double* run(const std::int64_t* outer, std::int64_t row, std::int64_t col, int tr, int tc,
+                    double* into = nullptr);
 
   // A scratch buffer of kTileElements doubles for the caller, valid like run()'s result.
   double* scratch() const { return scratch_; }

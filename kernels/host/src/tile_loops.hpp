@@ -1,13 +1,22 @@
 // Internal: the loops the tile interpreter spends its time in (elementwise operators over a
-// tile, affine maps of leaves, tile reductions), compiled once per instruction set
-// (tile_loops_impl.hpp) and picked at run time. Every level gives the same bits: the loops do the
-// same double operations in the same order, only wider (reductions keep a fixed number of lanes).
+// tile, affine maps of leaves, the lane accumulators of reductions), compiled once per
+// instruction set (tile_loops_impl.hpp) and picked at run time. Every level gives the same bits:
+// the loops do the same double operations in the same order, only wider.
 #pragma once
 
 #include "simd_level.hpp"
 #include "tessera/kernels/program.hpp"
 
 namespace tessera::kernels::detail {
+
+// Lane partials of a reduction as arrays: lane k is {value[k], count, mean[k], m2[k]}, every lane
+// of a call holding the same count; mean and m2 are used (and may be null otherwise) only for
+// ReduceOp::moments, whose partials are the only ones that have them.
+struct LaneFields {
+  double* value;
+  double* mean;
+  double* m2;
+};
 
 struct TileLoops {
   // x[k] = op(x[k]) for a unary operator.
@@ -20,11 +29,16 @@ struct TileLoops {
   void (*scale_shift)(double* x, int n, double a, double scale);
   // tile[r * tc + c] = column_major[c * tr + r].
   void (*transpose)(const double* column_major, int tr, int tc, double* tile);
-  // The partial of x[0 .. n) (n >= 1); moments from shifted sums, the first value as shift.
-  Partial (*block_partial)(const double* x, int n, ReduceOp op);
-  // slots[c] = combine(slots[c], partial of column c of a tr x tc tile); scratch: 2 * tc doubles.
-  void (*column_partials)(const double* tile, int tr, int tc, ReduceOp op, Partial* slots,
-                          double* scratch);
+  // accumulate(lane k, x[k], op) for k < n (program_eval.hpp's accumulate, to the bit), every
+  // lane holding count - 1 values before; with count 1 the lanes start from identity() whatever
+  // the arrays hold. The lanes of a reduction's fixed order
+  // (reduce_order.hpp) take one value each per round, so a round is one vector loop.
+  void (*accumulate_lanes)(ReduceOp op, const LaneFields& lanes, const double* x, int n,
+                           double count);
+  // a[k] = combine(a[k], b[k], op) for k < n (program_eval.hpp's combine, to the bit), the lanes
+  // of a holding count_a values each and those of b count_b, both > 0: a step of the lane tree.
+  void (*combine_lanes)(ReduceOp op, const LaneFields& a, const LaneFields& b, int n,
+                        double count_a, double count_b);
 };
 
 // The loops compiled for `level` (which must be supported).

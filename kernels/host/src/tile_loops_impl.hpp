@@ -104,148 +104,125 @@ TESSERA_TILE_TARGET void transpose(const double* column_major, int tr, int tc, d
   }
 }
 
-constexpr int kLanes = 32;  // fixed, so results do not depend on the vector width; 4 AVX-512 chains
-
-// Folds x[0 .. n) into kLanes accumulators (element k into lane k % kLanes) starting at `init`,
-// then the lanes pairwise.
-template <class Step>
-TESSERA_TILE_TARGET inline double lane_fold(const double* x, int n, double init, Step step) {
-  double acc[kLanes];
-  for (int j = 0; j < kLanes; ++j) acc[j] = init;
-  int k = 0;
-  for (; k + kLanes <= n; k += kLanes) {
-    for (int j = 0; j < kLanes; ++j) acc[j] = step(acc[j], x[k + j]);
-  }
-  for (int j = 0; k < n; ++k, ++j) acc[j] = step(acc[j], x[k]);
-  for (int width = kLanes / 2; width > 0; width /= 2) {
-    for (int j = 0; j < width; ++j) acc[j] = step(acc[j], acc[j + width]);
-  }
-  return acc[0];
-}
-
-TESSERA_TILE_TARGET Partial block_partial(const double* x, int n, ReduceOp op) {
-  Partial p;
-  p.count = n;
-  switch (op) {
-    case ReduceOp::sum:
-      p.value = lane_fold(x, n, 0.0, [](double a, double v) { return a + v; });
-      break;
-    case ReduceOp::prod:
-      p.value = lane_fold(x, n, 1.0, [](double a, double v) { return a * v; });
-      break;
-    case ReduceOp::min:
-      p.value =
-          lane_fold(x, n, __builtin_huge_val(), [](double a, double v) { return nan_min(a, v); });
-      break;
-    case ReduceOp::max:
-      p.value =
-          lane_fold(x, n, -__builtin_huge_val(), [](double a, double v) { return nan_max(a, v); });
-      break;
-    case ReduceOp::any:
-      p.value =
-          lane_fold(x, n, 0.0, [](double a, double v) { return (a != 0 || v != 0) ? 1.0 : 0.0; });
-      break;
-    case ReduceOp::all:
-      p.value =
-          lane_fold(x, n, 1.0, [](double a, double v) { return (a != 0 && v != 0) ? 1.0 : 0.0; });
-      break;
-    case ReduceOp::moments: {
-      // Shifted sums in lanes: s1 = sum(x - x[0]), s2 = sum((x - x[0])^2).
-      const double shift = x[0];
-      double a1[kLanes] = {}, a2[kLanes] = {};
-      int k = 0;
-      for (; k + kLanes <= n; k += kLanes) {
-        for (int j = 0; j < kLanes; ++j) {
-          const double d = x[k + j] - shift;
-          a1[j] += d;
-          a2[j] += d * d;
-        }
+// accumulate() itself on each lane, op fixed at compile time: the switch folds away and what is
+// left (for moments Welford's update with its division, in the same operations and order) is a
+// loop over independent lanes, which the compiler vectorizes without reordering anything. The
+// arrays are restrict parameters (GCC ignores restrict on local pointers), so no aliasing checks
+// stand in the way.
+template <ReduceOp op>
+TESSERA_TILE_TARGET inline void accumulate_run(double* __restrict value, double* __restrict mean,
+                                               double* __restrict m2, const double* __restrict x,
+                                               int n, double count) {
+  // A lane's first value starts from identity() rather than from what the array holds, so lanes
+  // need no clearing between segments (and the first round loads nothing).
+  const bool first = count == 1;
+  const double before = count - 1;  // exact: counts are whole numbers below 2^53
+  for (int k = 0; k < n; ++k) {
+    Partial p = identity(op);
+    if (!first) {
+      p.value = value[k];
+      p.count = before;
+      if constexpr (op == ReduceOp::moments) {
+        p.mean = mean[k];
+        p.m2 = m2[k];
       }
-      for (int j = 0; k < n; ++k, ++j) {
-        const double d = x[k] - shift;
-        a1[j] += d;
-        a2[j] += d * d;
-      }
-      for (int width = kLanes / 2; width > 0; width /= 2) {
-        for (int j = 0; j < width; ++j) {
-          a1[j] += a1[j + width];
-          a2[j] += a2[j + width];
-        }
-      }
-      return moments_from_shifted(n, shift, a1[0], a2[0]);
+    }
+    accumulate(p, x[k], op);
+    value[k] = p.value;
+    if constexpr (op == ReduceOp::moments) {
+      mean[k] = p.mean;
+      m2[k] = p.m2;
     }
   }
-  return p;
 }
 
-// a1[c] = step(... step(tile[0][c], tile[1][c]) ..., tile[tr - 1][c]).
-template <class Step>
-TESSERA_TILE_TARGET inline void fold_rows(const double* tile, int tr, int tc, double* a1,
-                                          Step step) {
-  for (int c = 0; c < tc; ++c) a1[c] = tile[c];
-  for (int r = 1; r < tr; ++r) {
-    const double* row = tile + r * tc;
-    for (int c = 0; c < tc; ++c) a1[c] = step(a1[c], row[c]);
-  }
+template <ReduceOp op>
+TESSERA_TILE_TARGET void accumulate_loop(const LaneFields& lanes, const double* x, int n,
+                                         double count) {
+  accumulate_run<op>(lanes.value, lanes.mean, lanes.m2, x, n, count);
 }
 
-TESSERA_TILE_TARGET void column_partials(const double* tile, int tr, int tc, ReduceOp op,
-                                         Partial* slots, double* scratch) {
-  double* a1 = scratch;
-  double* a2 = scratch + tc;
+TESSERA_TILE_TARGET void accumulate_lanes(ReduceOp op, const LaneFields& lanes, const double* x,
+                                          int n, double count) {
   switch (op) {
     case ReduceOp::sum:
-      fold_rows(tile, tr, tc, a1, [](double a, double v) { return a + v; });
-      break;
+      return accumulate_loop<ReduceOp::sum>(lanes, x, n, count);
     case ReduceOp::prod:
-      fold_rows(tile, tr, tc, a1, [](double a, double v) { return a * v; });
-      break;
+      return accumulate_loop<ReduceOp::prod>(lanes, x, n, count);
     case ReduceOp::min:
-      fold_rows(tile, tr, tc, a1, [](double a, double v) { return nan_min(a, v); });
-      break;
+      return accumulate_loop<ReduceOp::min>(lanes, x, n, count);
     case ReduceOp::max:
-      fold_rows(tile, tr, tc, a1, [](double a, double v) { return nan_max(a, v); });
-      break;
+      return accumulate_loop<ReduceOp::max>(lanes, x, n, count);
     case ReduceOp::any:
-      fold_rows(tile, tr, tc, a1,
-                [](double a, double v) { return (a != 0 || v != 0) ? 1.0 : 0.0; });
-      for (int c = 0; c < tc; ++c) a1[c] = a1[c] != 0 ? 1.0 : 0.0;
-      break;
+      return accumulate_loop<ReduceOp::any>(lanes, x, n, count);
     case ReduceOp::all:
-      fold_rows(tile, tr, tc, a1,
-                [](double a, double v) { return (a != 0 && v != 0) ? 1.0 : 0.0; });
-      for (int c = 0; c < tc; ++c) a1[c] = a1[c] != 0 ? 1.0 : 0.0;
-      break;
-    case ReduceOp::moments: {
-      const double* shift = tile;  // the first row
-      for (int c = 0; c < tc; ++c) a1[c] = a2[c] = 0;
-      for (int r = 1; r < tr; ++r) {
-        const double* row = tile + r * tc;
-        for (int c = 0; c < tc; ++c) {
-          const double d = row[c] - shift[c];
-          a1[c] += d;
-          a2[c] += d * d;
-        }
-      }
-      for (int c = 0; c < tc; ++c) {
-        slots[c] = combine(slots[c], moments_from_shifted(tr, shift[c], a1[c], a2[c]), op);
-      }
-      return;
+      return accumulate_loop<ReduceOp::all>(lanes, x, n, count);
+    case ReduceOp::moments:
+      return accumulate_loop<ReduceOp::moments>(lanes, x, n, count);
+  }
+}
+
+// combine() itself on each pair of lanes, op fixed at compile time; the counts are the same for
+// every lane, so combine()'s tests for empty operands do not vary within the loop.
+template <ReduceOp op>
+TESSERA_TILE_TARGET inline void combine_run(double* __restrict a_value, double* __restrict a_mean,
+                                            double* __restrict a_m2,
+                                            const double* __restrict b_value,
+                                            const double* __restrict b_mean,
+                                            const double* __restrict b_m2, int n, double count_a,
+                                            double count_b) {
+  for (int k = 0; k < n; ++k) {
+    Partial pa, pb;
+    pa.value = a_value[k];
+    pa.count = count_a;
+    pb.value = b_value[k];
+    pb.count = count_b;
+    if constexpr (op == ReduceOp::moments) {
+      pa.mean = a_mean[k];
+      pa.m2 = a_m2[k];
+      pb.mean = b_mean[k];
+      pb.m2 = b_m2[k];
+    }
+    const Partial p = combine(pa, pb, op);
+    a_value[k] = p.value;
+    if constexpr (op == ReduceOp::moments) {
+      a_mean[k] = p.mean;
+      a_m2[k] = p.m2;
     }
   }
-  for (int c = 0; c < tc; ++c) {
-    Partial p;
-    p.value = a1[c];
-    p.count = tr;
-    slots[c] = combine(slots[c], p, op);
+}
+
+template <ReduceOp op>
+TESSERA_TILE_TARGET void combine_loop(const LaneFields& a, const LaneFields& b, int n,
+                                      double count_a, double count_b) {
+  combine_run<op>(a.value, a.mean, a.m2, b.value, b.mean, b.m2, n, count_a, count_b);
+}
+
+TESSERA_TILE_TARGET void combine_lanes(ReduceOp op, const LaneFields& a, const LaneFields& b, int n,
+                                       double count_a, double count_b) {
+  switch (op) {
+    case ReduceOp::sum:
+      return combine_loop<ReduceOp::sum>(a, b, n, count_a, count_b);
+    case ReduceOp::prod:
+      return combine_loop<ReduceOp::prod>(a, b, n, count_a, count_b);
+    case ReduceOp::min:
+      return combine_loop<ReduceOp::min>(a, b, n, count_a, count_b);
+    case ReduceOp::max:
+      return combine_loop<ReduceOp::max>(a, b, n, count_a, count_b);
+    case ReduceOp::any:
+      return combine_loop<ReduceOp::any>(a, b, n, count_a, count_b);
+    case ReduceOp::all:
+      return combine_loop<ReduceOp::all>(a, b, n, count_a, count_b);
+    case ReduceOp::moments:
+      return combine_loop<ReduceOp::moments>(a, b, n, count_a, count_b);
   }
 }
 
 }  // namespace
 
 inline TileLoops table() {
-  return {unary_tile, binary_tile,   where_tile,     scale_shift,
-          transpose,  block_partial, column_partials};
+  return {unary_tile, binary_tile,      where_tile,   scale_shift,
+          transpose,  accumulate_lanes, combine_lanes};
 }
 
 }  // namespace tessera::kernels::detail::TESSERA_TILE_NAMESPACE

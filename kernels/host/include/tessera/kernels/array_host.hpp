@@ -2,10 +2,11 @@
 // partials, on a Kokkos DefaultHostExecutionSpace instance. Free of Kokkos headers on purpose.
 //
 // Results equal the reference semantics of program_eval.hpp: evaluate_host gives exactly the bits
-// of evaluate_element at every element; reductions combine in a fixed order that depends only on
-// the program and the box (never on threads), so a call always gives the same bits. All functions
-// are safe to call from several threads at once and throw std::invalid_argument (from validate())
-// on a malformed program or an empty box.
+// of evaluate_element at every element; reductions combine each output's elements in the fixed
+// order of reduce_order.hpp, which depends only on the program and the box (never on threads) and
+// which reduce_cuda follows too, so a call always gives the same bits, the GPU's included. All
+// functions are safe to call from several threads at once and throw std::invalid_argument (from
+// validate()) on a malformed program or an empty box.
 #pragma once
 
 #include <cstdint>
