@@ -25,8 +25,8 @@ void evaluate_cuda(int device, void* stream, const Program& program, const Box& 
 /// reduce_host on the GPU: one Partial per element of the box's projection onto the kept axes
 /// (reduce_axis[d] false; nullptr reduces every axis), row-major, written to host memory
 /// `host_out`. Each output's elements combine in the fixed order of reduce_order.hpp, so the bits
-/// depend only on the program and the box, never on the device or the grid (reduce_host combines
-/// in another order: its results agree to rounding, not bit for bit). Blocks until the result is
+/// depend only on the program and the box, never on the device or the grid: reduce_host follows
+/// the same order, so a chunk gives the same bits on every backend. Blocks until the result is
 /// there. Same exceptions as evaluate_cuda.
 void reduce_cuda(int device, void* stream, const Program& program, const Box& box,
                  const bool* reduce_axis, ReduceOp op, Partial* host_out);
