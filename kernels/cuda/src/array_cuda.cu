@@ -77,6 +77,36 @@ void run_thrust(const Run& run) {
   }
 }
 
+// The lane path of the fixed order (reduce_order.hpp), one block per segment: thread l is lane l,
+// so consecutive threads read consecutive elements, and the lane tree runs in shared memory with
+// the same halving strides, so the bits are those of the Thrust passes (box_algorithms.hpp, which
+// the CPU tests run) and of reduce_host, without the lane partials' round trip through global
+// memory and the one-thread-per-segment tree pass.
+__global__ void __launch_bounds__(kReduceLanes)
+    reduce_segments_kernel(const Program* program, const BoxGrid kept, const BoxGrid folded,
+                           ReduceOp op, std::int64_t segments, std::int64_t all, Partial* out) {
+  // Raw storage: Partial's member initializers are not allowed on a __shared__ array.
+  __shared__ alignas(Partial) unsigned char storage[sizeof(Partial) * kReduceLanes];
+  Partial* lanes = reinterpret_cast<Partial*>(storage);
+  const int lane = static_cast<int>(threadIdx.x);
+  for (std::int64_t g = blockIdx.x; g < all; g += gridDim.x) {
+    const std::int64_t s = g % segments;
+    std::int64_t idx[kMaxDims];
+    kept.place(g / segments, idx);
+    const detail::FoldedValue value{*program, folded, idx};
+    const std::int64_t base = s * kReduceSegment;
+    lanes[lane] = reduce_lane(reduce_segment_size(folded.size, s), lane, op,
+                              [&](std::int64_t k) { return value(base + k); });
+    __syncthreads();
+    for (int w = kReduceLanes / 2; w > 0; w >>= 1) {
+      if (lane < w) lanes[lane] = combine(lanes[lane], lanes[lane + w], op);
+      __syncthreads();
+    }
+    if (lane == 0) out[g] = lanes[0];
+    __syncthreads();  // the next segment reuses lanes[]
+  }
+}
+
 __global__ void __launch_bounds__(kThreads)
     uniform_kernel(std::uint64_t seed, std::uint64_t first, std::uint64_t n, double* out) {
   // Thread t makes the two doubles of the block holding doubles (first & ~1) + 2t and + 1.
@@ -92,11 +122,16 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-// Enough blocks to fill the device, no more than the work needs.
-unsigned grid_for(int device, std::int64_t threads_needed) {
+int device_multiprocessors(int device) {
   int sms = 0;
   detail::cuda_check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device),
                      "cudaDeviceGetAttribute");
+  return sms;
+}
+
+// Enough blocks to fill the device, no more than the work needs.
+unsigned grid_for(int device, std::int64_t threads_needed) {
+  const int sms = device_multiprocessors(device);
   const std::int64_t full = std::int64_t{std::max(sms, 1)} * 8;
   const std::int64_t needed = (threads_needed + kThreads - 1) / kThreads;
   return static_cast<unsigned>(std::max<std::int64_t>(1, std::min(full * 16, needed)));
@@ -134,14 +169,24 @@ void reduce_cuda(int device, void* stream, const Program& program, const Box& bo
   const bool fold_on_device = plan.segments > 1 && !fold_here;
   // Declared before anything is queued, so they are freed (in stream order) after it on every
   // path out of here, errors included.
-  const detail::DeviceScratch<Partial> scratch(device, s, plan.scratch_partials());
+  // Outputs of many elements take the block kernel above; small ones one thread each (Thrust).
   const detail::DeviceScratch<Partial> segments(device, s, plan.segment_partials());
   const detail::DeviceScratch<Partial> outputs(device, s, fold_on_device ? plan.outputs() : 0);
   const DeviceProgram device_program(device, s, program);
-  run_thrust([&] {
-    detail::reduce_box_segments(policy, device_program.get(), plan, scratch.get(), segments.get());
-    if (fold_on_device) detail::fold_box_segments(policy, plan, segments.get(), outputs.get());
-  });
+  if (plan.per_output) {
+    run_thrust([&] {
+      detail::reduce_box_segments(policy, device_program.get(), plan, nullptr, segments.get());
+    });
+  } else {
+    const auto blocks = static_cast<unsigned>(std::min<std::int64_t>(
+        plan.segment_partials(), std::int64_t{device_multiprocessors(device)} * 16));
+    reduce_segments_kernel<<<blocks, kReduceLanes, 0, s>>>(device_program.get(), plan.kept,
+                                                           plan.folded, plan.op, plan.segments,
+                                                           plan.segment_partials(), segments.get());
+    check_launch("reduce_cuda");
+  }
+  if (fold_on_device)
+    run_thrust([&] { detail::fold_box_segments(policy, plan, segments.get(), outputs.get()); });
   // One copy back: the outputs, or the segments' partials to fold here.
   std::vector<Partial> segment_partials(fold_here ? plan.segment_partials() : 0);
   Partial* to = fold_here ? segment_partials.data() : host_out;
