@@ -3,9 +3,10 @@
 # project against it with find_package(Tessera COMPONENTS <what was built>), and checks what the
 # package pushes onto its users: no numerics flags on their compile lines, no library paths
 # recorded at build time, and a clear failure for a component that was not built.
-# Usage: check_install.sh <build-dir> <source-dir> <built components, ;-separated>
+# Usage: check_install.sh <build-dir> <source-dir> <built components, ;-separated> [link flags]
+# (link flags: the sanitizer runtime a sanitized build's libraries need in the consumer).
 set -euo pipefail
-build=$1 source=$2 components=$3
+build=$1 source=$2 components=$3 link_flags=${4:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -23,7 +24,7 @@ fi
 # 2. The outside project builds and runs; its own compile line has none of Tessera's flags.
 cmake -S "$source/tests/install/outside" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
       -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
-      "-DOUTSIDE_COMPONENTS=$components" >/dev/null
+      "-DOUTSIDE_COMPONENTS=$components" "-DCMAKE_EXE_LINKER_FLAGS=$link_flags" >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
 ! grep -n -- "-ffp-contract\|--fmad" "$work/build/compile_commands.json" ||
   fail "the consumer's compile line carries Tessera's numerics flags (above)"
