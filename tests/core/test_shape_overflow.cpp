@@ -7,10 +7,12 @@
 #include <limits>
 #include <sstream>
 
+#include "array_reference.hpp"
 #include "serial_executor.hpp"
 #include "tessera/array.hpp"
 
 using namespace tessera;
+using test_support::values_of;
 
 namespace {
 
@@ -108,6 +110,20 @@ TEST_F(ShapeOverflow, HostArraysBeyondInt64AreRefusedBeforeAllocating) {
 
 TEST_F(ShapeOverflow, ArangeWithMoreThanInt64ElementsIsRefused) {
   expect_invalid([] { arange(0, 1e30, 1, 1000); }, {"1e+30"});
+}
+
+TEST_F(ShapeOverflow, SliceStepsAtTheInt64LimitsSelectOnePosition) {
+  // (stop - start + step - 1) / step overflowed: NumPy's arange(10)[::2**63 - 1] is [0], and
+  // these were empty.
+  constexpr std::int64_t kInt64Min = std::numeric_limits<std::int64_t>::min();
+  Array x = arange(10, 4);
+  EXPECT_EQ(values_of(x[Slice{.step = kInt64Max}].compute()), std::vector<double>{0});
+  EXPECT_EQ(values_of(x[Slice{3, std::nullopt, kInt64Max}].compute()), std::vector<double>{3});
+  EXPECT_EQ(values_of(x[Slice{.step = kInt64Min}].compute()), std::vector<double>{9});
+  EXPECT_EQ(values_of(x[Slice{.step = kInt64Min + 1}].compute()), std::vector<double>{9});
+  EXPECT_EQ(values_of(x[Slice{.step = k2To(62)}][Slice{.step = k2To(62)}].compute()),
+            std::vector<double>{0});
+  EXPECT_EQ(values_of(x[Slice{.step = -4}].compute()), (std::vector<double>{9, 5, 1}));
 }
 
 TEST_F(ShapeOverflow, ReprOfAnArrayOfTrillionsOfChunksDoesNotEnumerateThem) {
