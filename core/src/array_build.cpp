@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "array_node.hpp"
+#include "checked_count.hpp"
 #include "tessera/array.hpp"
 
 namespace tessera {
@@ -267,7 +268,11 @@ std::vector<int> Axes::resolve(int ndim) const {
 
 // ---- Array ----
 
-Array::Array(std::shared_ptr<const Node> node) : node_(std::move(node)) {}
+// Every expression passes here, so no shape that broadcasting, astype or a creation function
+// makes can have more bytes than int64 counts (size() and nbytes() once wrapped silently).
+Array::Array(std::shared_ptr<const Node> node) : node_(std::move(node)) {
+  detail::nbytes_or_throw(node_->name, node_->shape, node_->dtype);
+}
 const Shape& Array::shape() const {
   return node_->shape;
 }
@@ -281,11 +286,10 @@ int Array::ndim() const {
   return static_cast<int>(node_->shape.size());
 }
 std::int64_t Array::size() const {
-  return std::accumulate(node_->shape.begin(), node_->shape.end(), std::int64_t{1},
-                         std::multiplies<>());
+  return *detail::checked_product(node_->shape);  // fits: the constructor checked it
 }
 std::int64_t Array::nbytes() const {
-  return size() * static_cast<std::int64_t>(dtype_size(dtype()));
+  return *detail::checked_nbytes(node_->shape, node_->dtype);
 }
 std::vector<std::int64_t> Array::numblocks() const {
   return tessera::numblocks(node_->chunks);
@@ -484,7 +488,13 @@ Array arange(double start, double stop, double step, const ChunkSpec& chunks, DT
     throw std::invalid_argument(fmt::format("arange: invalid step {}", step));
   if (!std::isfinite(start) || !std::isfinite(stop))
     throw std::invalid_argument(fmt::format("arange: invalid bounds {} .. {}", start, stop));
-  const auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
+  const double count = std::max(0.0, std::ceil((stop - start) / step));
+  // 2^63 is the first double beyond int64, and converting one beyond is undefined.
+  if (count >= 0x1p63)
+    throw std::invalid_argument(
+        fmt::format("arange: {} .. {} in steps of {} has {} elements, more than int64 counts",
+                    start, stop, step, count));
+  const auto n = static_cast<std::int64_t>(count);
   kernels::Instruction instruction;
   instruction.op = Op::load_arange;
   instruction.a = start;
@@ -499,8 +509,7 @@ Array arange(std::int64_t stop, const ChunkSpec& chunks) {
 
 Array from_buffer(const void* data, DType dtype, const Shape& shape, const ChunkSpec& chunks) {
   check_shape(shape);
-  const std::int64_t size =
-      std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+  const std::int64_t size = *detail::checked_product(shape);  // check_shape bounds it
   if (data == nullptr && size > 0)
     throw std::invalid_argument("from_buffer: null data for a non-empty array");
   kernels::Instruction instruction;

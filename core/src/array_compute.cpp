@@ -1,9 +1,12 @@
 // Running array graphs: compute, persist, task counts, repr, visualize, .npy glue.
 #include <fmt/format.h>
 
+#include <optional>
 #include <ostream>
+#include <unordered_set>
 
 #include "array_lowering.hpp"
+#include "checked_count.hpp"
 #include "tessera/array.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"
@@ -30,6 +33,28 @@ std::vector<std::shared_ptr<NDArray>> run_blocks(const BlockGrid& grid) {
   for (std::size_t k = 0; k < grid.tasks.size(); ++k)
     blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(computation->output(k)));
   return blocks;
+}
+
+// Beyond this many chunks in an expression the repr leaves its tasks uncounted: counting them
+// means building them, and printing an array of 2^40 chunks allocated until the OOM killer came.
+constexpr std::int64_t kReprChunkLimit = 1'000'000;
+
+// Whether the expression's nodes have more than `limit` chunks in all, each node counted once;
+// the walk stops as soon as they do.
+bool more_chunks_than(const Array& array, std::int64_t limit) {
+  std::vector<const Node*> stack{array.node().get()};
+  std::unordered_set<const Node*> seen{stack.back()};
+  std::int64_t total = 0;
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    const std::optional<std::int64_t> chunks = detail::checked_product(numblocks(node->chunks));
+    if (!chunks || *chunks > limit - total) return true;
+    total += *chunks;
+    for (const auto& input : node->inputs)
+      if (seen.insert(input.get()).second) stack.push_back(input.get());
+  }
+  return false;
 }
 
 }  // namespace
@@ -87,10 +112,13 @@ std::size_t Array::task_count() const {
 }
 
 std::ostream& operator<<(std::ostream& out, const Array& array) {
+  const std::string tasks = more_chunks_than(array, kReprChunkLimit)
+                                ? fmt::format("uncounted (over {} chunks)", kReprChunkLimit)
+                                : std::to_string(array.task_count());
   return out << fmt::format(
              "tessera.Array<{}, shape={}, dtype={}, chunksize={}, numblocks={}, tasks={}>",
              array.name(), format_shape(array.shape()), dtype_name(array.dtype()),
-             format_shape(array.chunksize()), format_shape(array.numblocks()), array.task_count());
+             format_shape(array.chunksize()), format_shape(array.numblocks()), tasks);
 }
 
 void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {

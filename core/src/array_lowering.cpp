@@ -133,10 +133,12 @@ struct BoxJob {
       input_start;  ///< per region: first task input of its blocks (or SIZE_MAX: stored)
 };
 
-BoxJob plan_box(const std::shared_ptr<const FusedProgram>& fused, const kernels::Box& box,
+BoxJob plan_box(const std::shared_ptr<const FusedProgram>& fused,
+                const std::vector<GridPtr>& sources, const kernels::Box& box,
                 std::vector<TaskPtr>& dependencies) {
   BoxJob job{fused, box, {}, {}};
-  for (const RegionLeaf& region : fused->regions) {
+  for (std::size_t r = 0; r < fused->regions.size(); ++r) {
+    const RegionLeaf& region = fused->regions[r];
     RegionPlan plan = plan_region(region, box);
     if (region.source->stored) {
       job.input_start.push_back(SIZE_MAX);
@@ -144,7 +146,7 @@ BoxJob plan_box(const std::shared_ptr<const FusedProgram>& fused, const kernels:
       job.input_start.push_back(dependencies.size());
       const Index nb = numblocks(region.source->chunks);
       for (const Index& block : plan.blocks)
-        dependencies.push_back(region.source->tasks[flat_index(block, nb)]);
+        dependencies.push_back(sources[r]->tasks[flat_index(block, nb)]);
     }
     job.plans.push_back(std::move(plan));
   }
@@ -300,28 +302,61 @@ TaskFunction gpu_evaluate(std::shared_ptr<const BoxJob> job, int ndim, DType dty
 
 }  // namespace
 
-GridPtr Lowering::lower(const NodePtr& node) {
-  if (auto hit = memo_.find(node.get()); hit != memo_.end()) return hit->second;
-  GridPtr grid;
-  switch (node->kind) {
-    case Node::Kind::reduce:
-      grid = lower_reduce(node);
-      break;
-    case Node::Kind::stored:
-      grid = lower_stored(node);
-      break;
-    case Node::Kind::files:
-      grid = lower_files(node);
-      break;
-    default:
-      grid = lower_segment(node);
-      break;
+GridPtr Lowering::lower(const NodePtr& root) {
+  // Depth first with an explicit stack: a node is finished once every grid its program reads
+  // is. An iterative algorithm's expression is thousands of segments deep, and lowering each
+  // of them inside its reader's lowering overflowed the stack.
+  std::vector<Pending> stack;
+  stack.push_back({root});
+  while (!stack.empty()) {
+    Pending& top = stack.back();
+    if (memo_.count(top.node.get())) {  // lowered already, or reached twice
+      stack.pop_back();
+      continue;
+    }
+    if (!top.prepared) prepare(top);
+    if (top.fused && top.next_region < top.fused->regions.size()) {
+      NodePtr input = top.fused->regions[top.next_region++].node;
+      stack.push_back({std::move(input)});
+      continue;
+    }
+    Pending ready = std::move(top);
+    stack.pop_back();
+    memo_.emplace(ready.node.get(), finish(ready));
   }
+  return memo_.at(root.get());
+}
+
+void Lowering::prepare(Pending& pending) {
+  const NodePtr& node = pending.node;
+  if (node->kind == Node::Kind::reduce)
+    pending.fused = std::make_shared<FusedProgram>(fuse(node->inputs[0], costs_));
+  else if (node->kind != Node::Kind::stored && node->kind != Node::Kind::files)
+    pending.fused = std::make_shared<FusedProgram>(fuse(node, costs_));
+  pending.prepared = true;
+}
+
+GridPtr Lowering::finish(Pending& pending) {
+  const NodePtr& node = pending.node;
   // Reductions fuse into their input's kernels and never hold its chunks; everything else
   // materializes chunks of node's chunking.
   if (node->kind != Node::Kind::stored) check_chunk_sizes(*node);
-  memo_[node.get()] = grid;
-  return grid;
+  if (node->kind == Node::Kind::stored) return lower_stored(node);
+  if (node->kind == Node::Kind::files) return lower_files(node);
+  // The program keeps only the layout of the grids it reads (see RegionLeaf::source).
+  Sources sources;
+  for (RegionLeaf& region : pending.fused->regions) {
+    sources.push_back(memo_.at(region.node.get()));
+    auto layout = std::make_shared<BlockGrid>();
+    layout->shape = sources.back()->shape;
+    layout->chunks = sources.back()->chunks;
+    layout->dtype = sources.back()->dtype;
+    layout->stored = sources.back()->stored;
+    region.source = std::move(layout);
+    region.node.reset();
+  }
+  if (node->kind == Node::Kind::reduce) return lower_reduce(node, pending.fused, sources);
+  return lower_segment(node, pending.fused, sources);
 }
 
 GridPtr Lowering::lower_stored(const NodePtr& node) {
@@ -333,9 +368,8 @@ GridPtr Lowering::lower_stored(const NodePtr& node) {
   return grid;
 }
 
-GridPtr Lowering::lower_segment(const NodePtr& node) {
-  auto fused = std::make_shared<const FusedProgram>(
-      fuse(node, [this](const NodePtr& n) { return lower(n); }));
+GridPtr Lowering::lower_segment(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
+                                const Sources& sources) {
   auto grid = std::make_shared<BlockGrid>();
   grid->shape = node->shape;
   grid->chunks = node->chunks;
@@ -345,7 +379,8 @@ GridPtr Lowering::lower_segment(const NodePtr& node) {
   const DType dtype = node->dtype;
   for_each_index(numblocks(node->chunks), [&](const Index& block) {
     std::vector<TaskPtr> dependencies;
-    auto job = std::make_shared<const BoxJob>(plan_box(fused, box_of(bounds, block), dependencies));
+    auto job = std::make_shared<const BoxJob>(
+        plan_box(fused, sources, box_of(bounds, block), dependencies));
     TaskFunction run = [job, ndim, dtype](std::span<const Value* const> inputs,
                                           const TaskContext&) -> Value {
       auto out = std::make_shared<NDArray>(extent_of(job->box, ndim), dtype);
@@ -368,10 +403,9 @@ GridPtr Lowering::lower_segment(const NodePtr& node) {
   return grid;
 }
 
-GridPtr Lowering::lower_reduce(const NodePtr& node) {
+GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
+                               const Sources& sources) {
   const NodePtr& input = node->inputs[0];
-  auto fused = std::make_shared<const FusedProgram>(
-      fuse(input, [this](const NodePtr& n) { return lower(n); }));
   const int ndim = static_cast<int>(input->shape.size());
   const ReduceOp op = kernel_op(node->reduction);
   auto reduced = std::make_shared<std::vector<bool>>(ndim, false);
@@ -389,7 +423,8 @@ GridPtr Lowering::lower_reduce(const NodePtr& node) {
   std::vector<TaskPtr> level;
   for_each_index(level_nb, [&](const Index& block) {
     std::vector<TaskPtr> dependencies;
-    auto job = std::make_shared<const BoxJob>(plan_box(fused, box_of(bounds, block), dependencies));
+    auto job = std::make_shared<const BoxJob>(
+        plan_box(fused, sources, box_of(bounds, block), dependencies));
     const std::int64_t count = product(kept_extent(job->box));
     TaskFunction run = [job, reduced, op, ndim, count](std::span<const Value* const> inputs,
                                                        const TaskContext&) -> Value {

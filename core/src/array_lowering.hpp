@@ -8,9 +8,12 @@
 #include <vector>
 
 #include "array_node.hpp"
+#include "fusion_costs.hpp"
 #include "tessera/task.hpp"
 
 namespace tessera::array_detail {
+
+struct FusedProgram;
 
 /// The chunks of an array as tasks (each returns std::shared_ptr<NDArray>) or as stored data.
 struct BlockGrid {
@@ -28,15 +31,29 @@ class Lowering {
   /// is a std::invalid_argument naming the chunk, its size and the limit.
   explicit Lowering(std::uint64_t chunk_limit = 0) : chunk_limit_(chunk_limit) {}
 
-  /// The tasks producing `node`'s chunks; shared sub-expressions are lowered once.
+  /// The tasks producing `node`'s chunks; shared sub-expressions are lowered once. Never
+  /// recurses along the expression, however deep.
   GridPtr lower(const NodePtr& node);
 
  private:
-  GridPtr lower_segment(const NodePtr& node);
-  GridPtr lower_reduce(const NodePtr& node);
+  /// A node on the lowering stack, with the program its kernels run once fused.
+  struct Pending {
+    NodePtr node;
+    std::shared_ptr<FusedProgram> fused;  ///< none for stored and files nodes
+    bool prepared = false;
+    std::size_t next_region = 0;  ///< the regions before it are lowered or on the stack
+  };
+  void prepare(Pending& pending);
+  GridPtr finish(Pending& pending);
+  using Sources = std::vector<GridPtr>;  ///< the grids a program's regions read, with tasks
+  GridPtr lower_segment(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
+                        const Sources& sources);
+  GridPtr lower_reduce(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
+                       const Sources& sources);
   GridPtr lower_stored(const NodePtr& node);
   void check_chunk_sizes(const Node& node) const;
   std::unordered_map<const Node*, GridPtr> memo_;
+  FusionCosts costs_;
   std::uint64_t chunk_limit_;
 };
 

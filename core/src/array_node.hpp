@@ -44,6 +44,13 @@ struct SliceAxis {
 enum class Reduction { sum, prod, min, max, any, all, mean, var, std };
 
 struct Node {
+  Node() = default;
+  Node(const Node&) = default;  // from_ndarray copies a leaf to own the buffer
+  Node& operator=(const Node&) = delete;
+  /// Releases the inputs iteratively: an iterative algorithm's 10^5-deep expression must not
+  /// nest one destructor per step.
+  ~Node();
+
   enum class Kind {
     leaf,         ///< a kernel leaf: random, constant, arange, buffer (instruction below)
     stored,       ///< persisted chunks
@@ -59,7 +66,7 @@ struct Node {
   Shape shape;
   Chunks chunks;
   DType dtype = DType::float64;
-  std::vector<NodePtr> inputs;
+  mutable std::vector<NodePtr> inputs;  // mutable only for the iterative destructor
 
   // leaf: the instruction template (its map is filled in at lowering); buffer leaves keep owner.
   kernels::Instruction leaf;

@@ -34,9 +34,13 @@ SliceAxis resolve(const Slice& slice, std::int64_t n, int axis) {
   };
   const std::int64_t start = bound(slice.start, step > 0 ? 0 : n - 1);
   const std::int64_t stop = bound(slice.stop, step > 0 ? n : -1);
+  // Counted without adding or negating the step: it may be anything down to INT64_MIN.
   std::int64_t count = 0;
-  if (step > 0 && stop > start) count = (stop - start + step - 1) / step;
-  if (step < 0 && start > stop) count = (start - stop - step - 1) / -step;
+  if (step > 0 && stop > start) count = (stop - start - 1) / step + 1;
+  if (step < 0 && start > stop) count = (stop - start + 1) / step + 1;
+  // One position or none needs no step; a step of 1 keeps the steps that later slices compose
+  // with it (their products) within the extents.
+  if (count <= 1) return {start, 1, count, true};
   return {start, step, count, true};
 }
 

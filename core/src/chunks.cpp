@@ -4,11 +4,16 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <numeric>
+#include <limits>
+#include <optional>
 #include <stdexcept>
+
+#include "checked_count.hpp"
 
 namespace tessera {
 namespace {
+
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 std::vector<std::int64_t> split(std::int64_t extent, std::int64_t size, int dim) {
   if (size == -1) size = std::max<std::int64_t>(extent, 1);
@@ -59,10 +64,14 @@ Chunks ChunkSpec::normalize(const Shape& shape) const {
       if (s < 0 || (s == 0 && shape[d] != 0))
         throw std::invalid_argument(
             fmt::format("invalid chunk size {} in dimension {}: chunks {}", s, d, sizes));
-    const std::int64_t total = std::accumulate(sizes.begin(), sizes.end(), std::int64_t{0});
-    if (total != shape[d] || sizes.empty())
+    const std::optional<std::int64_t> total = detail::checked_sum(sizes);
+    if (!total)
+      throw std::invalid_argument(
+          fmt::format("chunks {} of dimension {} sum to more than {}, the extent is {}", sizes, d,
+                      kInt64Max, shape[d]));
+    if (*total != shape[d] || sizes.empty())
       throw std::invalid_argument(fmt::format(
-          "chunks {} of dimension {} sum to {}, the extent is {}", sizes, d, total, shape[d]));
+          "chunks {} of dimension {} sum to {}, the extent is {}", sizes, d, *total, shape[d]));
   }
   return explicit_;
 }
@@ -106,7 +115,23 @@ void check_shape(const Shape& shape) {
       throw std::invalid_argument(
           fmt::format("invalid shape {}: negative extent {} in dimension {}", format_shape(shape),
                       shape[d], d));
+  if (!detail::checked_product(shape))
+    throw std::invalid_argument(
+        fmt::format("invalid shape {}: more than {} elements", format_shape(shape), kInt64Max));
 }
+
+namespace detail {
+
+std::int64_t nbytes_or_throw(std::string_view what, const Shape& shape, DType dtype) {
+  const std::optional<std::int64_t> bytes = checked_nbytes(shape, dtype);
+  if (!bytes)
+    throw std::invalid_argument(
+        fmt::format("{}: an array of shape {} and dtype {} takes more than {} bytes", what,
+                    format_shape(shape), dtype_name(dtype), kInt64Max));
+  return *bytes;
+}
+
+}  // namespace detail
 
 std::string format_shape(const Shape& shape) {
   if (shape.size() == 1) return fmt::format("({},)", shape[0]);

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "box_copy.hpp"
 
@@ -13,74 +12,24 @@ namespace {
 
 using kernels::Op;
 
-// Subtrees larger than this become their own segment, which keeps every program within
-// kernels::kMaxInstructions (a where of three maximal children plus its casts) and its stack
-// within kernels::kMaxStack.
-constexpr int kMaxFusedCost = 16;
-constexpr int kMaxFusedDepth = 5;
-
-struct Cost {
-  int instructions;
-  int depth;
-};
-
 class Builder {
  public:
-  Builder(const std::function<GridPtr(const NodePtr&)>& lower, const Shape& eval_shape)
-      : lower_(lower), eval_ndim_(static_cast<int>(eval_shape.size())) {}
+  Builder(FusionCosts& costs, const Shape& eval_shape)
+      : costs_(costs), eval_ndim_(static_cast<int>(eval_shape.size())) {}
 
   FusedProgram build(const NodePtr& root) {
     std::vector<AxisMap> identity(root->shape.size());
     for (std::size_t d = 0; d < identity.size(); ++d) identity[d].eval = static_cast<int>(d);
-    emit(root, identity);
+    emit(root, std::move(identity));
     out_.program.ndim = eval_ndim_;
     return std::move(out_);
   }
 
  private:
-  Cost cost(const NodePtr& node) {
-    if (auto hit = costs_.find(node.get()); hit != costs_.end()) return hit->second;
-    Cost c{1, 1};
-    switch (node->kind) {
-      case Node::Kind::leaf:
-      case Node::Kind::stored:
-      case Node::Kind::files:
-      case Node::Kind::reduce:
-        break;
-      case Node::Kind::transpose:
-      case Node::Kind::slice:
-        c = input_cost(node->inputs[0]);
-        break;
-      case Node::Kind::cast:
-        c = input_cost(node->inputs[0]);
-        c.instructions += 1;
-        break;
-      case Node::Kind::elementwise: {
-        c = {2, 0};  // the op and a possible float32 rounding
-        for (std::size_t i = 0; i < node->inputs.size(); ++i) {
-          Cost in = input_cost(node->inputs[i]);
-          c.instructions += in.instructions;
-          c.depth = std::max(c.depth, in.depth + static_cast<int>(i));  // postfix stack height
-        }
-        break;
-      }
-    }
-    costs_[node.get()] = c;
-    return c;
-  }
-  // An input that is too big to fuse costs one load.
-  Cost input_cost(const NodePtr& input) {
-    Cost c = cost(input);
-    return fusible(c) ? c : Cost{1, 1};
-  }
-  static bool fusible(Cost c) {
-    return c.instructions <= kMaxFusedCost && c.depth <= kMaxFusedDepth;
-  }
-
   void push(kernels::Instruction instruction) {
     if (out_.program.size >= kernels::kMaxInstructions)
       throw std::logic_error(
-          "fused program exceeds kernels::kMaxInstructions");  // cost() bounds it
+          "fused program exceeds kernels::kMaxInstructions");  // FusionCosts bounds it
     out_.program.code[out_.program.size++] = instruction;
   }
   void push_op(Op op) {
@@ -103,7 +52,7 @@ class Builder {
   void emit_region(const NodePtr& node, const std::vector<AxisMap>& src) {
     RegionLeaf region;
     region.instruction = out_.program.size;
-    region.source = lower_(node);
+    region.node = node;
     region.source_to_eval = src;
     out_.regions.push_back(std::move(region));
     kernels::Instruction placeholder;  // becomes load_buffer once the task has gathered the region
@@ -135,7 +84,17 @@ class Builder {
            op == Op::logical_or || op == Op::logical_not;
   }
 
-  void emit(const NodePtr& node, const std::vector<AxisMap>& src) {
+  // Recurses only into inputs that fuse, a few levels at most (each adds instructions, and a
+  // fusible subtree has at most kMaxFusedCost); transposes and slices add none, so any number
+  // of them may fuse, and they are walked in a loop.
+  void emit(NodePtr node, std::vector<AxisMap> src) {
+    while (node->kind == Node::Kind::transpose || node->kind == Node::Kind::slice) {
+      src =
+          node->kind == Node::Kind::transpose ? transposed_src(*node, src) : sliced_src(*node, src);
+      NodePtr input = node->inputs[0];
+      if (!costs_.fusible(input)) return emit_region(input, src);
+      node = std::move(input);
+    }
     switch (node->kind) {
       case Node::Kind::leaf: {
         kernels::Instruction instruction = node->leaf;
@@ -148,26 +107,9 @@ class Builder {
       case Node::Kind::files:
       case Node::Kind::reduce:
         return emit_region(node, src);
-      case Node::Kind::transpose: {
-        // Output axis i is input axis axes[i].
-        std::vector<AxisMap> input_src(src.size());
-        for (std::size_t i = 0; i < src.size(); ++i) input_src[node->axes[i]] = src[i];
-        return emit_input(node->inputs[0], input_src);
-      }
-      case Node::Kind::slice: {
-        // Input index start + step * t, where t reads as src says: the maps compose.
-        std::vector<AxisMap> input_src;
-        std::size_t kept = 0;
-        for (const SliceAxis& axis : node->slices) {
-          if (!axis.kept) {
-            input_src.push_back({-1, axis.start, 1});
-            continue;
-          }
-          const AxisMap& t = src[kept++];
-          input_src.push_back({t.eval, axis.start + axis.step * t.offset, axis.step * t.step});
-        }
-        return emit_input(node->inputs[0], input_src);
-      }
+      case Node::Kind::transpose:
+      case Node::Kind::slice:
+        break;  // walked above
       case Node::Kind::cast: {
         emit_input(node->inputs[0], src);
         switch (node->dtype) {
@@ -195,11 +137,34 @@ class Builder {
     }
   }
 
-  void emit_input(const NodePtr& input, const std::vector<AxisMap>& src) {
-    if (fusible(cost(input)))
-      emit(input, src);
+  void emit_input(const NodePtr& input, std::vector<AxisMap> src) {
+    if (costs_.fusible(input))
+      emit(input, std::move(src));
     else
       emit_region(input, src);
+  }
+
+  // Output axis i of a transpose is input axis axes[i].
+  static std::vector<AxisMap> transposed_src(const Node& transpose,
+                                             const std::vector<AxisMap>& src) {
+    std::vector<AxisMap> input_src(src.size());
+    for (std::size_t i = 0; i < src.size(); ++i) input_src[transpose.axes[i]] = src[i];
+    return input_src;
+  }
+
+  // A slice reads input index start + step * t, where t reads as src says: the maps compose.
+  static std::vector<AxisMap> sliced_src(const Node& slice, const std::vector<AxisMap>& src) {
+    std::vector<AxisMap> input_src;
+    std::size_t kept = 0;
+    for (const SliceAxis& axis : slice.slices) {
+      if (!axis.kept) {
+        input_src.push_back({-1, axis.start, 1});
+        continue;
+      }
+      const AxisMap& t = src[kept++];
+      input_src.push_back({t.eval, axis.start + axis.step * t.offset, axis.step * t.step});
+    }
+    return input_src;
   }
 
   // Right-aligned broadcasting: a size-1 input dim against a larger output dim reads index 0.
@@ -213,16 +178,15 @@ class Builder {
     return input_src;
   }
 
-  const std::function<GridPtr(const NodePtr&)>& lower_;
+  FusionCosts& costs_;
   int eval_ndim_;
   FusedProgram out_;
-  std::unordered_map<const Node*, Cost> costs_;
 };
 
 }  // namespace
 
-FusedProgram fuse(const NodePtr& root, const std::function<GridPtr(const NodePtr&)>& lower) {
-  return Builder(lower, root->shape).build(root);
+FusedProgram fuse(const NodePtr& root, FusionCosts& costs) {
+  return Builder(costs, root->shape).build(root);
 }
 
 bool is_generated_only(const FusedProgram& fused) {

@@ -2,11 +2,11 @@
 // Builds the kernel program of one fused segment: elementwise ops, transposes, slices and casts
 // down to the leaves, with every transpose, slice and broadcast turned into leaf strides.
 
-#include <functional>
 #include <memory>
 #include <vector>
 
 #include "array_lowering.hpp"
+#include "fusion_costs.hpp"
 
 namespace tessera::array_detail {
 
@@ -25,6 +25,11 @@ struct AxisMap {
 /// instruction at it.
 struct RegionLeaf {
   int instruction = 0;
+  /// The expression read. Lowering turns it into `source` once that is lowered, and drops it.
+  NodePtr node;
+  /// The layout of the chunks read (and their data when persisted), without their tasks: a
+  /// task reaches those through its dependencies, and a task function holding them would chain
+  /// one destructor per upstream segment.
   GridPtr source;
   std::vector<AxisMap> source_to_eval;  ///< for each source dim
 };
@@ -35,9 +40,9 @@ struct FusedProgram {
   std::vector<std::shared_ptr<const void>> owners;  ///< buffers the program reads
 };
 
-/// The program computing `root` over its own index space; `lower` materializes the inputs that
-/// cannot be fused.
-FusedProgram fuse(const NodePtr& root, const std::function<GridPtr(const NodePtr&)>& lower);
+/// The program computing `root` over its own index space. Inputs that cannot be fused become
+/// regions naming their node, for the caller to lower.
+FusedProgram fuse(const NodePtr& root, FusionCosts& costs);
 
 /// True when the program reads nothing from host memory (only generated leaves): a GPU can
 /// run it without copies.

@@ -6,7 +6,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <numeric>
+
+#include "checked_count.hpp"
 
 namespace tessera {
 
@@ -30,21 +31,29 @@ std::shared_ptr<void> allocate(std::size_t bytes) {
   return std::shared_ptr<void>(memory, &std::free);
 }
 
+// The bytes of a host array; throws naming a negative extent, or a size beyond int64 (which
+// wrapped into a too-small allocation).
+std::size_t checked_bytes(const Shape& shape, DType dtype) {
+  for (std::int64_t extent : shape)
+    if (extent < 0)
+      throw std::invalid_argument(fmt::format("invalid shape: negative extent {}", extent));
+  return static_cast<std::size_t>(detail::nbytes_or_throw("NDArray", shape, dtype));
+}
+
 }  // namespace
 
 NDArray::NDArray(Shape shape, DType dtype) : shape_(std::move(shape)), dtype_(dtype) {
-  for (std::int64_t extent : shape_)
-    if (extent < 0)
-      throw std::invalid_argument(fmt::format("invalid shape: negative extent {}", extent));
-  owner_ = allocate(nbytes());
+  owner_ = allocate(checked_bytes(shape_, dtype_));
   data_ = owner_.get();
 }
 
 NDArray::NDArray(Shape shape, DType dtype, std::shared_ptr<void> owner, void* data)
-    : shape_(std::move(shape)), dtype_(dtype), owner_(std::move(owner)), data_(data) {}
+    : shape_(std::move(shape)), dtype_(dtype), owner_(std::move(owner)), data_(data) {
+  checked_bytes(shape_, dtype_);
+}
 
 std::int64_t NDArray::size() const noexcept {
-  return std::accumulate(shape_.begin(), shape_.end(), std::int64_t{1}, std::multiplies<>());
+  return *detail::checked_product(shape_);  // fits: the constructors checked it
 }
 
 double NDArray::element_as_double(std::int64_t i) const {

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "checked_count.hpp"
+
 namespace tessera {
 namespace {
 
@@ -60,17 +62,6 @@ std::string_view native_descr(DType dtype) {
 std::string shape_repr(const Shape& shape) {
   if (shape.size() == 1) return fmt::format("({},)", shape[0]);
   return fmt::format("({})", fmt::join(shape, ", "));
-}
-
-/// Elements of `shape`, or nullopt when the count or its bytes overflow.
-std::optional<std::int64_t> checked_size(const Shape& shape, DType dtype) {
-  std::int64_t n = 1;
-  for (std::int64_t extent : shape)
-    if (__builtin_mul_overflow(n, extent, &n)) return std::nullopt;
-  std::int64_t bytes = 0;
-  if (__builtin_mul_overflow(n, static_cast<std::int64_t>(dtype_size(dtype)), &bytes))
-    return std::nullopt;
-  return n;
 }
 
 /// The full header (magic through the final '\n') for a C-order array.
@@ -393,7 +384,7 @@ NpyHeader parse_header(std::FILE* file, const std::string& path) {
     if (!seen)
       throw std::invalid_argument(
           fmt::format("read_npy: '{}': the .npy header has no '{}' key", path, key));
-  if (!checked_size(header.shape, header.dtype))
+  if (!detail::checked_nbytes(header.shape, header.dtype))
     throw std::invalid_argument(
         fmt::format("read_npy: '{}': shape {} is too large", path, shape_repr(header.shape)));
   return header;
@@ -503,11 +494,11 @@ NpyWriter::NpyWriter(const std::string& path, Shape shape, DType dtype) : path_(
     if (extent < 0)
       throw std::invalid_argument(
           fmt::format("NpyWriter '{}': invalid shape: negative extent {}", path, extent));
-  const auto count = checked_size(shape, dtype);
-  if (!count)
+  const auto bytes = detail::checked_nbytes(shape, dtype);
+  if (!bytes)
     throw std::invalid_argument(
         fmt::format("NpyWriter '{}': shape {} is too large", path, shape_repr(shape)));
-  expected_ = static_cast<std::size_t>(*count) * dtype_size(dtype);
+  expected_ = static_cast<std::size_t>(*bytes);
   const std::string header = make_header(shape, dtype);
   errno = 0;
   file_ = std::fopen(path.c_str(), "wb");

@@ -4,6 +4,8 @@
 
 #include <stdexcept>
 
+#include "release_chain.hpp"
+
 namespace tessera {
 namespace {
 std::atomic<std::uint64_t> next_task_id{1};
@@ -29,17 +31,8 @@ TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunc
 }
 
 TaskNode::~TaskNode() {
-  std::vector<TaskPtr> pending = std::move(dependencies_);
-  while (!pending.empty()) {
-    TaskPtr node = std::move(pending.back());
-    pending.pop_back();
-    // The last owner takes over the node's dependencies before dropping it, so its destructor
-    // finds nothing to release.
-    if (node.use_count() == 1) {
-      for (auto& dependency : node->dependencies_) pending.push_back(std::move(dependency));
-      node->dependencies_.clear();
-    }
-  }
+  detail::release_chain(
+      dependencies_, [](const TaskNode& node) -> auto& { return node.dependencies_; });
 }
 
 std::string TaskNode::key() const {

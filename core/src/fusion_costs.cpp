@@ -1,0 +1,84 @@
+#include "fusion_costs.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace tessera::array_detail {
+namespace {
+
+// Subtrees larger than this become their own segment, which keeps every program within
+// kernels::kMaxInstructions (a where of three maximal children plus its casts) and its stack
+// within kernels::kMaxStack.
+constexpr int kMaxFusedCost = 16;
+constexpr int kMaxFusedDepth = 5;
+
+// Reductions, persisted chunks and files are read as regions whatever their inputs.
+bool reads_region(const Node& node) {
+  return node.kind == Node::Kind::reduce || node.kind == Node::Kind::stored ||
+         node.kind == Node::Kind::files;
+}
+
+}  // namespace
+
+bool FusionCosts::fusible(const NodePtr& root) {
+  // Post-order with an explicit stack: a node's cost once all its inputs' costs are known.
+  std::vector<std::pair<const Node*, bool>> stack{{root.get(), false}};  // (node, inputs pushed)
+  while (!stack.empty()) {
+    auto [node, inputs_pushed] = stack.back();
+    if (costs_.count(node)) {
+      stack.pop_back();
+      continue;
+    }
+    if (!inputs_pushed && !reads_region(*node)) {
+      stack.back().second = true;
+      for (const NodePtr& input : node->inputs)
+        if (!costs_.count(input.get())) stack.emplace_back(input.get(), false);
+      continue;
+    }
+    stack.pop_back();
+    costs_.emplace(node, cost_of(*node));
+  }
+  return fits(costs_.at(root.get()));
+}
+
+bool FusionCosts::fits(Cost c) {
+  return c.instructions <= kMaxFusedCost && c.depth <= kMaxFusedDepth;
+}
+
+FusionCosts::Cost FusionCosts::cost_of(const Node& node) const {
+  Cost c{1, 1};
+  switch (node.kind) {
+    case Node::Kind::leaf:
+    case Node::Kind::stored:
+    case Node::Kind::files:
+    case Node::Kind::reduce:
+      break;
+    case Node::Kind::transpose:
+    case Node::Kind::slice:
+      c = input_cost(*node.inputs[0]);
+      break;
+    case Node::Kind::cast:
+      c = input_cost(*node.inputs[0]);
+      c.instructions += 1;
+      break;
+    case Node::Kind::elementwise: {
+      c = {2, 0};  // the op and a possible float32 rounding
+      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+        Cost in = input_cost(*node.inputs[i]);
+        c.instructions += in.instructions;
+        c.depth = std::max(c.depth, in.depth + static_cast<int>(i));  // postfix stack height
+      }
+      break;
+    }
+  }
+  return c;
+}
+
+// An input that is too big to fuse costs one load.
+FusionCosts::Cost FusionCosts::input_cost(const Node& input) const {
+  const Cost c = costs_.at(&input);
+  return fits(c) ? c : Cost{1, 1};
+}
+
+}  // namespace tessera::array_detail
