@@ -51,31 +51,31 @@ class MemoryStream final : public httplib::Stream {
 // One idle single-worker cluster's view, shared by every input. Stopped, so that a live event
 // stream ends after its first message instead of waiting for events.
 DashboardState& idle_state() {
-  static DashboardState* state = [] {
-    auto* made = new DashboardState;
-    made->view.name = "fuzz";
-    made->view.scheduler = std::make_shared<scheduler_detail::Scheduler>(
+  static DashboardState state;
+  static const bool ready = [] {
+    state.view.name = "fuzz";
+    state.view.scheduler = std::make_shared<scheduler_detail::Scheduler>(
         std::vector<scheduler_detail::WorkerSpec>{{.name = "fuzz-worker"}}, "fuzz");
-    made->log = std::make_shared<EventLog>("fuzz");
-    made->facts.host = "127.0.0.1";
-    made->facts.port = 8787;
-    made->stop();
-    return made;
+    state.log = std::make_shared<EventLog>("fuzz");
+    state.facts.host = "127.0.0.1";
+    state.facts.port = 8787;
+    state.stop();
+    return true;
   }();
-  return *state;
+  (void)ready;
+  return state;
+}
+
+HttpServerConfig config_for(const TokenAuth& auth) {
+  return {.handler = [&auth](const HttpRequest& request) {
+    return answer_request(idle_state(), auth, request);
+  }};
 }
 
 HttplibTransport& transport(bool with_token) {
   static const TokenAuth open("", 8787), guarded(std::string(48, 'a'), 8787);
-  static HttplibTransport* transports[2] = {};
-  HttplibTransport*& made = transports[with_token];
-  if (!made) {
-    const TokenAuth& auth = with_token ? guarded : open;
-    made = new HttplibTransport({.handler = [&auth](const HttpRequest& request) {
-      return answer_request(idle_state(), auth, request);
-    }});
-  }
-  return *made;
+  static HttplibTransport without(config_for(open)), with(config_for(guarded));
+  return with_token ? with : without;
 }
 
 }  // namespace
