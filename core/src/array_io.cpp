@@ -61,10 +61,10 @@ class File {
 };
 
 // Reads the block [lo, lo + extent) of a row-major array stored at `data_offset` in `path`, one
-// contiguous run (the last dimension) per read.
+// contiguous run (the last dimension) per read, and turns it into native values.
 std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_offset,
-                                    const Shape& shape, DType dtype, const Index& lo,
-                                    const Index& extent) {
+                                    bool byteswapped, const Shape& shape, DType dtype,
+                                    const Index& lo, const Index& extent) {
   auto block = std::make_shared<NDArray>(extent, dtype);
   if (block->size() == 0) return block;
   const File file(path);
@@ -72,6 +72,7 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
   const std::size_t ndim = shape.size();
   if (ndim == 0) {
     file.read_at(block->raw(), element, data_offset, path);
+    npy_to_native(block->raw(), 1, dtype, byteswapped);
     return block;
   }
   const auto strides = array_detail::row_major_strides(shape);
@@ -89,6 +90,7 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
     read_row(rows);
   else
     array_detail::for_each_index(rows, read_row);
+  npy_to_native(block->raw(), block->size(), dtype, byteswapped);
   return block;
 }
 
@@ -141,7 +143,8 @@ GridPtr lower_files(const NodePtr& node) {
     if (files->block_paths.empty()) {
       read = [files, shape, dtype, lo, extent](std::span<const Value* const>,
                                                const TaskContext&) -> Value {
-        return read_block(files->path, files->data_offset, shape, dtype, lo, extent);
+        return read_block(files->path, files->data_offset, files->byteswapped, shape, dtype, lo,
+                          extent);
       };
     } else {
       const std::string path = files->block_paths[flat];
@@ -152,9 +155,10 @@ GridPtr lower_files(const NodePtr& node) {
               fmt::format("chunk file '{}' holds {} {}, the manifest says {} {}", path,
                           format_shape(header.shape), dtype_name(header.dtype),
                           format_shape(extent), dtype_name(dtype)));
-        if (header.fortran_order || header.byteswapped)
-          return std::make_shared<NDArray>(read_npy(path));
-        return read_block(path, header.data_offset, extent, dtype, Index(extent.size(), 0), extent);
+        // A chunk file in Fortran order is read whole: it holds one chunk.
+        if (header.fortran_order) return std::make_shared<NDArray>(read_npy(path));
+        return read_block(path, header.data_offset, header.byteswapped, extent, dtype,
+                          Index(extent.size(), 0), extent);
       };
     }
     grid->tasks.push_back(
@@ -168,12 +172,18 @@ GridPtr lower_files(const NodePtr& node) {
 
 Array from_npy(const std::string& path, const ChunkSpec& chunks) {
   const NpyHeader header = read_npy_header(path);
-  if (header.fortran_order || header.byteswapped) return from_ndarray(read_npy(path), chunks);
   auto files = std::make_shared<FileChunks>();
   files->path = path;
   files->data_offset = header.data_offset;
-  return files_array("from-npy", header.shape, chunks.normalize(header.shape), header.dtype,
-                     std::move(files));
+  files->byteswapped = header.byteswapped;
+  const Chunks logical = chunks.normalize(header.shape);
+  if (!header.fortran_order || header.shape.size() < 2)
+    return files_array("from-npy", header.shape, logical, header.dtype, std::move(files));
+  // Fortran order stores the array's transpose in C order: read that block by block, then
+  // reverse the axes (a lazy view), so no task reads more than its own chunk.
+  const Shape stored_shape(header.shape.rbegin(), header.shape.rend());
+  const Chunks stored_chunks(logical.rbegin(), logical.rend());
+  return files_array("from-npy", stored_shape, stored_chunks, header.dtype, std::move(files)).T();
 }
 
 void to_npy(const Array& array, const std::string& path) {

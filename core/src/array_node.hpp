@@ -26,8 +26,9 @@ struct StoredChunks {
 
 /// Chunks that live in .npy files: one file read block by block, or one file per block.
 struct FileChunks {
-  std::string path;                      ///< single .npy file (row-major, native byte order)
+  std::string path;                      ///< single .npy file, row-major (C order)
   std::size_t data_offset = 0;           ///< where its data starts
+  bool byteswapped = false;              ///< its data is in the other byte order
   std::vector<std::string> block_paths;  ///< or one .npy file per block, row-major over blocks
 };
 

@@ -387,6 +387,14 @@ NpyHeader parse_header(std::FILE* file, const std::string& path) {
   if (!detail::checked_nbytes(header.shape, header.dtype))
     throw std::invalid_argument(
         fmt::format("read_npy: '{}': shape {} is too large", path, shape_repr(header.shape)));
+  // Checked on opening, not when a chunk task first reads past the end: a header can promise
+  // terabytes that a 100-byte file does not hold.
+  if (auto size = regular_file_size(file); size && *size - header.data_offset < header.nbytes())
+    throw std::invalid_argument(fmt::format(
+        "read_npy: '{}': truncated .npy file: shape {} {} needs {} data bytes, the file has {} "
+        "({} bytes in all)",
+        path, shape_repr(header.shape), dtype_name(header.dtype), header.nbytes(),
+        *size - header.data_offset, *size));
   return header;
 }
 
@@ -435,32 +443,39 @@ NpyHeader read_npy_header(const std::string& path) {
   return parse_header(file.get(), path);
 }
 
+void npy_to_native(void* data, std::int64_t count, DType dtype, bool byteswapped) {
+  if (byteswapped) {
+    if (dtype_size(dtype) == 8)
+      byteswap_all<8>(data, count);
+    else if (dtype_size(dtype) == 4)
+      byteswap_all<4>(data, count);
+  }
+  if (dtype == DType::boolean) {
+    auto* bytes = static_cast<unsigned char*>(data);
+    for (std::int64_t i = 0; i < count; ++i) bytes[i] = bytes[i] != 0;
+  }
+}
+
 NDArray read_npy(const std::string& path) {
   FilePtr file = open_for_reading(path);
   const NpyHeader header = parse_header(file.get(), path);
   const std::int64_t count = header.size();
   const std::size_t nbytes = header.nbytes();
-  if (auto size = regular_file_size(file.get()); size && *size - header.data_offset < nbytes)
-    throw std::invalid_argument(fmt::format(
-        "read_npy: '{}': truncated .npy file: shape {} {} needs {} data bytes, the file has {}",
-        path, shape_repr(header.shape), dtype_name(header.dtype), nbytes,
-        *size - header.data_offset));
 
   const bool transpose = header.fortran_order && header.shape.size() >= 2 && count > 0;
-  NDArray out(header.shape, header.dtype);
-  NDArray stored = transpose ? NDArray(header.shape, header.dtype) : out;
+  NDArray out, stored;
+  try {
+    out = NDArray(header.shape, header.dtype);
+    stored = transpose ? NDArray(header.shape, header.dtype) : out;
+  } catch (const std::bad_alloc&) {
+    throw std::runtime_error(fmt::format(
+        "read_npy: '{}': shape {} {} ({} bytes{}) does not fit in memory; from_npy reads it chunk "
+        "by chunk",
+        path, shape_repr(header.shape), dtype_name(header.dtype), nbytes,
+        transpose ? ", twice to reorder it from Fortran order" : ""));
+  }
   read_exact(file.get(), stored.raw(), nbytes, path, "the data");
-
-  if (header.byteswapped) {
-    if (dtype_size(header.dtype) == 8)
-      byteswap_all<8>(stored.raw(), count);
-    else if (dtype_size(header.dtype) == 4)
-      byteswap_all<4>(stored.raw(), count);
-  }
-  if (header.dtype == DType::boolean) {  // any nonzero byte is True; a C++ bool must be 0 or 1
-    auto* bytes = static_cast<unsigned char*>(stored.raw());
-    for (std::int64_t i = 0; i < count; ++i) bytes[i] = bytes[i] != 0;
-  }
+  npy_to_native(stored.raw(), count, header.dtype, header.byteswapped);
   if (transpose) {
     const auto* src = static_cast<const unsigned char*>(stored.raw());
     auto* dst = static_cast<unsigned char*>(out.raw());

@@ -3,6 +3,9 @@
 #include <arpa/inet.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -55,6 +58,29 @@ std::string host_for_url(std::string_view host) {
   std::string out(host);
   if (host.find(':') != std::string_view::npos) out.insert(0, 1, '[').push_back(']');
   return out;
+}
+
+bool is_loopback_host_header(std::string_view header, std::string_view bound_host) {
+  // Split "name[:port]"; an IPv6 name is bracketed, so its colons are inside the brackets.
+  std::string_view name = header, port;
+  const auto colon = header.rfind(':');
+  const auto bracket = header.rfind(']');
+  if (colon != std::string_view::npos && (bracket == std::string_view::npos || colon > bracket)) {
+    name = header.substr(0, colon);
+    port = header.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+  }
+  auto same = [&](std::string_view known) {
+    return std::equal(name.begin(), name.end(), known.begin(), known.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) ==
+             std::tolower(static_cast<unsigned char>(b));
+    });
+  };
+  const std::string bound = host_for_url(bound_host);
+  const std::array<std::string_view, 4> loopback_names = {"localhost", "127.0.0.1", "[::1]", bound};
+  return !name.empty() && std::any_of(loopback_names.begin(), loopback_names.end(), same);
 }
 
 }  // namespace tessera::dashboard

@@ -25,4 +25,10 @@ bool is_wildcard(std::string_view host);
 /// The host as a URL shows it: this machine's name for a wildcard, brackets around IPv6.
 std::string host_for_url(std::string_view host);
 
+/// True when a Host header names this machine's loopback: localhost, 127.0.0.1, [::1] or
+/// `bound_host` (as a URL shows it), in any case, with or without a port. A loopback dashboard
+/// answers only these: a page on another site that rebinds its own DNS name to 127.0.0.1 (DNS
+/// rebinding) reaches the port, but its requests carry that name.
+bool is_loopback_host_header(std::string_view header, std::string_view bound_host);
+
 }  // namespace tessera::dashboard

@@ -30,6 +30,7 @@ if(NOT TESSERA_HAVE_DASHBOARD)
 endif()
 
 add_library(tessera_dashboard OBJECT
+  ${_dashboard}/answer_request.cpp
   ${_dashboard}/bind_address.cpp
   ${_dashboard}/dashboard_link.cpp
   ${_dashboard}/dashboard_server.cpp
@@ -55,7 +56,9 @@ target_link_libraries(tessera_scheduler PRIVATE prometheus-cpp::core)
 # The HTTP transport, a module loaded only when a dashboard starts (http_module.hpp says why).
 # It sits in <libdir>/tessera beside bin/ in the build tree as in an install, where the loader
 # looks first; the build-tree path is compiled in as well for programs built elsewhere.
-add_library(tessera_dashboard_http MODULE ${_dashboard}/http_server_module.cpp)
+add_library(tessera_dashboard_http MODULE ${_dashboard}/http_server_module.cpp
+                                          ${_dashboard}/httplib_transport.cpp
+                                          ${_dashboard}/socket_stream.cpp)
 target_link_libraries(tessera_dashboard_http PRIVATE PkgConfig::HTTPLIB)
 target_compile_options(tessera_dashboard_http PRIVATE -Wall -Wextra)
 set_target_properties(tessera_dashboard_http PROPERTIES

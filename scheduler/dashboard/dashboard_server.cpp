@@ -2,24 +2,17 @@
 
 #include <fmt/format.h>
 
+#include "answer_request.hpp"
 #include "bind_address.hpp"
 #include "dashboard_link.hpp"
 #include "dashboard_state.hpp"
 #include "http_module.hpp"
-#include "routes.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/log.hpp"
 #include "token_auth.hpp"
 
 namespace tessera::dashboard {
 namespace {
-
-HttpResponse text(int status, std::string_view body) {
-  HttpResponse response;
-  response.status = status;
-  response.set_content(std::string(body), "text/plain; charset=utf-8");
-  return response;
-}
 
 std::vector<std::pair<std::string, std::string>> default_headers() {
   return {
@@ -43,27 +36,8 @@ struct DashboardServer::Impl {
   std::string link;
   bool stopped = false;
 
-  HttpResponse handle(const HttpRequest& request);
   void bind(const BindAddress& requested);
 };
-
-HttpResponse DashboardServer::Impl::handle(const HttpRequest& request) {
-  try {
-    HttpResponse response;
-    if (!auth->admit(request, response))
-      return text(403, "403 forbidden: this dashboard needs the token from its link\n");
-    // Nothing here changes the cluster: every method but GET (and HEAD) is refused.
-    if (request.method != "GET" && request.method != "HEAD") {
-      response = text(405, "405 method not allowed: the dashboard is read-only\n");
-      response.set_header("Allow", "GET, HEAD");
-      return response;
-    }
-    handle_get(state, request, response);
-    return response;
-  } catch (const std::exception& e) {
-    return text(500, fmt::format("500 internal error: {}\n", e.what()));
-  }
-}
 
 void DashboardServer::Impl::bind(const BindAddress& requested) {
   int port = server->bind(requested.host, requested.port);
@@ -88,7 +62,10 @@ DashboardServer::DashboardServer(ClusterView view, const std::string& address,
   impl.state.view = std::move(view);
   impl.state.facts.address = address;
   impl.server = make_http_server(
-      {.handler = [&impl](const HttpRequest& request) { return impl.handle(request); },
+      {.handler =
+           [&impl](const HttpRequest& request) {
+             return answer_request(impl.state, *impl.auth, request);
+           },
        .default_headers = default_headers()});
   impl.bind(requested);
   const bool token = !is_loopback(requested.host);

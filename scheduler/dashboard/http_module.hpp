@@ -39,10 +39,16 @@ struct HttpServerConfig {
   std::size_t max_request_body = 64 * 1024;
   /// Headers added to every response.
   std::vector<std::pair<std::string, std::string>> default_headers;
+  /// Seconds a client has to send a whole request once it starts: a connection that trickles
+  /// its headers (slowloris) is closed then, freeing its thread.
+  int request_timeout_seconds = 3;
+  /// Connections one client address may have open at once; more get 503 at once, so one client
+  /// cannot hold every thread (a browser opens at most 6 to one server). 0: no limit.
+  std::size_t max_connections_per_client = 12;
 };
 
 /// Bumped whenever anything in this header or http_types.hpp changes layout.
-inline constexpr int http_module_abi = 1;
+inline constexpr int http_module_abi = 2;
 
 /// The module's one entry point, looked up by name with dlsym.
 inline constexpr const char* http_module_entry = "tessera_dashboard_make_http_server";

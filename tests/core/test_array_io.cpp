@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "array_reference.hpp"
 #include "memory_probe.hpp"
+#include "npy_bytes.hpp"
 #include "serial_executor.hpp"
 #include "tessera/array_io.hpp"
 #include "tessera/npy.hpp"
@@ -61,6 +63,104 @@ TEST_F(ArrayIo, FromNpyReadsEachBlockInItsOwnTask) {
   EXPECT_EQ(a.sum().compute().item<std::int64_t>(), 276);
   fs::remove(path("d.npy"));
   EXPECT_THROW(a.compute(), TaskError);  // read lazily: the missing file is a task error
+}
+
+TEST_F(ArrayIo, FromNpyRejectsAFileShorterThanItsShapeWhenOpening) {
+  // 10^6 x 10^6 float64 declared, 32 bytes held: an error now, not when a chunk is computed.
+  std::ofstream(path("short.npy"), std::ios::binary)
+      << test_support::npy_header_bytes(
+             "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }")
+      << std::string(32, '\0');
+  try {
+    from_npy(path("short.npy"), {1000, 1000});
+    FAIL() << "from_npy accepted a file 8 TB short";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path("short.npy")), std::string::npos) << message;
+    EXPECT_NE(message.find("(1000000, 1000000)"), std::string::npos) << message;
+    EXPECT_NE(message.find("needs 8000000000000 data bytes, the file has 32"), std::string::npos)
+        << message;
+  }
+}
+
+// Writes the logical array arange(rows * cols).reshape(rows, cols) of int64 as a .npy file in
+// Fortran order (column-major) and/or big-endian.
+std::string arange_npy(const std::string& file, std::int64_t rows, std::int64_t cols, bool fortran,
+                       bool big_endian) {
+  std::string data;
+  for (std::int64_t k = 0; k < rows * cols; ++k) {
+    const std::int64_t i = fortran ? k % rows : k / cols, j = fortran ? k / rows : k % cols;
+    const std::int64_t value = i * cols + j;
+    for (int b = 0; b < 8; ++b)
+      data.push_back(static_cast<char>((value >> (8 * (big_endian ? 7 - b : b))) & 0xFF));
+  }
+  const std::string dict = std::string("{'descr': '") + (big_endian ? '>' : '<') +
+                           "i8', 'fortran_order': " + (fortran ? "True" : "False") +
+                           ", 'shape': (" + std::to_string(rows) + ", " + std::to_string(cols) +
+                           "), }";
+  std::ofstream(file, std::ios::binary) << test_support::npy_header_bytes(dict) << data;
+  return file;
+}
+
+TEST_F(ArrayIo, FortranAndBigEndianFilesAreReadLazilyByBlock) {
+  for (const auto& [fortran, big_endian] :
+       {std::pair{true, false}, std::pair{false, true}, std::pair{true, true}}) {
+    SCOPED_TRACE(std::string(fortran ? "Fortran order" : "C order") +
+                 (big_endian ? ", big-endian" : ", little-endian"));
+    const std::string file = arange_npy(path("f.npy"), 5, 7, fortran, big_endian);
+    Array a = from_npy(file, {2, 3});
+    EXPECT_EQ(a.shape(), (Shape{5, 7}));
+    EXPECT_EQ(a.chunks(), (Chunks{{2, 2, 1}, {3, 3, 1}}));
+    const std::vector<double> values = values_of(a.compute());
+    for (int k = 0; k < 35; ++k) EXPECT_EQ(values[k], k);
+    EXPECT_EQ(values_of((a[{Slice{1, 4}, Slice{2, 6}}].compute())),
+              (std::vector<double>{9, 10, 11, 12, 16, 17, 18, 19, 23, 24, 25, 26}));
+    fs::remove(file);
+    EXPECT_THROW(a.compute(), TaskError);  // read by the chunk tasks, not when opened
+  }
+}
+
+TEST_F(ArrayIo, HugeFortranFileReadsOnlyTheBlocksItUses) {
+  // 2^17 x 2^19 float64 in Fortran order: 512 GiB, a sparse file holding four values. Reading it
+  // whole (what from_npy did with Fortran order) cannot fit in memory; a slice reads one block.
+  const std::int64_t rows = std::int64_t{1} << 17, cols = std::int64_t{1} << 19;
+  const std::string file = path("huge_fortran.npy");
+  const std::string header = test_support::npy_header_bytes(
+      "{'descr': '<f8', 'fortran_order': True, 'shape': (" + std::to_string(rows) + ", " +
+      std::to_string(cols) + "), }");
+  {
+    std::ofstream(file, std::ios::binary) << header;
+  }
+  std::error_code error;
+  fs::resize_file(file, header.size() + static_cast<std::uintmax_t>(rows * cols * 8), error);
+  if (error) GTEST_SKIP() << "no 512 GiB sparse file here: " << error.message();
+  auto put = [&](std::int64_t i, std::int64_t j, double value) {  // column-major element (i, j)
+    std::fstream out(file, std::ios::binary | std::ios::in | std::ios::out);
+    out.seekp(static_cast<std::streamoff>(header.size() + (i + j * rows) * 8));
+    out.write(reinterpret_cast<const char*>(&value), sizeof value);
+  };
+  put(0, 0, 1.0);
+  put(2, 1, 2.0);
+  put(1, 2, 3.0);
+  put(rows - 1, cols - 1, 4.0);
+  Array a = from_npy(file, {2048, 2048});
+  EXPECT_EQ(a.shape(), (Shape{rows, cols}));
+  EXPECT_EQ(values_of((a[{Slice{0, 3}, Slice{0, 3}}].compute())),
+            (std::vector<double>{1, 0, 0, 0, 0, 3, 0, 2, 0}));
+  EXPECT_EQ((a[{Slice{rows - 1, rows}, Slice{cols - 1, cols}}].compute().item<double>()), 4.0);
+  fs::remove(file);
+}
+
+TEST_F(ArrayIo, FromNpyReadsNonzeroBoolBytesAsTrue) {
+  // NumPy reads any nonzero byte as True; a C++ bool holding 2 would count as 2 in a sum.
+  std::ofstream(path("b.npy"), std::ios::binary)
+      << test_support::npy_header_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (4,), }")
+      << std::string("\x00\x02\xff\x01", 4);
+  Array a = from_npy(path("b.npy"), 2);
+  EXPECT_EQ(a.sum().compute().item<std::int64_t>(), 3);
+  const NDArray bools = a.compute();
+  const auto* bytes = static_cast<const unsigned char*>(bools.raw());
+  EXPECT_EQ(std::vector<int>(bytes, bytes + 4), (std::vector<int>{0, 1, 1, 1}));
 }
 
 TEST_F(ArrayIo, NumPyReadsWhatToNpyStreams) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "npy_bytes.hpp"
 #include "tessera/npy.hpp"
 
 namespace fs = std::filesystem;
@@ -59,16 +60,7 @@ class NpyTest : public ::testing::Test {
   /// A hand-made .npy file: magic, version, header length, `dict` padded to `align`, `data`.
   std::string craft(const std::string& name, const std::string& dict, const std::string& data,
                     int major = 1, std::size_t align = 64) const {
-    const std::size_t prefix = 8 + (major == 1 ? 2 : 4);
-    std::string header = dict;
-    while ((prefix + header.size() + 1) % align != 0) header.push_back(' ');
-    header.push_back('\n');
-    std::string bytes("\x93NUMPY", 6);
-    bytes.push_back(static_cast<char>(major));
-    bytes.push_back('\0');
-    for (std::size_t i = 0; i < prefix - 8; ++i)
-      bytes.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xFF));
-    return write_file(name, bytes + header + data);
+    return write_file(name, tessera::test_support::npy_header_bytes(dict, major, align) + data);
   }
 
   fs::path dir_;
@@ -367,11 +359,25 @@ TEST_F(NpyTest, RejectsBadFilesNamingPathAndValue) {
     const std::string message = invalid_argument_message([&] { read_npy(c.file); });
     EXPECT_NE(message.find(c.file), std::string::npos) << message;
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
-    if (c.name != "data" && c.name != "no data") {  // the header itself is fine there
-      const std::string header_message = invalid_argument_message([&] { read_npy_header(c.file); });
-      EXPECT_NE(header_message.find(c.expected), std::string::npos) << header_message;
-    }
+    const std::string header_message = invalid_argument_message([&] { read_npy_header(c.file); });
+    EXPECT_NE(header_message.find(c.expected), std::string::npos) << header_message;
   }
+}
+
+TEST_F(NpyTest, HeaderPromisingMoreDataThanTheFileHoldsIsRejectedOnOpening) {
+  // 10^6 x 10^6 float64 is 8 TB; the file holds 32 bytes of it. Opening the header alone (what
+  // from_npy does) must say so, not a chunk task long after.
+  const std::string file =
+      craft("liar.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }",
+            bytes_of(std::vector<double>{1, 2, 3, 4}));
+  const std::string message = invalid_argument_message([&] { read_npy_header(file); });
+  for (const std::string& part : {file, std::string("(1000000, 1000000) float64"),
+                                 std::string("needs 8000000000000 data bytes"),
+                                 "the file has 32 (" + std::to_string(fs::file_size(file)) +
+                                     " bytes in all)"})
+    EXPECT_NE(message.find(part), std::string::npos) << message;
+  EXPECT_NE(invalid_argument_message([&] { read_npy(file); }).find("8000000000000"),
+            std::string::npos);
 }
 
 TEST_F(NpyTest, OsErrorsAreRuntimeErrorsWithTheReason) {

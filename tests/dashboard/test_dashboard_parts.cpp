@@ -40,6 +40,19 @@ TEST(DashboardParts, KnowsLoopbackFromTheRest) {
   EXPECT_NE(host_for_url("0.0.0.0"), "0.0.0.0");  // the machine's name instead
 }
 
+TEST(DashboardParts, LoopbackDashboardsAnswerOnlyLoopbackHostHeaders) {
+  for (const char* header : {"localhost", "localhost:8787", "LocalHost:1", "127.0.0.1",
+                             "127.0.0.1:8787", "[::1]", "[::1]:8787", "127.0.0.2:9", "127.0.0.2"})
+    EXPECT_TRUE(is_loopback_host_header(header, "127.0.0.2")) << header;
+  EXPECT_TRUE(is_loopback_host_header("[::1]:8787", "::1"));
+  // Names a rebound DNS entry would carry, and malformed ports.
+  for (const char* header :
+       {"evil.example", "evil.example:8787", "127.0.0.1.evil.example", "localhost.evil.example",
+        "127.0.0.3:8787", "", ":8787", "localhost:", "localhost:87a", "localhost:123456", "::1",
+        "[::1]x", "localhost:8787:1", "10.0.0.1"})
+    EXPECT_FALSE(is_loopback_host_header(header, "127.0.0.2")) << header;
+}
+
 TEST(DashboardParts, ExpandsLinkTemplates) {
   setenv("TESSERA_TEST_PREFIX", "/user/grace/", 1);
   EXPECT_EQ(expand_link(default_link_template, "127.0.0.1", 8787, ""),

@@ -7,9 +7,9 @@
 // of 64 bytes.
 // Reading: versions 1.0, 2.0 and 3.0; descr in either byte order ('<', '>', '=', '|'), big-endian
 // data byteswapped; fortran_order True transposed into row-major order. Anything else (other
-// dtypes, structured descr, bad magic, malformed header, truncated data) throws
-// std::invalid_argument naming the path and the offending value. Failing to open, read or write a
-// file throws std::runtime_error naming the path and the OS error.
+// dtypes, structured descr, bad magic, malformed header, a file shorter than its header promises)
+// throws std::invalid_argument naming the path and the offending value. Failing to open, read or
+// write a file throws std::runtime_error naming the path and the OS error.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +24,8 @@ namespace tessera {
 /// Writes `array` to `path` (created or truncated) as a .npy file.
 void write_npy(const std::string& path, const NDArray& array);
 
-/// Reads a whole .npy file into a new row-major array.
+/// Reads a whole .npy file into a new row-major array. An array too large for memory throws
+/// std::runtime_error naming the path and its size (from_npy reads such files chunk by chunk).
 NDArray read_npy(const std::string& path);
 
 /// What a .npy header says.
@@ -41,8 +42,14 @@ struct NpyHeader {
   std::size_t nbytes() const { return static_cast<std::size_t>(size()) * dtype_size(dtype); }
 };
 
-/// Reads and validates only the header of a .npy file (the data is not checked).
+/// Reads and validates the header of a .npy file, and that a regular file holds all the data bytes
+/// the header promises (their values are not read).
 NpyHeader read_npy_header(const std::string& path);
+
+/// Turns `count` elements of `dtype` read as a .npy file stores them into this machine's values in
+/// place: byteswaps other-endian data (NpyHeader::byteswapped), and makes every nonzero boolean
+/// byte 1 (NumPy reads any nonzero byte as True; a C++ bool must be 0 or 1).
+void npy_to_native(void* data, std::int64_t count, DType dtype, bool byteswapped);
 
 /// Writes a .npy file in pieces: the header on construction, then exactly
 /// product(shape) * dtype_size(dtype) bytes of row-major data through write(), then close().
