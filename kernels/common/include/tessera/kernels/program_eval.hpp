@@ -313,19 +313,18 @@ TESSERA_HD TESSERA_INLINE DoubleSum two_sum(double a, double b) {
   return {hi, (a - a_part) + (b - b_part)};
 }
 
-/// Moments partial of `count` values given as shifted sums: s1 = sum(v - shift), s2 = sum((v -
-/// shift)^2). Accurate when shift is near the values (the host kernels use the first one).
-TESSERA_HD TESSERA_INLINE Partial moments_from_shifted(double count, double shift, double s1,
-                                                       double s2) {
-  Partial p;
-  p.count = count;
-  const double offset = s1 / count;
-  const DoubleSum mean = two_sum(shift, offset);
-  p.mean = mean.hi;
-  p.value = mean.lo;
-  const double m2 = s2 - s1 * offset;
-  p.m2 = m2 > 0 ? m2 : 0;  // rounding can leave -0 or a tiny negative for constant data
-  return p;
+/// True for a finite x (x - x is NaN for infinities and NaN): one subtraction and one compare,
+/// which vectorizes.
+TESSERA_HD TESSERA_INLINE bool is_finite(double x) {
+  return x - x == 0;
+}
+
+/// The two-part mean of a moments partial when the finite update cannot give it: once a mean is
+/// infinite or NaN, it is what the sum of the values would give (NumPy's mean is sum / n):
+/// `mean + other` keeps one infinity, makes opposite ones or a NaN NaN, and any finite `other`
+/// leaves it. Welford's and Chan's updates would instead subtract the infinity from itself.
+TESSERA_HD TESSERA_INLINE DoubleSum non_finite_mean(double mean, double other) {
+  return {mean + other, 0};
 }
 
 /// Adds one value to a partial (moments by Welford's update on the two-part mean).
@@ -351,8 +350,12 @@ TESSERA_HD TESSERA_INLINE void accumulate(Partial& p, double v, ReduceOp op) {
       p.value = (p.value != 0 && v != 0) ? 1.0 : 0.0;
       break;
     case ReduceOp::moments: {
+      // With an infinite v or mean, M2 becomes NaN (inf * NaN or inf - inf), as NumPy's var
+      // of data holding an infinity is; the mean follows non_finite_mean.
       const double delta = (v - p.mean) - p.value;
-      const DoubleSum mean = two_sum(p.mean, p.value + delta / p.count);
+      const bool finite = is_finite(p.mean) && is_finite(v);
+      const DoubleSum mean =
+          finite ? two_sum(p.mean, p.value + delta / p.count) : non_finite_mean(p.mean, v);
       p.mean = mean.hi;
       p.value = mean.lo;
       p.m2 += delta * ((v - p.mean) - p.value);
@@ -391,7 +394,9 @@ TESSERA_HD TESSERA_INLINE Partial combine(const Partial& a, const Partial& b, Re
       // Chan et al.: delta = mean_b - mean_a, mean = mean_a + delta * n_b / n,
       // M2 = M2_a + M2_b + delta^2 * n_a * n_b / n; the means carried in two parts.
       const double delta = (b.mean - a.mean) + (b.value - a.value);
-      const DoubleSum mean = two_sum(a.mean, a.value + delta * b.count / p.count);
+      const bool finite = is_finite(a.mean) && is_finite(b.mean);
+      const DoubleSum mean = finite ? two_sum(a.mean, a.value + delta * b.count / p.count)
+                                    : non_finite_mean(a.mean, b.mean);
       p.mean = mean.hi;
       p.value = mean.lo;
       p.m2 = a.m2 + b.m2 + delta * delta * a.count * b.count / p.count;
