@@ -131,3 +131,27 @@ TEST_F(NumpySemantics, FullRefusesFillValuesInt64CannotHold) {
   EXPECT_EQ(values_of(full({2}, -2.7, 1, DType::int64).compute()), (std::vector<double>{-2, -2}));
   EXPECT_EQ(full({2}, NAN, 1, DType::float64).compute().shape(), (Shape{2}));
 }
+
+// np.arange(4) ** -1 raises ValueError "Integers to negative integer powers are not allowed.";
+// so does compute(), naming the pair; float bases and non-negative exponents are unaffected.
+TEST_F(NumpySemantics, IntegerPowersRefuseNegativeExponents) {
+  const Array x = arange(4, 2);
+  for (const Array& bad : {pow(x, -1), pow(x + 2, full({4}, -3, 3, DType::int64))}) {
+    try {
+      bad.compute();
+      ADD_FAILURE() << "no exception";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("Integers to negative integer powers are not allowed"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  try {
+    pow(x + 2, full({4}, -3, 3, DType::int64)).compute();
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("2 ** -3"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(values_of(pow(x, 3).compute()), (std::vector<double>{0, 1, 8, 27}));
+  EXPECT_EQ(values_of(pow(x.astype(DType::float64) + 1, -1).compute()),
+            (std::vector<double>{1, 0.5, 1.0 / 3, 0.25}));
+}

@@ -159,6 +159,29 @@ Partial partial_of(const std::vector<double>& values, ReduceOp o) {
   return p;
 }
 
+// int64 ** int64: pow for exponents >= 0; NaN per element for negative ones, which the host
+// evaluator refuses outright, naming the pair, as NumPy raises "Integers to negative integer
+// powers are not allowed."
+TEST(ProgramEval, IntegerPowerRefusesNegativeExponents) {
+  EXPECT_EQ(eval0({constant(3), constant(4), op(Op::integer_power)}), 81);
+  EXPECT_EQ(eval0({constant(-2), constant(0), op(Op::integer_power)}), 1);
+  EXPECT_TRUE(std::isnan(eval0({constant(2), constant(-1), op(Op::integer_power)})));
+  EXPECT_TRUE(std::isnan(eval0({constant(1), constant(-3), op(Op::integer_power)})));
+  const Program p = program_of({constant(7), constant(-2), op(Op::integer_power)});
+  double out = 0;
+  try {
+    evaluate_host(p, Box{}, DType::float64, &out);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::domain_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Integers to negative integer powers are not allowed: "
+                                         "7 ** -2"),
+              std::string::npos)
+        << e.what();
+  }
+  Partial partial;
+  EXPECT_THROW(reduce_host(p, Box{}, nullptr, ReduceOp::sum, &partial), std::domain_error);
+}
+
 TEST(Partials, EmptyPartialsCombineToTheOther) {
   const std::vector<double> values = {3, -1, 4, 1, -5};
   for (ReduceOp o : kOps) {

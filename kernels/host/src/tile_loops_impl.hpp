@@ -81,6 +81,8 @@ TESSERA_TILE_TARGET void binary_tile(Op op, double* a, const double* b, int n) {
       return binary_loop<Op::logical_and>(a, b, n);
     case Op::logical_or:
       return binary_loop<Op::logical_or>(a, b, n);
+    case Op::integer_power:
+      return binary_loop<Op::integer_power>(a, b, n);
     default:
       return;
   }

@@ -119,7 +119,7 @@ TESSERA_HD TESSERA_INLINE double unary(double x) {
   return x;
 }
 
-/// Binary operator `op` (add .. logical_or) applied to (a, b).
+/// Binary operator `op` (add .. integer_power) applied to (a, b).
 template <Op op>
 TESSERA_HD TESSERA_INLINE double binary(double a, double b) {
   if constexpr (op == Op::add) return a + b;
@@ -138,6 +138,7 @@ TESSERA_HD TESSERA_INLINE double binary(double a, double b) {
   if constexpr (op == Op::greater_equal) return a >= b ? 1.0 : 0.0;
   if constexpr (op == Op::logical_and) return (a != 0 && b != 0) ? 1.0 : 0.0;
   if constexpr (op == Op::logical_or) return (a != 0 || b != 0) ? 1.0 : 0.0;
+  if constexpr (op == Op::integer_power) return b < 0 ? ::nan("") : ::pow(a, b);
   return a;
 }
 
@@ -209,6 +210,8 @@ TESSERA_HD inline double apply_binary(Op op, double a, double b) {
       return binary<Op::logical_and>(a, b);
     case Op::logical_or:
       return binary<Op::logical_or>(a, b);
+    case Op::integer_power:
+      return binary<Op::integer_power>(a, b);
     default:
       return a;
   }
