@@ -168,12 +168,19 @@ Array leaf(std::string name, const Shape& shape, const ChunkSpec& chunks, DType 
   return Array(node);
 }
 
-// The value a constant of `dtype` holds (NumPy's cast of the fill value).
+// The value a constant of `dtype` holds (NumPy's cast of the fill value). NaN, infinities and
+// values beyond int64 have no int64 value: NumPy raises (np.int64(np.nan) is "cannot convert
+// float NaN to integer") rather than store the INT64_MIN an unchecked cast gives.
 double cast_value(double value, DType dtype) {
   switch (dtype) {
     case DType::boolean:
       return value != 0 ? 1 : 0;
     case DType::int64:
+      if (!(value >= -0x1p63 && value < 0x1p63))
+        throw std::invalid_argument(
+            fmt::format("full: cannot convert {} to int64: it is not a finite value in the "
+                        "int64 range",
+                        value));
       return std::trunc(value);
     case DType::float32:
       return static_cast<float>(value);
@@ -198,7 +205,9 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
   const bool needs_elements = reduction == Reduction::min || reduction == Reduction::max ||
                               reduction == Reduction::mean || reduction == Reduction::var ||
                               reduction == Reduction::std;
-  if (needs_elements && (reduced_count == 0 || input.size() == 0))
+  // Only an empty reduced axis leaves an output with nothing to reduce: np.zeros((2, 0)).max(0)
+  // is an empty array, np.zeros((2, 0)).max(1) raises.
+  if (needs_elements && reduced_count == 0)
     throw std::invalid_argument(fmt::format("{}: zero-size array {} has no {} over axes {}", name,
                                             format_shape(input.shape()), name, reduced));
 
@@ -452,8 +461,10 @@ Array where(const Array& condition, const Array& a, const Array& b) {
   return elementwise(Op::where, {&condition, &a, &b}, promote(a.dtype(), b.dtype()));
 }
 Array where(const Array& condition, Scalar a, Scalar b) {
-  // Both branches take the dtype a float64 array would give them.
-  Array like = zeros({}, ChunkSpec(Chunks{}), DType::float64);
+  // Each branch takes its own dtype, as NumPy gives Python scalars alone: bool for true and
+  // false, int64 for integers, float64 for floats (np.where(c, 3, -3) is int64). A scalar
+  // against a bool array keeps exactly that dtype (Scalar::as_array_for).
+  Array like = zeros({}, ChunkSpec(Chunks{}), DType::boolean);
   return where(condition, a.as_array_for(like), b.as_array_for(like));
 }
 

@@ -231,8 +231,9 @@ double finish_partial(const Partial& p, const Node& node) {
       return p.mean;
     case Reduction::var:
     case Reduction::std: {
-      const double dof = p.count - node.ddof;
-      const double var = dof > 0 ? p.m2 / dof : std::nan("");
+      // NumPy divides by max(n - ddof, 0): inf for ddof >= n (NaN for constant data, 0 / 0).
+      const double dof = std::max(p.count - node.ddof, 0.0);
+      const double var = p.m2 / dof;
       return node.reduction == Reduction::std ? std::sqrt(var) : var;
     }
     default:

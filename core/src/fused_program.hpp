@@ -45,7 +45,8 @@ struct FusedProgram {
 FusedProgram fuse(const NodePtr& root, FusionCosts& costs);
 
 /// True when the program reads nothing from host memory (only generated leaves): a GPU can
-/// run it without copies.
+/// run it without copies. Programs with an integer_power are not: only the host evaluator
+/// raises NumPy's error for a negative exponent.
 bool is_generated_only(const FusedProgram& fused);
 
 }  // namespace tessera::array_detail

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <functional>
 #include <numeric>
+#include <optional>
+#include <algorithm>
 #include <vector>
 
 #include "tessera/ndarray.hpp"
@@ -132,6 +134,81 @@ inline std::vector<std::vector<double>> groups(const Dense& a, const std::vector
     out[k].push_back(a.values[i]);
   }
   return out;
+}
+
+/// Python's a % b: the sign of b.
+inline std::int64_t python_mod(std::int64_t a, std::int64_t b) {
+  const std::int64_t r = a % b;
+  return r != 0 && (r < 0) != (b < 0) ? r + b : r;
+}
+
+/// Python's slice.indices(n) for a slice with these optional bounds and a nonzero step.
+inline void slice_indices(std::optional<std::int64_t> start, std::optional<std::int64_t> stop,
+                          std::int64_t step, std::int64_t n, std::int64_t& out_start,
+                          std::int64_t& out_stop) {
+  const std::int64_t lower = step < 0 ? -1 : 0, upper = step < 0 ? n - 1 : n;
+  auto clip = [&](std::optional<std::int64_t> v, std::int64_t fallback) {
+    if (!v) return fallback;
+    std::int64_t x = *v;
+    if (x < 0) x = std::max(x + n, lower);
+    return std::min(x, upper);
+  };
+  out_start = clip(start, step < 0 ? upper : lower);
+  out_stop = clip(stop, step < 0 ? lower : upper);
+}
+
+/// The chunks Dask gives x[start:stop:step] along an axis of chunks `lens`, written as Dask's
+/// slicing.py computes them (normalize_slice, _slice_1d, new_blockdim), a chunk per entry of
+/// _slice_1d's dict: ceil((stop - start) / step) of the chunk-relative slice.
+inline std::vector<std::int64_t> dask_slice_chunks(const std::vector<std::int64_t>& lens,
+                                                   std::optional<std::int64_t> start_bound,
+                                                   std::optional<std::int64_t> stop_bound,
+                                                   std::int64_t step) {
+  const std::int64_t dim = std::accumulate(lens.begin(), lens.end(), std::int64_t{0});
+  std::int64_t start = 0, stop = 0;
+  slice_indices(start_bound, stop_bound, step, dim, start, stop);
+  // normalize_slice: an empty forward (backward) slice gets stop = start.
+  if (step > 0 && stop < start) stop = start;
+  if (step < 0 && stop > start) stop = start;
+  struct Piece {
+    std::int64_t start, stop;
+  };
+  std::vector<std::pair<std::size_t, Piece>> pieces;  // by chunk, in _slice_1d's order
+  if (step > 0) {
+    for (std::size_t i = 0; i < lens.size(); ++i) {
+      const std::int64_t length = lens[i];
+      if (start < length && stop > 0) {
+        pieces.push_back({i, {start, std::min(stop, length)}});
+        start = python_mod(start - length, step);
+      } else {
+        start -= length;
+      }
+      stop -= length;
+    }
+  } else {
+    std::vector<std::int64_t> ends(lens.size());
+    std::partial_sum(lens.begin(), lens.end(), ends.begin());
+    std::int64_t running = start;
+    for (std::size_t i = lens.size(); i-- > 0;) {
+      const std::int64_t chunk_start = i == 0 ? 0 : ends[i - 1], chunk_stop = ends[i];
+      if (chunk_start <= running && running < chunk_stop && running > stop) {
+        pieces.push_back(
+            {i, {running - chunk_stop, std::max(chunk_start - chunk_stop - 1, stop - chunk_stop)}});
+        const std::int64_t offset = python_mod(running - (chunk_start - 1), step);
+        running = chunk_start + offset - 1;
+      }
+    }
+  }
+  if (pieces.empty()) return {0};  // x[:0]
+  std::sort(pieces.begin(), pieces.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (step < 0) std::reverse(pieces.begin(), pieces.end());
+  std::vector<std::int64_t> chunks;
+  for (const auto& [chunk, piece] : pieces) {
+    const double count = std::ceil(static_cast<double>(piece.stop - piece.start) / step);
+    chunks.push_back(static_cast<std::int64_t>(count) + 0);
+  }
+  return chunks;
 }
 
 /// The elements of a computed NDArray as doubles.

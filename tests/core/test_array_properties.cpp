@@ -37,10 +37,10 @@ class ExpressionGenerator {
  public:
   explicit ExpressionGenerator(std::uint64_t seed) : rng_(seed) {}
 
-  // A random shape of 1..3 dims, extents 1..9.
+  // A random shape of 1..3 dims, extents 1..9, now and then 0 (a zero-size array).
   Shape shape() {
     Shape s(pick(1, 3));
-    for (auto& e : s) e = pick(1, 9);
+    for (auto& e : s) e = pick(0, 15) == 0 ? 0 : pick(1, 9);
     return s;
   }
 
@@ -50,6 +50,7 @@ class ExpressionGenerator {
     for (std::int64_t extent : shape) {
       std::vector<std::int64_t> sizes;
       std::int64_t left = extent;
+      if (extent == 0) sizes.push_back(0);  // an empty axis is one empty chunk
       while (left > 0) {
         std::int64_t s = std::min(left, pick(1, 4));
         sizes.push_back(s);
@@ -66,9 +67,12 @@ class ExpressionGenerator {
     auto data = std::make_shared<NDArray>(shape, dtype);
     Dense dense{shape, dtype, {}};
     std::uniform_real_distribution<double> real(-4, 4);
+    static const double non_finite[] = {NAN, INFINITY, -INFINITY};
     for (std::int64_t i = 0; i < data->size(); ++i) {
       double v = round_to(real(rng_), dtype);
       if (dtype == DType::boolean) v = pick(0, 1);
+      // Now and then NaN or an infinity, so that reductions meet them in any chunk.
+      if (is_floating(dtype) && pick(0, 15) == 0) v = non_finite[pick(0, 2)];
       switch (dtype) {
         case DType::boolean:
           data->data<bool>()[i] = v != 0;
@@ -114,9 +118,10 @@ class ExpressionGenerator {
         return {a.array.transpose(axes), transpose(a.expected, axes)};
       }
       case 3: {  // where
-        Case c = expression(shape, depth - 1), a = expression(shape, depth - 1),
-             b = expression(shape, depth - 1);
+        Case c = expression(shape, depth - 1);
         Dense cond = map(c.expected, DType::boolean, [](double v) { return v; });
+        if (pick(0, 2) == 0) return where_scalars(c.array, cond);
+        Case a = expression(shape, depth - 1), b = expression(shape, depth - 1);
         const DType dtype = promote(a.expected.dtype, b.expected.dtype);
         Dense out{shape, dtype, {}};
         for (std::int64_t i = 0; i < out.size(); ++i)
@@ -176,6 +181,13 @@ class ExpressionGenerator {
     for (std::int64_t n : shape) {
       drop_some();
       --remaining;
+      if (n == 0) {  // an empty selection of a short axis, start == stop
+        const std::int64_t m = pick(0, 3), at = pick(0, m);
+        inner.push_back(m);
+        axes.push_back({true, at, 1});
+        index.emplace_back(Slice{at, at});
+        continue;
+      }
       static const std::int64_t steps[] = {1, 1, 2, 3, -1, -2, -3};
       // Large steps only near the leaves: nested slices multiply the extents.
       const std::int64_t step = steps[depth > 2 ? pick(0, 1) * 4 : pick(0, 6)];
@@ -234,6 +246,37 @@ class ExpressionGenerator {
       out.values.push_back(a.expected.values[flat]);
     }
     return {a.array[index], out};
+  }
+
+  // where(condition, a, b) of two scalars: NumPy gives Python's bool, int and float the dtypes
+  // bool, int64 and float64 and promotes them (np.where(c, 3, -3) is int64).
+  Case where_scalars(const Array& condition, const Dense& cond) {
+    struct Pick {
+      Scalar scalar;
+      double value;
+      DType dtype;
+    };
+    auto one = [this]() -> Pick {
+      switch (pick(0, 2)) {
+        case 0: {
+          const bool b = pick(0, 1) == 1;
+          return {b, b ? 1.0 : 0.0, DType::boolean};
+        }
+        case 1: {
+          const int i = static_cast<int>(pick(-5, 5));
+          return {i, static_cast<double>(i), DType::int64};
+        }
+        default: {
+          const double f = static_cast<double>(pick(-10, 10)) / 4;
+          return {f, f, DType::float64};
+        }
+      }
+    };
+    const Pick a = one(), b = one();
+    const DType dtype = promote(a.dtype, b.dtype);
+    Dense out{cond.shape, dtype, {}};
+    for (double c : cond.values) out.values.push_back(round_to(c != 0 ? a.value : b.value, dtype));
+    return {where(condition, a.scalar, b.scalar), out};
   }
 
   Case binary(const Case& a, const Case& b) {
@@ -308,6 +351,37 @@ bool same(double a, double b) {
 
 }  // namespace
 
+// Random slices of random 1-D chunkings have the chunks Dask gives them (dask_slice_chunks
+// follows Dask's own code) and, sliced again, those of the composed slices.
+TEST_F(ArrayProperties, SlicesAreChunkedAsDaskChunksThem) {
+  // The reference itself, on what Dask 2022.12 printed for da.arange(20, chunks=5)[s] and
+  // da.arange(18, chunks=((12, 2, 4),))[:16:4].
+  EXPECT_EQ(dask_slice_chunks({5, 5, 5, 5}, 3, 17, 3), (std::vector<std::int64_t>{1, 2, 1, 1}));
+  EXPECT_EQ(dask_slice_chunks({5, 5, 5, 5}, {}, {}, -2), (std::vector<std::int64_t>{3, 2, 3, 2}));
+  EXPECT_EQ(dask_slice_chunks({5, 5, 5, 5}, 18, 2, -4), (std::vector<std::int64_t>{1, 2, 1}));
+  EXPECT_EQ(dask_slice_chunks({5, 5, 5, 5}, 5, 5, 1), (std::vector<std::int64_t>{0}));
+  EXPECT_EQ(dask_slice_chunks({12, 2, 4}, {}, 16, 4), (std::vector<std::int64_t>{3, 1, 0}));
+  for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
+    ExpressionGenerator gen(seed * 104729);
+    const Shape shape{gen.pick(0, 24)};
+    const Chunks chunks = gen.chunks(shape);
+    const Array x = zeros(shape, chunks);
+    auto bound = [&]() -> std::optional<std::int64_t> {
+      if (gen.pick(0, 3) == 0) return std::nullopt;
+      return gen.pick(-shape[0] - 3, shape[0] + 3);
+    };
+    const std::optional<std::int64_t> start = bound(), stop = bound();
+    std::int64_t step = gen.pick(-6, 6);
+    if (step == 0) step = 1;
+    const Array y = x[Slice{start, stop, step}];
+    const std::vector<std::int64_t> expected = dask_slice_chunks(chunks[0], start, stop, step);
+    ASSERT_EQ(y.chunks(), Chunks{expected})
+        << "seed " << seed << ": chunks " << format_shape(chunks[0]) << " sliced "
+        << (start ? std::to_string(*start) : "") << ":" << (stop ? std::to_string(*stop) : "")
+        << ":" << step;
+  }
+}
+
 TEST_F(ArrayProperties, ElementwiseExpressionsMatchReferenceExactly) {
   for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
     ExpressionGenerator gen(seed);
@@ -340,13 +414,25 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
     Shape kept;
     auto groups_of = groups(c.expected, axes, kept);
     const int which = static_cast<int>(gen.pick(0, 5));
-    Array reduced = which == 0   ? c.array.sum(axes, options)
-                    : which == 1 ? c.array.mean(axes, options)
-                    : which == 2 ? c.array.var(axes, 0, options)
-                    : which == 3 ? c.array.std(axes, 1, options)
-                    : which == 4 ? c.array.max(axes, options)
-                                 : c.array.any(axes, options);
-    NDArray out = reduced.compute();
+    // ddof up to past the count: NumPy divides by max(n - ddof, 0).
+    std::int64_t reduced_count = 1;
+    for (int axis : axes) reduced_count *= shape[axis];
+    const int ddof = static_cast<int>(gen.pick(0, reduced_count + 1));
+    const auto reduce = [&] {
+      return which == 0   ? c.array.sum(axes, options)
+             : which == 1 ? c.array.mean(axes, options)
+             : which == 2 ? c.array.var(axes, ddof, options)
+             : which == 3 ? c.array.std(axes, 1, options)
+             : which == 4 ? c.array.max(axes, options)
+                          : c.array.any(axes, options);
+    };
+    // Over an empty axis: sum is 0 and any false, as in NumPy; max has no identity and raises,
+    // as NumPy does; mean, var and std refuse too (NumPy warns and gives NaN).
+    if (reduced_count == 0 && which >= 1 && which <= 4) {
+      EXPECT_THROW(reduce(), std::invalid_argument) << "seed " << seed;
+      continue;
+    }
+    NDArray out = reduce().compute();
     ASSERT_EQ(out.size(), static_cast<std::int64_t>(groups_of.size())) << "seed " << seed;
     for (std::size_t k = 0; k < groups_of.size(); ++k) {
       const auto& g = groups_of[k];
@@ -356,6 +442,17 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
       const double mean = sum / n;
       double m2 = 0;
       for (double v : g) m2 += (v - mean) * (v - mean);
+      const double got = out.element_as_double(static_cast<std::int64_t>(k));
+      if (which == 2 && n - ddof <= 0) {
+        // Zero degrees of freedom: M2 / 0, inf unless M2 is 0 (then NaN); rounding may leave
+        // either M2 of constant data a few ulps from 0.
+        const double m2_tolerance = 8 * n * eps * (m2 + abs_sum * abs_sum / n);
+        if (std::isnan(m2) || m2 > m2_tolerance)
+          ASSERT_TRUE(same(got, m2 / 0.0)) << "seed " << seed << ": " << got << " for M2 " << m2;
+        else
+          ASSERT_TRUE(std::isnan(got) || got == INFINITY) << "seed " << seed << ": " << got;
+        continue;
+      }
       double expected = 0, tolerance = 0;
       // Any summation order errs by at most n * eps * sum|x| (first-order bound); squares of
       // deviations add the same relative error on m2.
@@ -368,10 +465,12 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
           expected = mean;
           tolerance = eps * abs_sum * 4;
           break;
-        case 2:
-          expected = m2 / n;
-          tolerance = 8 * n * eps * (m2 + abs_sum * abs_sum / n) / n;
+        case 2: {
+          const double dof = std::max(n - ddof, 0.0);
+          expected = m2 / dof;
+          tolerance = 8 * n * eps * (m2 + abs_sum * abs_sum / n) / dof;
           break;
+        }
         case 3:
           expected = std::sqrt(n > 1 ? m2 / (n - 1) : NAN);
           tolerance = 1e-9 * (1 + expected);
@@ -384,14 +483,16 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
           break;
       }
       expected = round_to(expected, out.dtype());
-      const double got = out.element_as_double(static_cast<std::int64_t>(k));
       if (std::isnan(expected)) {
         EXPECT_TRUE(std::isnan(got)) << "seed " << seed;
         continue;
       }
+      // Non-finite data (or a division by zero degrees of freedom) give NumPy's non-finite
+      // results exactly: an infinity and finite values sum to it in any order, and the mean
+      // is the sum over n.
       if (std::isinf(expected) || !std::isfinite(tolerance)) {
-        ASSERT_TRUE(got == expected || (std::isnan(got) && !std::isfinite(abs_sum)))
-            << "seed " << seed << " " << got << " vs " << expected;
+        ASSERT_TRUE(same(got, expected)) << "seed " << seed << " op " << which << " element " << k
+                                         << ": " << got << " vs " << expected;
         continue;
       }
       // float32 results carry float32 rounding on top.

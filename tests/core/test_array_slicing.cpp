@@ -56,6 +56,17 @@ TEST_F(Slicing, ChunksAndValuesMatchDask) {
   EXPECT_EQ(x[Slice{}].node(), x.node());
 }
 
+// Dask keeps the chunk where the stop cuts a forward step short, selecting nothing there:
+// da.arange(18, chunks=((12, 2, 4),))[:16:4].chunks is ((3, 1, 0),); [:14:4] stops at the
+// chunk's start and drops it; going backward every chunk kept selects something.
+TEST_F(Slicing, ForwardStepsKeepTheChunkTheirStopCutsShortAsDaskDoes) {
+  const Array x = arange(18, Chunks{{12, 2, 4}});
+  EXPECT_EQ((x[Slice{.stop = 16, .step = 4}].chunks()), (Chunks{{3, 1, 0}}));
+  EXPECT_EQ(values_of(x[Slice{.stop = 16, .step = 4}].compute()), numbers({0, 4, 8, 12}));
+  EXPECT_EQ((x[Slice{.stop = 14, .step = 4}].chunks()), (Chunks{{3, 1}}));
+  EXPECT_EQ((x[Slice{.start = 15, .stop = 0, .step = -4}].chunks()), (Chunks{{1, 3}}));
+}
+
 TEST_F(Slicing, PositionsDropAxesAndMissingAxesAreWhole) {
   const Array y = zeros({6, 8}, Chunks{{4, 2}, {3, 3, 2}});
   EXPECT_EQ((y[{Slice{1, 6, 2}, 5}].chunks()), (Chunks{{2, 1}}));  // Dask: ((2, 1),)

@@ -110,13 +110,17 @@ TEST(ArrayHostOrder, EveryInstructionSetFollowsTheFixedOrder) {
 // A box with the given extents (lower corners off the origin) whose one leaf reads a buffer of
 // order-sensitive doubles laid out row-major over the box: magnitudes over many binades, both
 // signs and zeros of both signs (min/max keep the sign of the zero they meet first); or, for
-// products, values near 1, so that they neither overflow nor vanish.
+// products, values near 1, so that they neither overflow nor vanish; or the spread values with
+// now and then an infinity of either sign, so that lanes, trees and segments meet infinite means
+// (of one sign, or NaN where both meet).
+enum class Data { spread, near_one, with_infinities };
+
 struct Shaped {
   Case c;
   std::vector<double> data;
 };
 
-Shaped shaped(const std::vector<std::int64_t>& extents, std::uint64_t seed, bool near_one) {
+Shaped shaped(const std::vector<std::int64_t>& extents, std::uint64_t seed, Data kind) {
   Shaped s;
   Program& p = s.c.program;
   p.ndim = static_cast<int>(extents.size());
@@ -128,14 +132,15 @@ Shaped shaped(const std::vector<std::int64_t>& extents, std::uint64_t seed, bool
   }
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(-1, 1);
-  std::uniform_int_distribution<int> e(-30, 30), pick(0, 40);
+  std::uniform_int_distribution<int> e(-30, 30), pick(0, 40), rare(0, 4000);
   s.data.resize(n);
   for (double& x : s.data) {
     const int k = pick(rng);
-    x = near_one ? 1 + u(rng) * 1e-3
-        : k == 0 ? 0.0
-        : k == 1 ? -0.0
-                 : 1e6 * u(rng) + std::ldexp(u(rng), e(rng));
+    x = kind == Data::near_one ? 1 + u(rng) * 1e-3
+        : k == 0               ? 0.0
+        : k == 1               ? -0.0
+                               : 1e6 * u(rng) + std::ldexp(u(rng), e(rng));
+    if (kind == Data::with_infinities && rare(rng) < 3) x = rare(rng) < 1000 ? -INFINITY : INFINITY;
   }
   Instruction leaf;
   leaf.op = Op::load_buffer;
@@ -155,8 +160,9 @@ Shaped shaped(const std::vector<std::int64_t>& extents, std::uint64_t seed, bool
 
 // Every kept/reduced pattern of the box's axes, every op.
 void expect_every_pattern(const std::vector<std::int64_t>& extents, std::uint64_t seed) {
-  for (bool near_one : {false, true}) {
-    const Shaped s = shaped(extents, seed, near_one);
+  for (Data kind : {Data::spread, Data::near_one, Data::with_infinities}) {
+    const bool near_one = kind == Data::near_one;
+    const Shaped s = shaped(extents, seed, kind);
     const int nd = s.c.program.ndim;
     for (int mask = 0; mask < (1 << nd); ++mask) {
       bool reduced[kMaxDims] = {};
@@ -165,7 +171,7 @@ void expect_every_pattern(const std::vector<std::int64_t>& extents, std::uint64_
                            : expect_fixed_order(s.c, reduced,
                                                 {ReduceOp::sum, ReduceOp::min, ReduceOp::max,
                                                  ReduceOp::any, ReduceOp::all, ReduceOp::moments}))
-          << (near_one ? "near one" : "spread");
+          << static_cast<int>(kind);
     }
   }
 }
@@ -212,7 +218,7 @@ TEST(ArrayHostOrder, OuterAxes) {
 // The exact comparisons above could not fail if the order did not show in the bits: a plain
 // left-to-right sum of the same data (and the fixed order's sum, which reduce_host gives) differ.
 TEST(ArrayHostOrder, LeftToRightSumGivesOtherBits) {
-  const Shaped s = shaped({70, 600}, 5, false);
+  const Shaped s = shaped({70, 600}, 5, Data::spread);
   Partial got;
   reduce_host(s.c.program, s.c.box, nullptr, ReduceOp::sum, &got);
   Partial plain = identity(ReduceOp::sum);

@@ -159,6 +159,29 @@ Partial partial_of(const std::vector<double>& values, ReduceOp o) {
   return p;
 }
 
+// int64 ** int64: pow for exponents >= 0; NaN per element for negative ones, which the host
+// evaluator refuses outright, naming the pair, as NumPy raises "Integers to negative integer
+// powers are not allowed."
+TEST(ProgramEval, IntegerPowerRefusesNegativeExponents) {
+  EXPECT_EQ(eval0({constant(3), constant(4), op(Op::integer_power)}), 81);
+  EXPECT_EQ(eval0({constant(-2), constant(0), op(Op::integer_power)}), 1);
+  EXPECT_TRUE(std::isnan(eval0({constant(2), constant(-1), op(Op::integer_power)})));
+  EXPECT_TRUE(std::isnan(eval0({constant(1), constant(-3), op(Op::integer_power)})));
+  const Program p = program_of({constant(7), constant(-2), op(Op::integer_power)});
+  double out = 0;
+  try {
+    evaluate_host(p, Box{}, DType::float64, &out);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::domain_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Integers to negative integer powers are not allowed: "
+                                         "7 ** -2"),
+              std::string::npos)
+        << e.what();
+  }
+  Partial partial;
+  EXPECT_THROW(reduce_host(p, Box{}, nullptr, ReduceOp::sum, &partial), std::domain_error);
+}
+
 TEST(Partials, EmptyPartialsCombineToTheOther) {
   const std::vector<double> values = {3, -1, 4, 1, -5};
   for (ReduceOp o : kOps) {
@@ -215,11 +238,37 @@ TEST(Partials, MinMaxPropagateNaN) {
   }
 }
 
-TEST(Partials, ShiftedSumsGiveMoments) {
-  // 4 values 10, 11, 13, 16 shifted by 10: s1 = 10, s2 = 1 + 9 + 36 = 46; mean 12.5, M2 21.
-  const Partial p = moments_from_shifted(4, 10, 10, 46);
-  EXPECT_EQ(p.mean + p.value, 12.5);
-  EXPECT_EQ(p.m2, 21);
+// NumPy's mean is the sum over n: one infinity (or several of one sign) gives it, opposite ones
+// or a NaN give NaN, whether the values are accumulated or their partials combined; M2 (var) is
+// NaN as soon as an infinity is in (x - mean is inf - inf), as NumPy's var is.
+TEST(Partials, MomentsOfInfiniteValuesFollowTheSum) {
+  const ReduceOp m = ReduceOp::moments;
+  struct Case {
+    std::vector<double> a, b;
+    double mean;
+  };
+  const Case cases[] = {{{1, kInf}, {3}, kInf},       {{2}, {-kInf, 5}, -kInf},
+                        {{kInf}, {kInf, 1}, kInf},    {{kInf, 2}, {-kInf}, kNaN},
+                        {{kInf}, {kNaN}, kNaN},       {{-kInf, -kInf}, {}, -kInf},
+                        {{4, 5}, {6, kInf, 7}, kInf}};
+  for (const Case& c : cases) {
+    std::vector<double> all = c.a;
+    all.insert(all.end(), c.b.begin(), c.b.end());
+    for (const Partial& p :
+         {partial_of(all, m), combine(partial_of(c.a, m), partial_of(c.b, m), m),
+          combine(partial_of(c.b, m), partial_of(c.a, m), m)}) {
+      EXPECT_EQ(p.count, static_cast<double>(all.size()));
+      if (std::isnan(c.mean))
+        EXPECT_TRUE(std::isnan(p.mean)) << p.mean;
+      else
+        EXPECT_EQ(p.mean, c.mean) << "first value " << all[0];
+      EXPECT_EQ(p.value, 0) << "the low part of an infinite mean";
+      EXPECT_TRUE(std::isnan(p.m2)) << p.m2;
+    }
+  }
+  // NaN data make everything NaN (np.var([1, nan, 3]) is nan, never 0).
+  const Partial p = partial_of({1, kNaN, 3}, m);
+  EXPECT_TRUE(std::isnan(p.mean) && std::isnan(p.m2));
 }
 
 // Expects `f` to throw std::invalid_argument whose message contains every one of `parts`.

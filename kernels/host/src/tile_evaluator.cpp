@@ -2,7 +2,9 @@
 #include "tile_evaluator.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "tessera/kernels/program_eval.hpp"
@@ -90,6 +92,19 @@ void fill_strided(std::int64_t base, std::int64_t sr, std::int64_t sc, int tr, i
       run(static_cast<std::uint64_t>(lowest), static_cast<int>((m - 1) * s + 1), buffer);
       double* out = tile + r * tc + c0;
       for (int k = 0; k < m; ++k) out[k] = buffer[(sc > 0 ? k : m - 1 - k) * s];
+    }
+  }
+}
+
+// NumPy refuses int64 ** negative int64 (the result is no integer); so does the host evaluator,
+// naming the first such pair of a tile (the kernels' integer_power gives NaN there).
+void check_integer_exponents(const double* base, const double* exponent, int n) {
+  for (int k = 0; k < n; ++k) {
+    if (exponent[k] < 0) {
+      char text[96];
+      std::snprintf(text, sizeof text, "%.17g ** %.17g", base[k], exponent[k]);
+      throw std::domain_error(
+          std::string("Integers to negative integer powers are not allowed: ") + text);
     }
   }
 }
@@ -265,6 +280,7 @@ const double* TileEvaluator::run(const std::int64_t* outer, std::int64_t row, st
       loops_.unary(in.op, entry(depth - 1), n);
     } else if (in.op < Op::where) {
       --depth;
+      if (in.op == Op::integer_power) check_integer_exponents(entry(depth - 1), entry(depth), n);
       loops_.binary(in.op, entry(depth - 1), entry(depth), n);
     } else {
       depth -= 2;

@@ -81,6 +81,8 @@ TESSERA_TILE_TARGET void binary_tile(Op op, double* a, const double* b, int n) {
       return binary_loop<Op::logical_and>(a, b, n);
     case Op::logical_or:
       return binary_loop<Op::logical_or>(a, b, n);
+    case Op::integer_power:
+      return binary_loop<Op::integer_power>(a, b, n);
     default:
       return;
   }
@@ -162,8 +164,8 @@ TESSERA_TILE_TARGET void accumulate_lanes(ReduceOp op, const LaneFields& lanes, 
   }
 }
 
-// combine() itself on each pair of lanes, op fixed at compile time; the counts are the same for
-// every lane, so combine()'s tests for empty operands do not vary within the loop.
+// combine() itself on each pair of lanes, op fixed at compile time: the lanes hold elements
+// (counts > 0), for which combine() is combine_nonempty(), so the loop has no tests of counts.
 template <ReduceOp op>
 TESSERA_TILE_TARGET inline void combine_run(double* __restrict a_value, double* __restrict a_mean,
                                             double* __restrict a_m2,
@@ -183,7 +185,7 @@ TESSERA_TILE_TARGET inline void combine_run(double* __restrict a_value, double* 
       pb.mean = b_mean[k];
       pb.m2 = b_m2[k];
     }
-    const Partial p = combine(pa, pb, op);
+    const Partial p = combine_nonempty(pa, pb, op);
     a_value[k] = p.value;
     if constexpr (op == ReduceOp::moments) {
       a_mean[k] = p.mean;

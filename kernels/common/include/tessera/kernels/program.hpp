@@ -64,6 +64,10 @@ enum class Op : std::uint8_t {
   greater_equal,
   logical_and,
   logical_or,
+  /// a ** b of int64 operands (carried as doubles): pow(a, b), and NaN for b < 0, which NumPy
+  /// refuses ("Integers to negative integer powers are not allowed"). The host evaluator throws
+  /// std::domain_error naming a and b instead.
+  integer_power,
   // Ternary: pop c (else), pop b (then), pop a (condition), push a ? b : c.
   where,
 };

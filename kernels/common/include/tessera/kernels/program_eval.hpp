@@ -119,7 +119,7 @@ TESSERA_HD TESSERA_INLINE double unary(double x) {
   return x;
 }
 
-/// Binary operator `op` (add .. logical_or) applied to (a, b).
+/// Binary operator `op` (add .. integer_power) applied to (a, b).
 template <Op op>
 TESSERA_HD TESSERA_INLINE double binary(double a, double b) {
   if constexpr (op == Op::add) return a + b;
@@ -138,6 +138,7 @@ TESSERA_HD TESSERA_INLINE double binary(double a, double b) {
   if constexpr (op == Op::greater_equal) return a >= b ? 1.0 : 0.0;
   if constexpr (op == Op::logical_and) return (a != 0 && b != 0) ? 1.0 : 0.0;
   if constexpr (op == Op::logical_or) return (a != 0 || b != 0) ? 1.0 : 0.0;
+  if constexpr (op == Op::integer_power) return b < 0 ? ::nan("") : ::pow(a, b);
   return a;
 }
 
@@ -209,6 +210,8 @@ TESSERA_HD inline double apply_binary(Op op, double a, double b) {
       return binary<Op::logical_and>(a, b);
     case Op::logical_or:
       return binary<Op::logical_or>(a, b);
+    case Op::integer_power:
+      return binary<Op::integer_power>(a, b);
     default:
       return a;
   }
@@ -313,19 +316,36 @@ TESSERA_HD TESSERA_INLINE DoubleSum two_sum(double a, double b) {
   return {hi, (a - a_part) + (b - b_part)};
 }
 
-/// Moments partial of `count` values given as shifted sums: s1 = sum(v - shift), s2 = sum((v -
-/// shift)^2). Accurate when shift is near the values (the host kernels use the first one).
-TESSERA_HD TESSERA_INLINE Partial moments_from_shifted(double count, double shift, double s1,
-                                                       double s2) {
-  Partial p;
-  p.count = count;
-  const double offset = s1 / count;
-  const DoubleSum mean = two_sum(shift, offset);
-  p.mean = mean.hi;
-  p.value = mean.lo;
-  const double m2 = s2 - s1 * offset;
-  p.m2 = m2 > 0 ? m2 : 0;  // rounding can leave -0 or a tiny negative for constant data
-  return p;
+/// True for a finite x (x - x is NaN for infinities and NaN): one subtraction and one compare,
+/// which vectorizes.
+TESSERA_HD TESSERA_INLINE bool is_finite(double x) {
+  return x - x == 0;
+}
+
+/// when ? a : b through the bits: both operands are used whatever `when` is, so the compiler
+/// cannot sink their computation into a branch (where, as floating-point operations that may
+/// trap, it would have to stay a branch) and the lane loops vectorize.
+TESSERA_HD TESSERA_INLINE double select_bits(bool when, double a, double b) {
+  std::uint64_t x, y;
+  __builtin_memcpy(&x, &a, sizeof x);
+  __builtin_memcpy(&y, &b, sizeof y);
+  const std::uint64_t mask = 0 - static_cast<std::uint64_t>(when);
+  const std::uint64_t bits = (x & mask) | (y & ~mask);
+  double r;
+  __builtin_memcpy(&r, &bits, sizeof r);
+  return r;
+}
+
+/// The two-part mean `finite_update` of a moments partial, unless the mean or what joins it
+/// (`mean`, `other`) is infinite or NaN: then the mean is what the sum of the values would give
+/// (NumPy's mean is sum / n): `mean + other` keeps one infinity, makes opposite ones or a NaN
+/// NaN, and any finite `other` leaves it (Welford's and Chan's updates would subtract the
+/// infinity from itself).
+TESSERA_HD TESSERA_INLINE DoubleSum mean_update(const DoubleSum& finite_update, double mean,
+                                                double other) {
+  const bool finite = is_finite((mean - mean) + (other - other));  // NaN unless both finite
+  return {select_bits(finite, finite_update.hi, mean + other),
+          select_bits(finite, finite_update.lo, 0.0)};
 }
 
 /// Adds one value to a partial (moments by Welford's update on the two-part mean).
@@ -351,8 +371,10 @@ TESSERA_HD TESSERA_INLINE void accumulate(Partial& p, double v, ReduceOp op) {
       p.value = (p.value != 0 && v != 0) ? 1.0 : 0.0;
       break;
     case ReduceOp::moments: {
+      // With an infinite v or mean, M2 becomes NaN (inf * NaN or inf - inf), as NumPy's var
+      // of data holding an infinity is; the mean follows mean_update.
       const double delta = (v - p.mean) - p.value;
-      const DoubleSum mean = two_sum(p.mean, p.value + delta / p.count);
+      const DoubleSum mean = mean_update(two_sum(p.mean, p.value + delta / p.count), p.mean, v);
       p.mean = mean.hi;
       p.value = mean.lo;
       p.m2 += delta * ((v - p.mean) - p.value);
@@ -361,11 +383,9 @@ TESSERA_HD TESSERA_INLINE void accumulate(Partial& p, double v, ReduceOp op) {
   }
 }
 
-/// The partial of the union of a's and b's elements. An empty operand (count 0) returns the other
-/// unchanged; moments combine by Chan et al.'s parallel formula.
-TESSERA_HD TESSERA_INLINE Partial combine(const Partial& a, const Partial& b, ReduceOp op) {
-  if (b.count == 0) return a;
-  if (a.count == 0) return b;
+/// combine() of two partials that both hold elements (count > 0).
+TESSERA_HD TESSERA_INLINE Partial combine_nonempty(const Partial& a, const Partial& b,
+                                                   ReduceOp op) {
   Partial p;
   p.count = a.count + b.count;
   switch (op) {
@@ -391,7 +411,8 @@ TESSERA_HD TESSERA_INLINE Partial combine(const Partial& a, const Partial& b, Re
       // Chan et al.: delta = mean_b - mean_a, mean = mean_a + delta * n_b / n,
       // M2 = M2_a + M2_b + delta^2 * n_a * n_b / n; the means carried in two parts.
       const double delta = (b.mean - a.mean) + (b.value - a.value);
-      const DoubleSum mean = two_sum(a.mean, a.value + delta * b.count / p.count);
+      const DoubleSum mean =
+          mean_update(two_sum(a.mean, a.value + delta * b.count / p.count), a.mean, b.mean);
       p.mean = mean.hi;
       p.value = mean.lo;
       p.m2 = a.m2 + b.m2 + delta * delta * a.count * b.count / p.count;
@@ -399,6 +420,14 @@ TESSERA_HD TESSERA_INLINE Partial combine(const Partial& a, const Partial& b, Re
     }
   }
   return p;
+}
+
+/// The partial of the union of a's and b's elements. An empty operand (count 0) returns the other
+/// unchanged; moments combine by Chan et al.'s parallel formula.
+TESSERA_HD TESSERA_INLINE Partial combine(const Partial& a, const Partial& b, ReduceOp op) {
+  if (b.count == 0) return a;
+  if (a.count == 0) return b;
+  return combine_nonempty(a, b, op);
 }
 
 }  // namespace tessera::kernels
