@@ -113,10 +113,13 @@ ClusterState::~ClusterState() {
 }
 
 void ClusterState::close() {
-  if (closed_.exchange(true)) return;
+  if (!closed_.exchange(true)) {
 #if TESSERA_HAVE_DASHBOARD
-  if (dashboard) dashboard->stop();
+    if (dashboard) dashboard->stop();
 #endif
+  }
+  // Every time: after a task closed the cluster, a close from outside still waits for that
+  // task's thread (stop() is idempotent, and returns at once inside a task).
   scheduler->stop();
 }
 
