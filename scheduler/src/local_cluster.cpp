@@ -14,7 +14,9 @@
 #include "dashboard_link.hpp"
 #include "dashboard_server.hpp"
 #endif
+#include "tessera/block_store.hpp"
 #include "tessera/bytes.hpp"
+#include "tessera/errors.hpp"
 #include "tessera/log.hpp"
 
 namespace tessera {
@@ -132,29 +134,38 @@ LocalCluster::~LocalCluster() {
   if (state_) state_->close();
 }
 
+const std::shared_ptr<scheduler_detail::ClusterState>& LocalCluster::shared_state() const {
+  if (!state_)
+    throw ClosedError("this LocalCluster was moved from: use the cluster it was moved to");
+  return state_;
+}
+scheduler_detail::ClusterState& LocalCluster::state() const {
+  return *shared_state();
+}
+
 void LocalCluster::close() {
-  state_->close();
+  if (state_) state_->close();
 }
 std::string LocalCluster::status() const {
-  return state_->closed() ? "closed" : "running";
+  return !state_ || state_->closed() ? "closed" : "running";
 }
 const std::string& LocalCluster::name() const {
-  return state_->name;
+  return state().name;
 }
 const ClusterPlan& LocalCluster::plan() const {
-  return state_->plan;
+  return state().plan;
 }
 std::string LocalCluster::dashboard_link() const {
-  return state_->dashboard_link;
+  return state().dashboard_link;
 }
 std::shared_ptr<Executor> LocalCluster::executor() const {
-  return state_->scheduler;
+  return state().scheduler;
 }
 std::uint64_t LocalCluster::tasks_finished(int worker) const {
-  return state_->scheduler->stats(worker).finished;
+  return state().scheduler->stats(worker).finished;
 }
 std::uint64_t LocalCluster::tasks_stolen(int worker) const {
-  return state_->scheduler->stats(worker).stolen;
+  return state().scheduler->stats(worker).stolen;
 }
 
 std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_link) {
@@ -193,6 +204,8 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
 }
 
 std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster) {
+  if (!cluster.state_)
+    return out << fmt::format("LocalCluster(moved from)\n  {:<15} closed\n", "Status:");
   const ClusterPlan& plan = cluster.plan();
   out << fmt::format("LocalCluster({}, workers={}, threads={}, memory={}, gpus={})\n",
                      cluster.name(), plan.workers.size(), plan.total_threads,
