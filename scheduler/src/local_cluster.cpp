@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -49,7 +50,14 @@ StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
   const std::filesystem::path base = options.local_directory.empty()
                                          ? std::filesystem::temp_directory_path()
                                          : std::filesystem::path(options.local_directory);
-  policy.directory = (base / fmt::format("tessera-{}-{}-spill", name, ::getpid())).string();
+  // Folders an interrupted run left behind go now (a killed process cannot remove its own).
+  for (const std::string& stale : remove_stale_spill_folders(base.string()))
+    log_warning(fmt::format("removed spill folder '{}' left by a process that ended", stale));
+  // Unique in the process too: two clusters of the same name must not share (and remove) one.
+  static std::atomic<std::uint64_t> next_folder{0};
+  policy.directory =
+      (base / fmt::format("tessera-{}-{}-{}-spill", name, ::getpid(), next_folder.fetch_add(1)))
+          .string();
   policy.pause = options.memory_pause;
   if (!(options.memory_spill >= 0 && options.memory_spill <= 1))
     throw std::invalid_argument(fmt::format(

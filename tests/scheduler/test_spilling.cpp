@@ -104,13 +104,17 @@ TEST(Spilling, SpilledChunksRoundTripBitForBit) {
 
 TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
   const fs::path base = scratch("tessera_spill_close");
-  auto spill_dirs = [&] {
+  // Spill folders, and their lock files (spill_folder.hpp): both go with the cluster.
+  auto spill_entries = [&](bool folders) {
     std::size_t n = 0;
     if (fs::exists(base))
       for (const auto& entry : fs::directory_iterator(base))
-        n += entry.path().filename().string().find("-spill") != std::string::npos;
+        n += entry.path().filename().string().find("-spill") != std::string::npos &&
+             entry.is_directory() == folders;
     return n;
   };
+  auto spill_dirs = [&] { return spill_entries(true); };
+  auto lock_files = [&] { return spill_entries(false); };
   {
     LocalCluster cluster({.n_workers = 1,
                           .threads_per_worker = 1,
@@ -121,8 +125,10 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
     Client client(cluster);
     Array p = random::random({200, 200}, {50, 50}, 1).persist();
     EXPECT_EQ(spill_dirs(), 1u);
+    EXPECT_EQ(lock_files(), 1u);
     cluster.close();
     EXPECT_EQ(spill_dirs(), 0u);
+    EXPECT_EQ(lock_files(), 0u);
   }
   try {
     LocalCluster cluster({.n_workers = 1,
@@ -138,6 +144,7 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
   } catch (const std::runtime_error&) {
   }
   EXPECT_EQ(spill_dirs(), 0u);
+  EXPECT_EQ(lock_files(), 0u);
   fs::remove_all(base);
 }
 
