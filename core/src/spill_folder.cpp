@@ -74,39 +74,39 @@ SpillFolder::~SpillFolder() {
 }
 
 void SpillFolder::create() {
-  std::call_once(created_, [this] {
-    const std::string lock = spill_folder_lock_path(path_);
-    std::error_code error;
-    const fs::path parent = fs::path(path_).parent_path();
-    if (!parent.empty()) fs::create_directories(parent, error);
-    if (error)
-      throw std::runtime_error(fmt::format("cannot create the directory of spill folder '{}': {}",
-                                           path_, error.message()));
-    // Lock before the folder exists, so that a sweep never sees the folder unlocked. A sweep in
-    // another process holds each lock it tries only for a moment: wait that out, briefly.
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-      fd = lock_file(lock, /*create=*/true);
-      if (fd < 0 && errno != EWOULDBLOCK) break;
-      if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    if (fd < 0)
-      throw std::runtime_error(
-          errno == EWOULDBLOCK
-              ? fmt::format(
-                    "cannot use spill folder '{}': another live cluster holds its lock '{}'", path_,
-                    lock)
-              : fmt::format("cannot lock spill folder '{}' (lock file '{}'): {}", path_, lock,
-                            std::strerror(errno)));
-    fs::create_directory(path_, error);
-    if (error) {
-      ::unlink(lock.c_str());
-      ::close(fd);
-      throw std::runtime_error(
-          fmt::format("cannot create spill folder '{}': {}", path_, error.message()));
-    }
-    lock_fd_ = fd;
-  });
+  std::lock_guard guard(mutex_);
+  if (lock_fd_ >= 0) return;
+  const std::string lock = spill_folder_lock_path(path_);
+  std::error_code error;
+  const fs::path parent = fs::path(path_).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, error);
+  if (error)
+    throw std::runtime_error(fmt::format("cannot create the directory of spill folder '{}': {}",
+                                         path_, error.message()));
+  // Lock before the folder exists, so that a sweep never sees the folder unlocked. A sweep in
+  // another process holds each lock it tries only for a moment: wait that out, briefly.
+  int fd = -1, failure = 0;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    fd = lock_file(lock, /*create=*/true);
+    failure = errno;
+    if (fd >= 0 || failure != EWOULDBLOCK) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (fd < 0)
+    throw std::runtime_error(
+        failure == EWOULDBLOCK
+            ? fmt::format("cannot use spill folder '{}': another live cluster holds its lock '{}'",
+                          path_, lock)
+            : fmt::format("cannot lock spill folder '{}' (lock file '{}'): {}", path_, lock,
+                          std::strerror(failure)));
+  fs::create_directory(path_, error);
+  if (error) {
+    ::unlink(lock.c_str());
+    ::close(fd);
+    throw std::runtime_error(
+        fmt::format("cannot create spill folder '{}': {}", path_, error.message()));
+  }
+  lock_fd_ = fd;
 }
 
 }  // namespace spill_detail

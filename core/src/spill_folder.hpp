@@ -25,8 +25,10 @@ class SpillFolder {
 
  private:
   std::string path_;
-  std::once_flag created_;
-  int lock_fd_ = -1;
+  // Not std::call_once: after a failed (throwing) attempt, ThreadSanitizer's pthread_once
+  // blocks every later call for good.
+  std::mutex mutex_;
+  int lock_fd_ = -1;  // set once created
 };
 
 /// The lock file of spill folder `folder`.
