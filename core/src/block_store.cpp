@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "spill_file.hpp"
+#include "spill_folder.hpp"
 
 namespace tessera {
 
@@ -123,6 +124,8 @@ bool StoredBlock::compressed() const {
 BlockStore::BlockStore(BlockStoreOptions options)
     : budget_(options.budget),
       directory_(std::move(options.directory)),
+      folder_(directory_.empty() ? nullptr
+                                 : std::make_unique<spill_detail::SpillFolder>(directory_)),
       compression_(options.compression),
       owners_(std::max(0, options.owners)),
       owner_bytes_(new OwnerBytes[static_cast<std::size_t>(owners_)]),
@@ -134,10 +137,8 @@ BlockStore::BlockStore(BlockStoreOptions options)
   device_budgets_.resize(static_cast<std::size_t>(owners_), 0);
 }
 
-BlockStore::~BlockStore() {
-  std::error_code ignored;
-  if (!directory_.empty()) fs::remove_all(directory_, ignored);
-}
+// folder_ removes the spill folder (if one was made) with its lock.
+BlockStore::~BlockStore() = default;
 
 std::string BlockStore::spill_stem(std::uint64_t id) const {
   return (fs::path(directory_) / fmt::format("block-{}", id)).string();
@@ -302,7 +303,9 @@ std::uint64_t BlockStore::spill_host(const Lru* only, const std::function<bool()
     if (!victim) return spilled;
     const auto bytes = static_cast<std::int64_t>(victim->nbytes());
     try {
-      fs::create_directories(directory_);
+      if (!folder_)
+        throw std::runtime_error("cannot spill: the block store has no spill directory");
+      folder_->create();
       const double start = listener_ ? epoch_seconds() : 0;
       if (const std::uint64_t file_bytes = victim->spill(spill_stem(victim->id_), compression_)) {
         if (listener_)

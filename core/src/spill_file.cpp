@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if TESSERA_HAVE_LZ4
@@ -32,6 +33,12 @@ constexpr std::size_t sample_bytes = 64 * 1024;
 [[noreturn]] void fail_io(const char* what, const std::string& path) {
   throw std::runtime_error(
       fmt::format("cannot {} spill file '{}': {}", what, path, std::strerror(errno)));
+}
+
+[[noreturn]] void fail_truncated(const std::string& path, std::uint64_t got,
+                                 std::uint64_t expected) {
+  throw std::runtime_error(
+      fmt::format("spill file '{}' is truncated: {} of {} bytes", path, got, expected));
 }
 
 #if TESSERA_HAVE_LZ4
@@ -83,6 +90,20 @@ std::shared_ptr<NDArray> map_raw(const SpillFile& file, const Shape& shape, DTyp
   const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail_io("open", file.path);
   const std::size_t length = file.data_offset + nbytes;
+  // Pages mapped past the end of a file that someone else truncated raise SIGBUS when read,
+  // which would end the process: a short file is an error here instead. (One truncated while
+  // its chunk is in use can still fault; nothing but a copy could prevent that.)
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail_io("inspect", file.path);
+  }
+  if (static_cast<std::uint64_t>(info.st_size) < length) {
+    ::close(fd);
+    fail_truncated(file.path, static_cast<std::uint64_t>(info.st_size), length);
+  }
   void* base =
       length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
   const int saved = errno;
@@ -110,9 +131,7 @@ std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape& shape, D
       const int saved = errno;
       ::close(fd);
       errno = saved;
-      if (n == 0)
-        throw std::runtime_error(fmt::format("spill file '{}' is truncated: {} of {} bytes",
-                                             file.path, got, bytes.size()));
+      if (n == 0) fail_truncated(file.path, got, bytes.size());
       fail_io("read", file.path);
     }
     got += static_cast<std::size_t>(n);

@@ -8,7 +8,7 @@
 
 namespace tessera {
 
-Client::Client(LocalCluster& cluster) : cluster_view_(&cluster), state_(cluster.state_) {
+Client::Client(LocalCluster& cluster) : cluster_view_(&cluster), state_(cluster.shared_state()) {
   detail::push_executor(state_->scheduler);
 }
 

@@ -2,22 +2,54 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <charconv>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 
 #include "tessera/bytes.hpp"
 
 namespace tessera {
 
+namespace {
+
+// `text` as a number when it is nothing else (surrounding spaces aside); nullopt when it has a
+// unit or is no number at all.
+std::optional<double> plain_number(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
 MemoryLimit::MemoryLimit(const char* text) : MemoryLimit(std::string(text ? text : "")) {}
 
 MemoryLimit::MemoryLimit(std::string text) : text_(std::move(text)) {
   if (text_ == "auto") return;
+  // A bare number means what the same number does unquoted, as in Dask (which tries float()
+  // first): "0.5" is half the memory, not 0.5 bytes (rounded down to 0, which means no limit).
+  if (std::optional<double> number = plain_number(text_)) {
+    const std::string given = std::move(text_);
+    *this = MemoryLimit(*number);
+    text_ = given;
+    return;
+  }
   try {
     bytes_ = parse_bytes(text_);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("invalid memory limit '{}': {}", text_, e.what()));
   }
+  // Only a zero asks for no limit; a size below one byte ("0.5B") is a mistake, not that.
+  if (bytes_ == 0 && text_.find_first_of("123456789") != std::string::npos)
+    throw std::invalid_argument(fmt::format(
+        "invalid memory limit '{}': less than one byte (0 means no limit; write it so)", text_));
   kind_ = Kind::bytes;
 }
 

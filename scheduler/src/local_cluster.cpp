@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 #include <random>
@@ -14,7 +15,9 @@
 #include "dashboard_link.hpp"
 #include "dashboard_server.hpp"
 #endif
+#include "tessera/block_store.hpp"
 #include "tessera/bytes.hpp"
+#include "tessera/errors.hpp"
 #include "tessera/log.hpp"
 
 namespace tessera {
@@ -47,7 +50,14 @@ StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
   const std::filesystem::path base = options.local_directory.empty()
                                          ? std::filesystem::temp_directory_path()
                                          : std::filesystem::path(options.local_directory);
-  policy.directory = (base / fmt::format("tessera-{}-{}-spill", name, ::getpid())).string();
+  // Folders an interrupted run left behind go now (a killed process cannot remove its own).
+  for (const std::string& stale : remove_stale_spill_folders(base.string()))
+    log_warning(fmt::format("removed spill folder '{}' left by a process that ended", stale));
+  // Unique in the process too: two clusters of the same name must not share (and remove) one.
+  static std::atomic<std::uint64_t> next_folder{0};
+  policy.directory =
+      (base / fmt::format("tessera-{}-{}-{}-spill", name, ::getpid(), next_folder.fetch_add(1)))
+          .string();
   policy.pause = options.memory_pause;
   if (!(options.memory_spill >= 0 && options.memory_spill <= 1))
     throw std::invalid_argument(fmt::format(
@@ -113,10 +123,13 @@ ClusterState::~ClusterState() {
 }
 
 void ClusterState::close() {
-  if (closed_.exchange(true)) return;
+  if (!closed_.exchange(true)) {
 #if TESSERA_HAVE_DASHBOARD
-  if (dashboard) dashboard->stop();
+    if (dashboard) dashboard->stop();
 #endif
+  }
+  // Every time: after a task closed the cluster, a close from outside still waits for that
+  // task's thread (stop() is idempotent, and returns at once inside a task).
   scheduler->stop();
 }
 
@@ -129,29 +142,38 @@ LocalCluster::~LocalCluster() {
   if (state_) state_->close();
 }
 
+const std::shared_ptr<scheduler_detail::ClusterState>& LocalCluster::shared_state() const {
+  if (!state_)
+    throw ClosedError("this LocalCluster was moved from: use the cluster it was moved to");
+  return state_;
+}
+scheduler_detail::ClusterState& LocalCluster::state() const {
+  return *shared_state();
+}
+
 void LocalCluster::close() {
-  state_->close();
+  if (state_) state_->close();
 }
 std::string LocalCluster::status() const {
-  return state_->closed() ? "closed" : "running";
+  return !state_ || state_->closed() ? "closed" : "running";
 }
 const std::string& LocalCluster::name() const {
-  return state_->name;
+  return state().name;
 }
 const ClusterPlan& LocalCluster::plan() const {
-  return state_->plan;
+  return state().plan;
 }
 std::string LocalCluster::dashboard_link() const {
-  return state_->dashboard_link;
+  return state().dashboard_link;
 }
 std::shared_ptr<Executor> LocalCluster::executor() const {
-  return state_->scheduler;
+  return state().scheduler;
 }
 std::uint64_t LocalCluster::tasks_finished(int worker) const {
-  return state_->scheduler->stats(worker).finished;
+  return state().scheduler->stats(worker).finished;
 }
 std::uint64_t LocalCluster::tasks_stolen(int worker) const {
-  return state_->scheduler->stats(worker).stolen;
+  return state().scheduler->stats(worker).stolen;
 }
 
 std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_link) {
@@ -190,6 +212,8 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
 }
 
 std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster) {
+  if (!cluster.state_)
+    return out << fmt::format("LocalCluster(moved from)\n  {:<15} closed\n", "Status:");
   const ClusterPlan& plan = cluster.plan();
   out << fmt::format("LocalCluster({}, workers={}, threads={}, memory={}, gpus={})\n",
                      cluster.name(), plan.workers.size(), plan.total_threads,

@@ -101,15 +101,23 @@ void RunState::release_inputs(std::uint32_t i) {
 
 bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name) {
   std::string message = "unknown exception";
+  bool closed = false;
   try {
     std::rethrow_exception(error);
+  } catch (const ClosedError& e) {
+    message = e.what();
+    closed = true;
   } catch (const std::exception& e) {
     message = e.what();
   } catch (...) {
   }
   any_failed_.store(true, std::memory_order_relaxed);
-  errors_[i] = std::make_exception_ptr(
-      TaskError(graph_.tasks[i]->key(), worker_name, std::move(message), error));
+  const std::string& key = graph_.tasks[i]->key();
+  // Closing the cluster is no failure of the task: the caller hears ClosedError, as close()
+  // promises, not a TaskError it would take for the task's own.
+  errors_[i] =
+      closed ? std::make_exception_ptr(ClosedError("task " + key + ": " + message))
+             : std::make_exception_ptr(TaskError(key, worker_name, std::move(message), error));
   state_[i].store(TaskState::failed, std::memory_order_release);
 
   // Cancel every transitive consumer; the CAS makes each one count once even in diamonds and
@@ -191,6 +199,8 @@ std::exception_ptr RunState::output_error(std::size_t k) const {
     std::rethrow_exception(stored);
   } catch (const TaskError& error) {
     return std::make_exception_ptr(TaskError(error));
+  } catch (const ClosedError& error) {
+    return std::make_exception_ptr(ClosedError(error));
   } catch (...) {
     return std::current_exception();
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <system_error>
 #include <unordered_map>
 
 #include "placement.hpp"
@@ -27,6 +28,20 @@ thread_local CurrentThread current_thread;
 
 namespace {
 std::atomic<std::uint64_t> next_run_id{1};
+
+// Set on the thread of a task that stopped its own scheduler: holds the scheduler until that
+// thread is done with it, whoever else lets go of it meanwhile.
+thread_local std::shared_ptr<Scheduler> closing_task_keeps_alive;
+
+// std::thread says only "Resource temporarily unavailable": say which thread, and which limits
+// usually refuse it.
+std::system_error thread_start_error(const std::system_error& e, const std::string& what) {
+  return std::system_error(
+      e.code(), fmt::format("cannot start the cluster: cannot start {}; the process may be at its "
+                            "limit of threads (ulimit -u, a cgroup's pids.max) or of address "
+                            "space (ulimit -v)",
+                            what));
+}
 
 double thread_cpu_seconds(pthread_t thread) {
   clockid_t clock;
@@ -56,19 +71,52 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePol
   }
   memory_ = std::make_shared<MemoryCounters>(specs_.size());
   store_->set_listener(spill_publisher());
-  if (store.process_spill > 0)
-    monitor_ = std::make_unique<MemoryMonitor>(store_, store.process_spill, store.process_target);
+  if (store.process_spill > 0) {
+    try {
+      monitor_ = std::make_unique<MemoryMonitor>(store_, store.process_spill, store.process_target);
+    } catch (const std::system_error& e) {
+      throw thread_start_error(e, "the memory monitor's thread");
+    }
+  }
   kernels::ensure_kokkos_initialized();
-  std::lock_guard start_lock(start_mutex_);  // threads wait here until every handle is recorded
+  start_threads();
+}
+
+void Scheduler::start_threads() {
+  std::unique_lock start_lock(start_mutex_);  // threads wait here until every handle is recorded
+  int started = 0, total = 0;
+  for (const auto& spec : specs_) total += spec.threads;
   for (std::size_t w = 0; w < specs_.size(); ++w)
     for (int t = 0; t < specs_[w].threads; ++t) {
-      threads_.emplace_back([this, w, t] { thread_main(static_cast<int>(w), t); });
+      try {
+        threads_.emplace_back([this, w, t] {
+          thread_main(static_cast<int>(w), t);
+          // Last, and touching no member: this may destroy the scheduler (see stop()).
+          closing_task_keeps_alive.reset();
+        });
+      } catch (const std::system_error& e) {
+        // Destroying the joinable threads would end the process (std::terminate): those started
+        // see the flag once released, and exit before running anything.
+        stopping_.store(true);
+        start_lock.unlock();
+        join_threads();
+        throw thread_start_error(
+            e, fmt::format("thread {} of worker {} ({} of the cluster's {} worker threads "
+                           "started, now stopped again)",
+                           t, specs_[w].name, started, total));
+      }
       workers_[w]->threads.push_back(threads_.back().native_handle());
+      ++started;
     }
 }
 
 Scheduler::~Scheduler() {
   stop();
+  // Left joinable only when the last reference was the one the thread of a task that closed the
+  // cluster held (see stop()), dropped as that thread ends: it cannot join itself, and touches
+  // nothing of the scheduler any more.
+  for (auto& thread : threads_)
+    if (thread.joinable()) thread.detach();
 }
 
 WorkerStats Scheduler::stats(int worker) const {
@@ -504,24 +552,48 @@ void Scheduler::thread_main(int worker, int thread) {
       log_warning(fmt::format("worker {}: {}", spec.name, e.what()));
     }
   }
+  // A task on this thread that closed the cluster may have queued consumers after stop()
+  // failed what was queued: they fail too, rather than wait forever.
+  if (stopping_.load()) fail_queued();
   current_thread = {};
 }
 
 void Scheduler::stop() {
-  std::lock_guard stop_lock(stop_mutex_);
-  if (stopping_.exchange(true)) return;
-  {
-    std::lock_guard lock(idle_mutex_);
-    idle_cpu_.notify_all();
-    idle_gpu_.notify_all();
+  // A task may close its own cluster. Its thread cannot join itself, and must not wait for
+  // another stop() either: that one may be joining this very thread.
+  const bool from_task = current_thread.scheduler == this;
+  std::unique_lock stop_lock(stop_mutex_, std::defer_lock);
+  if (from_task) {
+    if (!stop_lock.try_lock() || stopping_.load()) return;
+  } else {
+    stop_lock.lock();
   }
-  for (auto& thread : threads_) {
-    if (thread.get_id() == std::this_thread::get_id())
-      thread.detach();  // closed from inside a task: cannot join ourselves
-    else
-      thread.join();
+  if (!stopping_.exchange(true)) {
+    {
+      std::lock_guard lock(idle_mutex_);
+      idle_cpu_.notify_all();
+      idle_gpu_.notify_all();
+    }
+    // From a task: the scheduler must outlive its thread, which goes on after its task returns
+    // (null for a scheduler not owned by a shared_ptr, whose owner then must outlive the task).
+    if (from_task) closing_task_keeps_alive = weak_from_this().lock();
+    join_threads();
+    fail_queued();
+    monitor_.reset();  // before the store it spills from
+    // Persisted chunks die with the cluster, as in Dask; this removes the spill directory.
+    std::lock_guard lock(store_mutex_);
+    store_.reset();
   }
-  threads_.clear();
+  // A later stop() from outside waits for the thread of a task that stopped the scheduler.
+  if (!from_task) join_threads();
+}
+
+void Scheduler::join_threads() {
+  for (auto& thread : threads_)
+    if (thread.joinable() && thread.get_id() != std::this_thread::get_id()) thread.join();
+}
+
+void Scheduler::fail_queued() {
   // Fail what never ran, so every waiter wakes with an error instead of hanging.
   for (auto& worker : workers_) {
     TaskRef ref;
@@ -532,10 +604,6 @@ void Scheduler::stop() {
       if (ref.run->fail(ref.task, error, worker->spec.name)) release_run(*ref.run);
     }
   }
-  monitor_.reset();  // before the store it spills from
-  // Persisted chunks die with the cluster, as in Dask; this removes the spill directory.
-  std::lock_guard lock(store_mutex_);
-  store_.reset();
 }
 
 }  // namespace tessera::scheduler_detail

@@ -72,9 +72,11 @@ struct WorkerStats {
   std::string failure;
 };
 
-class Scheduler final : public Executor {
+class Scheduler final : public Executor, public std::enable_shared_from_this<Scheduler> {
  public:
-  /// Starts the workers; `name` labels diagnostics events (the cluster's name).
+  /// Starts the workers; `name` labels diagnostics events (the cluster's name). Throws
+  /// std::system_error naming the thread limit when the system refuses a thread, with every
+  /// thread it had started stopped again.
   explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "",
                      StorePolicy store = {});
   ~Scheduler() override;
@@ -85,7 +87,10 @@ class Scheduler final : public Executor {
   std::shared_ptr<BlockStore> block_store() override;
   std::uint64_t chunk_limit() const override { return chunk_limit_; }
 
-  /// Stops the threads; tasks still queued fail with "cluster closed" so no waiter hangs.
+  /// Stops the threads; tasks still queued fail with ClosedError so no waiter hangs. Called by a
+  /// task (a task that closes its own cluster), it returns with the task's own thread still
+  /// running: that thread fails what its task queued afterwards, keeps the scheduler alive
+  /// until it exits, and is joined by a later stop() from outside or by the destructor.
   void stop();
   bool stopped() const noexcept { return stopping_.load(); }
 
@@ -132,7 +137,14 @@ class Scheduler final : public Executor {
   /// Fresh buffers for a thread about to run tasks, holding the block store (null once closed).
   ThreadBuffers thread_buffers() const;
 
+  /// Starts every worker's threads; on failure stops those started and throws (see the
+  /// constructor).
+  void start_threads();
   void thread_main(int worker, int thread);
+  /// Joins the threads that have not been joined yet, except the calling one.
+  void join_threads();
+  /// Fails every queued task with ClosedError (after stop).
+  void fail_queued();
   bool find_task(int worker, TaskRef& out);
   /// Puts a task taken by find_task back at the front of `worker`'s queue, unstarted.
   void requeue(int worker, const TaskRef& ref);

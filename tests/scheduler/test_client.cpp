@@ -134,3 +134,22 @@ TEST(Client, PrintsTheInformationBlock) {
 TEST(Client, ComputeWithoutAClientUsesADefaultCluster) {
   EXPECT_EQ(delayed(square)(9).compute(), 81);
 }
+
+TEST(LocalCluster, AMovedFromClusterReadsAsClosedAndRefusesUse) {
+  LocalCluster original(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  LocalCluster moved = std::move(original);
+  // NOLINTBEGIN(bugprone-use-after-move): what a moved-from cluster does is the point here
+  EXPECT_EQ(original.status(), "closed");
+  original.close();  // harmless
+  EXPECT_THROW(original.name(), ClosedError);
+  EXPECT_THROW(original.executor(), ClosedError);
+  EXPECT_THROW(Client{original}, ClosedError);
+  std::ostringstream printed;
+  printed << original;
+  EXPECT_NE(printed.str().find("moved from"), std::string::npos) << printed.str();
+  // NOLINTEND(bugprone-use-after-move)
+  EXPECT_EQ(moved.status(), "running");
+  Client client(moved);
+  EXPECT_EQ(delayed(square)(5).compute(), 25);
+}

@@ -115,6 +115,26 @@ TEST(MemoryLimit, ResolvesEveryForm) {
   EXPECT_EQ(MemoryLimit(2e9).resolve(system, 4), 2'000'000'000u);
 }
 
+TEST(MemoryLimit, ABareNumberInAStringMeansWhatTheNumberDoes) {
+  // As in Dask, which tries float() first: "0.5" is half the memory, not 0.5 bytes rounded down
+  // to 0 (which means no limit).
+  const std::uint64_t system = 16ull << 30;
+  EXPECT_EQ(MemoryLimit("0.5").resolve(system, 4), system / 2);
+  EXPECT_EQ(MemoryLimit(" 0.25 ").resolve(system, 4), system / 4);
+  EXPECT_EQ(MemoryLimit("1").resolve(system, 4), system);  // as 1.0: all of it
+  EXPECT_EQ(MemoryLimit("2e9").resolve(system, 4), 2'000'000'000u);
+  EXPECT_EQ(MemoryLimit("0.5").text(), "0.5");
+  ClusterOptions options{.n_workers = 2, .threads_per_worker = 1, .memory_limit = "0.5"};
+  EXPECT_EQ(plan_cluster(options, machine(2)).workers[0].memory_limit,
+            static_cast<std::uint64_t>(0.5 * static_cast<double>(machine(2).memory)));
+}
+
+TEST(MemoryLimit, ASizeBelowOneByteIsRefusedNotTakenForNoLimit) {
+  expect_invalid_naming([] { MemoryLimit("0.5B"); }, "0.5B");
+  expect_invalid_naming([] { MemoryLimit("-0.5"); }, "-0.5");
+  EXPECT_EQ(MemoryLimit("0GB").resolve(16ull << 30, 4), 0u);  // a zero still means no limit
+}
+
 TEST(MemoryLimit, BadValuesNameTheValue) {
   expect_invalid_naming([] { MemoryLimit("lots"); }, "lots");
   expect_invalid_naming([] { MemoryLimit("-4GB"); }, "-4GB");

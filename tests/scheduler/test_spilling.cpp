@@ -2,6 +2,8 @@
 // bit for bit; the spill directory goes away with the cluster.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +13,7 @@
 #include <optional>
 #include <thread>
 
+#include "child_process.hpp"
 #include "memory_probe.hpp"
 #include "scheduler.hpp"
 #include "scratch_path.hpp"
@@ -27,6 +30,16 @@ std::shared_ptr<NDArray> filled(std::int64_t n, double value) {
   auto a = std::make_shared<NDArray>(Shape{n}, DType::float64);
   for (std::int64_t i = 0; i < n; ++i) a->data<double>()[i] = value + i;
   return a;
+}
+
+// Spill folders in `base` (`folders`), or their lock files (spill_folder.hpp).
+std::size_t spill_entries(const fs::path& base, bool folders) {
+  std::size_t n = 0;
+  if (fs::exists(base))
+    for (const auto& entry : fs::directory_iterator(base))
+      n += entry.path().filename().string().find("-spill") != std::string::npos &&
+           entry.is_directory() == folders;
+  return n;
 }
 
 }  // namespace
@@ -104,13 +117,8 @@ TEST(Spilling, SpilledChunksRoundTripBitForBit) {
 
 TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
   const fs::path base = scratch("tessera_spill_close");
-  auto spill_dirs = [&] {
-    std::size_t n = 0;
-    if (fs::exists(base))
-      for (const auto& entry : fs::directory_iterator(base))
-        n += entry.path().filename().string().find("-spill") != std::string::npos;
-    return n;
-  };
+  auto spill_dirs = [&] { return spill_entries(base, true); };
+  auto lock_files = [&] { return spill_entries(base, false); };
   {
     LocalCluster cluster({.n_workers = 1,
                           .threads_per_worker = 1,
@@ -121,8 +129,10 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
     Client client(cluster);
     Array p = random::random({200, 200}, {50, 50}, 1).persist();
     EXPECT_EQ(spill_dirs(), 1u);
+    EXPECT_EQ(lock_files(), 1u);
     cluster.close();
     EXPECT_EQ(spill_dirs(), 0u);
+    EXPECT_EQ(lock_files(), 0u);
   }
   try {
     LocalCluster cluster({.n_workers = 1,
@@ -138,6 +148,34 @@ TEST(Spilling, SpillDirectoryIsRemovedOnCloseAndAfterAnException) {
   } catch (const std::runtime_error&) {
   }
   EXPECT_EQ(spill_dirs(), 0u);
+  EXPECT_EQ(lock_files(), 0u);
+  fs::remove_all(base);
+}
+
+TEST(Spilling, AClusterRemovesTheSpillFoldersOfInterruptedRunsAtStartUp) {
+  const fs::path base = scratch("tessera_spill_sweep");
+  const ClusterOptions options{.n_workers = 1,
+                               .threads_per_worker = 1,
+                               .memory_limit = "64kiB",
+                               .n_gpu_workers = 0,
+                               .dashboard_address = "",
+                               .local_directory = base.string()};
+  // A run interrupted (SIGINT) while its chunks were spilled cannot remove its folder.
+  const std::string child = test_support::run_in_child([&]() -> std::string {
+    LocalCluster cluster(options);
+    Client client(cluster);
+    Array p = random::random({200, 200}, {50, 50}, 1).persist();
+    ::raise(SIGINT);
+    return "still running after SIGINT";
+  });
+  EXPECT_EQ(child, "killed by signal " + std::to_string(SIGINT));
+  EXPECT_EQ(spill_entries(base, true), 1u);
+  EXPECT_EQ(spill_entries(base, false), 1u);
+  {
+    LocalCluster cluster(options);  // the next cluster there removes it, lock file and all
+    EXPECT_EQ(spill_entries(base, true), 0u);
+    EXPECT_EQ(spill_entries(base, false), 0u);
+  }
   fs::remove_all(base);
 }
 

@@ -26,7 +26,8 @@ namespace tessera {
 
 namespace spill_detail {
 struct SpillFile;
-}
+class SpillFolder;
+}  // namespace spill_detail
 
 /// How spill files are written (Dask's `distributed.worker.memory.spill-compression`).
 enum class SpillCompression {
@@ -36,6 +37,13 @@ enum class SpillCompression {
 };
 /// "auto", "lz4" or "none" (also "false"); anything else throws std::invalid_argument naming it.
 SpillCompression parse_spill_compression(std::string_view text);
+
+/// Removes the spill folders in `directory` ("tessera-*-spill") that no live process holds:
+/// those left behind by a process that was interrupted or killed while it had chunks spilled
+/// (Dask purges its stale worker directories the same way). A store locks its folder while it
+/// exists, so folders in use, by this process or another, stay, and so do folders without a
+/// lock file (not made by a store that locks). Returns the folders removed.
+std::vector<std::string> remove_stale_spill_folders(const std::string& directory);
 
 class BlockStore;
 
@@ -101,8 +109,10 @@ struct SpillEvent {
 
 struct BlockStoreOptions {
   std::uint64_t budget = 0;  ///< host bytes kept in memory in all (0: no limit, never spill for it)
-  std::string directory;     ///< spill files; created on first spill, removed with the store
-  int owners = 0;            ///< workers whose bytes are also counted one by one
+  /// Spill files; created on first spill (locked as in use: see remove_stale_spill_folders),
+  /// removed with the store.
+  std::string directory;
+  int owners = 0;  ///< workers whose bytes are also counted one by one
   SpillCompression compression = SpillCompression::automatic;
   /// Host bytes each owner's chunks may keep in memory (absent or 0: only `budget` applies).
   std::vector<std::uint64_t> owner_budgets = {};
@@ -202,6 +212,7 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
 
   std::uint64_t budget_;
   std::string directory_;
+  std::unique_ptr<spill_detail::SpillFolder> folder_;  // null without a directory
   SpillCompression compression_;
   int owners_;
   std::unique_ptr<OwnerBytes[]> owner_bytes_;

@@ -68,7 +68,8 @@ class Delayed {
   /// Wraps an existing task whose function returns a T.
   explicit Delayed(TaskPtr node) : node_(std::move(node)) {}
 
-  /// Runs the task and everything it depends on; throws TaskError when a task fails.
+  /// Runs the task and everything it depends on; throws TaskError when a task fails, ClosedError
+  /// when the cluster was closed under it.
   T compute() const {
     auto computation = current_executor()->submit(build_graph({node_}));
     computation->wait();

@@ -24,11 +24,12 @@ class Computation {
   virtual void wait_output(std::size_t k) = 0;
   /// True once output k finished, failed or was cancelled.
   virtual bool output_done(std::size_t k) const = 0;
-  /// The error of output k (a TaskError), or null when it succeeded or is still running.
+  /// The error of output k (a TaskError; a ClosedError when the cluster was closed before it
+  /// ran), or null when it succeeded or is still running.
   virtual std::exception_ptr output_error(std::size_t k) const = 0;
   /// The value of output k; only valid after wait() and when output_error(k) is null.
   virtual const Value& output(std::size_t k) const = 0;
-  /// Throws the TaskError of the first output that failed, if any (after wait()).
+  /// Throws the error of the first output that failed (see output_error), if any (after wait()).
   void rethrow_if_failed() const;
   /// Number of outputs requested.
   virtual std::size_t output_count() const = 0;

@@ -19,7 +19,8 @@ class Future {
   Future(std::shared_ptr<Computation> computation, std::size_t output, std::string key)
       : computation_(std::move(computation)), output_(output), key_(std::move(key)) {}
 
-  /// Waits for the task and returns its value; throws its TaskError when it failed.
+  /// Waits for the task and returns its value; throws its TaskError when it failed (ClosedError
+  /// when the cluster was closed before it ran).
   T result() const {
     computation_->wait_output(output_);
     if (auto error = computation_->output_error(output_)) std::rethrow_exception(error);
@@ -27,7 +28,7 @@ class Future {
   }
   /// True when the task finished, failed or was cancelled.
   bool done() const { return computation_->output_done(output_); }
-  /// Waits for the task; returns its TaskError, or null when it succeeded.
+  /// Waits for the task; returns its TaskError (or ClosedError), or null when it succeeded.
   std::exception_ptr exception() const {
     computation_->wait_output(output_);
     return computation_->output_error(output_);

@@ -20,12 +20,14 @@ class LocalCluster {
   /// Starts a cluster sized by `options` (defaults follow the hardware).
   explicit LocalCluster(ClusterOptions options = {});
   ~LocalCluster();
+  /// A moved-from cluster reads as closed: status() says "closed", close() does nothing, and
+  /// what needs the cluster (name(), executor(), a Client...) throws ClosedError.
   LocalCluster(LocalCluster&&) noexcept = default;
   LocalCluster& operator=(LocalCluster&&) noexcept = default;
 
   /// Stops the workers; computations still running fail with ClosedError. Idempotent.
   void close();
-  /// "running" or "closed".
+  /// "running" or "closed" (also after a move from it).
   std::string status() const;
   /// The cluster's name (a short hex id unless given).
   const std::string& name() const;
@@ -43,6 +45,10 @@ class LocalCluster {
   friend std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster);
 
  private:
+  /// The running or closed cluster; throws ClosedError for a moved-from one.
+  scheduler_detail::ClusterState& state() const;
+  const std::shared_ptr<scheduler_detail::ClusterState>& shared_state() const;
+
   std::shared_ptr<scheduler_detail::ClusterState> state_;
   friend class Client;
 };
