@@ -9,12 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 
 #include "array_lowering.hpp"
 #include "box_copy.hpp"
+#include "stack_manifest.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/npy.hpp"
 
@@ -274,28 +276,13 @@ Array from_npy_stack(const std::string& directory) {
   if (!in)
     throw std::invalid_argument(
         fmt::format("'{}' is not an npy stack: no {}", directory, kManifest));
-  nlohmann::json manifest;
-  try {
-    manifest = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(fmt::format("'{}': bad manifest: {}", manifest_path, e.what()));
-  }
-  if (manifest.value("format", "") != "tessera-npy-stack")
-    throw std::invalid_argument(
-        fmt::format("'{}': not a tessera-npy-stack manifest", manifest_path));
-  const Shape shape = manifest.at("shape").get<Shape>();
-  const DType dtype = parse_dtype(manifest.at("dtype").get<std::string>());
-  const Chunks chunks = ChunkSpec(manifest.at("chunks").get<Chunks>()).normalize(shape);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  array_detail::StackManifest manifest = array_detail::parse_stack_manifest(text, manifest_path);
   auto files = std::make_shared<FileChunks>();
-  for (const auto& name : manifest.at("files").get<std::vector<std::string>>())
+  for (const auto& name : manifest.files)
     files->block_paths.push_back((fs::path(directory) / name).string());
-  const std::int64_t expected = std::accumulate(
-      chunks.begin(), chunks.end(), std::int64_t{1},
-      [](std::int64_t n, const auto& c) { return n * static_cast<std::int64_t>(c.size()); });
-  if (static_cast<std::int64_t>(files->block_paths.size()) != expected)
-    throw std::invalid_argument(fmt::format("'{}': {} chunk files listed, the chunks need {}",
-                                            manifest_path, files->block_paths.size(), expected));
-  return files_array("from-npy-stack", shape, chunks, dtype, std::move(files));
+  return files_array("from-npy-stack", manifest.shape, std::move(manifest.chunks), manifest.dtype,
+                     std::move(files));
 }
 
 }  // namespace tessera
