@@ -142,7 +142,19 @@ GridPtr lower_files(const NodePtr& node) {
     const Shape shape = node->shape;
     const DType dtype = node->dtype;
     TaskFunction read;
-    if (files->block_paths.empty()) {
+    if (files->block_paths.empty() && files->fortran_order) {
+      // Column-major data is the reversed-axes array in row-major order: read this block of that
+      // one, then reorder its bytes (exactly: no evaluation as double on the way).
+      read = [files, shape, dtype, lo, extent](std::span<const Value* const>,
+                                               const TaskContext&) -> Value {
+        auto reversed = [](const Index& index) { return Index(index.rbegin(), index.rend()); };
+        const auto stored = read_block(files->path, files->data_offset, files->byteswapped,
+                                       reversed(shape), dtype, reversed(lo), reversed(extent));
+        auto block = std::make_shared<NDArray>(extent, dtype);
+        fortran_to_row_major(stored->raw(), block->raw(), extent, dtype);
+        return block;
+      };
+    } else if (files->block_paths.empty()) {
       read = [files, shape, dtype, lo, extent](std::span<const Value* const>,
                                                const TaskContext&) -> Value {
         return read_block(files->path, files->data_offset, files->byteswapped, shape, dtype, lo,
@@ -178,14 +190,9 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
   files->path = path;
   files->data_offset = header.data_offset;
   files->byteswapped = header.byteswapped;
-  const Chunks logical = chunks.normalize(header.shape);
-  if (!header.fortran_order || header.shape.size() < 2)
-    return files_array("from-npy", header.shape, logical, header.dtype, std::move(files));
-  // Fortran order stores the array's transpose in C order: read that block by block, then
-  // reverse the axes (a lazy view), so no task reads more than its own chunk.
-  const Shape stored_shape(header.shape.rbegin(), header.shape.rend());
-  const Chunks stored_chunks(logical.rbegin(), logical.rend());
-  return files_array("from-npy", stored_shape, stored_chunks, header.dtype, std::move(files)).T();
+  files->fortran_order = header.fortran_order;
+  return files_array("from-npy", header.shape, chunks.normalize(header.shape), header.dtype,
+                     std::move(files));
 }
 
 void to_npy(const Array& array, const std::string& path) {
