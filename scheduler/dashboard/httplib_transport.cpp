@@ -66,6 +66,11 @@ void refuse_busy(int fd, std::size_t limit) {
       "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body;
   (void)::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // Closing with unread bytes makes the kernel reset the connection, which can discard the
+  // answer before the client reads it: take what has arrived first.
+  char discard[4096];
+  for (int reads = 0; reads < 16; ++reads)
+    if (::recv(fd, discard, sizeof discard, MSG_DONTWAIT) <= 0) break;
 }
 
 // How long a connection over its client's limit may take to send its request head and still be
