@@ -9,12 +9,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 
 #include "array_lowering.hpp"
 #include "box_copy.hpp"
+#include "stack_manifest.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/npy.hpp"
 
@@ -140,7 +142,19 @@ GridPtr lower_files(const NodePtr& node) {
     const Shape shape = node->shape;
     const DType dtype = node->dtype;
     TaskFunction read;
-    if (files->block_paths.empty()) {
+    if (files->block_paths.empty() && files->fortran_order) {
+      // Column-major data is the reversed-axes array in row-major order: read this block of that
+      // one, then reorder its bytes (exactly: no evaluation as double on the way).
+      read = [files, shape, dtype, lo, extent](std::span<const Value* const>,
+                                               const TaskContext&) -> Value {
+        auto reversed = [](const Index& index) { return Index(index.rbegin(), index.rend()); };
+        const auto stored = read_block(files->path, files->data_offset, files->byteswapped,
+                                       reversed(shape), dtype, reversed(lo), reversed(extent));
+        auto block = std::make_shared<NDArray>(extent, dtype);
+        fortran_to_row_major(stored->raw(), block->raw(), extent, dtype);
+        return block;
+      };
+    } else if (files->block_paths.empty()) {
       read = [files, shape, dtype, lo, extent](std::span<const Value* const>,
                                                const TaskContext&) -> Value {
         return read_block(files->path, files->data_offset, files->byteswapped, shape, dtype, lo,
@@ -176,14 +190,9 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
   files->path = path;
   files->data_offset = header.data_offset;
   files->byteswapped = header.byteswapped;
-  const Chunks logical = chunks.normalize(header.shape);
-  if (!header.fortran_order || header.shape.size() < 2)
-    return files_array("from-npy", header.shape, logical, header.dtype, std::move(files));
-  // Fortran order stores the array's transpose in C order: read that block by block, then
-  // reverse the axes (a lazy view), so no task reads more than its own chunk.
-  const Shape stored_shape(header.shape.rbegin(), header.shape.rend());
-  const Chunks stored_chunks(logical.rbegin(), logical.rend());
-  return files_array("from-npy", stored_shape, stored_chunks, header.dtype, std::move(files)).T();
+  files->fortran_order = header.fortran_order;
+  return files_array("from-npy", header.shape, chunks.normalize(header.shape), header.dtype,
+                     std::move(files));
 }
 
 void to_npy(const Array& array, const std::string& path) {
@@ -274,28 +283,13 @@ Array from_npy_stack(const std::string& directory) {
   if (!in)
     throw std::invalid_argument(
         fmt::format("'{}' is not an npy stack: no {}", directory, kManifest));
-  nlohmann::json manifest;
-  try {
-    manifest = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(fmt::format("'{}': bad manifest: {}", manifest_path, e.what()));
-  }
-  if (manifest.value("format", "") != "tessera-npy-stack")
-    throw std::invalid_argument(
-        fmt::format("'{}': not a tessera-npy-stack manifest", manifest_path));
-  const Shape shape = manifest.at("shape").get<Shape>();
-  const DType dtype = parse_dtype(manifest.at("dtype").get<std::string>());
-  const Chunks chunks = ChunkSpec(manifest.at("chunks").get<Chunks>()).normalize(shape);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  array_detail::StackManifest manifest = array_detail::parse_stack_manifest(text, manifest_path);
   auto files = std::make_shared<FileChunks>();
-  for (const auto& name : manifest.at("files").get<std::vector<std::string>>())
+  for (const auto& name : manifest.files)
     files->block_paths.push_back((fs::path(directory) / name).string());
-  const std::int64_t expected = std::accumulate(
-      chunks.begin(), chunks.end(), std::int64_t{1},
-      [](std::int64_t n, const auto& c) { return n * static_cast<std::int64_t>(c.size()); });
-  if (static_cast<std::int64_t>(files->block_paths.size()) != expected)
-    throw std::invalid_argument(fmt::format("'{}': {} chunk files listed, the chunks need {}",
-                                            manifest_path, files->block_paths.size(), expected));
-  return files_array("from-npy-stack", shape, chunks, dtype, std::move(files));
+  return files_array("from-npy-stack", manifest.shape, std::move(manifest.chunks), manifest.dtype,
+                     std::move(files));
 }
 
 }  // namespace tessera

@@ -26,9 +26,10 @@ struct StoredChunks {
 
 /// Chunks that live in .npy files: one file read block by block, or one file per block.
 struct FileChunks {
-  std::string path;                      ///< single .npy file, row-major (C order)
+  std::string path;                      ///< single .npy file
   std::size_t data_offset = 0;           ///< where its data starts
   bool byteswapped = false;              ///< its data is in the other byte order
+  bool fortran_order = false;            ///< its data is column-major
   std::vector<std::string> block_paths;  ///< or one .npy file per block, row-major over blocks
 };
 

@@ -476,22 +476,28 @@ NDArray read_npy(const std::string& path) {
   }
   read_exact(file.get(), stored.raw(), nbytes, path, "the data");
   npy_to_native(stored.raw(), count, header.dtype, header.byteswapped);
-  if (transpose) {
-    const auto* src = static_cast<const unsigned char*>(stored.raw());
-    auto* dst = static_cast<unsigned char*>(out.raw());
-    switch (dtype_size(header.dtype)) {
-      case 1:
-        fortran_to_c<1>(src, dst, header.shape);
-        break;
-      case 4:
-        fortran_to_c<4>(src, dst, header.shape);
-        break;
-      default:
-        fortran_to_c<8>(src, dst, header.shape);
-        break;
-    }
-  }
+  if (transpose) fortran_to_row_major(stored.raw(), out.raw(), header.shape, header.dtype);
   return out;
+}
+
+void fortran_to_row_major(const void* column_major, void* row_major, const Shape& shape,
+                          DType dtype) {
+  const auto* src = static_cast<const unsigned char*>(column_major);
+  auto* dst = static_cast<unsigned char*>(row_major);
+  std::int64_t count = 1;
+  for (std::int64_t extent : shape) count *= extent;
+  if (shape.size() < 2 || count == 0) {  // the same order
+    std::memcpy(dst, src, static_cast<std::size_t>(count) * dtype_size(dtype));
+    return;
+  }
+  switch (dtype_size(dtype)) {
+    case 1:
+      return fortran_to_c<1>(src, dst, shape);
+    case 4:
+      return fortran_to_c<4>(src, dst, shape);
+    default:
+      return fortran_to_c<8>(src, dst, shape);
+  }
 }
 
 void write_npy(const std::string& path, const NDArray& array) {

@@ -61,12 +61,11 @@ DashboardServer::DashboardServer(ClusterView view, const std::string& address,
   const BindAddress requested = parse_bind_address(address);
   impl.state.view = std::move(view);
   impl.state.facts.address = address;
-  impl.server = make_http_server(
-      {.handler =
-           [&impl](const HttpRequest& request) {
-             return answer_request(impl.state, *impl.auth, request);
-           },
-       .default_headers = default_headers()});
+  impl.server = make_http_server({.handler =
+                                      [&impl](const HttpRequest& request) {
+                                        return answer_request(impl.state, *impl.auth, request);
+                                      },
+                                  .default_headers = default_headers()});
   impl.bind(requested);
   const bool token = !is_loopback(requested.host);
   impl.auth = std::make_unique<TokenAuth>(token ? make_token() : "", impl.state.facts.port);

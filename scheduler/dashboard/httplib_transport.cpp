@@ -66,6 +66,11 @@ void refuse_busy(int fd, std::size_t limit) {
       "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\n\r\n" + body;
   (void)::send(fd, response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  // Closing with unread bytes makes the kernel reset the connection, which can discard the
+  // answer before the client reads it: take what has arrived first.
+  char discard[4096];
+  for (int reads = 0; reads < 16; ++reads)
+    if (::recv(fd, discard, sizeof discard, MSG_DONTWAIT) <= 0) break;
 }
 
 // How long a connection over its client's limit may take to send its request head and still be
@@ -98,8 +103,8 @@ HttplibTransport::HttplibTransport(HttpServerConfig config)
   Delete(".*", dispatch);
   Options(".*", dispatch);
   // Requests httplib rejects itself (malformed, too large) get a plain-text reason.
-  set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& response) {
+  set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request&, httplib::Response& response) {
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         text(response, response.status, std::to_string(response.status) + " error\n");
         return httplib::Server::HandlerResponse::Handled;
@@ -122,8 +127,7 @@ void HttplibTransport::serve(httplib::Stream& stream, const std::function<bool()
   for (std::size_t left = keep_alive ? keep_alive_max_count_ : 1; left > 0; --left) {
     if (!next_request()) return;
     bool closed = false;
-    if (!process_request(stream, /*close_connection=*/left == 1, closed, nullptr) || closed)
-      return;
+    if (!process_request(stream, /*close_connection=*/left == 1, closed, nullptr) || closed) return;
   }
 }
 
@@ -135,17 +139,20 @@ bool HttplibTransport::process_and_close_socket(socket_t sock) {
     // Between requests, wait up to the keep-alive timeout, a little at a time so that stop()
     // (which closes the listening socket) is not kept waiting.
     const auto keep_alive = std::chrono::seconds(keep_alive_timeout_sec_);
-    serve(stream, [&] {
-      if (stream.timed_out()) return false;
-      const auto until = std::chrono::steady_clock::now() + keep_alive;
-      while (svr_sock_ != INVALID_SOCKET && std::chrono::steady_clock::now() < until) {
-        if (wait_for(sock, POLLIN, std::chrono::milliseconds(50))) {
-          stream.start_request();
-          return true;
-        }
-      }
-      return false;
-    }, /*keep_alive=*/static_cast<bool>(slot));
+    serve(
+        stream,
+        [&] {
+          if (stream.timed_out()) return false;
+          const auto until = std::chrono::steady_clock::now() + keep_alive;
+          while (svr_sock_ != INVALID_SOCKET && std::chrono::steady_clock::now() < until) {
+            if (wait_for(sock, POLLIN, std::chrono::milliseconds(50))) {
+              stream.start_request();
+              return true;
+            }
+          }
+          return false;
+        },
+        /*keep_alive=*/static_cast<bool>(slot));
     served = true;
   } else {
     refuse_busy(sock, clients_.limit());

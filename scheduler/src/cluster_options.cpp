@@ -69,6 +69,10 @@ MemoryLimit::MemoryLimit(double value)
         "invalid memory limit {}: must be a fraction in (0, 1] or a byte count", value));
   // As in Dask: a float up to 1 is a fraction of system memory, anything larger a byte count.
   if (value == 0 || value > 1) {
+    // Converting 2^64 or more to an integer is undefined behaviour, not a large limit.
+    if (value >= 18446744073709551616.0)
+      throw std::invalid_argument(
+          fmt::format("invalid memory limit {}: more than 2^64 bytes", value));
     kind_ = Kind::bytes;
     bytes_ = static_cast<std::uint64_t>(value);
   }

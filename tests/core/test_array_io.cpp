@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "array_reference.hpp"
 #include "memory_probe.hpp"
@@ -120,17 +120,37 @@ TEST_F(ArrayIo, FortranAndBigEndianFilesAreReadLazilyByBlock) {
   }
 }
 
+TEST_F(ArrayIo, FortranOrderFilesOfThreeDimensionsReadAsReadNpyDoes) {
+  // Found by fuzz_npy: from_npy of a Fortran file reordered it through a transpose, which
+  // evaluates as double: int64 values beyond 2^53 came back rounded.
+  std::string data;
+  for (std::int64_t k = 0; k < 24; ++k) {
+    const std::int64_t value = (std::int64_t{1} << 62) + k;  // beyond double's 53 bits
+    data.append(reinterpret_cast<const char*>(&value), 8);
+  }
+  std::ofstream(path("f3.npy"), std::ios::binary)
+      << test_support::npy_header_bytes(
+             "{'descr': '<i8', 'fortran_order': True, 'shape': (2, 3, 4), }")
+      << data;
+  const NDArray expected = read_npy(path("f3.npy"));
+  const auto* want = expected.data<std::int64_t>();
+  for (int chunk = 1; chunk <= 4; ++chunk) {
+    const NDArray got = from_npy(path("f3.npy"), chunk).compute();
+    EXPECT_EQ(std::vector<std::int64_t>(got.data<std::int64_t>(), got.data<std::int64_t>() + 24),
+              std::vector<std::int64_t>(want, want + 24))
+        << "chunks of " << chunk;
+  }
+}
+
 TEST_F(ArrayIo, HugeFortranFileReadsOnlyTheBlocksItUses) {
   // 2^17 x 2^19 float64 in Fortran order: 512 GiB, a sparse file holding four values. Reading it
   // whole (what from_npy did with Fortran order) cannot fit in memory; a slice reads one block.
   const std::int64_t rows = std::int64_t{1} << 17, cols = std::int64_t{1} << 19;
   const std::string file = path("huge_fortran.npy");
-  const std::string header = test_support::npy_header_bytes(
-      "{'descr': '<f8', 'fortran_order': True, 'shape': (" + std::to_string(rows) + ", " +
-      std::to_string(cols) + "), }");
-  {
-    std::ofstream(file, std::ios::binary) << header;
-  }
+  const std::string header =
+      test_support::npy_header_bytes("{'descr': '<f8', 'fortran_order': True, 'shape': (" +
+                                     std::to_string(rows) + ", " + std::to_string(cols) + "), }");
+  { std::ofstream(file, std::ios::binary) << header; }
   std::error_code error;
   fs::resize_file(file, header.size() + static_cast<std::uintmax_t>(rows * cols * 8), error);
   if (error) GTEST_SKIP() << "no 512 GiB sparse file here: " << error.message();
@@ -229,4 +249,45 @@ TEST_F(ArrayIo, BadStacksAreClearErrors) {
   }
   std::ofstream(path("s/manifest.json")) << "{not json";
   EXPECT_THROW(from_npy_stack(path("s")), std::invalid_argument);
+}
+
+TEST_F(ArrayIo, StackManifestsOutsideInt64OrTheDirectoryAreClearErrors) {
+  // A manifest is input: values nlohmann would convert with undefined behaviour (found by
+  // fuzz_chunk_spec), sums that overflow, and files outside the stack's directory.
+  to_npy_stack(path("m"), zeros({4}, 2));
+  const std::string manifest = path("m/manifest.json");
+  auto with = [&](const std::string& shape, const std::string& chunks, const std::string& files) {
+    std::ofstream(manifest)
+        << R"({"format": "tessera-npy-stack", "version": 1, "dtype": "float64",)"
+        << R"( "shape": )" << shape << R"(, "chunks": )" << chunks << R"(, "files": )" << files
+        << "}";
+  };
+  struct Case {
+    std::string shape, chunks, files, expected;
+  };
+  const std::vector<Case> cases = {
+      {"[4.5e19]", "[[4]]", R"(["0.npy"])",
+       "shape must be a list of integers within int64's range, not [4.5e+19]"},
+      {"[9223372036854775808]", "[[4]]", R"(["0.npy"])", "not [9223372036854775808]"},
+      {"[4]", "[[2, 2.5]]", R"(["0.npy", "1.npy"])", "chunks of dimension 0 must be"},
+      {"[9223372036854775807]", "[[9223372036854775807, 9223372036854775807]]",
+       R"(["0.npy", "1.npy"])", "sum past 2^63"},
+      {"[4]", "[[2, 2]]", R"(["0.npy", "../outside.npy"])",
+       R"(file "../outside.npy" is not a plain)"},
+      {"[4]", "[[2, 2]]", R"(["0.npy"])", "1 chunk files listed, the chunks need 2"},
+      {"[4]", "[[2, 3]]", R"(["0.npy", "1.npy"])", "sum to 5, the extent is 4"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.shape + " " + c.chunks + " " + c.files);
+    with(c.shape, c.chunks, c.files);
+    try {
+      from_npy_stack(path("m"));
+      ADD_FAILURE() << "accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(manifest), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
+    }
+  }
+  with("[4]", "[[2, 2]]", R"(["0.npy", "1.npy"])");
+  EXPECT_EQ(from_npy_stack(path("m")).chunks(), (Chunks{{2, 2}}));
 }

@@ -371,10 +371,10 @@ TEST_F(NpyTest, HeaderPromisingMoreDataThanTheFileHoldsIsRejectedOnOpening) {
       craft("liar.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }",
             bytes_of(std::vector<double>{1, 2, 3, 4}));
   const std::string message = invalid_argument_message([&] { read_npy_header(file); });
-  for (const std::string& part : {file, std::string("(1000000, 1000000) float64"),
-                                 std::string("needs 8000000000000 data bytes"),
-                                 "the file has 32 (" + std::to_string(fs::file_size(file)) +
-                                     " bytes in all)"})
+  for (const std::string& part :
+       {file, std::string("(1000000, 1000000) float64"),
+        std::string("needs 8000000000000 data bytes"),
+        "the file has 32 (" + std::to_string(fs::file_size(file)) + " bytes in all)"})
     EXPECT_NE(message.find(part), std::string::npos) << message;
   EXPECT_NE(invalid_argument_message([&] { read_npy(file); }).find("8000000000000"),
             std::string::npos);

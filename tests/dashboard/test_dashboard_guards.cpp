@@ -73,13 +73,14 @@ TEST(DashboardGuards, LoopbackDashboardRefusesRequestsAddressedToOtherHosts) {
   LocalCluster cluster(options_at());
   const int port = port_of(cluster.dashboard_link());
   httplib::Client client = client_for(port);
-  const auto rebound = client.Get("/api/v1/status", {{"Host", "evil.example:" + std::to_string(port)}});
+  const auto rebound =
+      client.Get("/api/v1/status", {{"Host", "evil.example:" + std::to_string(port)}});
   ASSERT_TRUE(rebound);
   EXPECT_EQ(rebound->status, 403);
   EXPECT_NE(rebound->body.find("DNS rebinding"), std::string::npos) << rebound->body;
   EXPECT_NE(rebound->body.find("localhost, 127.0.0.1, [::1]"), std::string::npos) << rebound->body;
   for (const std::string& host : {"localhost:" + std::to_string(port), std::string("127.0.0.1"),
-                                 std::string("[::1]:") + std::to_string(port)}) {
+                                  std::string("[::1]:") + std::to_string(port)}) {
     const auto ok = client.Get("/health", {{"Host", host}});
     ASSERT_TRUE(ok) << host;
     EXPECT_EQ(ok->status, 200) << host;

@@ -66,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int64_t chunk = size > 0 ? 1 + data[size - 1] % 4 : 1;
   std::optional<tessera::Array> lazy;
   try {
-    lazy = tessera::from_npy(
-        file.path, header.shape.empty() ? tessera::ChunkSpec(tessera::Chunks{}) : chunk);
+    lazy = tessera::from_npy(file.path,
+                             header.shape.empty() ? tessera::ChunkSpec(tessera::Chunks{}) : chunk);
   } catch (const std::invalid_argument&) {
     return 0;  // e.g. more dimensions than arrays support
   }

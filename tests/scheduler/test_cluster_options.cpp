@@ -140,6 +140,10 @@ TEST(MemoryLimit, BadValuesNameTheValue) {
   expect_invalid_naming([] { MemoryLimit("-4GB"); }, "-4GB");
   expect_invalid_naming([] { MemoryLimit(-5); }, "-5");
   expect_invalid_naming([] { MemoryLimit(-0.5); }, "-0.5");
+  // Found by fuzz_memory_size: converting 1e30 to uint64 was undefined behaviour.
+  expect_invalid_naming([] { MemoryLimit(1e30); }, "invalid memory limit 1e+30: more than 2^64");
+  expect_invalid_naming([] { MemoryLimit(18446744073709551616.0); }, "more than 2^64 bytes");
+  EXPECT_EQ(MemoryLimit(18446744073709549568.0).resolve(1, 1), 18446744073709549568u);  // < 2^64
   expect_invalid_naming([] { ClusterOptions o{.memory_limit = "4 parsecs"}; }, "4 parsecs");
 }
 

@@ -10,8 +10,8 @@
 namespace tessera {
 
 /// A lazy array over a .npy file: each chunk task reads only its own block, also from files in
-/// Fortran order (the transpose of a C-order read) or the other byte order. Opening checks that
-/// the file holds every data byte its header promises.
+/// Fortran order or the other byte order. Opening checks that the file holds every data byte its
+/// header promises.
 Array from_npy(const std::string& path, const ChunkSpec& chunks);
 
 /// Writes the array as one .npy file, computing one band of chunks (a block row along axis 0) at

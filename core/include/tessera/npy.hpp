@@ -51,6 +51,11 @@ NpyHeader read_npy_header(const std::string& path);
 /// byte 1 (NumPy reads any nonzero byte as True; a C++ bool must be 0 or 1).
 void npy_to_native(void* data, std::int64_t count, DType dtype, bool byteswapped);
 
+/// Copies the elements of an array of `shape` and `dtype` from column-major (Fortran) order in
+/// `column_major` to row-major order in `row_major`, bit for bit. The buffers must not overlap.
+void fortran_to_row_major(const void* column_major, void* row_major, const Shape& shape,
+                          DType dtype);
+
 /// Writes a .npy file in pieces: the header on construction, then exactly
 /// product(shape) * dtype_size(dtype) bytes of row-major data through write(), then close().
 /// write() throws std::length_error (writing nothing) past the promised size; close() throws
