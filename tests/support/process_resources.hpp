@@ -6,9 +6,12 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <string>
+#include <system_error>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#include <sanitizer/allocator_interface.h>
+// From <sanitizer/allocator_interface.h>, which GCC does not install.
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace tessera::test_support {
@@ -29,6 +32,16 @@ inline std::size_t thread_count() {
 /// every time, so counts taken this way compare exactly.
 inline std::size_t open_fd_count() {
   return proc_entries("/proc/self/fd");
+}
+
+/// The open descriptors and what each refers to, for a message when one leaked.
+inline std::string open_fd_targets() {
+  std::string targets;
+  std::error_code ignored;  // a descriptor may close while it is listed
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    targets += entry.path().filename().string() + " -> " +
+               std::filesystem::read_symlink(entry.path(), ignored).string() + "\n";
+  return targets;
 }
 
 /// Whether heap_bytes() counts exactly: the sanitizers' allocators count every live byte; glibc's
