@@ -26,7 +26,10 @@ RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCoun
   for (std::uint32_t i = 0; i < graph_.size(); ++i) {
     pending_dependencies_[i].store(graph_.dep_offset[i + 1] - graph_.dep_offset[i],
                                    std::memory_order_relaxed);
-    pending_consumers_[i].store(graph_.consumer_offset[i + 1] - graph_.consumer_offset[i],
+    // + 1: the task's own hold on its value, dropped once the value is in place. A consumer
+    // cancelled by a failure lets go of its inputs while they may still be running; without
+    // the hold it could free a value not yet written.
+    pending_consumers_[i].store(graph_.consumer_offset[i + 1] - graph_.consumer_offset[i] + 1,
                                 std::memory_order_relaxed);
     state_[i].store(TaskState::waiting, std::memory_order_relaxed);
     location_[i].store(-1, std::memory_order_relaxed);
@@ -88,15 +91,19 @@ bool RunState::finish(std::uint32_t i, Value value, std::uint64_t nbytes, int wo
   for (std::uint32_t c : graph_.consumers(i))
     if (pending_dependencies_[c].fetch_sub(1, std::memory_order_acq_rel) == 1) ready.push_back(c);
   release_inputs(i);
+  release(i);  // the task's own hold: its consumers may all have been cancelled already
   if (is_output_[i]) notify_waiters(/*output_waiters_only=*/true);
   return count_finished(1);
 }
 
-void RunState::release_inputs(std::uint32_t i) {
+void RunState::release(std::uint32_t i) {
   // A value nobody will read again is freed now, unless it was requested (decision 5).
-  for (std::uint32_t d : graph_.dependencies(i))
-    if (pending_consumers_[d].fetch_sub(1, std::memory_order_acq_rel) == 1 && !is_output_[d])
-      forget_value(d);
+  if (pending_consumers_[i].fetch_sub(1, std::memory_order_acq_rel) == 1 && !is_output_[i])
+    forget_value(i);
+}
+
+void RunState::release_inputs(std::uint32_t i) {
+  for (std::uint32_t d : graph_.dependencies(i)) release(d);
 }
 
 bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name) {
@@ -119,6 +126,9 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
       closed ? std::make_exception_ptr(ClosedError("task " + key + ": " + message))
              : std::make_exception_ptr(TaskError(key, worker_name, std::move(message), error));
   state_[i].store(TaskState::failed, std::memory_order_release);
+  // Neither the failed task nor the ones it cancels will read their inputs: a failed run that
+  // the caller still holds (a future of it) must not keep those.
+  release_inputs(i);
 
   // Cancel every transitive consumer; the CAS makes each one count once even in diamonds and
   // when two failures race over the same descendants. Each gets the error that reached it first.
@@ -132,6 +142,7 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
       continue;
     errors_[c] = errors_[i];
     state_[c].store(TaskState::cancelled, std::memory_order_release);
+    release_inputs(c);
     ++finished;
     for (std::uint32_t next : graph_.consumers(c)) stack.push_back(next);
   }

@@ -94,6 +94,8 @@ class RunState final : public Computation {
   template <class Predicate>
   void block_until(Predicate&& finished, bool for_output);
   bool count_finished(std::size_t n);
+  /// Drops one hold on task i's value (a consumer's, or its own once written); the last frees it.
+  void release(std::uint32_t i);
   void release_inputs(std::uint32_t i);
   void notify_waiters(bool output_waiters_only);
 
