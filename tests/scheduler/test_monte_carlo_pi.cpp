@@ -59,6 +59,27 @@ TEST(MonteCarloPi, BadRequestsAreClearErrors) {
   EXPECT_THROW(parse_pi_device("tpu"), std::invalid_argument);
 }
 
+// 1e18 samples would need 3.7e9 chunk tasks: refused up front, naming the values, instead of an
+// std::bad_alloc while the graph is built.
+TEST(MonteCarloPi, MoreChunksThanARunHoldsIsAClearError) {
+  LocalCluster cluster(
+      {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
+  for (const PiOptions& options : {PiOptions{.samples = 1'000'000'000'000'000'000},
+                                   PiOptions{.samples = 1u << 30, .chunks = (1u << 24) + 1}}) {
+    try {
+      monte_carlo_pi(options, *cluster.executor());
+      FAIL() << options.samples;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::to_string(options.samples)), std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("at most 16777216 chunks"), std::string::npos)
+          << e.what();
+    }
+  }
+  // The largest automatic run still builds (not run here: 4.5e15 samples take hours).
+  EXPECT_EQ(monte_carlo_pi({.samples = 100}, *cluster.executor()).samples, 100u);
+}
+
 TEST(MonteCarloPi, MoreChunksThanSamplesStillCountsEverySample) {
   LocalCluster cluster(
       {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});

@@ -17,8 +17,9 @@ PiDevice parse_pi_device(const std::string& text);
 
 struct PiOptions {
   std::uint64_t samples = 100'000'000;
-  std::uint64_t chunks =
-      0;  ///< 0: enough chunks for every worker thread, at most 2^28 samples each
+  /// 0: enough chunks for every worker thread, at most 2^28 samples each. A run holds at most
+  /// 2^24 chunks (one task each): more is an std::invalid_argument naming the values.
+  std::uint64_t chunks = 0;
   PiDevice device = PiDevice::automatic;
   std::uint64_t seed = 0;
 };
