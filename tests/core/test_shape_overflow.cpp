@@ -95,6 +95,19 @@ TEST_F(ShapeOverflow, ExplicitChunksThatWrapTheirSumAreRefused) {
   expect_invalid([] { zeros({10}, Chunks{{kInt64Max, 11}}); }, {"extent is 10"});
 }
 
+// A chunk size of 1 over 9e18 elements listed 9e18 sizes (std::length_error or bad_alloc; found
+// by fuzz_chunk_spec, corpus/chunk_spec/uniform_9e18_chunks.json).
+TEST_F(ShapeOverflow, MoreChunksPerDimensionThanTheLimitAreRefused) {
+  const std::int64_t extent = 9'000'000'000'000'000'000;
+  expect_invalid([&] { ChunkSpec(1).normalize({extent}); },
+                 {"chunk size 1 for dimension 0 of extent 9000000000000000000",
+                  "makes 9000000000000000000 chunks", "at most 16777216"});
+  expect_invalid([] { ChunkSpec({1, 2}).normalize({4, k2To(25) + 1}); },
+                 {"dimension 1", "makes 16777217 chunks"});
+  // At the limit: 2^24 chunks along one dimension are listed.
+  EXPECT_EQ(ChunkSpec(2).normalize({k2To(25)})[0].size(), std::size_t(k2To(24)));
+}
+
 TEST_F(ShapeOverflow, HostArraysBeyondInt64AreRefusedBeforeAllocating) {
   expect_invalid(
       [] {
