@@ -121,6 +121,11 @@ TEST(ResourceLimits, OverTheAddressSpaceLimitAClusterFailsClearly) {
 }
 
 TEST(ResourceLimits, OverTheOpenFileLimitSpillingFailsClearlyAndWorksOnceLifted) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check probes memory through a pipe; with no descriptor left it cannot, and
+  // reports every virtual call as made on an invalid object. The Release stage runs this test.
+  GTEST_SKIP() << "UBSan's vptr check needs a free file descriptor";
+#endif
   const std::filesystem::path base = test_support::scratch("tessera_nofile");
   const std::string report = run_in_child([&base]() -> std::string {
     LocalCluster cluster({.n_workers = 1,
