@@ -102,8 +102,8 @@ std::vector<std::int64_t> sliced_chunks(const ResolvedAxis& resolved,
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t c = resolved.step > 0 ? k : n - 1 - k;
     const std::int64_t m = selected_in(a, bounds[c], bounds[c + 1]);
-    const bool kept = resolved.step > 0 ? dask_keeps_forward(resolved, bounds[c], bounds[c + 1])
-                                        : m > 0;
+    const bool kept =
+        resolved.step > 0 ? dask_keeps_forward(resolved, bounds[c], bounds[c + 1]) : m > 0;
     if (kept) out.push_back(m);
   }
   if (out.empty()) out.push_back(0);  // an empty axis is one empty chunk, as zeros({0}) has

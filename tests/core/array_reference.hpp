@@ -2,12 +2,12 @@
 // Straightforward reference implementations for array tests: full arrays in doubles, plain loops,
 // NumPy's semantics written out. Slow and obvious on purpose.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <numeric>
 #include <optional>
-#include <algorithm>
 #include <vector>
 
 #include "tessera/ndarray.hpp"

@@ -63,9 +63,10 @@ TEST_F(NumpySemantics, MeanOfInfiniteDataIsWhatTheSumGives) {
     std::vector<double> values;
     double mean;
   };
-  const Case cases[] = {{{1, kInf, 3}, kInf},     {{-kInf, 2}, -kInf},       {{kInf, -kInf}, double{NAN}},
-                        {{kInf, kInf, 1}, kInf},  {{2, 3, -kInf, -kInf}, -kInf},
-                        {{kInf, 1, NAN}, double{NAN}},    {{5, 1, 2, kInf}, kInf}};
+  const Case cases[] = {{{1, kInf, 3}, kInf},          {{-kInf, 2}, -kInf},
+                        {{kInf, -kInf}, double{NAN}},  {{kInf, kInf, 1}, kInf},
+                        {{2, 3, -kInf, -kInf}, -kInf}, {{kInf, 1, NAN}, double{NAN}},
+                        {{5, 1, 2, kInf}, kInf}};
   for (const Case& c : cases) {
     const auto n = static_cast<std::int64_t>(c.values.size());
     for (std::int64_t chunk = 1; chunk <= n; ++chunk) {

@@ -102,8 +102,11 @@ TEST_F(ShapeOverflow, MoreChunksPerDimensionThanTheLimitAreRefused) {
   expect_invalid([&] { ChunkSpec(1).normalize({extent}); },
                  {"chunk size 1 for dimension 0 of extent 9000000000000000000",
                   "makes 9000000000000000000 chunks", "at most 16777216"});
-  expect_invalid([] { ChunkSpec({1, 2}).normalize({4, k2To(25) + 1}); },
-                 {"dimension 1", "makes 16777217 chunks"});
+  expect_invalid(
+      [] {
+        ChunkSpec({1, 2}).normalize({4, k2To(25) + 1});
+      },
+      {"dimension 1", "makes 16777217 chunks"});
   // At the limit: 2^24 chunks along one dimension are listed.
   EXPECT_EQ(ChunkSpec(2).normalize({k2To(25)})[0].size(), std::size_t(k2To(24)));
 }

@@ -247,16 +247,15 @@ TEST(Partials, MomentsOfInfiniteValuesFollowTheSum) {
     std::vector<double> a, b;
     double mean;
   };
-  const Case cases[] = {{{1, kInf}, {3}, kInf},       {{2}, {-kInf, 5}, -kInf},
-                        {{kInf}, {kInf, 1}, kInf},    {{kInf, 2}, {-kInf}, kNaN},
-                        {{kInf}, {kNaN}, kNaN},       {{-kInf, -kInf}, {}, -kInf},
+  const Case cases[] = {{{1, kInf}, {3}, kInf},      {{2}, {-kInf, 5}, -kInf},
+                        {{kInf}, {kInf, 1}, kInf},   {{kInf, 2}, {-kInf}, kNaN},
+                        {{kInf}, {kNaN}, kNaN},      {{-kInf, -kInf}, {}, -kInf},
                         {{4, 5}, {6, kInf, 7}, kInf}};
   for (const Case& c : cases) {
     std::vector<double> all = c.a;
     all.insert(all.end(), c.b.begin(), c.b.end());
-    for (const Partial& p :
-         {partial_of(all, m), combine(partial_of(c.a, m), partial_of(c.b, m), m),
-          combine(partial_of(c.b, m), partial_of(c.a, m), m)}) {
+    for (const Partial& p : {partial_of(all, m), combine(partial_of(c.a, m), partial_of(c.b, m), m),
+                             combine(partial_of(c.b, m), partial_of(c.a, m), m)}) {
       EXPECT_EQ(p.count, static_cast<double>(all.size()));
       if (std::isnan(c.mean))
         EXPECT_TRUE(std::isnan(p.mean)) << p.mean;

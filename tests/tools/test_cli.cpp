@@ -80,13 +80,13 @@ TEST(Cli, InfoSaysWhyCudaFailed) {
 }
 
 TEST(Cli, BadArgumentsNameTheValue) {
-  for (const auto& [arguments, fragment] :
-       std::vector<std::pair<std::string, std::string>>{{"pi --samples lots", "'lots'"},
-                                                        {"pi --samples -5", "'-5'"},
-                                                        {"pi --samples 1.5", "'1.5'"},
-                                                        {"pi --device tpu", "'tpu'"},
-                                                        {"pi --chunks 0", "'0'"},
-                                                        {"pi --samples 1e18", "1000000000000000000"}}) {
+  for (const auto& [arguments, fragment] : std::vector<std::pair<std::string, std::string>>{
+           {"pi --samples lots", "'lots'"},
+           {"pi --samples -5", "'-5'"},
+           {"pi --samples 1.5", "'1.5'"},
+           {"pi --device tpu", "'tpu'"},
+           {"pi --chunks 0", "'0'"},
+           {"pi --samples 1e18", "1000000000000000000"}}) {
     CliRun r = run(arguments);
     EXPECT_NE(r.status, 0) << arguments;
     EXPECT_NE(r.output.find(fragment), std::string::npos) << arguments << ": " << r.output;

@@ -103,8 +103,8 @@ void check_integer_exponents(const double* base, const double* exponent, int n) 
     if (exponent[k] < 0) {
       char text[96];
       std::snprintf(text, sizeof text, "%.17g ** %.17g", base[k], exponent[k]);
-      throw std::domain_error(
-          std::string("Integers to negative integer powers are not allowed: ") + text);
+      throw std::domain_error(std::string("Integers to negative integer powers are not allowed: ") +
+                              text);
     }
   }
 }
