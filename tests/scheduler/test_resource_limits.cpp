@@ -15,24 +15,18 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "process_resources.hpp"
 #include "scratch_path.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
 using test_support::run_in_child;
+using test_support::status_field;
 
 namespace {
 
 ClusterOptions two_by_two() {
   return {.n_workers = 2, .threads_per_worker = 2, .n_gpu_workers = 0, .dashboard_address = ""};
-}
-
-// A field of /proc/self/status ("Threads", "VmSize"): its number.
-long proc_status(const std::string& field) {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
-    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
-  return -1;
 }
 
 // Lowers the soft limit only: the hard one stays, so the child may raise it again.
@@ -52,7 +46,7 @@ void lift_soft_limit(int resource) {
 // (a sanitizer's runtime may run one of its own from the start).
 template <class Start>
 std::string fails_clearly(Start&& start, const std::string& what) {
-  const long threads_before = proc_status("Threads");
+  const long threads_before = status_field("Threads");
   try {
     start();
     return "the cluster started under the limit";
@@ -62,7 +56,7 @@ std::string fails_clearly(Start&& start, const std::string& what) {
         message.find(what) == std::string::npos)
       return "unclear error: " + message;
   }
-  if (const long threads = proc_status("Threads"); threads != threads_before)
+  if (const long threads = status_field("Threads"); threads != threads_before)
     return std::to_string(threads - threads_before) +
            " threads left running after the failed start";
   return "";
@@ -90,7 +84,7 @@ TEST(ResourceLimits, OverTheThreadLimitAClusterFailsClearlyAndLeavesNothingRunni
       // memory monitor's and one worker's), and the third is refused, mid-start.
       if (::setuid(static_cast<uid_t>(2'000'000'000u + static_cast<unsigned>(::getpid()))) != 0)
         return std::string("skip: cannot change user: ") + std::strerror(errno);
-      allowed = static_cast<rlim_t>(proc_status("Threads")) + 2;
+      allowed = static_cast<rlim_t>(status_field("Threads")) + 2;
     }
     set_soft_limit(RLIMIT_NPROC, allowed);
     if (auto failure = fails_clearly([] { LocalCluster cluster(two_by_two()); }, "ulimit -u");
@@ -110,7 +104,7 @@ TEST(ResourceLimits, OverTheAddressSpaceLimitAClusterFailsClearly) {
   const std::string report = run_in_child([]() -> std::string {
     // Room for the cluster's own small allocations, none for a thread's stack (8 MiB unless
     // ulimit -s says otherwise; at least the 2 MiB glibc takes when it is unlimited).
-    set_soft_limit(RLIMIT_AS, static_cast<rlim_t>(proc_status("VmSize") + 1024) * 1024);
+    set_soft_limit(RLIMIT_AS, static_cast<rlim_t>(status_field("VmSize") + 1024) * 1024);
     if (auto failure = fails_clearly([] { LocalCluster cluster(two_by_two()); }, "ulimit -v");
         !failure.empty())
       return failure;

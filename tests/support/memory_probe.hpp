@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include "process_resources.hpp"
+
 namespace tessera::test_support {
 
 /// Resets the peak to the current resident size; false where the kernel does not allow it.
@@ -15,11 +17,7 @@ inline bool reset_peak_memory() {
 
 /// The peak resident size in KiB since start or the last reset, or -1.
 inline long peak_memory_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
+  return status_field("VmHWM");
 }
 
 }  // namespace tessera::test_support

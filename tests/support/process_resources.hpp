@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -15,6 +16,14 @@ extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace tessera::test_support {
+
+/// A field of /proc/self/status ("Threads", "VmSize", "VmHWM"): its number, or -1.
+inline long status_field(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
 
 /// Entries of a /proc directory (each thread of the process, each open descriptor).
 inline std::size_t proc_entries(const char* directory) {
