@@ -3,7 +3,8 @@
 # tessera::tessera. Export names equal the build tree's aliases (tessera::core, ...).
 include(CMakePackageConfigHelpers)
 
-set(_tessera_targets tessera tessera_core tessera_scheduler tessera_kernels_common tessera_kernels_host)
+set(_tessera_targets tessera tessera_core tessera_diagnostics tessera_scheduler tessera_kernels_common
+                     tessera_kernels_host)
 if(TESSERA_HAVE_CUDA)
   list(APPEND _tessera_targets tessera_kernels_cuda)
 endif()
@@ -16,7 +17,8 @@ install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
 if(TESSERA_HAVE_DASHBOARD)
   install(TARGETS tessera_dashboard_http LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tessera)
 endif()
-set(_tessera_include_dirs core/include scheduler/include kernels/common/include kernels/host/include)
+set(_tessera_include_dirs core/include scheduler/include scheduler/diagnostics/include
+                          kernels/common/include kernels/host/include)
 if(TESSERA_HAVE_CUDA)
   list(APPEND _tessera_include_dirs kernels/cuda/include)
 endif()

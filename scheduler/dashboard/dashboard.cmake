@@ -5,23 +5,10 @@
 #
 # Included from scheduler/CMakeLists.txt rather than added as a subdirectory: the embedded assets
 # are a generated source, which must come from a custom command in the directory of the target
-# that compiles it, and performance reports use the task stream's script even without a dashboard.
+# that compiles it.
 include(TesseraEmbed)
 set(_dashboard ${CMAKE_CURRENT_LIST_DIR})
-
-if(TESSERA_HAVE_DASHBOARD)
-  file(GLOB _dashboard_assets CONFIGURE_DEPENDS ${_dashboard}/assets/*)
-else()
-  set(_dashboard_assets ${_dashboard}/assets/task_stream.js)  # what reports draw with
-endif()
-tessera_embed_files(tessera_scheduler
-  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/dashboard_assets.cpp
-  HEADER ${_dashboard}/dashboard_assets.hpp
-  NAMESPACE tessera::dashboard
-  FUNCTION dashboard_asset
-  BASE_DIR ${_dashboard}/assets
-  FILES ${_dashboard_assets})
-target_include_directories(tessera_scheduler PRIVATE ${_dashboard})
+target_include_directories(tessera_scheduler PRIVATE ${_dashboard})  # LocalCluster starts it
 target_compile_definitions(tessera_scheduler PRIVATE
   TESSERA_HAVE_DASHBOARD=$<BOOL:${TESSERA_HAVE_DASHBOARD}>)
 
@@ -42,11 +29,20 @@ add_library(tessera_dashboard OBJECT
   ${_dashboard}/routes.cpp
   ${_dashboard}/token_auth.cpp
   ${_dashboard}/worker_snapshot.cpp)
+file(GLOB _dashboard_assets CONFIGURE_DEPENDS ${_dashboard}/assets/*)
+tessera_embed_files(tessera_dashboard
+  OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/dashboard_assets.cpp
+  HEADER ${_dashboard}/dashboard_assets.hpp
+  NAMESPACE tessera::dashboard
+  FUNCTION dashboard_asset
+  BASE_DIR ${_dashboard}/assets
+  FILES ${_dashboard_assets})
 # It reads the scheduler's internals (ClusterView), so it sees what tessera_scheduler's own files
-# see; it is not linked to it, which would make a cycle.
+# see; it is not linked to it, which would make a cycle. It subscribes to the diagnostics bus.
 target_include_directories(tessera_dashboard PRIVATE ${_dashboard} ${CMAKE_CURRENT_SOURCE_DIR}/src
                                                      ${CMAKE_CURRENT_SOURCE_DIR}/include)
-target_link_libraries(tessera_dashboard PRIVATE tessera_core tessera_kernels_host fmt::fmt
+target_link_libraries(tessera_dashboard PRIVATE tessera_core tessera_diagnostics
+                                                tessera_kernels_host fmt::fmt
                                                 prometheus-cpp::core nlohmann_json::nlohmann_json)
 target_compile_options(tessera_dashboard PRIVATE -Wall -Wextra)
 target_sources(tessera_scheduler PRIVATE $<TARGET_OBJECTS:tessera_dashboard>)
