@@ -117,6 +117,32 @@ TEST(PerformanceReport, UnwritablePathThrowsNamingIt) {
   EXPECT_THROW(diagnostics::PerformanceReport{dir}, std::runtime_error);
 }
 
+// The destructor cannot throw, so a report it cannot write becomes a warning: through the
+// library's logger, which TESSERA_LOG=quiet silences like every other warning.
+TEST(PerformanceReport, AFailedWriteInTheDestructorWarnsUnlessTheLogIsQuiet) {
+  for (const bool quiet : {false, true}) {
+    const auto dir = test::scratch_dir(quiet ? "report-gone-quiet" : "report-gone");
+    const auto path = dir / "report.html";
+    if (quiet)
+      setenv("TESSERA_LOG", "quiet", 1);
+    else
+      unsetenv("TESSERA_LOG");
+    testing::internal::CaptureStderr();
+    {
+      auto report = performance_report(path);
+      fs::remove_all(dir);  // writable when the report started, gone when it ends
+    }
+    const std::string warning = testing::internal::GetCapturedStderr();
+    unsetenv("TESSERA_LOG");
+    if (quiet) {
+      EXPECT_EQ(warning, "");
+    } else {
+      EXPECT_EQ(warning, "tessera: warning: performance_report: cannot write '" + path.string() +
+                             "': No such file or directory\n");
+    }
+  }
+}
+
 TEST(PerformanceReport, CloseWritesOnceAndStopsCollecting) {
   const auto path = test::scratch_dir("report-close") / "report.html";
   LocalCluster cluster(test::quiet_cluster());

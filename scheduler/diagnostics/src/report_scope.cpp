@@ -5,8 +5,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iostream>
 #include <stdexcept>
+
+#include "tessera/log.hpp"
 
 namespace tessera::diagnostics {
 namespace {
@@ -49,8 +50,9 @@ void ReportScope::close_quietly(
   try {
     close(render);
   } catch (const std::exception& e) {
-    // A destructor must not throw; the user still learns that the file is missing.
-    std::cerr << "tessera: warning: " << e.what() << '\n';
+    // A destructor must not throw; the user still learns that the file is missing, unless they
+    // silenced the library's warnings (TESSERA_LOG=quiet).
+    log_warning(e.what());
   }
 }
 

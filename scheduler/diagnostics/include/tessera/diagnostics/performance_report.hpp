@@ -21,7 +21,8 @@ class PerformanceReport {
  public:
   /// Starts collecting; throws std::runtime_error naming `path` when it cannot be written.
   explicit PerformanceReport(std::filesystem::path path);
-  /// Writes the report unless close() did; a write failure becomes a warning on stderr.
+  /// Writes the report unless close() did; a write failure becomes a warning on
+  /// stderr (through the library's logger: TESSERA_LOG=quiet silences it).
   ~PerformanceReport();
   PerformanceReport(const PerformanceReport&) = delete;
   PerformanceReport& operator=(const PerformanceReport&) = delete;

@@ -20,7 +20,8 @@ class Trace {
  public:
   /// Starts collecting; throws std::runtime_error naming `path` when it cannot be written.
   explicit Trace(std::filesystem::path path);
-  /// Writes the trace unless close() did; a write failure becomes a warning on stderr.
+  /// Writes the trace unless close() did; a write failure becomes a warning on
+  /// stderr (through the library's logger: TESSERA_LOG=quiet silences it).
   ~Trace();
   Trace(const Trace&) = delete;
   Trace& operator=(const Trace&) = delete;
