@@ -8,19 +8,16 @@
 
 namespace tessera {
 
-Client::Client(LocalCluster& cluster) : cluster_view_(&cluster), state_(cluster.shared_state()) {
-  detail::push_executor(state_->scheduler);
+Client::Client(LocalCluster& cluster) : cluster_(LocalCluster::View{}, cluster.shared_state()) {
+  detail::push_executor(state().scheduler);
 }
 
-Client::Client(ClusterOptions options)
-    : own_cluster_(std::make_unique<LocalCluster>(std::move(options))),
-      cluster_view_(own_cluster_.get()),
-      state_(own_cluster_->state_) {
-  detail::push_executor(state_->scheduler);
+Client::Client(ClusterOptions options) : cluster_(std::move(options)) {
+  detail::push_executor(state().scheduler);
 }
 
 Client::~Client() {
-  if (own_cluster_)
+  if (cluster_.owns_)
     shutdown();
   else
     close();
@@ -29,12 +26,16 @@ Client::~Client() {
 void Client::close() {
   if (closed_) return;
   closed_ = true;
-  detail::remove_executor(state_->scheduler.get());
+  detail::remove_executor(state().scheduler.get());
 }
 
 void Client::shutdown() {
   close();
-  state_->close();
+  state().close();
+}
+
+scheduler_detail::ClusterState& Client::state() const {
+  return cluster_.state();
 }
 
 std::string Client::status() const {
@@ -43,20 +44,20 @@ std::string Client::status() const {
 
 std::shared_ptr<Executor> Client::executor() const {
   if (closed_) throw ClosedError("cannot submit: the client is closed");
-  return state_->scheduler;
+  return state().scheduler;
 }
 
 std::ostream& operator<<(std::ostream& out, const Client& client) {
-  const ClusterPlan& plan = client.state_->plan;
+  const ClusterPlan& plan = client.state().plan;
   out << fmt::format("Client(cluster={}, workers={}, threads={}, memory={}, gpus={})\n",
-                     client.state_->name, plan.workers.size(), plan.total_threads,
+                     client.state().name, plan.workers.size(), plan.total_threads,
                      plan.total_memory ? format_bytes(plan.total_memory) : "no limit",
                      plan.gpu_workers);
   out << fmt::format("  {:<15} {}\n", "Status:", client.status());
   out << fmt::format("  {:<15} LocalCluster {} (in process, {})\n",
-                     "Connection:", client.state_->name,
-                     client.state_->closed() ? "closed" : "running");
-  return out << describe_plan(plan, client.state_->dashboard_link);
+                     "Connection:", client.state().name,
+                     client.state().closed() ? "closed" : "running");
+  return out << describe_plan(plan, client.state().dashboard_link);
 }
 
 }  // namespace tessera

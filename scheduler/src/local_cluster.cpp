@@ -138,8 +138,11 @@ void ClusterState::close() {
 LocalCluster::LocalCluster(ClusterOptions options)
     : state_(std::make_shared<scheduler_detail::ClusterState>(std::move(options))) {}
 
+LocalCluster::LocalCluster(View, std::shared_ptr<scheduler_detail::ClusterState> state)
+    : state_(std::move(state)), owns_(false) {}
+
 LocalCluster::~LocalCluster() {
-  if (state_) state_->close();
+  if (state_ && owns_) state_->close();
 }
 
 const std::shared_ptr<scheduler_detail::ClusterState>& LocalCluster::shared_state() const {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <regex>
 #include <sstream>
 
@@ -152,4 +153,27 @@ TEST(LocalCluster, AMovedFromClusterReadsAsClosedAndRefusesUse) {
   EXPECT_EQ(moved.status(), "running");
   Client client(moved);
   EXPECT_EQ(delayed(square)(5).compute(), 25);
+}
+
+// A client shares the cluster's state, not the LocalCluster object it was made from: moving that
+// object and destroying the original leaves the client computing and describing the cluster.
+TEST(Client, KeepsWorkingAfterItsClusterIsMovedAndTheOriginalDestroyed) {
+  auto original = std::make_unique<LocalCluster>(
+      ClusterOptions{.n_workers = 1,
+                     .threads_per_worker = 1,
+                     .n_gpu_workers = 0,
+                     .dashboard_address = build_info().dashboard ? "127.0.0.1:0" : ""});
+  const std::string link = original->dashboard_link();
+  EXPECT_EQ(link.empty(), !build_info().dashboard) << link;
+  Client client(*original);
+  LocalCluster moved = std::move(*original);
+  original.reset();
+
+  EXPECT_EQ(client.submit(square, 6).result(), 36);
+  EXPECT_EQ(delayed(square)(7).compute(), 49);  // through the client, still the default
+  EXPECT_EQ(client.cluster().dashboard_link(), link);
+  EXPECT_EQ(client.cluster().name(), moved.name());
+  EXPECT_EQ(client.cluster().status(), "running");
+  moved.close();  // the cluster's owner still decides when it stops
+  EXPECT_EQ(client.cluster().status(), "closed");
 }

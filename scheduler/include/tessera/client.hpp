@@ -33,7 +33,7 @@ class Client {
   /// The executor compute() uses through this client; throws ClosedError after close().
   std::shared_ptr<Executor> executor() const;
   /// The cluster this client talks to.
-  const LocalCluster& cluster() const { return *cluster_view_; }
+  const LocalCluster& cluster() const { return cluster_; }
 
   /// Runs f(args...) on the cluster now; Delayed arguments become dependencies.
   template <class F, class... Args>
@@ -71,10 +71,12 @@ class Client {
   friend std::ostream& operator<<(std::ostream& out, const Client& client);
 
  private:
-  std::unique_ptr<LocalCluster> own_cluster_;  // set when the client started its cluster
-  LocalCluster* cluster_view_;
-  std::shared_ptr<scheduler_detail::ClusterState> state_;
+  /// The cluster the client started (and stops), or a view sharing the state of the one it was
+  /// given: never a pointer to the user's LocalCluster object, which may be moved or destroyed
+  /// while the client lives.
+  LocalCluster cluster_;
   bool closed_ = false;
+  scheduler_detail::ClusterState& state() const;
 };
 
 }  // namespace tessera

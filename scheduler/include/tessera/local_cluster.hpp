@@ -45,11 +45,18 @@ class LocalCluster {
   friend std::ostream& operator<<(std::ostream& out, const LocalCluster& cluster);
 
  private:
+  /// Another handle on the same cluster that does not close it when destroyed: what a Client
+  /// connected to a cluster it did not start keeps, so that moving or destroying the user's
+  /// LocalCluster object leaves the client working.
+  struct View {};
+  LocalCluster(View, std::shared_ptr<scheduler_detail::ClusterState> state);
+
   /// The running or closed cluster; throws ClosedError for a moved-from one.
   scheduler_detail::ClusterState& state() const;
   const std::shared_ptr<scheduler_detail::ClusterState>& shared_state() const;
 
   std::shared_ptr<scheduler_detail::ClusterState> state_;
+  bool owns_ = true;  ///< whether the destructor closes the cluster (false for a View)
   friend class Client;
 };
 
