@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "monte_carlo_pi.hpp"
 #include "tessera/kernels/array_cuda.hpp"
 #include "tessera/kernels/array_host.hpp"
 #include "tessera/kernels/philox.hpp"

@@ -7,6 +7,7 @@
 
 #include "../../examples/calculate_pi.hpp"
 #include "commands.hpp"
+#include "monte_carlo_pi.hpp"
 #include "tessera/diagnostics/progress_bar.hpp"
 #include "tessera/tessera.hpp"
 

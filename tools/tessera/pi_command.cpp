@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "monte_carlo_pi.hpp"
 #include "tessera/diagnostics/progress_bar.hpp"
 #include "tessera/tessera.hpp"
 

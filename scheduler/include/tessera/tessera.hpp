@@ -16,7 +16,6 @@
 #include "tessera/future.hpp"
 #include "tessera/hardware.hpp"
 #include "tessera/local_cluster.hpp"
-#include "tessera/monte_carlo_pi.hpp"
 #include "tessera/npy.hpp"
 #include "tessera/progress.hpp"
 #include "tessera/random.hpp"

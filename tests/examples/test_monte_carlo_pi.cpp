@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "monte_carlo_pi.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;

@@ -1,4 +1,4 @@
-#include "tessera/monte_carlo_pi.hpp"
+#include "monte_carlo_pi.hpp"
 
 #include <fmt/format.h>
 
