@@ -17,14 +17,13 @@ install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
 if(TESSERA_HAVE_DASHBOARD)
   install(TARGETS tessera_dashboard_http LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tessera)
 endif()
-set(_tessera_include_dirs core/include scheduler/include scheduler/diagnostics/include
-                          kernels/common/include kernels/host/include)
-if(TESSERA_HAVE_CUDA)
-  list(APPEND _tessera_include_dirs kernels/cuda/include)
-endif()
-foreach(dir ${_tessera_include_dirs})
+foreach(dir core/include scheduler/include scheduler/diagnostics/include)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endforeach()
+# Of the kernels, a user's code sees the element types alone (tessera/dtype.hpp includes them);
+# programs, Philox and the host and CUDA entry points are the library's own.
+install(FILES ${PROJECT_SOURCE_DIR}/kernels/common/include/tessera/kernels/dtype.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tessera/kernels)
 
 set(TESSERA_CONFIG_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/Tessera)
 install(EXPORT TesseraTargets NAMESPACE tessera:: DESTINATION ${TESSERA_CONFIG_DIR})

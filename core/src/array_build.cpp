@@ -147,7 +147,7 @@ Array elementwise(Op op, std::vector<const Array*> inputs, DType dtype) {
   auto node =
       make_node(Node::Kind::elementwise, op_name(op), std::move(shape), std::move(chunks), dtype);
   node->op = op;
-  for (const Array* a : inputs) node->inputs.push_back(a->node());
+  for (const Array* a : inputs) node->inputs.push_back(array_detail::node_of(*a));
   return Array(node);
 }
 
@@ -243,7 +243,7 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
       break;
   }
   auto node = make_node(Node::Kind::reduce, name, std::move(shape), std::move(chunks), dtype);
-  node->inputs = {input.node()};
+  node->inputs = {array_detail::node_of(input)};
   node->axes = std::move(reduced);
   node->reduction = reduction;
   node->ddof = ddof;
@@ -531,7 +531,7 @@ Array from_buffer(const void* data, DType dtype, const Shape& shape, const Chunk
 
 Array from_ndarray(const NDArray& array, const ChunkSpec& chunks) {
   Array wrapped = from_buffer(array.raw(), array.dtype(), array.shape(), chunks);
-  auto node = std::make_shared<Node>(*wrapped.node());
+  auto node = std::make_shared<Node>(*array_detail::node_of(wrapped));
   node->buffer_owner = array.owner();  // keeps the memory alive as long as any expression uses it
   return Array(node);
 }

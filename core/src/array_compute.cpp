@@ -11,6 +11,7 @@
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/executor.hpp"
+#include "tessera/run_graph.hpp"
 #include "tessera/visualize.hpp"
 
 namespace tessera {
@@ -25,9 +26,7 @@ namespace {
 // Runs the grid's tasks on the current executor and returns every block, row-major.
 std::vector<std::shared_ptr<NDArray>> run_blocks(const BlockGrid& grid) {
   if (grid.stored) return grid.stored->load_all();
-  auto computation = current_executor()->submit(build_graph(grid.tasks));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(grid.tasks);
   std::vector<std::shared_ptr<NDArray>> blocks;
   blocks.reserve(grid.tasks.size());
   for (std::size_t k = 0; k < grid.tasks.size(); ++k)
@@ -42,7 +41,7 @@ constexpr std::int64_t kReprChunkLimit = 1'000'000;
 // Whether the expression's nodes have more than `limit` chunks in all, each node counted once;
 // the walk stops as soon as they do.
 bool more_chunks_than(const Array& array, std::int64_t limit) {
-  std::vector<const Node*> stack{array.node().get()};
+  std::vector<const Node*> stack{array_detail::node_of(array).get()};
   std::unordered_set<const Node*> seen{stack.back()};
   std::int64_t total = 0;
   while (!stack.empty()) {
@@ -89,9 +88,7 @@ Array Array::persist() const {
       keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk}, keep,
                                                          keep, Placement::any,
                                                          /*stores_inputs=*/true));
-    auto computation = executor->submit(build_graph(keepers));
-    computation->wait();
-    computation->rethrow_if_failed();
+    auto computation = run_graph(*executor, keepers);
     for (std::size_t k = 0; k < keepers.size(); ++k)
       stored->blocks.push_back(
           std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
@@ -122,7 +119,7 @@ std::ostream& operator<<(std::ostream& out, const Array& array) {
 }
 
 void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
-  GridPtr grid = Lowering().lower(array.node());
+  GridPtr grid = Lowering().lower(array_detail::node_of(array));
   nodes.insert(nodes.end(), grid->tasks.begin(), grid->tasks.end());
 }
 

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -16,9 +15,13 @@
 
 #include "array_lowering.hpp"
 #include "box_copy.hpp"
+#include "npy_layout.hpp"
 #include "stack_manifest.hpp"
+#include "tessera/detail/npy_writer.hpp"
+#include "tessera/detail/posix_file.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/npy.hpp"
+#include "tessera/run_graph.hpp"
 
 namespace tessera {
 
@@ -34,33 +37,21 @@ std::string block_file_name(const Index& block) {
   return block.empty() ? std::string("0.npy") : fmt::format("{}.npy", fmt::join(block, "_"));
 }
 
-// An open file descriptor that closes itself.
-class File {
- public:
-  explicit File(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (fd_ < 0)
-      throw std::runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
-  }
-  ~File() { ::close(fd_); }
-  File(const File&) = delete;
-  File& operator=(const File&) = delete;
-  void read_at(void* out, std::size_t bytes, std::size_t offset, const std::string& path) const {
-    auto* cursor = static_cast<char*>(out);
-    while (bytes > 0) {
-      const ssize_t n = ::pread(fd_, cursor, bytes, static_cast<off_t>(offset));
-      if (n <= 0)
-        throw std::runtime_error(
-            fmt::format("cannot read '{}' at byte {}: {}", path, offset,
-                        n == 0 ? "unexpected end of file" : std::strerror(errno)));
-      cursor += n;
-      offset += static_cast<std::size_t>(n);
-      bytes -= static_cast<std::size_t>(n);
-    }
-  }
+detail::PosixFile open_chunk_file(const std::string& path) {
+  detail::PosixFile file(path, O_RDONLY);
+  if (!file.is_open())
+    throw std::runtime_error(fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
+  return file;
+}
 
- private:
-  int fd_;
-};
+void read_at(const detail::PosixFile& file, void* out, std::size_t bytes, std::size_t offset,
+             const std::string& path) {
+  const std::int64_t got = file.read_at(out, bytes, offset);
+  if (got != static_cast<std::int64_t>(bytes))
+    throw std::runtime_error(
+        fmt::format("cannot read '{}' at byte {}: {}", path, offset,
+                    got < 0 ? std::strerror(errno) : "unexpected end of file"));
+}
 
 // Reads the block [lo, lo + extent) of a row-major array stored at `data_offset` in `path`, one
 // contiguous run (the last dimension) per read, and turns it into native values.
@@ -69,11 +60,11 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
                                     const Index& lo, const Index& extent) {
   auto block = std::make_shared<NDArray>(extent, dtype);
   if (block->size() == 0) return block;
-  const File file(path);
+  const detail::PosixFile file = open_chunk_file(path);
   const std::size_t element = dtype_size(dtype);
   const std::size_t ndim = shape.size();
   if (ndim == 0) {
-    file.read_at(block->raw(), element, data_offset, path);
+    read_at(file, block->raw(), element, data_offset, path);
     npy_to_native(block->raw(), 1, dtype, byteswapped);
     return block;
   }
@@ -84,8 +75,8 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
   auto read_row = [&](const Index& row) {
     std::int64_t flat = lo[ndim - 1];
     for (std::size_t d = 0; d + 1 < ndim; ++d) flat += (lo[d] + row[d]) * strides[d];
-    file.read_at(static_cast<char*>(block->raw()) + written, run, data_offset + flat * element,
-                 path);
+    read_at(file, static_cast<char*>(block->raw()) + written, run, data_offset + flat * element,
+            path);
     written += run;
   };
   if (rows.empty())
@@ -110,9 +101,7 @@ Array files_array(std::string name, const Shape& shape, Chunks chunks, DType dty
 
 // Runs a set of chunk tasks and returns their arrays, in order.
 std::vector<std::shared_ptr<NDArray>> run(const std::vector<TaskPtr>& tasks) {
-  auto computation = current_executor()->submit(build_graph(tasks));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(tasks);
   std::vector<std::shared_ptr<NDArray>> blocks;
   for (std::size_t k = 0; k < tasks.size(); ++k)
     blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(computation->output(k)));
@@ -197,7 +186,7 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
 
 void to_npy(const Array& array, const std::string& path) {
   array_detail::GridPtr grid =
-      array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
+      array_detail::Lowering(current_executor()->chunk_limit()).lower(array_detail::node_of(array));
   NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
   if (nb.empty()) {  // 0-d: one block
@@ -235,7 +224,7 @@ void to_npy_stack(const std::string& directory, const Array& array) {
   namespace fs = std::filesystem;
   fs::create_directories(directory);
   array_detail::GridPtr grid =
-      array_detail::Lowering(current_executor()->chunk_limit()).lower(array.node());
+      array_detail::Lowering(current_executor()->chunk_limit()).lower(array_detail::node_of(array));
   // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
   // made and are freed right after.
   std::vector<TaskPtr> writers;
@@ -261,9 +250,7 @@ void to_npy_stack(const std::string& directory, const Array& array) {
                                                        std::move(write)));
     ++flat;
   });
-  auto computation = current_executor()->submit(build_graph(writers));
-  computation->wait();
-  computation->rethrow_if_failed();
+  run_graph(std::move(writers));
 
   nlohmann::json manifest = {
       {"format", "tessera-npy-stack"}, {"version", 1},

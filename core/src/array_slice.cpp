@@ -122,7 +122,7 @@ Array Array::operator[](const std::vector<IndexItem>& index) const {
   node->kind = Node::Kind::slice;
   node->name = "getitem";
   node->dtype = dtype();
-  node->inputs = {this->node()};
+  node->inputs = {node_};
   bool identity = true;
   for (int axis = 0; axis < n; ++axis) {
     const std::int64_t extent = shape()[axis];

@@ -62,7 +62,7 @@ StoredBlock::~StoredBlock() {
 }
 
 std::shared_ptr<NDArray> StoredBlock::load() {
-  spill_detail::SpillFile file;
+  detail::SpillFile file;
   std::shared_ptr<DeviceArray> device;
   {
     std::lock_guard lock(mutex_);
@@ -76,7 +76,7 @@ std::shared_ptr<NDArray> StoredBlock::load() {
   std::shared_ptr<BlockStore> store = store_.lock();
   const bool heard = store && store->listener_;
   const double start = heard ? epoch_seconds() : 0;
-  auto array = spill_detail::read_spill_file(file, shape_, dtype_, nbytes_);
+  auto array = detail::read_spill_file(file, shape_, dtype_, nbytes_);
   if (heard)
     store->listener_({true, false, id_, owner_, nbytes_, file.file_bytes, start, epoch_seconds()});
   return array;
@@ -105,8 +105,7 @@ bool StoredBlock::move_to_host() {
 std::uint64_t StoredBlock::spill(const std::string& stem, SpillCompression compression) {
   std::lock_guard lock(mutex_);
   if (!data_) return 0;
-  file_ = std::make_unique<spill_detail::SpillFile>(
-      spill_detail::write_spill_file(stem, *data_, compression));
+  file_ = std::make_unique<detail::SpillFile>(detail::write_spill_file(stem, *data_, compression));
   data_.reset();  // readers holding the array keep it alive until they finish
   return file_->file_bytes;
 }
@@ -124,8 +123,7 @@ bool StoredBlock::compressed() const {
 BlockStore::BlockStore(BlockStoreOptions options)
     : budget_(options.budget),
       directory_(std::move(options.directory)),
-      folder_(directory_.empty() ? nullptr
-                                 : std::make_unique<spill_detail::SpillFolder>(directory_)),
+      folder_(directory_.empty() ? nullptr : std::make_unique<detail::SpillFolder>(directory_)),
       compression_(options.compression),
       owners_(std::max(0, options.owners)),
       owner_bytes_(new OwnerBytes[static_cast<std::size_t>(owners_)]),

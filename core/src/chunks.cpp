@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "checked_count.hpp"
+#include "tessera/kernels/program.hpp"  // kMaxDims: the kernels index at most that many axes
 
 namespace tessera {
 namespace {

@@ -1,4 +1,4 @@
-#include "dot_program.hpp"
+#include "tessera/detail/dot_program.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

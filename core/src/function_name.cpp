@@ -1,4 +1,4 @@
-#include "tessera/function_name.hpp"
+#include "tessera/detail/function_name.hpp"
 
 #include <cxxabi.h>
 #include <dlfcn.h>

@@ -1,4 +1,4 @@
-#include "tessera/log.hpp"
+#include "tessera/detail/log.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 #include "tessera/npy.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sys/stat.h>
@@ -9,7 +10,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "checked_count.hpp"
+#include "npy_layout.hpp"
+#include "tessera/detail/npy_writer.hpp"
+#include "tessera/detail/posix_file.hpp"
 
 namespace tessera {
 namespace {
@@ -30,17 +33,10 @@ std::string os_error(int saved_errno) {
   return saved_errno != 0 ? std::strerror(saved_errno) : "I/O error";
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept {
-    if (f) std::fclose(f);
-  }
-};
-using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
-
-FilePtr open_for_reading(const std::string& path) {
-  errno = 0;
-  FilePtr file(std::fopen(path.c_str(), "rb"));
-  if (!file) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
+detail::PosixFile open_for_reading(const std::string& path) {
+  detail::PosixFile file(path, O_RDONLY);
+  if (!file.is_open())
+    throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
   return file;
 }
 
@@ -290,30 +286,28 @@ std::pair<DType, bool> parse_descr(const std::string& descr, const std::string& 
 }
 
 /// Reads exactly n bytes or throws (truncated file → invalid_argument, OS error → runtime_error).
-void read_exact(std::FILE* file, void* out, std::size_t n, const std::string& path,
+void read_exact(const detail::PosixFile& file, void* out, std::size_t n, const std::string& path,
                 std::string_view what) {
-  errno = 0;
-  const std::size_t got = n == 0 ? 0 : std::fread(out, 1, n, file);
-  if (got == n) return;
-  if (std::ferror(file))
-    throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
+  const std::int64_t got = file.read(out, n);
+  if (got == static_cast<std::int64_t>(n)) return;
+  if (got < 0) throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
   throw std::invalid_argument(fmt::format(
       "read_npy: '{}': truncated .npy file: {} needs {} bytes, only {} left", path, what, n, got));
 }
 
 /// Size of a regular file, or nullopt for pipes and devices.
-std::optional<std::uint64_t> regular_file_size(std::FILE* file) {
+std::optional<std::uint64_t> regular_file_size(const detail::PosixFile& file) {
   struct stat st {};
-  if (::fstat(::fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if (::fstat(file.fd(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-NpyHeader parse_header(std::FILE* file, const std::string& path) {
+NpyHeader parse_header(const detail::PosixFile& file, const std::string& path) {
   unsigned char prefix[kMagicLen + 2];
-  errno = 0;
-  const std::size_t got = std::fread(prefix, 1, sizeof prefix, file);
-  if (std::ferror(file))
+  const std::int64_t count = file.read(prefix, sizeof prefix);
+  if (count < 0)
     throw std::runtime_error(fmt::format("cannot read '{}': {}", path, os_error(errno)));
+  const auto got = static_cast<std::size_t>(count);
   if (std::memcmp(prefix, kMagic, std::min(got, kMagicLen)) != 0 || got == 0) {
     std::string shown;
     for (std::size_t i = 0; i < std::min(got, kMagicLen); ++i)
@@ -439,8 +433,7 @@ std::int64_t NpyHeader::size() const {
 }
 
 NpyHeader read_npy_header(const std::string& path) {
-  FilePtr file = open_for_reading(path);
-  return parse_header(file.get(), path);
+  return parse_header(open_for_reading(path), path);
 }
 
 void npy_to_native(void* data, std::int64_t count, DType dtype, bool byteswapped) {
@@ -457,8 +450,8 @@ void npy_to_native(void* data, std::int64_t count, DType dtype, bool byteswapped
 }
 
 NDArray read_npy(const std::string& path) {
-  FilePtr file = open_for_reading(path);
-  const NpyHeader header = parse_header(file.get(), path);
+  const detail::PosixFile file = open_for_reading(path);
+  const NpyHeader header = parse_header(file, path);
   const std::int64_t count = header.size();
   const std::size_t nbytes = header.nbytes();
 
@@ -474,7 +467,7 @@ NDArray read_npy(const std::string& path) {
         path, shape_repr(header.shape), dtype_name(header.dtype), nbytes,
         transpose ? ", twice to reorder it from Fortran order" : ""));
   }
-  read_exact(file.get(), stored.raw(), nbytes, path, "the data");
+  read_exact(file, stored.raw(), nbytes, path, "the data");
   npy_to_native(stored.raw(), count, header.dtype, header.byteswapped);
   if (transpose) fortran_to_row_major(stored.raw(), out.raw(), header.shape, header.dtype);
   return out;
@@ -521,69 +514,33 @@ NpyWriter::NpyWriter(const std::string& path, Shape shape, DType dtype) : path_(
         fmt::format("NpyWriter '{}': shape {} is too large", path, shape_repr(shape)));
   expected_ = static_cast<std::size_t>(*bytes);
   const std::string header = make_header(shape, dtype);
-  errno = 0;
-  file_ = std::fopen(path.c_str(), "wb");
-  if (!file_) throw std::runtime_error(fmt::format("cannot write '{}': {}", path, os_error(errno)));
-  errno = 0;
-  if (std::fwrite(header.data(), 1, header.size(), file_) != header.size()) {
-    const int saved = errno;
-    std::fclose(file_);
-    file_ = nullptr;
-    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, os_error(saved)));
-  }
-}
-
-NpyWriter::~NpyWriter() {
-  if (file_) std::fclose(file_);
-}
-
-NpyWriter::NpyWriter(NpyWriter&& other) noexcept
-    : path_(std::move(other.path_)),
-      file_(std::exchange(other.file_, nullptr)),
-      expected_(other.expected_),
-      written_(other.written_) {}
-
-NpyWriter& NpyWriter::operator=(NpyWriter&& other) noexcept {
-  if (this != &other) {
-    if (file_) std::fclose(file_);
-    path_ = std::move(other.path_);
-    file_ = std::exchange(other.file_, nullptr);
-    expected_ = other.expected_;
-    written_ = other.written_;
-  }
-  return *this;
+  // 0666 less the umask, as np.save (and fopen) create files.
+  file_ = detail::PosixFile(path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+  if (!file_.is_open() || !file_.write_all(header.data(), header.size()))
+    throw std::runtime_error(fmt::format("cannot write '{}': {}", path, os_error(errno)));
 }
 
 void NpyWriter::write(const void* bytes, std::size_t n) {
-  if (!file_) throw std::logic_error(fmt::format("NpyWriter '{}': write after close", path_));
+  if (!file_.is_open())
+    throw std::logic_error(fmt::format("NpyWriter '{}': write after close", path_));
   if (n > expected_ - written_)
     throw std::length_error(fmt::format(
         "NpyWriter '{}': writing {} bytes after {} would exceed the {} bytes the shape promises",
         path_, n, written_, expected_));
-  if (n == 0) return;
-  errno = 0;
-  if (std::fwrite(bytes, 1, n, file_) != n)
+  if (!file_.write_all(bytes, n))
     throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, os_error(errno)));
   written_ += n;
 }
 
 void NpyWriter::close() {
-  if (!file_) return;
-  std::FILE* file = std::exchange(file_, nullptr);
-  if (written_ != expected_) {
-    std::fclose(file);
+  if (!file_.is_open()) return;
+  detail::PosixFile file = std::move(file_);
+  if (written_ != expected_)
     throw std::length_error(
         fmt::format("NpyWriter '{}': closed after {} of the {} data bytes the shape promises",
                     path_, written_, expected_));
-  }
-  errno = 0;
-  const bool flushed = std::fflush(file) == 0;
-  const int saved = errno;
-  errno = 0;
-  const bool closed = std::fclose(file) == 0;
-  if (!flushed || !closed)
-    throw std::runtime_error(
-        fmt::format("cannot write '{}': {}", path_, os_error(flushed ? errno : saved)));
+  if (!file.close())
+    throw std::runtime_error(fmt::format("cannot write '{}': {}", path_, os_error(errno)));
 }
 
 }  // namespace tessera

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #if TESSERA_HAVE_LZ4
 #include <lz4.h>
@@ -16,9 +15,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tessera/detail/posix_file.hpp"
 #include "tessera/npy.hpp"
 
-namespace tessera::spill_detail {
+namespace tessera::detail {
 namespace {
 
 // A compressed file: this magic, the chunk's byte count (little-endian u64), then one LZ4 block.
@@ -42,18 +42,6 @@ constexpr std::size_t sample_bytes = 64 * 1024;
 }
 
 #if TESSERA_HAVE_LZ4
-void write_all(int fd, const char* data, std::size_t n, const std::string& path) {
-  while (n > 0) {
-    const ssize_t written = ::write(fd, data, n);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      fail_io("write", path);
-    }
-    data += written;
-    n -= static_cast<std::size_t>(written);
-  }
-}
-
 // The LZ4 block of `data`, or empty when it would not shrink below `ratio` of the input.
 std::vector<char> compress(const char* data, std::size_t n, double ratio) {
   std::vector<char> out(static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(n))));
@@ -65,19 +53,14 @@ std::vector<char> compress(const char* data, std::size_t n, double ratio) {
 }
 
 SpillFile write_lz4(const std::string& path, std::uint64_t nbytes, const std::vector<char>& block) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) fail_io("create", path);
+  PosixFile file(path, O_WRONLY | O_CREAT | O_TRUNC);
+  if (!file.is_open()) fail_io("create", path);
   char header[lz4_header_bytes];
   std::memcpy(header, lz4_magic, sizeof lz4_magic);
   for (int b = 0; b < 8; ++b) header[8 + b] = static_cast<char>((nbytes >> (8 * b)) & 0xff);
-  try {
-    write_all(fd, header, sizeof header, path);
-    write_all(fd, block.data(), block.size(), path);
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  if (::close(fd) != 0) fail_io("close", path);
+  if (!file.write_all(header, sizeof header) || !file.write_all(block.data(), block.size()))
+    fail_io("write", path);
+  if (!file.close()) fail_io("close", path);
   return {path, lz4_header_bytes, lz4_header_bytes + block.size(), true};
 }
 
@@ -87,28 +70,19 @@ std::shared_ptr<NDArray> map_raw(const SpillFile& file, const Shape& shape, DTyp
                                  std::uint64_t nbytes) {
   // Mapped, not read: no copy and no zero-filled pages; MAP_PRIVATE keeps the file unchanged if
   // the caller writes to the array.
-  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_io("open", file.path);
+  const PosixFile opened(file.path, O_RDONLY);
+  if (!opened.is_open()) fail_io("open", file.path);
   const std::size_t length = file.data_offset + nbytes;
   // Pages mapped past the end of a file that someone else truncated raise SIGBUS when read,
   // which would end the process: a short file is an error here instead. (One truncated while
   // its chunk is in use can still fault; nothing but a copy could prevent that.)
   struct stat info {};
-  if (::fstat(fd, &info) != 0) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    fail_io("inspect", file.path);
-  }
-  if (static_cast<std::uint64_t>(info.st_size) < length) {
-    ::close(fd);
+  if (::fstat(opened.fd(), &info) != 0) fail_io("inspect", file.path);
+  if (static_cast<std::uint64_t>(info.st_size) < length)
     fail_truncated(file.path, static_cast<std::uint64_t>(info.st_size), length);
-  }
-  void* base =
-      length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : nullptr;
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
+  // The mapping outlives the descriptor (closed on return).
+  void* base = length ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, opened.fd(), 0)
+                      : nullptr;
   if (base == MAP_FAILED) fail_io("map", file.path);
   std::shared_ptr<void> owner(base, [length](void* p) {
     if (p) ::munmap(p, length);
@@ -120,23 +94,13 @@ std::shared_ptr<NDArray> map_raw(const SpillFile& file, const Shape& shape, DTyp
 #if TESSERA_HAVE_LZ4
 std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape& shape, DType dtype,
                                     std::uint64_t nbytes) {
-  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_io("open", file.path);
+  const PosixFile opened(file.path, O_RDONLY);
+  if (!opened.is_open()) fail_io("open", file.path);
   std::vector<char> bytes(file.file_bytes);
-  std::size_t got = 0;
-  while (got < bytes.size()) {
-    const ssize_t n = ::pread(fd, bytes.data() + got, bytes.size() - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      if (n == 0) fail_truncated(file.path, got, bytes.size());
-      fail_io("read", file.path);
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
+  const std::int64_t got = opened.read_at(bytes.data(), bytes.size(), 0);
+  if (got < 0) fail_io("read", file.path);
+  if (static_cast<std::size_t>(got) < bytes.size())
+    fail_truncated(file.path, static_cast<std::uint64_t>(got), bytes.size());
   std::uint64_t recorded = 0;
   for (int b = 0; b < 8; ++b)
     recorded |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
@@ -204,4 +168,4 @@ std::shared_ptr<NDArray> read_spill_file(const SpillFile& file, const Shape& sha
                          : map_raw(file, shape, dtype, nbytes);
 }
 
-}  // namespace tessera::spill_detail
+}  // namespace tessera::detail

@@ -9,7 +9,7 @@
 #include "tessera/block_store.hpp"
 #include "tessera/ndarray.hpp"
 
-namespace tessera::spill_detail {
+namespace tessera::detail {
 
 struct SpillFile {
   std::string path;              ///< empty: nothing written
@@ -29,4 +29,4 @@ SpillFile write_spill_file(const std::string& stem, const NDArray& array,
 std::shared_ptr<NDArray> read_spill_file(const SpillFile& file, const Shape& shape, DType dtype,
                                          std::uint64_t nbytes);
 
-}  // namespace tessera::spill_detail
+}  // namespace tessera::detail

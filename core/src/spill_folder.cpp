@@ -14,9 +14,10 @@
 #include <thread>
 
 #include "tessera/block_store.hpp"
+#include "tessera/detail/posix_file.hpp"
 
 namespace tessera {
-namespace spill_detail {
+namespace detail {
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,33 +30,27 @@ bool is_spill_folder_name(std::string_view name) {
          name.starts_with(folder_prefix) && name.ends_with(folder_suffix);
 }
 
-// Opens `path` (creating it when `create`) and locks it without waiting. Returns the descriptor,
-// or -1 with errno set: EWOULDBLOCK while someone else holds it. A sweep may unlink a lock file
-// between our open and our flock; the lock then guards nothing, so it counts only while the path
-// still names the file we locked (else we try again on the file that is there now).
-int lock_file(const std::string& path, bool create) {
+// Opens `path` (creating it when `create`) and locks it without waiting. Returns the open file,
+// or a closed one with errno set: EWOULDBLOCK while someone else holds it. A sweep may unlink a
+// lock file between our open and our flock; the lock then guards nothing, so it counts only while
+// the path still names the file we locked (else we try again on the file that is there now).
+PosixFile lock_file(const std::string& path, bool create) {
   for (int attempt = 0; attempt < 8; ++attempt) {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
-    if (fd < 0) return -1;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      const int saved = errno;
-      ::close(fd);
-      errno = saved;
-      return -1;
-    }
+    PosixFile file(path, O_RDWR | (create ? O_CREAT : 0));
+    if (!file.is_open()) return file;
+    if (::flock(file.fd(), LOCK_EX | LOCK_NB) != 0) return {};  // errno kept by the close
     struct stat locked {};
     struct stat named {};
-    if (::fstat(fd, &locked) == 0 && ::stat(path.c_str(), &named) == 0 &&
+    if (::fstat(file.fd(), &locked) == 0 && ::stat(path.c_str(), &named) == 0 &&
         locked.st_dev == named.st_dev && locked.st_ino == named.st_ino)
-      return fd;
-    ::close(fd);
+      return file;
     if (!create) {
       errno = ENOENT;
-      return -1;
+      return {};
     }
   }
   errno = EAGAIN;
-  return -1;
+  return {};
 }
 
 }  // namespace
@@ -65,17 +60,17 @@ std::string spill_folder_lock_path(const std::string& folder) {
 }
 
 SpillFolder::~SpillFolder() {
-  if (lock_fd_ < 0) return;
+  if (!lock_.is_open()) return;
   // Folder first, lock last: while the folder exists, its lock says it is in use.
   std::error_code ignored;
   fs::remove_all(path_, ignored);
   ::unlink(spill_folder_lock_path(path_).c_str());
-  ::close(lock_fd_);
+  // lock_ closes after this body: the lock goes last.
 }
 
 void SpillFolder::create() {
   std::lock_guard guard(mutex_);
-  if (lock_fd_ >= 0) return;
+  if (lock_.is_open()) return;
   const std::string lock = spill_folder_lock_path(path_);
   std::error_code error;
   const fs::path parent = fs::path(path_).parent_path();
@@ -85,14 +80,15 @@ void SpillFolder::create() {
                                          path_, error.message()));
   // Lock before the folder exists, so that a sweep never sees the folder unlocked. A sweep in
   // another process holds each lock it tries only for a moment: wait that out, briefly.
-  int fd = -1, failure = 0;
+  PosixFile locked;
+  int failure = 0;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    fd = lock_file(lock, /*create=*/true);
+    locked = lock_file(lock, /*create=*/true);
     failure = errno;
-    if (fd >= 0 || failure != EWOULDBLOCK) break;
+    if (locked.is_open() || failure != EWOULDBLOCK) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  if (fd < 0)
+  if (!locked.is_open())
     throw std::runtime_error(
         failure == EWOULDBLOCK
             ? fmt::format("cannot use spill folder '{}': another live cluster holds its lock '{}'",
@@ -102,14 +98,13 @@ void SpillFolder::create() {
   fs::create_directory(path_, error);
   if (error) {
     ::unlink(lock.c_str());
-    ::close(fd);
     throw std::runtime_error(
         fmt::format("cannot create spill folder '{}': {}", path_, error.message()));
   }
-  lock_fd_ = fd;
+  lock_ = std::move(locked);
 }
 
-}  // namespace spill_detail
+}  // namespace detail
 
 std::vector<std::string> remove_stale_spill_folders(const std::string& directory) {
   namespace fs = std::filesystem;
@@ -122,15 +117,15 @@ std::vector<std::string> remove_stale_spill_folders(const std::string& directory
   for (const fs::path& path : candidates) {
     const std::string name = path.filename().string();
     std::string folder;
-    if (spill_detail::is_spill_folder_name(name)) {
+    if (detail::is_spill_folder_name(name)) {
       // A real folder only: never follow a link out of the temporary directory.
       if (fs::symlink_status(path, error).type() != fs::file_type::directory) continue;
       folder = path.string();
-    } else if (name.ends_with(spill_detail::lock_suffix) &&
-               spill_detail::is_spill_folder_name(std::string_view(name).substr(
-                   0, name.size() - spill_detail::lock_suffix.size()))) {
+    } else if (name.ends_with(detail::lock_suffix) &&
+               detail::is_spill_folder_name(
+                   std::string_view(name).substr(0, name.size() - detail::lock_suffix.size()))) {
       // A lock file whose folder is gone (its owner died between removing the two).
-      folder = path.string().substr(0, path.string().size() - spill_detail::lock_suffix.size());
+      folder = path.string().substr(0, path.string().size() - detail::lock_suffix.size());
       if (fs::exists(fs::symlink_status(folder, error))) continue;  // seen with its folder
     } else {
       continue;
@@ -138,9 +133,10 @@ std::vector<std::string> remove_stale_spill_folders(const std::string& directory
     // An owner locks before it makes its folder and unlocks after it removed it, so a stale
     // folder always has its lock file. One without is no stale folder of ours: made by a Tessera
     // before these locks (perhaps still running), or by something else. It stays.
-    const std::string lock = spill_detail::spill_folder_lock_path(folder);
-    const int fd = spill_detail::lock_file(lock, /*create=*/false);
-    if (fd < 0) continue;  // in use, unlocked (see above), or not ours to judge (another user's)
+    const std::string lock = detail::spill_folder_lock_path(folder);
+    // Not lockable: in use, unlocked (see above), or not ours to judge (another user's).
+    const detail::PosixFile locked = detail::lock_file(lock, /*create=*/false);
+    if (!locked.is_open()) continue;
     const bool folder_entry = folder == path.string();
     bool gone = true;
     if (folder_entry) {
@@ -148,7 +144,6 @@ std::vector<std::string> remove_stale_spill_folders(const std::string& directory
       gone = !error;
     }
     if (gone) ::unlink(lock.c_str());
-    ::close(fd);
     if (gone && folder_entry) removed.push_back(folder);
   }
   return removed;

@@ -7,7 +7,9 @@
 #include <mutex>
 #include <string>
 
-namespace tessera::spill_detail {
+#include "tessera/detail/posix_file.hpp"
+
+namespace tessera::detail {
 
 class SpillFolder {
  public:
@@ -28,10 +30,10 @@ class SpillFolder {
   // Not std::call_once: after a failed (throwing) attempt, ThreadSanitizer's pthread_once
   // blocks every later call for good.
   std::mutex mutex_;
-  int lock_fd_ = -1;  // set once created
+  PosixFile lock_;  // open once created
 };
 
 /// The lock file of spill folder `folder`.
 std::string spill_folder_lock_path(const std::string& folder);
 
-}  // namespace tessera::spill_detail
+}  // namespace tessera::detail

@@ -1,4 +1,4 @@
-#include "tessera/value_size.hpp"
+#include "tessera/detail/value_size.hpp"
 
 #include <vector>
 

@@ -14,7 +14,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "dot_program.hpp"
+#include "tessera/detail/dot_program.hpp"
 
 namespace tessera {
 namespace {

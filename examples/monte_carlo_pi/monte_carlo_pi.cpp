@@ -10,6 +10,7 @@
 #include "scheduler.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_host.hpp"
+#include "tessera/run_graph.hpp"
 #if TESSERA_HAVE_CUDA
 #include "tessera/kernels/pi_cuda.hpp"
 #endif
@@ -131,10 +132,7 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
   };
   auto total =
       std::make_shared<const TaskNode>("pi_sum", std::move(parts), sum, sum, Placement::any);
-  auto computation = executor.submit(build_graph({total}));
-  computation->wait();
-  computation->rethrow_if_failed();
-  result.hits = std::any_cast<std::uint64_t>(computation->output(0));
+  result.hits = std::any_cast<std::uint64_t>(run_graph(executor, {total})->output(0));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   result.samples = options.samples;

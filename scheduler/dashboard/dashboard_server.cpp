@@ -7,8 +7,8 @@
 #include "dashboard_link.hpp"
 #include "dashboard_state.hpp"
 #include "http_module.hpp"
+#include "tessera/detail/log.hpp"
 #include "tessera/diagnostics/bus.hpp"
-#include "tessera/log.hpp"
 #include "token_auth.hpp"
 
 namespace tessera::dashboard {

@@ -12,11 +12,14 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
+#include "tessera/detail/hardware_files.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 
 namespace tessera {

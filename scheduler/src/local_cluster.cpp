@@ -17,8 +17,8 @@
 #endif
 #include "tessera/block_store.hpp"
 #include "tessera/bytes.hpp"
+#include "tessera/detail/log.hpp"
 #include "tessera/errors.hpp"
-#include "tessera/log.hpp"
 
 namespace tessera {
 namespace scheduler_detail {

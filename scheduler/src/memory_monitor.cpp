@@ -8,7 +8,7 @@
 
 #include "tessera/block_store.hpp"
 #include "tessera/bytes.hpp"
-#include "tessera/log.hpp"
+#include "tessera/detail/log.hpp"
 
 namespace tessera::scheduler_detail {
 

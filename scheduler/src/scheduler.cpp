@@ -14,13 +14,13 @@
 #include "placement.hpp"
 #include "scheduler_worker.hpp"
 #include "tessera/block_store.hpp"
+#include "tessera/detail/log.hpp"
+#include "tessera/detail/value_size.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_host.hpp"
-#include "tessera/log.hpp"
-#include "tessera/value_size.hpp"
 
 namespace tessera::scheduler_detail {
 

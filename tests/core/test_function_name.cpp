@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "tessera/function_name.hpp"
+#include "tessera/detail/function_name.hpp"
 
 namespace sample {
 int calculate_pi(double) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "npy_bytes.hpp"
+#include "tessera/detail/npy_writer.hpp"
 #include "tessera/npy.hpp"
 
 namespace fs = std::filesystem;

@@ -11,9 +11,9 @@
 #include <regex>
 #include <sstream>
 
-#include "dot_program.hpp"
 #include "serial_executor.hpp"
 #include "tessera/build_info.hpp"
+#include "tessera/detail/dot_program.hpp"
 #include "tessera/random.hpp"
 #include "tessera/visualize.hpp"
 

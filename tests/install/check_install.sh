@@ -14,6 +14,15 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 config_dir=$(dirname "$(find "$work/prefix" -name TesseraConfig.cmake | head -n1)")
 
+# 0. The headers installed are the ones users include (internals under tessera/detail/): none of
+# the kernels' own, and none of the internals that once sat beside the public headers.
+for internal in tessera/kernels/program.hpp tessera/kernels/philox.hpp tessera/kernels/array_host.hpp \
+                tessera/kernels/kokkos_runtime.hpp tessera/kernels/array_cuda.hpp \
+                tessera/log.hpp tessera/function_name.hpp tessera/value_size.hpp; do
+  test ! -e "$work/prefix/include/$internal" || fail "installed the internal header $internal"
+done
+test -e "$work/prefix/include/tessera/kernels/dtype.hpp" || fail "tessera/kernels/dtype.hpp not installed"
+
 # 1. The installed targets name their dependencies as targets found again on the user's machine.
 if grep -nE '"?/[^";]*\.(so|a)(\.[0-9]+)*[";]' "$config_dir"/TesseraTargets*.cmake | grep -v "\${_IMPORT_PREFIX}"; then
   fail "the installed targets record absolute library paths (above)"

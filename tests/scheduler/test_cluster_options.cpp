@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "tessera/cluster_options.hpp"
+#include "tessera/detail/hardware_files.hpp"
 #include "tessera/local_cluster.hpp"
 
 using namespace tessera;

@@ -13,6 +13,7 @@
 #include "scheduler.hpp"
 #include "scratch_path.hpp"
 #include "tessera/block_store.hpp"
+#include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
@@ -259,9 +260,7 @@ TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
       simulated_gpu_cluster("device-results", 2 * MiB, scratch("tessera_device_results"));
   std::vector<TaskPtr> chunks;
   for (int id = 0; id < 8; ++id) chunks.push_back(device_task(memory, id));
-  auto computation = scheduler.submit(build_graph({check_all(chunks)}));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(scheduler, {check_all(chunks)});
   EXPECT_TRUE(std::any_cast<bool>(computation->output(0))) << "every chunk came back exactly";
   EXPECT_LE(memory->peak(), 2 * MiB) << "room is made before each chunk is allocated";
   EXPECT_EQ(scheduler.stats(1).device_spilled_total, 6 * MiB);
@@ -274,9 +273,7 @@ TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
   auto memory = std::make_shared<HostDeviceMemory>();
   scheduler_detail::Scheduler scheduler =
       simulated_gpu_cluster("device-outputs", 2 * MiB, scratch("tessera_device_outputs"));
-  auto computation = scheduler.submit(build_graph({device_task(memory, 3)}));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(scheduler, {device_task(memory, 3)});
   const auto* host = std::any_cast<std::shared_ptr<NDArray>>(&computation->output(0));
   ASSERT_NE(host, nullptr) << "a host array, not a device one";
   EXPECT_TRUE(holds(**host, 3));
@@ -296,9 +293,7 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
           return store->add(std::any_cast<const std::shared_ptr<DeviceArray>&>(*in[0]));
         },
         TaskFunction{}, Placement::cpu, /*stores_inputs=*/true));
-  auto computation = scheduler.submit(build_graph(keepers));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(scheduler, keepers);
   std::vector<std::shared_ptr<StoredBlock>> blocks;
   for (std::size_t k = 0; k < keepers.size(); ++k)
     blocks.push_back(std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));

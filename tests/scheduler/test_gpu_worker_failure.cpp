@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "scheduler.hpp"
+#include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
@@ -112,9 +113,7 @@ TEST(GpuWorkerFailure, AnotherGpuWorkerTakesOverTheFailedOnesWork) {
       "one-broken-gpu");
   std::vector<TaskPtr> outputs;
   for (int k = 0; k < 32; ++k) outputs.push_back(task(Placement::gpu, k));
-  auto computation = scheduler.submit(build_graph(outputs));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(scheduler, outputs);
   for (int k = 0; k < 32; ++k) EXPECT_EQ(std::any_cast<int>(computation->output(k)), k);
   EXPECT_NE(failure_of(scheduler, 0), "");
   EXPECT_EQ(scheduler.stats(0).finished, 0u) << "so gpu-1 ran them all";

@@ -18,9 +18,14 @@
 
 namespace tessera {
 
+class Array;
+
 namespace array_detail {
 struct Node;
-}
+/// The expression an array wraps: for the library's lowering, not for users, who see the
+/// operations and their results.
+const std::shared_ptr<const Node>& node_of(const Array& array) noexcept;
+}  // namespace array_detail
 
 /// Axes of a reduction or transpose: one axis, a list, or (default) all. Negative axes count
 /// from the end, as in NumPy.
@@ -111,14 +116,20 @@ class Array {
   Array any(const Axes& axes = {}, ReduceOptions options = {}) const;
   Array all(const Axes& axes = {}, ReduceOptions options = {}) const;
 
-  const std::shared_ptr<const array_detail::Node>& node() const noexcept { return node_; }
-
   /// Dask's repr: name, shape, dtype, chunksize, numblocks, tasks.
   friend std::ostream& operator<<(std::ostream& out, const Array& array);
 
  private:
+  friend const std::shared_ptr<const array_detail::Node>& array_detail::node_of(
+      const Array& array) noexcept;
+
   std::shared_ptr<const array_detail::Node> node_;
 };
+
+inline const std::shared_ptr<const array_detail::Node>& array_detail::node_of(
+    const Array& array) noexcept {
+  return array.node_;
+}
 
 // ---- elementwise (NumPy broadcasting; scalars take the array's dtype where NumPy would) ----
 Array operator+(const Array& a, const Array& b);

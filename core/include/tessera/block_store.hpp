@@ -24,10 +24,10 @@
 
 namespace tessera {
 
-namespace spill_detail {
+namespace detail {
 struct SpillFile;
 class SpillFolder;
-}  // namespace spill_detail
+}  // namespace detail
 
 /// How spill files are written (Dask's `distributed.worker.memory.spill-compression`).
 enum class SpillCompression {
@@ -81,9 +81,9 @@ class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
   // Moves the chunk from the device to host memory; false if it was not on the device.
   bool move_to_host();
 
-  std::shared_ptr<DeviceArray> device_;            // set while on the device
-  std::shared_ptr<NDArray> data_;                  // set while in host memory
-  std::unique_ptr<spill_detail::SpillFile> file_;  // set once spilled
+  std::shared_ptr<DeviceArray> device_;      // set while on the device
+  std::shared_ptr<NDArray> data_;            // set while in host memory
+  std::unique_ptr<detail::SpillFile> file_;  // set once spilled
   Shape shape_;
   DType dtype_;
   std::uint64_t nbytes_;
@@ -212,7 +212,7 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
 
   std::uint64_t budget_;
   std::string directory_;
-  std::unique_ptr<spill_detail::SpillFolder> folder_;  // null without a directory
+  std::unique_ptr<detail::SpillFolder> folder_;  // null without a directory
   SpillCompression compression_;
   int owners_;
   std::unique_ptr<OwnerBytes[]> owner_bytes_;

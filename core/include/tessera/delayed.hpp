@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "tessera/executor.hpp"
-#include "tessera/function_name.hpp"
+#include "tessera/detail/function_name.hpp"
+#include "tessera/run_graph.hpp"
 #include "tessera/task.hpp"
 
 namespace tessera {
@@ -70,12 +70,7 @@ class Delayed {
 
   /// Runs the task and everything it depends on; throws TaskError when a task fails, ClosedError
   /// when the cluster was closed under it.
-  T compute() const {
-    auto computation = current_executor()->submit(build_graph({node_}));
-    computation->wait();
-    computation->rethrow_if_failed();
-    return detail::value_as<T>(computation->output(0));
-  }
+  T compute() const { return detail::value_as<T>(run_graph({node_})->output(0)); }
 
   const TaskPtr& node() const noexcept { return node_; }
   /// The task key, e.g. "calculate_pi-1f".
@@ -181,9 +176,7 @@ DelayedFunction<std::decay_t<F>> delayed(F&& function, std::string name = {}) {
 /// Computes several delayed values in one graph (shared work once), returning a tuple.
 template <class... T>
 std::tuple<T...> compute(const Delayed<T>&... values) {
-  auto computation = current_executor()->submit(build_graph({values.node()...}));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph({values.node()...});
   return [&]<std::size_t... k>(std::index_sequence<k...>) {
     return std::tuple<T...>{detail::value_as<T>(computation->output(k))...};
   }
@@ -196,9 +189,7 @@ std::vector<T> compute(const std::vector<Delayed<T>>& values) {
   std::vector<TaskPtr> outputs;
   outputs.reserve(values.size());
   for (const auto& value : values) outputs.push_back(value.node());
-  auto computation = current_executor()->submit(build_graph(std::move(outputs)));
-  computation->wait();
-  computation->rethrow_if_failed();
+  auto computation = run_graph(std::move(outputs));
   std::vector<T> results;
   results.reserve(values.size());
   for (std::size_t k = 0; k < values.size(); ++k)

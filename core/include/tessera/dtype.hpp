@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
-#include "tessera/kernels/program.hpp"
+#include "tessera/kernels/dtype.hpp"
 
 namespace tessera {
 

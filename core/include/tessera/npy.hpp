@@ -13,7 +13,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 #include "tessera/dtype.hpp"
@@ -45,45 +44,5 @@ struct NpyHeader {
 /// Reads and validates the header of a .npy file, and that a regular file holds all the data bytes
 /// the header promises (their values are not read).
 NpyHeader read_npy_header(const std::string& path);
-
-/// Turns `count` elements of `dtype` read as a .npy file stores them into this machine's values in
-/// place: byteswaps other-endian data (NpyHeader::byteswapped), and makes every nonzero boolean
-/// byte 1 (NumPy reads any nonzero byte as True; a C++ bool must be 0 or 1).
-void npy_to_native(void* data, std::int64_t count, DType dtype, bool byteswapped);
-
-/// Copies the elements of an array of `shape` and `dtype` from column-major (Fortran) order in
-/// `column_major` to row-major order in `row_major`, bit for bit. The buffers must not overlap.
-void fortran_to_row_major(const void* column_major, void* row_major, const Shape& shape,
-                          DType dtype);
-
-/// Writes a .npy file in pieces: the header on construction, then exactly
-/// product(shape) * dtype_size(dtype) bytes of row-major data through write(), then close().
-/// write() throws std::length_error (writing nothing) past the promised size; close() throws
-/// std::length_error when fewer bytes were written. A writer destroyed without close() closes the
-/// file quietly, leaving it incomplete (read_npy rejects it as truncated).
-class NpyWriter {
- public:
-  NpyWriter(const std::string& path, Shape shape, DType dtype);
-  ~NpyWriter();
-  NpyWriter(NpyWriter&& other) noexcept;
-  NpyWriter& operator=(NpyWriter&& other) noexcept;
-  NpyWriter(const NpyWriter&) = delete;
-  NpyWriter& operator=(const NpyWriter&) = delete;
-
-  /// Appends n raw bytes (native byte order).
-  void write(const void* bytes, std::size_t n);
-  /// Checks the byte count, flushes and closes; throws std::runtime_error on an OS error.
-  void close();
-
-  const std::string& path() const noexcept { return path_; }
-  std::size_t bytes_written() const noexcept { return written_; }
-  std::size_t bytes_expected() const noexcept { return expected_; }
-
- private:
-  std::string path_;
-  std::FILE* file_ = nullptr;
-  std::size_t expected_ = 0;
-  std::size_t written_ = 0;
-};
 
 }  // namespace tessera

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "tessera/log.hpp"
+#include "tessera/detail/log.hpp"
 
 namespace tessera::diagnostics {
 namespace {

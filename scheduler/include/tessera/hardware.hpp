@@ -2,10 +2,7 @@
 // What the machine offers: CPU cores this process may use, memory, CUDA devices.
 
 #include <cstdint>
-#include <filesystem>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace tessera {
@@ -37,20 +34,5 @@ Hardware detect_hardware();
 int cpu_count();
 /// Bytes of memory this process may use: total RAM, capped by a cgroup memory limit.
 std::uint64_t system_memory();
-
-namespace detail {
-/// Cores and NUMA nodes as sysfs under `root` (normally "/sys") lists them: distinct
-/// (physical_package_id, core_id) pairs of devices/system/cpu/cpu<N>, and devices/system/node/
-/// node<N> entries (at least 1). Used where Tessera is built without hwloc.
-struct Topology {
-  int physical_cores = 0;
-  int numa_nodes = 1;
-};
-Topology topology_from_sysfs(const std::filesystem::path& root);
-/// CPUs allowed by a cgroup v2 "cpu.max" text ("200000 100000" -> 2); nullopt when unlimited.
-std::optional<int> cpus_from_cgroup_v2(std::string_view cpu_max);
-/// Bytes allowed by a cgroup "memory.max" text ("max" -> nullopt).
-std::optional<std::uint64_t> bytes_from_cgroup(std::string_view memory_max);
-}  // namespace detail
 
 }  // namespace tessera

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "tessera/kernels/dtype.hpp"
 #include "tessera/kernels/hd.hpp"
 
 namespace tessera::kernels {
@@ -17,9 +18,6 @@ namespace tessera::kernels {
 inline constexpr int kMaxDims = 8;
 inline constexpr int kMaxInstructions = 64;
 inline constexpr int kMaxStack = 16;
-
-/// Element types of arrays (storage), in NumPy's promotion order.
-enum class DType : std::uint8_t { boolean, int64, float32, float64 };
 
 /// Leaf flat index for evaluation-space multi-index idx: offset + sum_d idx[d] * stride[d].
 /// Broadcast dimensions have stride 0; a transpose permutes the strides.
