@@ -190,6 +190,16 @@ inline bool partial_matches(const Partial& got, const ReferenceReduction& ref, s
       if (!(got.value == want.value || same_value(got.value, want.value)))
         return report("value", got.value, want.value, 0);
       return true;
+    case ReduceOp::sum_int64:
+    case ReduceOp::prod_int64:
+    case ReduceOp::min_int64:
+    case ReduceOp::max_int64:  // int64 partials are exact in any order
+      if (as_integer(got.value) != as_integer(want.value)) {
+        why = "int64 " + std::to_string(as_integer(got.value)) + " vs " +
+              std::to_string(as_integer(want.value));
+        return false;
+      }
+      return true;
     case ReduceOp::sum: {
       if (!std::isfinite(ref.sum_abs[k])) return true;
       const double tol = 2 * n * eps * ref.sum_abs[k];
