@@ -340,7 +340,8 @@ void Lowering::prepare(Pending& pending) {
   const NodePtr& node = pending.node;
   if (node->kind == Node::Kind::reduce) {
     auto fused = std::make_shared<FusedProgram>(fuse(node->inputs[0], costs_));
-    if (!reduces_integers(node->reduction, node->inputs[0]->dtype)) convert_result_to_double(*fused);
+    if (!reduces_integers(node->reduction, node->inputs[0]->dtype))
+      convert_result_to_double(*fused);
     pending.fused = std::move(fused);
   } else if (node->kind != Node::Kind::stored && node->kind != Node::Kind::files)
     pending.fused = std::make_shared<FusedProgram>(fuse(node, costs_));

@@ -17,7 +17,8 @@ DType operand_dtype(const Node& node, std::size_t input) {
 }
 
 bool needs_lane_conversion(const Node& node, std::size_t input) {
-  return (node.inputs[input]->dtype == DType::int64) != (operand_dtype(node, input) == DType::int64);
+  return (node.inputs[input]->dtype == DType::int64) !=
+         (operand_dtype(node, input) == DType::int64);
 }
 
 }  // namespace tessera::array_detail

@@ -257,8 +257,9 @@ TEST_F(NumpySemantics, Int64MixedWithFloat64PromotesAsNumPy) {
             (std::vector<double>{0x1p53, 0x1p53, 0x1p53 + 2, 0x1p53 + 4}));
   const Array third = z / full({1}, std::int64_t{3}, 1, DType::int64);
   EXPECT_EQ(third.dtype(), DType::float64);
-  EXPECT_EQ(values_of(third.compute()), (std::vector<double>{3002399751580330.5, 3002399751580330.5,
-                                                             3002399751580331.5, 3002399751580332.0}));
+  EXPECT_EQ(values_of(third.compute()),
+            (std::vector<double>{3002399751580330.5, 3002399751580330.5, 3002399751580331.5,
+                                 3002399751580332.0}));
   EXPECT_EQ(z.mean().dtype(), DType::float64);
   EXPECT_EQ(z.astype(DType::float64).dtype(), DType::float64);
   EXPECT_EQ(values_of(z.astype(DType::float64).compute())[1], 0x1p53);

@@ -147,7 +147,8 @@ class Scalar {
   Scalar(int value) : value_(value), integral_(true), integer_(value) {}  // NOLINT
   Scalar(std::int64_t value)                                              // NOLINT
       : value_(static_cast<double>(value)), integral_(true), integer_(value) {}
-  Scalar(bool value) : value_(value ? 1 : 0), integral_(true), boolean_(true), integer_(value) {}  // NOLINT
+  Scalar(bool value)  // NOLINT(google-explicit-constructor)
+      : value_(value ? 1 : 0), integral_(true), boolean_(true), integer_(value) {}
   /// The scalar as an array that broadcasts against `like` with NumPy's weak-scalar dtype.
   Array as_array_for(const Array& like) const;
 

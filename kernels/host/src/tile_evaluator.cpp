@@ -303,7 +303,7 @@ const double* TileEvaluator::run(const std::int64_t* outer, std::int64_t row, st
                                                                               entry(depth), n);
       }
       (in.integer ? loops_.integer_binary : loops_.binary)(in.op, entry(depth - 1), entry(depth),
-                                                          n);
+                                                           n);
     } else {
       depth -= 2;
       loops_.where(entry(depth - 1), entry(depth), entry(depth + 1), n);

@@ -89,11 +89,11 @@ struct Instruction {
   /// branches; its condition is always a double). Which kind an instruction pushes follows from
   /// this and its op (pushes_integer in program_eval.hpp); validate() checks that the kinds meet.
   bool integer = false;
-  double a = 0, b = 0;               ///< leaf parameters (see Op)
-  std::int64_t ia = 0, ib = 0;       ///< integer leaves' parameters (see Op)
-  std::uint64_t seed = 0;        ///< random leaves
-  const void* data = nullptr;    ///< load_buffer
-  Affine map;                    ///< leaves: where the element comes from
+  double a = 0, b = 0;          ///< leaf parameters (see Op)
+  std::int64_t ia = 0, ib = 0;  ///< integer leaves' parameters (see Op)
+  std::uint64_t seed = 0;       ///< random leaves
+  const void* data = nullptr;   ///< load_buffer
+  Affine map;                   ///< leaves: where the element comes from
 };
 
 /// A program and the evaluation space it runs in. Plain data: copyable to a GPU by value.
@@ -126,10 +126,10 @@ enum class ReduceOp : std::uint8_t {
 };
 
 /// Partial result of a reduction for one output element. sum/prod/min/max/any/all use `value`
-/// (any/all as 0/1; the *_int64 reductions hold the int64 in value's bits: as_integer()); moments use count, mean, m2, and `value` as the low-order part of the mean:
-/// the mean is mean + value to about twice double precision (`mean` alone is it rounded to
-/// double), so that combining partials of data like 1e9 + U loses nothing to the rounding of
-/// their means. count is always filled.
+/// (any/all as 0/1; the *_int64 reductions hold the int64 in value's bits: as_integer()); moments
+/// use count, mean, m2, and `value` as the low-order part of the mean: the mean is mean + value to
+/// about twice double precision (`mean` alone is it rounded to double), so that combining partials
+/// of data like 1e9 + U loses nothing to the rounding of their means. count is always filled.
 struct Partial {
   double value = 0;
   double count = 0;
