@@ -49,7 +49,7 @@ enum class Op : std::uint8_t {
   cosine,
   logical_not,
   to_float32,  ///< round to float32 precision (a float32 result of an operation)
-  to_int64,    ///< to an int64 lane: truncate toward zero (astype(int64)); of an integer: itself
+  to_int64,    ///< truncate toward zero (astype(int64)); with `integer`: into an int64 lane
   to_bool,     ///< != 0
   to_float64,  ///< of an integer: the nearest double (NumPy's int64 -> float64); else itself
   // Binary: pop b, pop a, push a op b.
@@ -68,9 +68,10 @@ enum class Op : std::uint8_t {
   greater_equal,
   logical_and,
   logical_or,
-  /// a ** b of int64 operands: by repeated squaring, wrapping around as NumPy's does; 0 for b < 0,
-  /// which NumPy refuses ("Integers to negative integer powers are not allowed"). The host
-  /// evaluator throws std::domain_error naming a and b instead. Needs `integer`.
+  /// a ** b of integers: pow(a, b) of doubles, and NaN for b < 0, which NumPy refuses ("Integers
+  /// to negative integer powers are not allowed"); with `integer`, of int64 lanes by repeated
+  /// squaring, wrapping around as NumPy's does, and 0 for b < 0. The host evaluator throws
+  /// std::domain_error naming a and b instead.
   integer_power,
   /// NumPy's floor_divide (a // b): floor(a / b). int64: 0 for b == 0 and INT64_MIN // -1 ==
   /// INT64_MIN, as NumPy gives (with a warning). float: NumPy's npy_divmod quotient.
@@ -85,9 +86,10 @@ struct Instruction {
   Op op = Op::load_constant;
   DType dtype = DType::float64;  ///< load_buffer: element type of `data`
   /// Leaves: the value pushed is an int64 lane (load_constant, load_arange, and load_buffer of
-  /// dtype int64 only). Other instructions: their operands are int64 lanes (where: its two
-  /// branches; its condition is always a double). Which kind an instruction pushes follows from
-  /// this and its op (pushes_integer in program_eval.hpp); validate() checks that the kinds meet.
+  /// dtype int64 only). to_int64: it turns a double into an int64 lane. Other instructions: their
+  /// operands are int64 lanes (where: its two branches; its condition is always a double). Which
+  /// kind an instruction pushes follows from this and its op (pushes_integer in program_eval.hpp);
+  /// validate() checks that the kinds meet.
   bool integer = false;
   double a = 0, b = 0;          ///< leaf parameters (see Op)
   std::int64_t ia = 0, ib = 0;  ///< integer leaves' parameters (see Op)
