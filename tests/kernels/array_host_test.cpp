@@ -145,41 +145,14 @@ TEST(ArrayHost, EveryInstructionSetGivesTheSameBits) {
   }
 }
 
-// int64 lanes over a 2-D box, from aranges that wrap around (one read transposed): every
+// int64 lanes over a 2-D box (testing::wrapping_integer_program): every
 // instruction set evaluates each element to the reference's int64, and the int64 reductions along
 // either axis and both equal the reference's fold in any order (wrapping sums and products, min and
 // max do not depend on it).
 TEST(ArrayHost, IntegerLanesGiveTheReferenceAtEveryInstructionSet) {
   using detail::SimdLevel;
-  constexpr std::int64_t rows = 100, cols = 150;
-  Instruction x;  // x[i, j] = (INT64_MAX - 5000) + 7 * (150 i + j), wrapping past INT64_MAX
-  x.op = Op::load_arange;
-  x.integer = true;
-  x.ia = INT64_MAX - 5000;
-  x.ib = 7;
-  x.map.stride[0] = cols;
-  x.map.stride[1] = 1;
-  Instruction y = x;  // y[i, j] = -2^62 + 3 * (i + 100 j): read down the columns
-  y.ia = -(std::int64_t{1} << 62);
-  y.ib = 3;
-  y.map.stride[0] = 1;
-  y.map.stride[1] = rows;
-  Instruction five;
-  five.op = Op::load_constant;
-  five.integer = true;
-  five.ia = 5;
-  const auto op = [](Op o) {
-    Instruction in;
-    in.op = o;
-    in.integer = true;
-    return in;
-  };
-  // x * y + x // y - x % 5, then the minimum with y.
-  Program p;
-  p.ndim = 2;
-  for (const Instruction& in : {x, y, op(Op::multiply), x, y, op(Op::floor_divide), op(Op::add), x,
-                                five, op(Op::remainder), op(Op::subtract), y, op(Op::minimum)})
-    p.code[p.size++] = in;
+  constexpr std::int64_t rows = testing::kIntegerRows, cols = testing::kIntegerCols;
+  const Program p = testing::wrapping_integer_program();
   Box box;
   box.hi[0] = rows;
   box.hi[1] = cols;
