@@ -103,6 +103,10 @@ const char* op_name(Op op) {
       return "logical_and";
     case Op::logical_or:
       return "logical_or";
+    case Op::floor_divide:
+      return "floor_divide";
+    case Op::remainder:
+      return "remainder";
     case Op::negate:
       return "negative";
     case Op::absolute:
@@ -138,6 +142,9 @@ DType binary_dtype(Op op, DType a, DType b) {
         "subtract: boolean subtraction is not supported (NumPy raises too); use logical ops");
   DType result = promote(a, b);
   if (op == Op::divide && !is_floating(result)) return DType::float64;
+  // NumPy's bool // bool and bool % bool are integers (int8 there; int64 is the integer here).
+  if ((op == Op::floor_divide || op == Op::remainder) && result == DType::boolean)
+    return DType::int64;
   return result;
 }
 
@@ -164,6 +171,7 @@ Array leaf(std::string name, const Shape& shape, const ChunkSpec& chunks, DType 
   Chunks normalized = chunks.normalize(shape);
   auto node = make_node(Node::Kind::leaf, std::move(name), shape, std::move(normalized), dtype);
   instruction.dtype = dtype;
+  instruction.integer = dtype == DType::int64;  // constant, arange and buffer leaves: exact int64
   node->leaf = instruction;
   return Array(node);
 }
@@ -427,6 +435,15 @@ Array operator-(const Array& a) {
     throw std::invalid_argument("negative: not supported for bool arrays (use ~ for logical not)");
   return elementwise(Op::negate, {&a}, a.dtype());
 }
+Array operator%(const Array& a, const Array& b) {
+  return binary(Op::remainder, a, b);
+}
+Array floor_divide(const Array& a, const Array& b) {
+  return binary(Op::floor_divide, a, b);
+}
+Array floor_divide(const Array& a, Scalar b) {
+  return floor_divide(a, b.as_array_for(a));
+}
 Array pow(const Array& base, const Array& exponent) {
   return binary(Op::power, base, exponent);
 }
@@ -476,6 +493,7 @@ Array Scalar::as_array_for(const Array& like) const {
     dtype = like.dtype() == DType::boolean ? DType::int64 : like.dtype();
   else
     dtype = is_floating(like.dtype()) ? like.dtype() : DType::float64;
+  if (integral_) return detail::full_integer({}, integer_, ChunkSpec(Chunks{}), dtype);
   return full({}, value_, ChunkSpec(Chunks{}), dtype);
 }
 
@@ -485,8 +503,21 @@ Array full(const Shape& shape, double value, const ChunkSpec& chunks, DType dtyp
   kernels::Instruction instruction;
   instruction.op = Op::load_constant;
   instruction.a = cast_value(value, dtype);
+  // In range (cast_value checked), so the conversion is exact: a double beyond 2^53 is an integer.
+  if (dtype == DType::int64) instruction.ia = static_cast<std::int64_t>(instruction.a);
   return leaf(value == 0 ? "zeros" : "full", shape, chunks, dtype, instruction);
 }
+
+namespace detail {
+Array full_integer(const Shape& shape, std::int64_t value, const ChunkSpec& chunks, DType dtype) {
+  if (dtype != DType::int64) return full(shape, static_cast<double>(value), chunks, dtype);
+  kernels::Instruction instruction;
+  instruction.op = Op::load_constant;
+  instruction.ia = value;
+  instruction.a = static_cast<double>(value);
+  return leaf(value == 0 ? "zeros" : "full", shape, chunks, dtype, instruction);
+}
+}  // namespace detail
 Array zeros(const Shape& shape, const ChunkSpec& chunks, DType dtype) {
   return full(shape, 0, chunks, dtype);
 }
@@ -515,7 +546,21 @@ Array arange(double start, double stop, double step, const ChunkSpec& chunks, DT
 }
 
 Array arange(std::int64_t stop, const ChunkSpec& chunks) {
-  return arange(0.0, static_cast<double>(stop), 1.0, chunks, DType::int64);
+  return arange(0, stop, chunks);
+}
+
+Array arange(std::int64_t start, std::int64_t stop, const ChunkSpec& chunks) {
+  // stop - start as unsigned: exact for stop > start whatever the two are (it is below 2^64).
+  const std::uint64_t count =
+      stop > start ? static_cast<std::uint64_t>(stop) - static_cast<std::uint64_t>(start) : 0;
+  if (count > static_cast<std::uint64_t>(INT64_MAX))
+    throw std::invalid_argument(fmt::format(
+        "arange: {} .. {} has {} elements, more than int64 counts", start, stop, count));
+  kernels::Instruction instruction;
+  instruction.op = Op::load_arange;
+  instruction.ia = start;
+  instruction.ib = 1;
+  return leaf("arange", {static_cast<std::int64_t>(count)}, chunks, DType::int64, instruction);
 }
 
 Array from_buffer(const void* data, DType dtype, const Shape& shape, const ChunkSpec& chunks) {

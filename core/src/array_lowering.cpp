@@ -203,16 +203,24 @@ bool is_empty(const kernels::Box& box, int ndim) {
   return false;
 }
 
-ReduceOp kernel_op(Reduction reduction) {
+// Whether a reduction of int64 data folds int64 partials (sums and products wrapping around, as
+// NumPy's do); the others take the elements as float64, as NumPy's mean, var and std do.
+bool reduces_integers(Reduction reduction, DType input) {
+  return input == DType::int64 && (reduction == Reduction::sum || reduction == Reduction::prod ||
+                                   reduction == Reduction::min || reduction == Reduction::max);
+}
+
+ReduceOp kernel_op(Reduction reduction, DType input) {
+  const bool integer = reduces_integers(reduction, input);
   switch (reduction) {
     case Reduction::sum:
-      return ReduceOp::sum;
+      return integer ? ReduceOp::sum_int64 : ReduceOp::sum;
     case Reduction::prod:
-      return ReduceOp::prod;
+      return integer ? ReduceOp::prod_int64 : ReduceOp::prod;
     case Reduction::min:
-      return ReduceOp::min;
+      return integer ? ReduceOp::min_int64 : ReduceOp::min;
     case Reduction::max:
-      return ReduceOp::max;
+      return integer ? ReduceOp::max_int64 : ReduceOp::max;
     case Reduction::any:
       return ReduceOp::any;
     case Reduction::all:
@@ -330,9 +338,12 @@ GridPtr Lowering::lower(const NodePtr& root) {
 
 void Lowering::prepare(Pending& pending) {
   const NodePtr& node = pending.node;
-  if (node->kind == Node::Kind::reduce)
-    pending.fused = std::make_shared<FusedProgram>(fuse(node->inputs[0], costs_));
-  else if (node->kind != Node::Kind::stored && node->kind != Node::Kind::files)
+  if (node->kind == Node::Kind::reduce) {
+    auto fused = std::make_shared<FusedProgram>(fuse(node->inputs[0], costs_));
+    if (!reduces_integers(node->reduction, node->inputs[0]->dtype))
+      convert_result_to_double(*fused);
+    pending.fused = std::move(fused);
+  } else if (node->kind != Node::Kind::stored && node->kind != Node::Kind::files)
     pending.fused = std::make_shared<FusedProgram>(fuse(node, costs_));
   pending.prepared = true;
 }
@@ -408,7 +419,7 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
                                const Sources& sources) {
   const NodePtr& input = node->inputs[0];
   const int ndim = static_cast<int>(input->shape.size());
-  const ReduceOp op = kernel_op(node->reduction);
+  const ReduceOp op = kernel_op(node->reduction, input->dtype);
   auto reduced = std::make_shared<std::vector<bool>>(ndim, false);
   for (int axis : node->axes) (*reduced)[axis] = true;
   auto kept_extent = [reduced, ndim](const kernels::Box& box) {
@@ -522,8 +533,12 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
                                                   const TaskContext&) -> Value {
       const std::vector<Partial> total = combine_inputs(inputs, op);
       auto out = std::make_shared<NDArray>(extent, output_node->dtype);
-      for (std::size_t i = 0; i < total.size(); ++i)
-        store_value(*out, static_cast<std::int64_t>(i), finish_partial(total[i], *output_node));
+      for (std::size_t i = 0; i < total.size(); ++i) {
+        if (kernels::is_integer_reduction(op))  // an int64 partial: int64 output, exact
+          out->data<std::int64_t>()[i] = kernels::as_integer(total[i].value);
+        else
+          store_value(*out, static_cast<std::int64_t>(i), finish_partial(total[i], *output_node));
+      }
       return out;
     });
   });

@@ -6,6 +6,8 @@
 #include <stdexcept>
 
 #include "box_copy.hpp"
+#include "lane_kinds.hpp"
+#include "tessera/kernels/program_eval.hpp"
 
 namespace tessera::array_detail {
 namespace {
@@ -32,10 +34,29 @@ class Builder {
           "fused program exceeds kernels::kMaxInstructions");  // FusionCosts bounds it
     out_.program.code[out_.program.size++] = instruction;
   }
-  void push_op(Op op) {
+  void push_op(Op op, bool integer = false) {
     kernels::Instruction instruction;
     instruction.op = op;
+    instruction.integer = integer;
     push(instruction);
+  }
+
+  // NumPy's astype from `from` to `to` (different dtypes) on the top of the stack: int64 lanes
+  // convert to doubles by the instruction of the target dtype, doubles to int64 lanes by
+  // truncation (to_int64 with `integer`), doubles to doubles by rounding to float32 or bool.
+  void push_cast(DType from, DType to) {
+    const bool integer = from == DType::int64 || to == DType::int64;
+    switch (to) {
+      case DType::boolean:
+        return push_op(Op::to_bool, integer);
+      case DType::int64:
+        return push_op(Op::to_int64, true);
+      case DType::float32:
+        return push_op(Op::to_float32, integer);
+      case DType::float64:
+        if (integer) push_op(Op::to_float64, true);
+        return;
+    }
   }
 
   // Leaf flat index: sum over node dims j of (offset_j + step_j * idx[eval_j]) * stride_j.
@@ -58,30 +79,24 @@ class Builder {
     kernels::Instruction placeholder;  // becomes load_buffer once the task has gathered the region
     placeholder.op = Op::load_buffer;
     placeholder.dtype = node->dtype;
+    placeholder.integer = node->dtype == DType::int64;
     push(placeholder);
   }
 
   // Every operation's result is rounded to its dtype, as NumPy stores it: float32 precision,
-  // integers (no -0, INT64_MIN for NaN), bools as 0/1. Comparisons already give 0/1.
+  // bools as 0/1 (comparisons already give 0/1). int64 results are int64 lanes, exact already.
   void emit_rounding(Op op, DType dtype) {
     switch (dtype) {
       case DType::float32:
         push_op(Op::to_float32);
         break;
-      case DType::int64:
-        push_op(Op::to_int64);
-        break;
       case DType::boolean:
-        if (!yields_bool(op)) push_op(Op::to_bool);
+        if (!kernels::yields_truth(op)) push_op(Op::to_bool);
         break;
+      case DType::int64:
       case DType::float64:
         break;
     }
-  }
-  static bool yields_bool(Op op) {
-    return op == Op::equal || op == Op::not_equal || op == Op::less || op == Op::less_equal ||
-           op == Op::greater || op == Op::greater_equal || op == Op::logical_and ||
-           op == Op::logical_or || op == Op::logical_not;
   }
 
   // Recurses only into inputs that fuse, a few levels at most (each adds instructions, and a
@@ -112,27 +127,19 @@ class Builder {
         break;  // walked above
       case Node::Kind::cast: {
         emit_input(node->inputs[0], src);
-        switch (node->dtype) {
-          case DType::boolean:
-            push_op(Op::to_bool);
-            break;
-          case DType::int64:
-            push_op(Op::to_int64);
-            break;
-          case DType::float32:
-            push_op(Op::to_float32);
-            break;
-          case DType::float64:
-            break;
-        }
+        push_cast(node->inputs[0]->dtype, node->dtype);
         return;
       }
       case Node::Kind::elementwise: {
-        for (const NodePtr& input : node->inputs)
+        for (std::size_t i = 0; i < node->inputs.size(); ++i) {
+          const NodePtr& input = node->inputs[i];
           emit_input(input, broadcast_src(*input, *node, src));
+          if (needs_lane_conversion(*node, i)) push_cast(input->dtype, operand_dtype(*node, i));
+        }
+        // The operands' kind: a where's branches (its condition is always a double).
+        const bool integer = operand_dtype(*node, node->inputs.size() - 1) == DType::int64;
         // int64 ** int64 refuses negative exponents, as NumPy does.
-        push_op(node->op == Op::power && node->dtype == DType::int64 ? Op::integer_power
-                                                                     : node->op);
+        push_op(node->op == Op::power && integer ? Op::integer_power : node->op, integer);
         emit_rounding(node->op, node->dtype);
         return;
       }
@@ -189,6 +196,17 @@ class Builder {
 
 FusedProgram fuse(const NodePtr& root, FusionCosts& costs) {
   return Builder(costs, root->shape).build(root);
+}
+
+void convert_result_to_double(FusedProgram& fused) {
+  kernels::Program& program = fused.program;
+  if (!kernels::result_is_integer(program)) return;
+  if (program.size >= kernels::kMaxInstructions)
+    throw std::logic_error("fused program exceeds kernels::kMaxInstructions");
+  kernels::Instruction convert;
+  convert.op = Op::to_float64;
+  convert.integer = true;
+  program.code[program.size++] = convert;
 }
 
 bool is_generated_only(const FusedProgram& fused) {

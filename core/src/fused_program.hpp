@@ -44,6 +44,11 @@ struct FusedProgram {
 /// regions naming their node, for the caller to lower.
 FusedProgram fuse(const NodePtr& root, FusionCosts& costs);
 
+/// Appends the conversion of an int64 result to float64 (NumPy's mean, var and std of int64 take
+/// the elements as float64; any and all test them against zero, which the conversion keeps). A
+/// program with a double result is left as it is.
+void convert_result_to_double(FusedProgram& fused);
+
 /// True when the program reads nothing from host memory (only generated leaves): a GPU can
 /// run it without copies. Programs with an integer_power are not: only the host evaluator
 /// raises NumPy's error for a negative exponent.

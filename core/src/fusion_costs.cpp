@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "lane_kinds.hpp"
+
 namespace tessera::array_detail {
 namespace {
 
@@ -66,7 +68,7 @@ FusionCosts::Cost FusionCosts::cost_of(const Node& node) const {
       c = {2, 0};  // the op and a possible float32 rounding
       for (std::size_t i = 0; i < node.inputs.size(); ++i) {
         Cost in = input_cost(*node.inputs[i]);
-        c.instructions += in.instructions;
+        c.instructions += in.instructions + (needs_lane_conversion(node, i) ? 1 : 0);
         c.depth = std::max(c.depth, in.depth + static_cast<int>(i));  // postfix stack height
       }
       break;

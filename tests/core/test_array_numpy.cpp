@@ -156,3 +156,111 @@ TEST_F(NumpySemantics, IntegerPowersRefuseNegativeExponents) {
   EXPECT_EQ(values_of(pow(x.astype(DType::float64) + 1, -1).compute()),
             (std::vector<double>{1, 0.5, 1.0 / 3, 0.25}));
 }
+
+// ---- int64 over its whole range: exact, wrapping around as NumPy's int64 arrays do (NumPy 1.24
+// gives every value below; wrapped ones are Python's integers modulo 2^64) ----
+
+namespace {
+
+constexpr std::int64_t k2to60 = std::int64_t{1} << 60;
+
+std::vector<std::int64_t> ints_of(const Array& a) {
+  EXPECT_EQ(a.dtype(), DType::int64);
+  const NDArray out = a.compute();
+  return std::vector<std::int64_t>(out.data<std::int64_t>(), out.data<std::int64_t>() + out.size());
+}
+
+Array int_array(const std::vector<std::int64_t>& values, const ChunkSpec& chunks) {
+  NDArray host({static_cast<std::int64_t>(values.size())}, DType::int64);
+  std::copy(values.begin(), values.end(), host.data<std::int64_t>());
+  return from_ndarray(host, chunks);
+}
+
+}  // namespace
+
+// np.arange(2**60, 2**60 + 10) + 1 is 2**60 + 1 .. 2**60 + 10 (as doubles they would be 2**60).
+TEST_F(NumpySemantics, Int64ArangeBeyondTwoTo53IsExact) {
+  const std::vector<std::int64_t> got = ints_of(arange(k2to60, k2to60 + 10, 4) + 1);
+  ASSERT_EQ(got.size(), 10u);
+  for (std::int64_t k = 0; k < 10; ++k) EXPECT_EQ(got[k], k2to60 + 1 + k);
+  // np.full(3, 2**62 + 1): the fill value exactly.
+  EXPECT_EQ(ints_of(full({3}, (std::int64_t{1} << 62) + 1, 2, DType::int64)),
+            std::vector<std::int64_t>(3, (std::int64_t{1} << 62) + 1));
+}
+
+// np.int64 arrays wrap: MAX + 1 is MIN, MIN - 1 is MAX, 2**62 * 4 is 0, -MIN is MIN.
+TEST_F(NumpySemantics, Int64ArithmeticWrapsAround) {
+  const Array max = full({3}, INT64_MAX, 2, DType::int64);
+  const Array min = full({3}, INT64_MIN, 2, DType::int64);
+  EXPECT_EQ(ints_of(max + 1), std::vector<std::int64_t>(3, INT64_MIN));
+  EXPECT_EQ(ints_of(min - 1), std::vector<std::int64_t>(3, INT64_MAX));
+  EXPECT_EQ(ints_of(-min), std::vector<std::int64_t>(3, INT64_MIN));
+  EXPECT_EQ(ints_of(full({3}, std::int64_t{1} << 62, 2, DType::int64) * 4),
+            std::vector<std::int64_t>(3, 0));
+}
+
+// np.arange(2**62, 2**62 + 20000).sum() is 199990000 (20000 * 2**62 wraps to 0), and from
+// MAX - 9999 the elements themselves wrap, the sum being -10000: in chunks of 3000 the partials
+// combine between tasks, in one chunk between the kernel's segments of 8192.
+TEST_F(NumpySemantics, Int64SumsWrapAroundAcrossChunks) {
+  for (std::int64_t chunk : {3000, 20000}) {
+    const Array x = arange(std::int64_t{1} << 62, (std::int64_t{1} << 62) + 20000, chunk);
+    EXPECT_EQ(ints_of(x.sum()), std::vector<std::int64_t>{199990000}) << "chunks of " << chunk;
+    const Array y = arange(20000, chunk) + (INT64_MAX - 9999);
+    EXPECT_EQ(ints_of(y.sum()), std::vector<std::int64_t>{-10000}) << "chunks of " << chunk;
+    EXPECT_EQ(ints_of(y.max()), std::vector<std::int64_t>{INT64_MAX}) << "chunks of " << chunk;
+    EXPECT_EQ(ints_of(y.min()), std::vector<std::int64_t>{INT64_MIN}) << "chunks of " << chunk;
+    EXPECT_EQ(ints_of(y.prod()), std::vector<std::int64_t>{0}) << "chunks of " << chunk;
+  }
+}
+
+// Values 2**60 and 2**60 + 1 are one double: min, max and comparisons tell them apart.
+TEST_F(NumpySemantics, Int64MinMaxAndComparisonsBeyondTwoTo53) {
+  const Array x = arange(k2to60, k2to60 + 2, 1);
+  EXPECT_EQ(ints_of(x.max()), std::vector<std::int64_t>{k2to60 + 1});
+  EXPECT_EQ(ints_of(x.min()), std::vector<std::int64_t>{k2to60});
+  EXPECT_EQ(ints_of((-x).max()), std::vector<std::int64_t>{-k2to60});
+  const Array a = full({1}, k2to60, 1, DType::int64);
+  const Array b = full({1}, k2to60 + 1, 1, DType::int64);
+  EXPECT_EQ(values_of((a == b).compute()), std::vector<double>{0});
+  EXPECT_EQ(values_of((a < b).compute()), std::vector<double>{1});
+  EXPECT_EQ(values_of((b < a).compute()), std::vector<double>{0});
+  EXPECT_EQ(values_of((a != k2to60 + 1).compute()), std::vector<double>{1});
+}
+
+// np.array([-7, 7, -7, 7, MIN, 5, 0, MIN]) // [2, -2, -2, 2, -1, 0, 0, 3] is
+// [-4, -4, 3, 3, MIN, 0, 0, -3074457345618258603] and % is [1, -1, -1, 1, 0, 0, 0, 1] (NumPy warns
+// of the division by zero and of MIN // -1, and gives these).
+TEST_F(NumpySemantics, Int64FloorDivisionAndRemainderFollowNumPy) {
+  const Array a = int_array({-7, 7, -7, 7, INT64_MIN, 5, 0, INT64_MIN}, 3);
+  const Array b = int_array({2, -2, -2, 2, -1, 0, 0, 3}, 3);
+  EXPECT_EQ(ints_of(floor_divide(a, b)),
+            (std::vector<std::int64_t>{-4, -4, 3, 3, INT64_MIN, 0, 0, -3074457345618258603}));
+  EXPECT_EQ(ints_of(a % b), (std::vector<std::int64_t>{1, -1, -1, 1, 0, 0, 0, 1}));
+  EXPECT_EQ(ints_of(floor_divide(a, -2)),
+            (std::vector<std::int64_t>{3, -4, 3, -4, std::int64_t{1} << 62, -3, 0,
+                                       std::int64_t{1} << 62}));
+  // np.array([-7.5, 7.5]) // 2 is [-4., 3.] and % 2 is [0.5, 1.5].
+  const Array f = float_array({-7.5, 7.5}, {2}, 1);
+  EXPECT_EQ(values_of(floor_divide(f, 2).compute()), (std::vector<double>{-4, 3}));
+  EXPECT_EQ(values_of((f % 2).compute()), (std::vector<double>{0.5, 1.5}));
+}
+
+// np.arange(2**53, 2**53 + 4) + 0.5 is float64 [2**53, 2**53, 2**53 + 2, 2**53 + 4]: each int64
+// rounds to the nearest double first (2**53 + 1 to 2**53, ties to even), then the sum rounds;
+// int64 / int64 is float64 too, and mean of int64 float64.
+TEST_F(NumpySemantics, Int64MixedWithFloat64PromotesAsNumPy) {
+  const Array z = arange(std::int64_t{1} << 53, (std::int64_t{1} << 53) + 4, 3);
+  const Array half = z + 0.5;
+  EXPECT_EQ(half.dtype(), DType::float64);
+  EXPECT_EQ(values_of(half.compute()),
+            (std::vector<double>{0x1p53, 0x1p53, 0x1p53 + 2, 0x1p53 + 4}));
+  const Array third = z / full({1}, std::int64_t{3}, 1, DType::int64);
+  EXPECT_EQ(third.dtype(), DType::float64);
+  EXPECT_EQ(values_of(third.compute()),
+            (std::vector<double>{3002399751580330.5, 3002399751580330.5, 3002399751580331.5,
+                                 3002399751580332.0}));
+  EXPECT_EQ(z.mean().dtype(), DType::float64);
+  EXPECT_EQ(z.astype(DType::float64).dtype(), DType::float64);
+  EXPECT_EQ(values_of(z.astype(DType::float64).compute())[1], 0x1p53);
+}

@@ -190,6 +190,16 @@ inline bool partial_matches(const Partial& got, const ReferenceReduction& ref, s
       if (!(got.value == want.value || same_value(got.value, want.value)))
         return report("value", got.value, want.value, 0);
       return true;
+    case ReduceOp::sum_int64:
+    case ReduceOp::prod_int64:
+    case ReduceOp::min_int64:
+    case ReduceOp::max_int64:  // int64 partials are exact in any order
+      if (as_integer(got.value) != as_integer(want.value)) {
+        why = "int64 " + std::to_string(as_integer(got.value)) + " vs " +
+              std::to_string(as_integer(want.value));
+        return false;
+      }
+      return true;
     case ReduceOp::sum: {
       if (!std::isfinite(ref.sum_abs[k])) return true;
       const double tol = 2 * n * eps * ref.sum_abs[k];
@@ -407,5 +417,40 @@ class CaseGenerator {
 
   std::mt19937_64 rng_;
 };
+
+// A 2-D program of int64 lanes over (kIntegerRows, kIntegerCols) whose values wrap around:
+// x[i, j] = (INT64_MAX - 5000) + 7 * (150 i + j) (passing INT64_MAX), y[i, j] = -2^62 + 3 * (i +
+// 100 j) (read down the columns), and min(x * y + x // y - x % 5, y).
+inline constexpr std::int64_t kIntegerRows = 100, kIntegerCols = 150;
+inline Program wrapping_integer_program() {
+  Instruction x;
+  x.op = Op::load_arange;
+  x.integer = true;
+  x.ia = INT64_MAX - 5000;
+  x.ib = 7;
+  x.map.stride[0] = kIntegerCols;
+  x.map.stride[1] = 1;
+  Instruction y = x;
+  y.ia = -(std::int64_t{1} << 62);
+  y.ib = 3;
+  y.map.stride[0] = 1;
+  y.map.stride[1] = kIntegerRows;
+  Instruction five;
+  five.op = Op::load_constant;
+  five.integer = true;
+  five.ia = 5;
+  const auto op = [](Op o) {
+    Instruction in;
+    in.op = o;
+    in.integer = true;
+    return in;
+  };
+  Program p;
+  p.ndim = 2;
+  for (const Instruction& in : {x, y, op(Op::multiply), x, y, op(Op::floor_divide), op(Op::add), x,
+                                five, op(Op::remainder), op(Op::subtract), y, op(Op::minimum)})
+    p.code[p.size++] = in;
+  return p;
+}
 
 }  // namespace tessera::kernels::testing

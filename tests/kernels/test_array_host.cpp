@@ -33,7 +33,9 @@ constexpr ReduceOp kReduceOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,
                                    ReduceOp::any, ReduceOp::all,  ReduceOp::moments};
 
 std::string op_name(ReduceOp op) {
-  static const char* names[] = {"sum", "prod", "min", "max", "any", "all", "moments"};
+  static const char* names[] = {"sum",        "prod",      "min",      "max",
+                                "any",        "all",       "moments",  "sum_int64",
+                                "prod_int64", "min_int64", "max_int64"};
   return names[static_cast<int>(op)];
 }
 
@@ -138,6 +140,52 @@ TEST(ArrayHost, EveryInstructionSetGivesTheSameBits) {
                     testing::same_value(p.mean, q.mean) && testing::same_value(p.m2, q.m2))
             << c.description << ", " << op_name(op) << ", level " << static_cast<int>(level)
             << ", output " << k;
+      }
+    }
+  }
+}
+
+// int64 lanes over a 2-D box (testing::wrapping_integer_program): every
+// instruction set evaluates each element to the reference's int64, and the int64 reductions along
+// either axis and both equal the reference's fold in any order (wrapping sums and products, min and
+// max do not depend on it).
+TEST(ArrayHost, IntegerLanesGiveTheReferenceAtEveryInstructionSet) {
+  using detail::SimdLevel;
+  constexpr std::int64_t rows = testing::kIntegerRows, cols = testing::kIntegerCols;
+  const Program p = testing::wrapping_integer_program();
+  Box box;
+  box.hi[0] = rows;
+  box.hi[1] = cols;
+  std::vector<std::int64_t> want(rows * cols);
+  for (std::int64_t i = 0; i < rows; ++i) {
+    for (std::int64_t j = 0; j < cols; ++j) {
+      const std::int64_t idx[] = {i, j};
+      want[i * cols + j] = as_integer(evaluate_element(p, idx));
+    }
+  }
+  for (SimdLevel level : {SimdLevel::kGeneric, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+    if (!detail::simd_level_supported(level)) continue;
+    std::vector<std::int64_t> got(rows * cols);
+    detail::evaluate_host_at(p, box, DType::int64, got.data(), level);
+    ASSERT_EQ(got, want) << "level " << static_cast<int>(level);
+    for (const ReduceOp r :
+         {ReduceOp::sum_int64, ReduceOp::prod_int64, ReduceOp::min_int64, ReduceOp::max_int64}) {
+      for (int kept = -1; kept < 2; ++kept) {  // -1: a full reduction; else the axis kept
+        const bool reduced[] = {kept != 0, kept != 1};
+        const std::int64_t outputs = kept < 0 ? 1 : kept == 0 ? rows : cols;
+        std::vector<Partial> partials(outputs);
+        detail::reduce_host_at(p, box, reduced, r, partials.data(), level);
+        for (std::int64_t o = 0; o < outputs; ++o) {
+          Partial expected = identity(r);
+          for (std::int64_t e = 0; e < rows * cols; ++e) {
+            const std::int64_t at = kept == 0 ? e / cols : e % cols;
+            if (kept < 0 || at == o) accumulate(expected, integer_lane(want[e]), r);
+          }
+          ASSERT_EQ(as_integer(partials[o].value), as_integer(expected.value))
+              << op_name(r) << " level " << static_cast<int>(level) << " kept " << kept
+              << " output " << o;
+          ASSERT_EQ(partials[o].count, expected.count);
+        }
       }
     }
   }

@@ -32,6 +32,8 @@ using testing::Case;
 
 constexpr ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,    ReduceOp::max,
                              ReduceOp::any, ReduceOp::all,  ReduceOp::moments};
+constexpr bool kRowsOnly[] = {true, false};  // axis 0 reduced, axis 1 kept
+constexpr bool kColsOnly[] = {false, true};
 constexpr DType kTypes[] = {DType::boolean, DType::int64, DType::float32, DType::float64};
 
 // evaluate_box with `policy` into a fresh buffer.
@@ -243,7 +245,7 @@ TEST(BoxAlgorithms, RejectsBadInputs) {
   Box box = make_box({0, 0}, {3, 4});
   EXPECT_NO_THROW(detail::plan_evaluate(p, box, DType::float64));
   EXPECT_THROW(detail::plan_evaluate(p, box, static_cast<DType>(4)), std::invalid_argument);
-  EXPECT_THROW(detail::plan_reduce(p, box, nullptr, static_cast<ReduceOp>(7)),
+  EXPECT_THROW(detail::plan_reduce(p, box, nullptr, static_cast<ReduceOp>(11)),
                std::invalid_argument);
   Box empty = box;
   empty.hi[1] = empty.lo[1];
@@ -258,6 +260,38 @@ TEST(BoxAlgorithms, RejectsBadInputs) {
   Program too_long = p;
   too_long.size = kMaxInstructions + 1;
   EXPECT_THROW(detail::plan_reduce(too_long, box, nullptr, ReduceOp::max), std::invalid_argument);
+}
+
+// The GPU's algorithms on int64 lanes (testing::wrapping_integer_program): the int64 elements and
+// the int64 reductions along each axis and both equal the host's, with every Thrust system.
+TEST(BoxAlgorithms, IntegerLanesMatchTheHost) {
+  const Program p = testing::wrapping_integer_program();
+  const Box box = make_box({0, 0}, {testing::kIntegerRows, testing::kIntegerCols});
+  const std::int64_t n = testing::kIntegerRows * testing::kIntegerCols;
+  std::vector<std::uint8_t> host(n * sizeof(std::int64_t));
+  evaluate_host(p, box, DType::int64, host.data());
+  for (const std::vector<std::uint8_t>& got : {evaluate_with(thrust::device, p, box, DType::int64),
+                                               evaluate_with(thrust::seq, p, box, DType::int64)})
+    ASSERT_EQ(got, host);
+  for (const ReduceOp op :
+       {ReduceOp::sum_int64, ReduceOp::prod_int64, ReduceOp::min_int64, ReduceOp::max_int64}) {
+    for (const bool* reduced : {static_cast<const bool*>(nullptr), kRowsOnly, kColsOnly}) {
+      std::vector<Partial> want(reduced == nullptr ? 1
+                                : reduced[0]       ? testing::kIntegerCols
+                                                   : testing::kIntegerRows);
+      reduce_host(p, box, reduced, op, want.data());
+      for (bool fold_on_policy : {true, false}) {
+        const std::vector<Partial> got =
+            reduce_with(thrust::device, p, box, reduced, op, fold_on_policy);
+        ASSERT_EQ(got.size(), want.size());
+        for (std::size_t k = 0; k < want.size(); ++k) {
+          ASSERT_EQ(as_integer(got[k].value), as_integer(want[k].value))
+              << "op " << int(op) << ", output " << k;
+          ASSERT_EQ(got[k].count, want[k].count);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

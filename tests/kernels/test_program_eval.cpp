@@ -368,5 +368,217 @@ TEST(Validate, AcceptsTheDeepestStack) {
   EXPECT_EQ(out[899], 120);
 }
 
+// ---- int64 lanes: exact over the whole range, wrapping around as NumPy's int64 arrays do. The
+// expected values are Python's integers reduced modulo 2^64 (and NumPy 1.24's results). ----
+
+constexpr std::int64_t k2to60 = std::int64_t{1} << 60;
+
+Instruction integer_constant(std::int64_t value) {
+  Instruction in;
+  in.op = Op::load_constant;
+  in.integer = true;
+  in.ia = value;
+  return in;
+}
+
+Instruction integer_op(Op o) {
+  Instruction in = op(o);
+  in.integer = true;
+  return in;
+}
+
+// A 0-d program of int64 lanes, validated, evaluated by the reference and by the host evaluator:
+// the int64 both give (they must agree).
+std::int64_t eval_int(std::initializer_list<Instruction> code) {
+  const Program p = program_of(code);
+  validate(p, Box{});
+  EXPECT_TRUE(result_is_integer(p));
+  const std::int64_t reference = as_integer(evaluate_element(p, nullptr));
+  std::int64_t host = 0;
+  evaluate_host(p, Box{}, DType::int64, &host);
+  EXPECT_EQ(host, reference);
+  return reference;
+}
+
+TEST(IntegerLanes, ArithmeticWrapsAroundAsNumPy) {
+  EXPECT_EQ(eval_int({integer_constant(INT64_MAX), integer_constant(1), integer_op(Op::add)}),
+            INT64_MIN);
+  EXPECT_EQ(eval_int({integer_constant(INT64_MIN), integer_constant(1), integer_op(Op::subtract)}),
+            INT64_MAX);
+  EXPECT_EQ(eval_int({integer_constant(std::int64_t{1} << 62), integer_constant(4),
+                      integer_op(Op::multiply)}),
+            0);
+  EXPECT_EQ(eval_int({integer_constant(k2to60), integer_constant(1), integer_op(Op::add)}),
+            k2to60 + 1);  // as double, 2^60 + 1 is 2^60
+  EXPECT_EQ(eval_int({integer_constant(INT64_MIN), integer_op(Op::negate)}), INT64_MIN);
+  EXPECT_EQ(eval_int({integer_constant(INT64_MIN), integer_op(Op::absolute)}), INT64_MIN);
+  EXPECT_EQ(eval_int({integer_constant(-k2to60 - 1), integer_op(Op::absolute)}), k2to60 + 1);
+  // np.int64(3) ** 41 wraps: 3^41 mod 2^64 as a signed integer.
+  EXPECT_EQ(eval_int({integer_constant(3), integer_constant(41), integer_op(Op::integer_power)}),
+            -420491770248316829);
+  EXPECT_EQ(eval_int({integer_constant(-2), integer_constant(63), integer_op(Op::integer_power)}),
+            INT64_MIN);
+  EXPECT_EQ(
+      eval_int({integer_constant(k2to60), integer_constant(k2to60 + 1), integer_op(Op::minimum)}),
+      k2to60);
+  EXPECT_EQ(
+      eval_int({integer_constant(k2to60), integer_constant(k2to60 + 1), integer_op(Op::maximum)}),
+      k2to60 + 1);
+}
+
+// a // b and a % b of np.array([-7, 7, -7, 7, MIN, 5, 0, MIN]) and [2, -2, -2, 2, -1, 0, 0, 3]:
+// floor semantics, 0 for division by zero and MIN // -1 == MIN (NumPy warns and gives these).
+TEST(IntegerLanes, FloorDivisionAndRemainderFollowNumPy) {
+  const std::int64_t a[] = {-7, 7, -7, 7, INT64_MIN, 5, 0, INT64_MIN};
+  const std::int64_t b[] = {2, -2, -2, 2, -1, 0, 0, 3};
+  const std::int64_t quotient[] = {-4, -4, 3, 3, INT64_MIN, 0, 0, -3074457345618258603};
+  const std::int64_t remainder[] = {1, -1, -1, 1, 0, 0, 0, 1};
+  for (int k = 0; k < 8; ++k) {
+    EXPECT_EQ(
+        eval_int({integer_constant(a[k]), integer_constant(b[k]), integer_op(Op::floor_divide)}),
+        quotient[k])
+        << a[k] << " // " << b[k];
+    EXPECT_EQ(eval_int({integer_constant(a[k]), integer_constant(b[k]), integer_op(Op::remainder)}),
+              remainder[k])
+        << a[k] << " % " << b[k];
+  }
+}
+
+// np.array([-7.5, 7.5, -0., 5., 1.]) // [2., -2., 3., 0., inf] is [-4., -4., -0., inf, 0.] and
+// % is [0.5, -0.5, 0., nan, 1.].
+TEST(ProgramEval, FloatFloorDivisionAndRemainderFollowNumPy) {
+  const double a[] = {-7.5, 7.5, -0.0, 5, 1};
+  const double b[] = {2, -2, 3, 0, kInf};
+  const double quotient[] = {-4, -4, -0.0, kInf, 0};
+  const double remainder[] = {0.5, -0.5, 0, kNaN, 1};
+  for (int k = 0; k < 5; ++k) {
+    const double q = eval0({constant(a[k]), constant(b[k]), op(Op::floor_divide)});
+    const double r = eval0({constant(a[k]), constant(b[k]), op(Op::remainder)});
+    EXPECT_EQ(q, quotient[k]) << a[k] << " // " << b[k];
+    EXPECT_EQ(std::signbit(q), std::signbit(quotient[k])) << a[k] << " // " << b[k];
+    if (std::isnan(remainder[k]))
+      EXPECT_TRUE(std::isnan(r)) << a[k] << " % " << b[k];
+    else
+      EXPECT_EQ(r, remainder[k]) << a[k] << " % " << b[k];
+  }
+}
+
+TEST(IntegerLanes, ComparisonsAndConversionsAreExact) {
+  const auto compare = [](std::int64_t a, std::int64_t b, Op o) {
+    return eval0({integer_constant(a), integer_constant(b), integer_op(o)});
+  };
+  EXPECT_EQ(compare(k2to60, k2to60 + 1, Op::equal), 0);
+  EXPECT_EQ(compare(k2to60, k2to60 + 1, Op::not_equal), 1);
+  EXPECT_EQ(compare(k2to60, k2to60 + 1, Op::less), 1);
+  EXPECT_EQ(compare(k2to60 + 1, k2to60, Op::less), 0);
+  EXPECT_EQ(compare(k2to60, k2to60 + 1, Op::greater_equal), 0);
+  EXPECT_EQ(compare(INT64_MIN, INT64_MAX, Op::less_equal), 1);
+  // int64 -> float64 rounds to nearest (ties to even), as NumPy's astype: 2^53 + 1 -> 2^53.
+  const std::int64_t beyond = (std::int64_t{1} << 53) + 1;
+  EXPECT_EQ(eval0({integer_constant(beyond), integer_op(Op::to_float64)}), 0x1p53);
+  EXPECT_EQ(eval0({integer_constant(INT64_MAX), integer_op(Op::to_float64)}), 0x1p63);
+  // int64 -> float32 rounds once, from the integer: 2^24 + 1 -> 2^24.
+  EXPECT_EQ(eval0({integer_constant((1 << 24) + 1), integer_op(Op::to_float32)}), 0x1p24);
+  EXPECT_EQ(eval0({integer_constant(INT64_MIN), integer_op(Op::to_bool)}), 1);
+  EXPECT_EQ(eval0({integer_constant(INT64_MIN), integer_op(Op::logical_not)}), 0);
+  // double -> int64 lane: truncation, NaN and out of range INT64_MIN; 2^62 exactly.
+  EXPECT_EQ(eval_int({constant(-2.7), integer_op(Op::to_int64)}), -2);
+  EXPECT_EQ(eval_int({constant(0x1p62), integer_op(Op::to_int64)}), std::int64_t{1} << 62);
+  EXPECT_EQ(eval_int({constant(kNaN), integer_op(Op::to_int64)}), INT64_MIN);
+  // where moves the lanes' bits: INT64_MIN's bits are those of -0.0, MAX's those of a NaN.
+  EXPECT_EQ(eval_int({constant(1), integer_constant(INT64_MIN), integer_constant(INT64_MAX),
+                      integer_op(Op::where)}),
+            INT64_MIN);
+  EXPECT_EQ(eval_int({constant(0), integer_constant(INT64_MIN), integer_constant(INT64_MAX),
+                      integer_op(Op::where)}),
+            INT64_MAX);
+  // An integer result stored to other dtypes converts as NumPy's astype.
+  double d = 0;
+  store_integer_as(DType::float64, &d, 0, integer_lane(beyond));
+  EXPECT_EQ(d, 0x1p53);
+}
+
+// An int64 arange from 2^60 (ia + ib * flat), over a box, evaluated and reduced by the host: every
+// element exact, sums of several segments wrapping around, min and max exact.
+TEST(IntegerLanes, HostEvaluatesAndReducesExactly) {
+  Instruction x;
+  x.op = Op::load_arange;
+  x.integer = true;
+  x.ia = std::int64_t{1} << 62;
+  x.ib = 1;
+  x.map.stride[0] = 1;
+  Program p = program_of({x}, 1);
+  Box box;
+  box.hi[0] = 20000;  // three segments of 8192
+  std::vector<std::int64_t> out(20000);
+  evaluate_host(p, box, DType::int64, out.data());
+  for (std::int64_t k = 0; k < 20000; ++k) ASSERT_EQ(out[k], (std::int64_t{1} << 62) + k);
+  // sum(2^62 + k for k < 20000) = 20000 * 2^62 + 199990000, and 20000 * 2^62 = 0 mod 2^64.
+  Partial partial;
+  reduce_host(p, box, nullptr, ReduceOp::sum_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), 199990000);
+  EXPECT_EQ(partial.count, 20000);
+  reduce_host(p, box, nullptr, ReduceOp::min_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), std::int64_t{1} << 62);
+  reduce_host(p, box, nullptr, ReduceOp::max_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), (std::int64_t{1} << 62) + 19999);
+  // Beginning 10000 below INT64_MAX, the arange itself wraps to INT64_MIN at k = 10000, and the
+  // sum is 20000 * (2^63 - 10000) + 199990000 = -10000 mod 2^64.
+  p.code[0].ia = INT64_MAX - 9999;
+  reduce_host(p, box, nullptr, ReduceOp::sum_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), -10000);
+  reduce_host(p, box, nullptr, ReduceOp::max_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), INT64_MAX);
+  reduce_host(p, box, nullptr, ReduceOp::min_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), INT64_MIN);
+  reduce_host(p, box, nullptr, ReduceOp::prod_int64, &partial);
+  EXPECT_EQ(as_integer(partial.value), 0);  // 2^63 of the factors are even
+  // Partials of int64 sums combine with the wrap-around too.
+  Partial a = identity(ReduceOp::sum_int64), b = identity(ReduceOp::sum_int64);
+  accumulate(a, integer_lane(INT64_MAX), ReduceOp::sum_int64);
+  accumulate(b, integer_lane(1), ReduceOp::sum_int64);
+  EXPECT_EQ(as_integer(combine(a, b, ReduceOp::sum_int64).value), INT64_MIN);
+}
+
+TEST(Validate, RejectsMismatchedLaneKinds) {
+  const Box box = box_2d(2, 3);
+  const auto with_ndim2 = [](std::initializer_list<Instruction> code) {
+    return program_of(code, 2);
+  };
+  expect_rejected(with_ndim2({integer_constant(1), constant(1), integer_op(Op::add)}), box,
+                  {"instruction 2", "operand 1", "a double", "an int64 lane"});
+  expect_rejected(with_ndim2({constant(1), constant(1), integer_op(Op::add)}), box,
+                  {"operand 0", "a double"});
+  expect_rejected(with_ndim2({integer_constant(1), constant(1), op(Op::add)}), box,
+                  {"operand 0", "an int64 lane"});
+  expect_rejected(with_ndim2({integer_constant(1), integer_constant(2), integer_constant(3),
+                              integer_op(Op::where)}),
+                  box, {"operand 0", "of op"});
+  expect_rejected(with_ndim2({integer_constant(4), integer_op(Op::square_root)}), box,
+                  {"instruction 1", "no int64 form"});
+  Instruction uniform;
+  uniform.op = Op::load_uniform;
+  uniform.integer = true;
+  expect_rejected(with_ndim2({uniform}), box, {"instruction 0", "no int64 form"});
+  const double doubles[] = {1, 2, 3, 4, 5, 6};
+  Instruction buffer;
+  buffer.op = Op::load_buffer;
+  buffer.integer = true;
+  buffer.data = doubles;
+  buffer.map.stride[1] = 1;
+  expect_rejected(with_ndim2({buffer}), box, {"int64 load_buffer", "dtype 3"});
+  // Reductions take the kind of lanes the program yields.
+  Partial partials[2];
+  const bool rows[] = {false, true};
+  EXPECT_THROW(reduce_host(with_ndim2({constant(1)}), box, rows, ReduceOp::sum_int64, partials),
+               std::invalid_argument);
+  try {
+    reduce_host(with_ndim2({integer_constant(1)}), box, rows, ReduceOp::sum, partials);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("an int64 lane"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace tessera::kernels

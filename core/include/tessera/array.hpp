@@ -136,6 +136,8 @@ Array operator+(const Array& a, const Array& b);
 Array operator-(const Array& a, const Array& b);
 Array operator*(const Array& a, const Array& b);
 Array operator/(const Array& a, const Array& b);
+/// NumPy's a % b (np.remainder): the sign of b; int64 % 0 is 0, as NumPy gives (with a warning).
+Array operator%(const Array& a, const Array& b);
 Array operator-(const Array& a);
 Array operator==(const Array& a, const Array& b);
 Array operator!=(const Array& a, const Array& b);
@@ -148,13 +150,16 @@ Array operator&(const Array& a, const Array& b);
 Array operator|(const Array& a, const Array& b);
 Array operator~(const Array& a);
 
-/// A scalar operand: a double (float), or an integer (int64 unless the array is floating).
+/// A scalar operand: a double (float), or an integer (int64 unless the array is floating; kept
+/// exactly for int64).
 class Scalar {
  public:
   Scalar(double value) : value_(value), integral_(false) {}  // NOLINT(google-explicit-constructor)
-  Scalar(int value) : value_(value), integral_(true) {}      // NOLINT(google-explicit-constructor)
-  Scalar(std::int64_t value) : value_(static_cast<double>(value)), integral_(true) {}  // NOLINT
-  Scalar(bool value) : value_(value ? 1 : 0), integral_(true), boolean_(true) {}       // NOLINT
+  Scalar(int value) : value_(value), integral_(true), integer_(value) {}  // NOLINT
+  Scalar(std::int64_t value)                                              // NOLINT
+      : value_(static_cast<double>(value)), integral_(true), integer_(value) {}
+  Scalar(bool value)  // NOLINT(google-explicit-constructor)
+      : value_(value ? 1 : 0), integral_(true), boolean_(true), integer_(value) {}
   /// The scalar as an array that broadcasts against `like` with NumPy's weak-scalar dtype.
   Array as_array_for(const Array& like) const;
 
@@ -162,6 +167,7 @@ class Scalar {
   double value_;
   bool integral_;
   bool boolean_ = false;
+  std::int64_t integer_ = 0;  ///< integers: the value itself (value_ is it rounded to double)
 };
 
 #define TESSERA_SCALAR_OPERATOR(op)                    \
@@ -181,8 +187,13 @@ TESSERA_SCALAR_OPERATOR(<)
 TESSERA_SCALAR_OPERATOR(<=)
 TESSERA_SCALAR_OPERATOR(>)
 TESSERA_SCALAR_OPERATOR(>=)
+TESSERA_SCALAR_OPERATOR(%)
 #undef TESSERA_SCALAR_OPERATOR
 
+/// NumPy's a // b (np.floor_divide): int64 // 0 is 0 and INT64_MIN // -1 is INT64_MIN, as NumPy
+/// gives (with a warning).
+Array floor_divide(const Array& a, const Array& b);
+Array floor_divide(const Array& a, Scalar b);
 Array pow(const Array& base, const Array& exponent);
 Array pow(const Array& base, Scalar exponent);
 Array sqrt(const Array& a);
@@ -201,11 +212,24 @@ Array where(const Array& condition, Scalar a, Scalar b);
 Array zeros(const Shape& shape, const ChunkSpec& chunks, DType dtype = DType::float64);
 Array ones(const Shape& shape, const ChunkSpec& chunks, DType dtype = DType::float64);
 Array full(const Shape& shape, double value, const ChunkSpec& chunks, DType dtype = DType::float64);
+namespace detail {
+Array full_integer(const Shape& shape, std::int64_t value, const ChunkSpec& chunks, DType dtype);
+}
+/// An int64 fill value, exact in an int64 array (other dtypes take it as NumPy converts it). A
+/// template so that an int literal still picks the overload above.
+template <class T>
+requires std::same_as<T, std::int64_t> Array full(const Shape& shape, T value,
+                                                  const ChunkSpec& chunks,
+                                                  DType dtype = DType::float64) {
+  return detail::full_integer(shape, value, chunks, dtype);
+}
 /// start, start + step, ... below stop (float64 unless dtype says otherwise).
 Array arange(double start, double stop, double step, const ChunkSpec& chunks,
              DType dtype = DType::float64);
 /// 0, 1, ..., stop - 1 as int64.
 Array arange(std::int64_t stop, const ChunkSpec& chunks);
+/// start, start + 1, ..., stop - 1 as int64, exactly over the whole int64 range.
+Array arange(std::int64_t start, std::int64_t stop, const ChunkSpec& chunks);
 /// Wraps host memory without copying; `data` must outlive every computation of the result.
 Array from_buffer(const void* data, DType dtype, const Shape& shape, const ChunkSpec& chunks);
 template <class T>

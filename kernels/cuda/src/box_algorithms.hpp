@@ -53,7 +53,7 @@ struct EvaluateElements {
   TESSERA_HD void operator()(std::int64_t e) const {
     std::int64_t idx[kMaxDims];
     all.place(e, idx);
-    store_as(out_type, out, e, evaluate_element(*program, idx));
+    store_result(result_is_integer(*program), out_type, out, e, evaluate_element(*program, idx));
   }
 };
 
@@ -99,10 +99,7 @@ struct ReducePlan {
 inline ReducePlan plan_reduce(const Program& program, const Box& box, const bool* reduce_axis,
                               ReduceOp op) {
   validate(program, box);
-  if (op > ReduceOp::moments) {
-    throw std::invalid_argument("tessera::kernels: unknown reduction " +
-                                std::to_string(static_cast<int>(op)));
-  }
+  validate_reduction(program, op);
   ReducePlan plan;
   plan.kept = box_grid(program.ndim, box, reduce_axis, false);
   plan.folded = box_grid(program.ndim, box, reduce_axis, true);

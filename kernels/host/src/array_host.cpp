@@ -20,8 +20,12 @@
 namespace tessera::kernels {
 namespace {
 
-// Converts a row of tile values to the output dtype.
-void store_row(const double* values, int n, DType type, void* out, std::int64_t at) {
+// Converts a row of tile values to the output dtype: doubles, or int64 lanes when `integer`.
+void store_row(const double* values, int n, bool integer, DType type, void* out, std::int64_t at) {
+  if (integer) {
+    for (int k = 0; k < n; ++k) store_integer_as(type, out, at + k, values[k]);
+    return;
+  }
   switch (type) {
     case DType::boolean: {
       auto* o = static_cast<std::uint8_t*>(out) + at;
@@ -56,6 +60,7 @@ void evaluate_host_at(const Program& program, const Box& box, DType out_type, vo
                                 std::to_string(static_cast<int>(out_type)));
   }
   const TileShape shape = tile_shape(program.ndim, box);
+  const bool integer = result_is_integer(program);
   BoxGrid outer_grid;  // the dimensions before the tiles' rows
   for (int d = 0; d < shape.ndim - 2; ++d) outer_grid.add(d, box);
   const std::int64_t bands = ceil_div(shape.rows, shape.tile_rows);
@@ -73,7 +78,8 @@ void evaluate_host_at(const Program& program, const Box& box, DType out_type, vo
       const int tc = static_cast<int>(std::min<std::int64_t>(shape.tile_cols, shape.cols - c0));
       const double* tile = evaluator.run(outer, row_lo + r0, col_lo + c0, tr, tc);
       for (int r = 0; r < tr; ++r) {
-        store_row(tile + r * tc, tc, out_type, out, (o * shape.rows + r0 + r) * shape.cols + c0);
+        store_row(tile + r * tc, tc, integer, out_type, out,
+                  (o * shape.rows + r0 + r) * shape.cols + c0);
       }
     }
   });

@@ -282,10 +282,7 @@ void reduce_columns(const Program& program, const ReduceLayout& lay, ReduceOp op
 void reduce_host_at(const Program& program, const Box& box, const bool* reduce_axis, ReduceOp op,
                     Partial* out, SimdLevel level) {
   validate(program, box);
-  if (op > ReduceOp::moments) {
-    throw std::invalid_argument("tessera::kernels: unknown reduction " +
-                                std::to_string(static_cast<int>(op)));
-  }
+  validate_reduction(program, op);
   const ReduceLayout lay(program.ndim, box, reduce_axis);
   std::vector<Partial> segment_partials;
   Partial* segments = out;  // an output of one segment has its partial

@@ -109,6 +109,19 @@ void check_integer_exponents(const double* base, const double* exponent, int n) 
   }
 }
 
+// The same for int64 lanes (the integer_power of an instruction with `integer` set).
+void check_integer_lane_exponents(const double* base, const double* exponent, int n) {
+  for (int k = 0; k < n; ++k) {
+    if (as_integer(exponent[k]) < 0) {
+      char text[96];
+      std::snprintf(text, sizeof text, "%lld ** %lld", static_cast<long long>(as_integer(base[k])),
+                    static_cast<long long>(as_integer(exponent[k])));
+      throw std::domain_error(std::string("Integers to negative integer powers are not allowed: ") +
+                              text);
+    }
+  }
+}
+
 bool short_stride(std::int64_t sc) {
   return sc != 0 && sc >= -kMaxRunStride && sc <= kMaxRunStride;
 }
@@ -207,6 +220,11 @@ void TileEvaluator::fill_uniform(const Instruction& in, std::int64_t sr, std::in
 void TileEvaluator::fill_leaf(const Instruction& in, std::int64_t sr, std::int64_t sc,
                               std::int64_t base, int tr, int tc, double* tile) {
   const int n = tr * tc;
+  if (in.integer) {  // int64 lanes: the integers' bits, as leaf_value gives them
+    return fill_each(base, sr, sc, tr, tc, tile, [&in](std::int64_t flat) {
+      return integer_lane(integer_leaf_value(in, flat));
+    });
+  }
   switch (in.op) {
     case Op::load_uniform:
       return fill_uniform(in, sr, sc, base, tr, tc, tile);
@@ -277,11 +295,15 @@ const double* TileEvaluator::run(const std::int64_t* outer, std::int64_t row, st
       for (int d = 0; d < n_outer; ++d) base += outer[d] * in.map.stride[d];
       fill_leaf(in, sr, sc, base, tr, tc, entry(depth++));
     } else if (in.op < Op::add) {
-      loops_.unary(in.op, entry(depth - 1), n);
+      (in.integer ? loops_.integer_unary : loops_.unary)(in.op, entry(depth - 1), n);
     } else if (in.op < Op::where) {
       --depth;
-      if (in.op == Op::integer_power) check_integer_exponents(entry(depth - 1), entry(depth), n);
-      loops_.binary(in.op, entry(depth - 1), entry(depth), n);
+      if (in.op == Op::integer_power) {
+        (in.integer ? check_integer_lane_exponents : check_integer_exponents)(entry(depth - 1),
+                                                                              entry(depth), n);
+      }
+      (in.integer ? loops_.integer_binary : loops_.binary)(in.op, entry(depth - 1), entry(depth),
+                                                           n);
     } else {
       depth -= 2;
       loops_.where(entry(depth - 1), entry(depth), entry(depth + 1), n);

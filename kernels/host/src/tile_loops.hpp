@@ -39,6 +39,12 @@ struct TileLoops {
   // of a holding count_a values each and those of b count_b, both > 0: a step of the lane tree.
   void (*combine_lanes)(ReduceOp op, const LaneFields& a, const LaneFields& b, int n,
                         double count_a, double count_b);
+  // x[k] = op(x[k]) for a unary operator with `integer` set (program_eval.hpp's integer_unary;
+  // to_int64: to_int64_lane of a double).
+  void (*integer_unary)(Op op, double* x, int n);
+  // a[k] = op(a[k], b[k]) for a binary operator of integer lanes (integer_binary). `where` of
+  // integer branches is `where`: selecting moves a lane's bits unchanged.
+  void (*integer_binary)(Op op, double* a, const double* b, int n);
 };
 
 // The loops compiled for `level` (which must be supported).

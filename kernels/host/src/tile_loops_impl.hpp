@@ -44,6 +44,77 @@ TESSERA_TILE_TARGET void unary_tile(Op op, double* x, int n) {
       return unary_loop<Op::to_int64>(x, n);
     case Op::to_bool:
       return unary_loop<Op::to_bool>(x, n);
+    default:  // to_float64 of doubles changes nothing
+      return;
+  }
+}
+
+template <Op op>
+TESSERA_TILE_TARGET void integer_unary_loop(double* x, int n) {
+  for (int k = 0; k < n; ++k) x[k] = integer_unary<op>(x[k]);
+}
+
+TESSERA_TILE_TARGET void integer_unary_tile(Op op, double* x, int n) {
+  switch (op) {
+    case Op::negate:
+      return integer_unary_loop<Op::negate>(x, n);
+    case Op::absolute:
+      return integer_unary_loop<Op::absolute>(x, n);
+    case Op::logical_not:
+      return integer_unary_loop<Op::logical_not>(x, n);
+    case Op::to_float32:
+      return integer_unary_loop<Op::to_float32>(x, n);
+    case Op::to_bool:
+      return integer_unary_loop<Op::to_bool>(x, n);
+    case Op::to_float64:
+      return integer_unary_loop<Op::to_float64>(x, n);
+    case Op::to_int64:
+      for (int k = 0; k < n; ++k) x[k] = to_int64_lane(x[k]);
+      return;
+    default:
+      return;
+  }
+}
+
+template <Op op>
+TESSERA_TILE_TARGET void integer_binary_loop(double* a, const double* b, int n) {
+  for (int k = 0; k < n; ++k) a[k] = integer_binary<op>(a[k], b[k]);
+}
+
+TESSERA_TILE_TARGET void integer_binary_tile(Op op, double* a, const double* b, int n) {
+  switch (op) {
+    case Op::add:
+      return integer_binary_loop<Op::add>(a, b, n);
+    case Op::subtract:
+      return integer_binary_loop<Op::subtract>(a, b, n);
+    case Op::multiply:
+      return integer_binary_loop<Op::multiply>(a, b, n);
+    case Op::minimum:
+      return integer_binary_loop<Op::minimum>(a, b, n);
+    case Op::maximum:
+      return integer_binary_loop<Op::maximum>(a, b, n);
+    case Op::equal:
+      return integer_binary_loop<Op::equal>(a, b, n);
+    case Op::not_equal:
+      return integer_binary_loop<Op::not_equal>(a, b, n);
+    case Op::less:
+      return integer_binary_loop<Op::less>(a, b, n);
+    case Op::less_equal:
+      return integer_binary_loop<Op::less_equal>(a, b, n);
+    case Op::greater:
+      return integer_binary_loop<Op::greater>(a, b, n);
+    case Op::greater_equal:
+      return integer_binary_loop<Op::greater_equal>(a, b, n);
+    case Op::logical_and:
+      return integer_binary_loop<Op::logical_and>(a, b, n);
+    case Op::logical_or:
+      return integer_binary_loop<Op::logical_or>(a, b, n);
+    case Op::integer_power:
+      return integer_binary_loop<Op::integer_power>(a, b, n);
+    case Op::floor_divide:
+      return integer_binary_loop<Op::floor_divide>(a, b, n);
+    case Op::remainder:
+      return integer_binary_loop<Op::remainder>(a, b, n);
     default:
       return;
   }
@@ -83,6 +154,10 @@ TESSERA_TILE_TARGET void binary_tile(Op op, double* a, const double* b, int n) {
       return binary_loop<Op::logical_or>(a, b, n);
     case Op::integer_power:
       return binary_loop<Op::integer_power>(a, b, n);
+    case Op::floor_divide:
+      return binary_loop<Op::floor_divide>(a, b, n);
+    case Op::remainder:
+      return binary_loop<Op::remainder>(a, b, n);
     default:
       return;
   }
@@ -159,6 +234,14 @@ TESSERA_TILE_TARGET void accumulate_lanes(ReduceOp op, const LaneFields& lanes, 
       return accumulate_loop<ReduceOp::any>(lanes, x, n, count);
     case ReduceOp::all:
       return accumulate_loop<ReduceOp::all>(lanes, x, n, count);
+    case ReduceOp::sum_int64:
+      return accumulate_loop<ReduceOp::sum_int64>(lanes, x, n, count);
+    case ReduceOp::prod_int64:
+      return accumulate_loop<ReduceOp::prod_int64>(lanes, x, n, count);
+    case ReduceOp::min_int64:
+      return accumulate_loop<ReduceOp::min_int64>(lanes, x, n, count);
+    case ReduceOp::max_int64:
+      return accumulate_loop<ReduceOp::max_int64>(lanes, x, n, count);
     case ReduceOp::moments:
       return accumulate_loop<ReduceOp::moments>(lanes, x, n, count);
   }
@@ -215,6 +298,14 @@ TESSERA_TILE_TARGET void combine_lanes(ReduceOp op, const LaneFields& a, const L
       return combine_loop<ReduceOp::any>(a, b, n, count_a, count_b);
     case ReduceOp::all:
       return combine_loop<ReduceOp::all>(a, b, n, count_a, count_b);
+    case ReduceOp::sum_int64:
+      return combine_loop<ReduceOp::sum_int64>(a, b, n, count_a, count_b);
+    case ReduceOp::prod_int64:
+      return combine_loop<ReduceOp::prod_int64>(a, b, n, count_a, count_b);
+    case ReduceOp::min_int64:
+      return combine_loop<ReduceOp::min_int64>(a, b, n, count_a, count_b);
+    case ReduceOp::max_int64:
+      return combine_loop<ReduceOp::max_int64>(a, b, n, count_a, count_b);
     case ReduceOp::moments:
       return combine_loop<ReduceOp::moments>(a, b, n, count_a, count_b);
   }
@@ -223,8 +314,8 @@ TESSERA_TILE_TARGET void combine_lanes(ReduceOp op, const LaneFields& a, const L
 }  // namespace
 
 inline TileLoops table() {
-  return {unary_tile, binary_tile,      where_tile,   scale_shift,
-          transpose,  accumulate_lanes, combine_lanes};
+  return {unary_tile,       binary_tile,   where_tile,         scale_shift,        transpose,
+          accumulate_lanes, combine_lanes, integer_unary_tile, integer_binary_tile};
 }
 
 }  // namespace tessera::kernels::detail::TESSERA_TILE_NAMESPACE

@@ -66,8 +66,43 @@ TESSERA_HD TESSERA_INLINE double buffer_value(const void* data, DType dtype, std
   return static_cast<const double*>(data)[flat];
 }
 
+/// The int64 an integer lane holds, and the lane holding an int64: the same 64 bits.
+TESSERA_HD TESSERA_INLINE std::int64_t as_integer(double lane) {
+  std::int64_t x;
+  __builtin_memcpy(&x, &lane, sizeof x);
+  return x;
+}
+TESSERA_HD TESSERA_INLINE double integer_lane(std::int64_t x) {
+  double lane;
+  __builtin_memcpy(&lane, &x, sizeof lane);
+  return lane;
+}
+
+/// int64 arithmetic wraps around as NumPy's does: it is done on the unsigned bits, where C++
+/// defines the wrap-around (signed overflow is undefined), and converted back (modular in C++20).
+TESSERA_HD TESSERA_INLINE std::uint64_t unsigned_bits(std::int64_t x) {
+  return static_cast<std::uint64_t>(x);
+}
+TESSERA_HD TESSERA_INLINE std::int64_t wrapped(std::uint64_t bits) {
+  return static_cast<std::int64_t>(bits);
+}
+
+/// The int64 an integer leaf (load_constant, load_arange, load_buffer of int64) has at `flat`.
+TESSERA_HD TESSERA_INLINE std::int64_t integer_leaf_value(const Instruction& in,
+                                                          std::int64_t flat) {
+  switch (in.op) {
+    case Op::load_arange:
+      return wrapped(unsigned_bits(in.ia) + unsigned_bits(in.ib) * unsigned_bits(flat));
+    case Op::load_buffer:
+      return static_cast<const std::int64_t*>(in.data)[flat];
+    default:
+      return in.ia;  // load_constant
+  }
+}
+
 /// Value a leaf instruction pushes for flat index `flat` (see Op in program.hpp).
 TESSERA_HD TESSERA_INLINE double leaf_value(const Instruction& in, std::int64_t flat) {
+  if (in.integer) return integer_lane(integer_leaf_value(in, flat));
   const auto k = static_cast<std::uint64_t>(flat);
   switch (in.op) {
     case Op::load_uniform:
@@ -116,7 +151,27 @@ TESSERA_HD TESSERA_INLINE double unary(double x) {
   if constexpr (op == Op::to_float32) return static_cast<double>(static_cast<float>(x));
   if constexpr (op == Op::to_int64) return truncate_to_int64(x);
   if constexpr (op == Op::to_bool) return x != 0 ? 1.0 : 0.0;
-  return x;
+  return x;  // to_float64 of a double
+}
+
+/// NumPy's floor division of doubles (npy_divmod, npy_floor_divide): the quotient.
+TESSERA_HD TESSERA_INLINE double floor_divide_double(double a, double b) {
+  if (b == 0) return a / b;
+  const double mod = ::fmod(a, b);
+  double div = (a - mod) / b;
+  if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0;
+  if (div == 0) return ::copysign(0.0, a / b);
+  double floordiv = ::floor(div);
+  if (div - floordiv > 0.5) floordiv += 1.0;
+  return floordiv;
+}
+
+/// NumPy's remainder of doubles (npy_divmod, npy_remainder): the sign of b.
+TESSERA_HD TESSERA_INLINE double remainder_double(double a, double b) {
+  const double mod = ::fmod(a, b);
+  if (b == 0) return mod;
+  if (mod == 0) return ::copysign(0.0, b);
+  return (b < 0) != (mod < 0) ? mod + b : mod;
 }
 
 /// Binary operator `op` (add .. integer_power) applied to (a, b).
@@ -139,7 +194,105 @@ TESSERA_HD TESSERA_INLINE double binary(double a, double b) {
   if constexpr (op == Op::logical_and) return (a != 0 && b != 0) ? 1.0 : 0.0;
   if constexpr (op == Op::logical_or) return (a != 0 || b != 0) ? 1.0 : 0.0;
   if constexpr (op == Op::integer_power) return b < 0 ? ::nan("") : ::pow(a, b);
+  if constexpr (op == Op::floor_divide) return floor_divide_double(a, b);
+  if constexpr (op == Op::remainder) return remainder_double(a, b);
   return a;
+}
+
+/// NumPy's int64 floor division: 0 for b == 0, and INT64_MIN // -1 wraps to INT64_MIN (NumPy
+/// warns of both and gives these values).
+TESSERA_HD TESSERA_INLINE std::int64_t floor_divide_int64(std::int64_t a, std::int64_t b) {
+  if (b == 0) return 0;
+  if (b == -1) return wrapped(0 - unsigned_bits(a));  // a / -1 would trap for INT64_MIN
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/// NumPy's int64 remainder, with the sign of b: 0 for b == 0 (and b == -1, whose C++ remainder
+/// of INT64_MIN would trap).
+TESSERA_HD TESSERA_INLINE std::int64_t remainder_int64(std::int64_t a, std::int64_t b) {
+  if (b == 0 || b == -1) return 0;
+  const std::int64_t r = a % b;
+  return (r != 0 && (r < 0) != (b < 0)) ? r + b : r;
+}
+
+/// a ** b of int64s by repeated squaring, wrapping around as NumPy's does; 0 for b < 0 (which
+/// NumPy refuses; the host evaluator throws before getting here).
+TESSERA_HD TESSERA_INLINE std::int64_t power_int64(std::int64_t a, std::int64_t b) {
+  if (b < 0) return 0;
+  std::uint64_t result = 1, base = unsigned_bits(a);
+  for (std::uint64_t e = unsigned_bits(b); e != 0; e >>= 1) {
+    if (e & 1) result *= base;
+    base *= base;
+  }
+  return wrapped(result);
+}
+
+/// Unary operator `op` of an instruction with `integer` set, applied to integer lane x: int64
+/// results as lanes, the others (logical_not, to_bool, to_float32, to_float64) as doubles.
+/// to_int64 of an integer is not one of these: with `integer` it converts a double (to_int64_lane).
+template <Op op>
+TESSERA_HD TESSERA_INLINE double integer_unary(double lane) {
+  const std::int64_t x = as_integer(lane);
+  if constexpr (op == Op::negate) return integer_lane(wrapped(0 - unsigned_bits(x)));
+  // NumPy's abs(INT64_MIN) is INT64_MIN: the negation wraps.
+  if constexpr (op == Op::absolute) return integer_lane(x < 0 ? wrapped(0 - unsigned_bits(x)) : x);
+  if constexpr (op == Op::logical_not) return x == 0 ? 1.0 : 0.0;
+  if constexpr (op == Op::to_float32) return static_cast<double>(static_cast<float>(x));
+  if constexpr (op == Op::to_bool) return x != 0 ? 1.0 : 0.0;
+  if constexpr (op == Op::to_float64) return static_cast<double>(x);
+  return lane;
+}
+
+/// Binary operator `op` of an instruction with `integer` set, applied to integer lanes (a, b):
+/// arithmetic as lanes, comparisons and logical operators as doubles 0/1.
+template <Op op>
+TESSERA_HD TESSERA_INLINE double integer_binary(double a_lane, double b_lane) {
+  const std::int64_t a = as_integer(a_lane), b = as_integer(b_lane);
+  if constexpr (op == Op::add) return integer_lane(wrapped(unsigned_bits(a) + unsigned_bits(b)));
+  if constexpr (op == Op::subtract)
+    return integer_lane(wrapped(unsigned_bits(a) - unsigned_bits(b)));
+  if constexpr (op == Op::multiply)
+    return integer_lane(wrapped(unsigned_bits(a) * unsigned_bits(b)));
+  if constexpr (op == Op::minimum) return integer_lane(a < b ? a : b);
+  if constexpr (op == Op::maximum) return integer_lane(a > b ? a : b);
+  if constexpr (op == Op::equal) return a == b ? 1.0 : 0.0;
+  if constexpr (op == Op::not_equal) return a != b ? 1.0 : 0.0;
+  if constexpr (op == Op::less) return a < b ? 1.0 : 0.0;
+  if constexpr (op == Op::less_equal) return a <= b ? 1.0 : 0.0;
+  if constexpr (op == Op::greater) return a > b ? 1.0 : 0.0;
+  if constexpr (op == Op::greater_equal) return a >= b ? 1.0 : 0.0;
+  if constexpr (op == Op::logical_and) return (a != 0 && b != 0) ? 1.0 : 0.0;
+  if constexpr (op == Op::logical_or) return (a != 0 || b != 0) ? 1.0 : 0.0;
+  if constexpr (op == Op::integer_power) return integer_lane(power_int64(a, b));
+  if constexpr (op == Op::floor_divide) return integer_lane(floor_divide_int64(a, b));
+  if constexpr (op == Op::remainder) return integer_lane(remainder_int64(a, b));
+  return a_lane;
+}
+
+/// to_int64 with `integer` set: double x as an integer lane (truncation; NaN and out of range:
+/// INT64_MIN, as to_int64_storage).
+TESSERA_HD TESSERA_INLINE double to_int64_lane(double x) {
+  return integer_lane((x >= -0x1p63 && x < 0x1p63) ? static_cast<std::int64_t>(x) : INT64_MIN);
+}
+
+/// Whether `op` yields a truth value 0/1: the comparisons and the logical operators.
+TESSERA_HD TESSERA_INLINE constexpr bool yields_truth(Op op) {
+  return (op >= Op::equal && op <= Op::logical_or) || op == Op::logical_not;
+}
+
+/// Whether `in` pushes an integer lane: leaves and to_int64 with `integer`, and the arithmetic of
+/// integer lanes (negate, absolute, add, subtract, multiply, minimum, maximum, integer_power,
+/// floor_divide, remainder, where). Comparisons, logical operators and the other conversions push
+/// doubles.
+TESSERA_HD TESSERA_INLINE constexpr bool pushes_integer(const Instruction& in) {
+  return in.integer && !yields_truth(in.op) && in.op != Op::to_float32 && in.op != Op::to_bool &&
+         in.op != Op::to_float64;
+}
+
+/// Whether a (valid) program's result is an integer lane: what its last instruction pushes.
+TESSERA_HD TESSERA_INLINE constexpr bool result_is_integer(const Program& program) {
+  return pushes_integer(program.code[program.size - 1]);
 }
 
 /// where(a, b, c): b where a is nonzero (NaN counts as true), else c.
@@ -172,6 +325,29 @@ TESSERA_HD inline double apply_unary(Op op, double x) {
       return unary<Op::to_int64>(x);
     case Op::to_bool:
       return unary<Op::to_bool>(x);
+    default:
+      return x;  // to_float64
+  }
+}
+
+/// Unary operator `op` of an instruction with `integer` set (integer_unary), dispatched at run
+/// time; to_int64 converts a double (to_int64_lane).
+TESSERA_HD inline double apply_integer_unary(Op op, double x) {
+  switch (op) {
+    case Op::negate:
+      return integer_unary<Op::negate>(x);
+    case Op::absolute:
+      return integer_unary<Op::absolute>(x);
+    case Op::logical_not:
+      return integer_unary<Op::logical_not>(x);
+    case Op::to_float32:
+      return integer_unary<Op::to_float32>(x);
+    case Op::to_int64:
+      return to_int64_lane(x);
+    case Op::to_bool:
+      return integer_unary<Op::to_bool>(x);
+    case Op::to_float64:
+      return integer_unary<Op::to_float64>(x);
     default:
       return x;
   }
@@ -212,6 +388,50 @@ TESSERA_HD inline double apply_binary(Op op, double a, double b) {
       return binary<Op::logical_or>(a, b);
     case Op::integer_power:
       return binary<Op::integer_power>(a, b);
+    case Op::floor_divide:
+      return binary<Op::floor_divide>(a, b);
+    case Op::remainder:
+      return binary<Op::remainder>(a, b);
+    default:
+      return a;
+  }
+}
+
+/// Binary operator `op` of integer lanes (integer_binary), dispatched at run time.
+TESSERA_HD inline double apply_integer_binary(Op op, double a, double b) {
+  switch (op) {
+    case Op::add:
+      return integer_binary<Op::add>(a, b);
+    case Op::subtract:
+      return integer_binary<Op::subtract>(a, b);
+    case Op::multiply:
+      return integer_binary<Op::multiply>(a, b);
+    case Op::minimum:
+      return integer_binary<Op::minimum>(a, b);
+    case Op::maximum:
+      return integer_binary<Op::maximum>(a, b);
+    case Op::equal:
+      return integer_binary<Op::equal>(a, b);
+    case Op::not_equal:
+      return integer_binary<Op::not_equal>(a, b);
+    case Op::less:
+      return integer_binary<Op::less>(a, b);
+    case Op::less_equal:
+      return integer_binary<Op::less_equal>(a, b);
+    case Op::greater:
+      return integer_binary<Op::greater>(a, b);
+    case Op::greater_equal:
+      return integer_binary<Op::greater_equal>(a, b);
+    case Op::logical_and:
+      return integer_binary<Op::logical_and>(a, b);
+    case Op::logical_or:
+      return integer_binary<Op::logical_or>(a, b);
+    case Op::integer_power:
+      return integer_binary<Op::integer_power>(a, b);
+    case Op::floor_divide:
+      return integer_binary<Op::floor_divide>(a, b);
+    case Op::remainder:
+      return integer_binary<Op::remainder>(a, b);
     default:
       return a;
   }
@@ -240,16 +460,18 @@ TESSERA_HD inline double evaluate_element(const Program& program, const std::int
     if (is_leaf(in.op)) {
       stack[top++] = load(i, in, leaf_flat(in.map, program.ndim, idx));
     } else if (in.op < Op::add) {
-      stack[top - 1] = apply_unary(in.op, stack[top - 1]);
+      stack[top - 1] = in.integer ? apply_integer_unary(in.op, stack[top - 1])
+                                  : apply_unary(in.op, stack[top - 1]);
     } else if (in.op < Op::where) {
       --top;
-      stack[top - 1] = apply_binary(in.op, stack[top - 1], stack[top]);
+      stack[top - 1] = in.integer ? apply_integer_binary(in.op, stack[top - 1], stack[top])
+                                  : apply_binary(in.op, stack[top - 1], stack[top]);
     } else {
       top -= 2;
       stack[top - 1] = select(stack[top - 1], stack[top], stack[top + 1]);
     }
   }
-  return stack[0];
+  return stack[0];  // selecting an integer lane (where) moves its bits unchanged
 }
 
 /// Converts an evaluated value to int64 storage (truncation; NaN and out of range: INT64_MIN).
@@ -276,6 +498,32 @@ TESSERA_HD TESSERA_INLINE void store_as(DType type, void* out, std::int64_t i, d
   }
 }
 
+/// Writes integer lane x as element `i` of `out` in dtype `type` (bool: nonzero as 1; float32 and
+/// float64: the nearest value, as NumPy's astype).
+TESSERA_HD TESSERA_INLINE void store_integer_as(DType type, void* out, std::int64_t i, double x) {
+  const std::int64_t value = as_integer(x);
+  switch (type) {
+    case DType::boolean:
+      static_cast<std::uint8_t*>(out)[i] = value != 0 ? 1 : 0;
+      break;
+    case DType::int64:
+      static_cast<std::int64_t*>(out)[i] = value;
+      break;
+    case DType::float32:
+      static_cast<float*>(out)[i] = static_cast<float>(value);
+      break;
+    case DType::float64:
+      static_cast<double*>(out)[i] = static_cast<double>(value);
+      break;
+  }
+}
+
+/// Writes a program's result x (an integer lane when `integer`) as element `i` of `out`.
+TESSERA_HD TESSERA_INLINE void store_result(bool integer, DType type, void* out, std::int64_t i,
+                                            double x) {
+  integer ? store_integer_as(type, out, i, x) : store_as(type, out, i, x);
+}
+
 /// The empty partial of `op`: combining it with any partial p gives p.
 TESSERA_HD TESSERA_INLINE Partial identity(ReduceOp op) {
   Partial p;
@@ -290,10 +538,41 @@ TESSERA_HD TESSERA_INLINE Partial identity(ReduceOp op) {
     case ReduceOp::max:
       p.value = -__builtin_huge_val();
       break;
-    default:
+    case ReduceOp::prod_int64:
+      p.value = integer_lane(1);
+      break;
+    case ReduceOp::min_int64:
+      p.value = integer_lane(INT64_MAX);
+      break;
+    case ReduceOp::max_int64:
+      p.value = integer_lane(INT64_MIN);
+      break;
+    default:  // sum_int64's 0 has the bits of 0.0
       break;
   }
   return p;
+}
+
+/// Whether `op` reduces integer lanes into int64 partials.
+TESSERA_HD TESSERA_INLINE constexpr bool is_integer_reduction(ReduceOp op) {
+  return op == ReduceOp::sum_int64 || op == ReduceOp::prod_int64 || op == ReduceOp::min_int64 ||
+         op == ReduceOp::max_int64;
+}
+
+/// The integer reductions' step, for accumulating and combining alike: integer lanes a and b
+/// summed or multiplied (wrapping around), or their minimum or maximum.
+TESSERA_HD TESSERA_INLINE double reduce_integers(ReduceOp op, double a_lane, double b_lane) {
+  const std::int64_t a = as_integer(a_lane), b = as_integer(b_lane);
+  switch (op) {
+    case ReduceOp::sum_int64:
+      return integer_lane(wrapped(unsigned_bits(a) + unsigned_bits(b)));
+    case ReduceOp::prod_int64:
+      return integer_lane(wrapped(unsigned_bits(a) * unsigned_bits(b)));
+    case ReduceOp::min_int64:
+      return integer_lane(a < b ? a : b);
+    default:  // max_int64
+      return integer_lane(a > b ? a : b);
+  }
 }
 
 /// NaN-propagating min and max of two values (a NaN in either gives NaN).
@@ -370,6 +649,12 @@ TESSERA_HD TESSERA_INLINE void accumulate(Partial& p, double v, ReduceOp op) {
     case ReduceOp::all:
       p.value = (p.value != 0 && v != 0) ? 1.0 : 0.0;
       break;
+    case ReduceOp::sum_int64:
+    case ReduceOp::prod_int64:
+    case ReduceOp::min_int64:
+    case ReduceOp::max_int64:
+      p.value = reduce_integers(op, p.value, v);
+      break;
     case ReduceOp::moments: {
       // With an infinite v or mean, M2 becomes NaN (inf * NaN or inf - inf), as NumPy's var
       // of data holding an infinity is; the mean follows mean_update.
@@ -406,6 +691,12 @@ TESSERA_HD TESSERA_INLINE Partial combine_nonempty(const Partial& a, const Parti
       break;
     case ReduceOp::all:
       p.value = (a.value != 0 && b.value != 0) ? 1.0 : 0.0;
+      break;
+    case ReduceOp::sum_int64:
+    case ReduceOp::prod_int64:
+    case ReduceOp::min_int64:
+    case ReduceOp::max_int64:
+      p.value = reduce_integers(op, a.value, b.value);
       break;
     case ReduceOp::moments: {
       // Chan et al.: delta = mean_b - mean_a, mean = mean_a + delta * n_b / n,

@@ -151,13 +151,13 @@ TESSERA_HD inline void stage_tile(const Program& program, const StagedLeaves& st
       const TileElement e = stage_position(t, tile, tx, ty, p);
       if (!e.inside) continue;
       shared[s * kTransposeTileDoubles + e.row * kTransposeTilePitch + e.col] =
-          buffer_value(in.data, in.dtype, leaf_flat(in.map, 2, e.idx));
+          leaf_value(in, leaf_flat(in.map, 2, e.idx));
     }
   }
 }
 
 /// evaluate_element's leaf hook for one element of a tile: staged leaves come from the shared
-/// tiles (the values buffer_value gave when staging, so the result is the same bits), the other
+/// tiles (the values leaf_value gave when staging, so the result is the same bits), the other
 /// leaves as usual.
 struct StagedLeafLoad {
   const StagedLeaves& staged;
@@ -180,7 +180,8 @@ TESSERA_HD inline void evaluate_tile(const Program& program, const StagedLeaves&
     const TileElement e = evaluate_position(t, tile, tx, ty, p);
     if (!e.inside) continue;
     const StagedLeafLoad load{staged, shared, e.row * kTransposeTilePitch + e.col};
-    store_as(out_type, out, e.out, evaluate_element(program, e.idx, load));
+    store_result(result_is_integer(program), out_type, out, e.out,
+                 evaluate_element(program, e.idx, load));
   }
 }
 

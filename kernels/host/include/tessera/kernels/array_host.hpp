@@ -18,7 +18,7 @@ namespace tessera::kernels {
 
 /// Writes every element of `box` to `out` (dtype `out_type`), row-major over the box (last
 /// dimension fastest): bool as one byte (nonzero -> 1), int64 by truncation (NaN and out of range:
-/// INT64_MIN), float32 rounded to nearest.
+/// INT64_MIN) or, for a program yielding int64 lanes, exactly, float32 rounded to nearest.
 void evaluate_host(const Program& program, const Box& box, DType out_type, void* out);
 
 /// Reduces the program over the box's axes d with reduce_axis[d] (nullptr: all axes) and writes
