@@ -86,8 +86,8 @@ Array Array::persist() const {
       return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]), context.worker);
     };
     for (const TaskPtr& chunk : grid->tasks)
-      keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk}, keep,
-                                                         keep, Placement::any,
+      keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk},
+                                                         TaskFunctions::anywhere(keep),
                                                          /*stores_inputs=*/true));
     auto computation = executor->submit(build_graph(keepers));
     computation->wait();

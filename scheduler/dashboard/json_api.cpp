@@ -143,7 +143,7 @@ std::string tasks_json(const TaskBatch& batch,
   for (const TaskEntry& t : batch.tasks) {
     const std::string& group = t.group < groups.size() ? groups[t.group] : unknown;
     const bool known = t.worker < workers.size();
-    const bool gpu = known && workers[t.worker].kind == WorkerKind::gpu;
+    const bool gpu = known && workers[t.worker].backend != Backend::host;
     if (seq != batch.from_seq) out.push_back(',');
     fmt::format_to(std::back_inserter(out),
                    R"({{"seq":{},"key":{}-{:x}","group":{},"run":{},"worker":{},"worker_name":{},)"

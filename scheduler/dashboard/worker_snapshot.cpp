@@ -35,7 +35,7 @@ std::vector<WorkerSnapshot> snapshot_workers(const ClusterView& view, CpuMeter& 
     WorkerSnapshot& s = out[w];
     s.index = static_cast<int>(w);
     s.name = specs[w].name;
-    s.gpu = specs[w].kind == WorkerKind::gpu;
+    s.gpu = specs[w].backend != Backend::host;
     s.device = specs[w].device;
     s.threads = specs[w].threads;
     if (w < view.plan.workers.size()) {

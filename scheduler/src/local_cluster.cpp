@@ -33,7 +33,7 @@ std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
   std::vector<WorkerSpec> specs;
   for (const auto& w : plan.workers)
     specs.push_back(
-        {w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name, w.memory_limit});
+        {w.gpu ? Backend::cuda : Backend::host, w.threads, w.device, w.name, w.memory_limit});
   return specs;
 }
 

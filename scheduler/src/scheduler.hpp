@@ -3,6 +3,7 @@
 // Dependency-driven: a task is queued the moment its last input is ready, on the worker that
 // holds most of its inputs unless that worker is backed up.
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -24,10 +25,10 @@ namespace tessera::scheduler_detail {
 
 /// What to start for one worker.
 struct WorkerSpec {
-  WorkerKind kind = WorkerKind::cpu;
-  int threads = 1;  ///< CPU threads, or CUDA streams of a GPU worker
-  /// CUDA device of a GPU worker. A GPU worker with device -1 is simulated: it runs GPU task
-  /// functions without a CUDA stream, so tests can drive the GPU paths (device results, the
+  Backend backend = Backend::host;  ///< which of a task's functions it runs
+  int threads = 1;                  ///< host threads, or CUDA streams of a CUDA worker
+  /// CUDA device of a CUDA worker. A CUDA worker with device -1 is simulated: it runs CUDA task
+  /// functions without a CUDA stream, so tests can drive the device paths (device results, the
   /// store's device tier) with a host-backed DeviceMemory on machines without a GPU.
   int device = -1;
   std::string name;
@@ -161,9 +162,11 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   /// Fails ready task `task`, which no working worker can run, naming why.
   bool fail_unplaceable(RunState& run, std::uint32_t task);
   int preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const;
-  void wake(WorkerKind kind);
+  void wake(Backend backend);
   bool should_pause(int worker) const;
-  bool has_work_for(WorkerKind kind) const;
+  bool has_work_for(Backend backend) const;
+  /// Counts a task going into / leaving `queue_owner`'s queue (see queued_).
+  void note_pushed(const Worker& queue_owner, BackendSet task_backends);
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
   /// Adds a task timed by estimate to the thread's pending record (publishing the one it had
   /// when the run or group changes or it is full).
@@ -205,12 +208,15 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   std::mutex stop_mutex_;
   std::mutex start_mutex_;  // held while the constructor records thread handles
 
-  // Ready tasks in CPU queues, in GPU queues, and flexible (Placement::any) ones in CPU queues,
-  // which idle GPU threads may take.
-  std::atomic<std::size_t> queued_cpu_{0}, queued_gpu_{0}, queued_flexible_in_cpu_{0};
-  std::atomic<int> sleeping_cpu_{0}, sleeping_gpu_{0};
+  // Per backend: ready tasks in its workers' queues, and tasks in host queues it may run too,
+  // which its idle threads take (device workers steal host work; host workers only host work).
+  template <class T>
+  using PerBackend = std::array<T, max_backends>;
+  PerBackend<std::atomic<std::size_t>> queued_{}, runnable_in_host_queues_{};
+  PerBackend<std::atomic<int>> sleeping_{};
   std::mutex idle_mutex_;
-  std::condition_variable idle_cpu_, idle_gpu_;
+  PerBackend<std::condition_variable> idle_;
+  BackendSet backends_;  // the kinds of its workers
 };
 
 /// Which scheduler thread the current thread is, if any.

@@ -20,7 +20,7 @@ diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerSpec& sp
   record.cluster = cluster;
   record.worker = index;
   record.worker_name = spec.name;
-  record.kind = spec.kind;
+  record.backend = spec.backend;
   record.thread = thread;
   return record;
 }

@@ -222,8 +222,8 @@ TaskPtr device_task(std::shared_ptr<HostDeviceMemory> memory, int id) {
     if (context.store) context.store->make_device_room(context.worker, MiB);
     return device_chunk(memory, context.worker, id);
   };
-  return std::make_shared<const TaskNode>("on-device", std::vector<TaskPtr>{}, TaskFunction{}, run,
-                                          Placement::gpu);
+  return std::make_shared<const TaskNode>("on-device", std::vector<TaskPtr>{},
+                                          TaskFunctions{}.on(Backend::cuda, run));
 }
 
 // One CPU task reading every chunk: true when each holds its pattern.
@@ -247,7 +247,7 @@ scheduler_detail::Scheduler simulated_gpu_cluster(const std::string& name,
   policy.directory = dir.string();
   policy.device_budgets = {0, device_budget};
   return scheduler_detail::Scheduler(
-      {{WorkerKind::cpu, 1, -1, "cpu-0"}, {WorkerKind::gpu, 1, -1, "gpu-0", device_budget}}, name,
+      {{Backend::host, 1, -1, "cpu-0"}, {Backend::cuda, 1, -1, "gpu-0", device_budget}}, name,
       policy);
 }
 
@@ -295,7 +295,7 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
         [store](std::span<const Value* const> in, const TaskContext&) -> Value {
           return store->add(std::any_cast<const std::shared_ptr<DeviceArray>&>(*in[0]));
         },
-        TaskFunction{}, Placement::cpu, /*stores_inputs=*/true));
+        /*stores_inputs=*/true));
   auto computation = scheduler.submit(build_graph(keepers));
   computation->wait();
   computation->rethrow_if_failed();

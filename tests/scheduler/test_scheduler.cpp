@@ -237,17 +237,19 @@ TEST_F(TwoWorkers, AGpuOnlyTaskOnACpuOnlyClusterIsAnErrorNamingIt) {
       "fine", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value { return 1; });
   auto gpu_task = std::make_shared<const TaskNode>(
-      "needs_gpu", std::vector<TaskPtr>{cpu_task}, TaskFunction{},
-      [](std::span<const Value* const>, const TaskContext&) -> Value { return 2; }, Placement::gpu);
+      "needs_gpu", std::vector<TaskPtr>{cpu_task},
+      TaskFunctions{}.on(
+          Backend::cuda,
+          [](std::span<const Value* const>, const TaskContext&) -> Value { return 2; }));
   Graph graph = build_graph({gpu_task});
-  EXPECT_TRUE(graph.needs_gpu);
-  EXPECT_TRUE(graph.needs_cpu);
+  EXPECT_TRUE(graph.common_backends.empty());  // one task runs on host only, one on cuda only
   try {
     cluster.executor()->submit(std::move(graph));
     FAIL() << "no exception";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find(gpu_task->key()), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("GPU"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("runs only on cuda workers"), std::string::npos)
+        << e.what();
   }
   // The cluster is unharmed.
   EXPECT_EQ(delayed([](int x) { return x + 1; })(1).compute(), 2);
