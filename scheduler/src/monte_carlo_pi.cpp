@@ -7,15 +7,13 @@
 #include <numbers>
 #include <stdexcept>
 
-#include "scheduler.hpp"
+#include "tessera/executor.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/kernels/pi_cuda.hpp"
 #include "tessera/kernels/pi_host.hpp"
 
 namespace tessera {
 namespace {
-
-using scheduler_detail::Scheduler;
 
 constexpr std::uint64_t max_chunk_samples = std::uint64_t{1} << 28;
 // One task per chunk: a run holds at most this many (a 2^24-task graph is ~2 GiB of scheduler
@@ -26,20 +24,19 @@ struct WorkerCounts {
   int cpu = 0, gpu = 0, cpu_threads = 0, gpu_streams = 0;
 };
 
-WorkerCounts count_workers(Executor& executor) {
+WorkerCounts count_workers(const Executor& executor) {
   WorkerCounts counts;
-  if (auto* scheduler = dynamic_cast<Scheduler*>(&executor)) {
-    for (const auto& spec : scheduler->workers()) {
-      if (spec.backend == Backend::host) {
-        ++counts.cpu;
-        counts.cpu_threads += spec.threads;
-      } else {
-        ++counts.gpu;
-        counts.gpu_streams += spec.threads;
-      }
+  const std::vector<WorkerInfo> workers = executor.workers();
+  // An executor without workers of its own runs tasks on the calling thread: one CPU.
+  if (workers.empty()) counts.cpu = counts.cpu_threads = 1;
+  for (const WorkerInfo& worker : workers) {
+    if (worker.backend == Backend::host) {
+      ++counts.cpu;
+      counts.cpu_threads += worker.threads;
+    } else if (worker.backend == Backend::cuda) {
+      ++counts.gpu;
+      counts.gpu_streams += worker.threads;
     }
-  } else {
-    counts.cpu = counts.cpu_threads = 1;
   }
   return counts;
 }

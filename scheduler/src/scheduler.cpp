@@ -51,7 +51,7 @@ double thread_cpu_seconds(pthread_t thread) {
 }
 }  // namespace
 
-Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePolicy store)
+Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePolicy store)
     : specs_(std::move(workers)),
       name_(std::move(name)),
       store_(std::make_shared<BlockStore>(BlockStoreOptions{
@@ -124,15 +124,22 @@ Scheduler::~Scheduler() {
     if (thread.joinable()) thread.detach();
 }
 
-WorkerStats Scheduler::stats(int worker) const {
+std::vector<WorkerInfo> Scheduler::workers() const {
+  std::vector<WorkerInfo> workers;
+  for (std::size_t w = 0; w < workers_.size(); ++w) workers.push_back(stats(static_cast<int>(w)));
+  return workers;
+}
+
+WorkerInfo Scheduler::stats(int worker) const {
   const Worker& w = *workers_.at(worker);
-  WorkerStats stats{.queued = w.queue.size(),
-                    .executing = w.executing.load(),
-                    .finished = w.finished.load(),
-                    .failed = w.failed.load(),
-                    .stolen = w.stolen.load(),
-                    .memory = memory_->held[worker].load(std::memory_order_relaxed),
-                    .paused = w.paused.load()};
+  WorkerInfo stats = w.spec;
+  stats.queued = w.queue.size();
+  stats.executing = w.executing.load();
+  stats.finished = w.finished.load();
+  stats.failed = w.failed.load();
+  stats.stolen = w.stolen.load();
+  stats.memory = memory_->held[worker].load(std::memory_order_relaxed);
+  stats.paused = w.paused.load();
   {
     std::lock_guard lock(w.failure_mutex);
     stats.failure = w.failure;
@@ -143,7 +150,7 @@ WorkerStats Scheduler::stats(int worker) const {
       stats.stored = store_->memory_bytes(worker);
       stats.spilled = store_->spilled_bytes(worker);
       stats.spilled_total = store_->spilled_bytes_total(worker);
-      stats.device = store_->device_bytes(worker);
+      stats.device_bytes = store_->device_bytes(worker);
       stats.device_spilled_total = store_->device_spilled_bytes_total(worker);
     }
   }
@@ -479,7 +486,7 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
 
 void Scheduler::thread_main(int worker, int thread) {
   { std::lock_guard started(start_mutex_); }  // the constructor has recorded every thread handle
-  const WorkerSpec& spec = specs_[worker];
+  const WorkerInfo& spec = specs_[worker];
   pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
   Worker& self = *workers_[worker];
   void* stream = nullptr;

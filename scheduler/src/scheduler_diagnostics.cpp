@@ -14,7 +14,7 @@ namespace {
 
 // A record of something `worker` (its `index`-th spec) did on `thread`: the fields every kind of
 // task record shares.
-diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerSpec& spec, int index,
+diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerInfo& spec, int index,
                                   int thread) {
   diagnostics::TaskRecord record;
   record.cluster = cluster;

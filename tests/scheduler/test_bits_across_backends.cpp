@@ -73,14 +73,8 @@ ClusterRuns run_on(const ClusterOptions& options) {
       }
     }
   }
-  auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(cluster.executor().get());
-  EXPECT_NE(scheduler, nullptr);
-  if (scheduler != nullptr) {
-    const auto& workers = cluster.plan().workers;
-    for (std::size_t w = 0; w < workers.size(); ++w) {
-      if (workers[w].gpu) runs.gpu_tasks += scheduler->stats(static_cast<int>(w)).finished;
-    }
-  }
+  for (const WorkerInfo& worker : cluster.executor()->workers())
+    if (worker.backend == Backend::cuda) runs.gpu_tasks += worker.finished;
   return runs;
 }
 

@@ -1,5 +1,5 @@
 // A backend defined by a test: a simulated device whose memory is host memory. Its workers are
-// described like any other (WorkerSpec), its array kernels registered the way host's and CUDA's
+// described like any other (WorkerInfo), its array kernels registered the way host's and CUDA's
 // are; the scheduler, untouched, runs array chunks and hand-made tasks there. What a new kind of
 // place to run (MPI ranks, another device) needs, and nothing more.
 #include <gtest/gtest.h>
@@ -15,7 +15,6 @@
 
 using namespace tessera;
 using scheduler_detail::Scheduler;
-using scheduler_detail::WorkerSpec;
 
 namespace {
 
@@ -70,8 +69,7 @@ bool same_bits(const NDArray& a, const NDArray& b) {
 
 std::uint64_t finished_tasks(const Scheduler& scheduler) {
   std::uint64_t finished = 0;
-  for (std::size_t w = 0; w < scheduler.workers().size(); ++w)
-    finished += scheduler.stats(static_cast<int>(w)).finished;
+  for (const WorkerInfo& worker : scheduler.workers()) finished += worker.finished;
   return finished;
 }
 
@@ -89,13 +87,13 @@ TEST(CustomBackend, HasItsOwnNameAndIndex) {
 TEST(CustomBackend, RunsEveryChunkOfAnArrayOnItsOwnWorkers) {
   SimulatedDevice& device = simulated();
   const Array y = random::random({300, 200}, {64, 64}, 7) * 2.0 + 1.0;  // 5 x 4 chunks
-  auto host = std::make_shared<Scheduler>(std::vector<WorkerSpec>{{Backend::host, 1, -1, "cpu-0"}},
+  auto host = std::make_shared<Scheduler>(std::vector<WorkerInfo>{{Backend::host, 1, -1, "cpu-0"}},
                                           "host-only");
   const NDArray expected = compute_on(host, y);
 
   // No host worker at all: every task of the graph must run on the simulated device.
   auto cluster = std::make_shared<Scheduler>(
-      std::vector<WorkerSpec>{{device.backend, 2, -1, "sim-0"}, {device.backend, 1, -1, "sim-1"}},
+      std::vector<WorkerInfo>{{device.backend, 2, -1, "sim-0"}, {device.backend, 1, -1, "sim-1"}},
       "simulated-only");
   const int before = device.evaluated.load();
   const NDArray result = compute_on(cluster, y);
@@ -111,13 +109,13 @@ TEST(CustomBackend, ShareAReductionWithHostWorkersWithTheSameBits) {
   SimulatedDevice& device = simulated();
   const Array x = random::random({256, 256}, {32, 64}, 11);  // 8 x 4 chunks
   const Array total = (x * x).sum();
-  auto host = std::make_shared<Scheduler>(std::vector<WorkerSpec>{{Backend::host, 1, -1, "cpu-0"}},
+  auto host = std::make_shared<Scheduler>(std::vector<WorkerInfo>{{Backend::host, 1, -1, "cpu-0"}},
                                           "host-only");
   const NDArray expected = compute_on(host, total);
 
   // Chunk partials on either kind of worker; the combining tasks (host code only) on the host.
   auto cluster = std::make_shared<Scheduler>(
-      std::vector<WorkerSpec>{{Backend::host, 1, -1, "cpu-0"}, {device.backend, 1, -1, "sim-0"}},
+      std::vector<WorkerInfo>{{Backend::host, 1, -1, "cpu-0"}, {device.backend, 1, -1, "sim-0"}},
       "host-and-simulated");
   const int before = device.reduced.load();
   EXPECT_TRUE(same_bits(compute_on(cluster, total), expected));

@@ -267,7 +267,7 @@ TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
   EXPECT_EQ(scheduler.stats(1).device_spilled_total, 6 * MiB);
   computation.reset();
   EXPECT_EQ(memory->live(), 0u) << "chunks leave the device once their consumer finished";
-  EXPECT_EQ(scheduler.stats(1).device, 0u);
+  EXPECT_EQ(scheduler.stats(1).device_bytes, 0u);
 }
 
 TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
@@ -305,5 +305,5 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
   EXPECT_EQ(store->device_bytes(1), 2 * MiB);
   EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
   for (int id = 0; id < 5; ++id) EXPECT_TRUE(holds(*blocks[id]->load(), id)) << id;
-  EXPECT_EQ(scheduler.stats(1).device, 2 * MiB);
+  EXPECT_EQ(scheduler.stats(1).device_bytes, 2 * MiB);
 }

@@ -254,3 +254,19 @@ TEST_F(TwoWorkers, AGpuOnlyTaskOnACpuOnlyClusterIsAnErrorNamingIt) {
   // The cluster is unharmed.
   EXPECT_EQ(delayed([](int x) { return x + 1; })(1).compute(), 2);
 }
+
+TEST_F(TwoWorkers, TheExecutorDescribesItsWorkers) {
+  EXPECT_EQ(delayed([](int x) { return x + 1; })(1).compute(), 2);
+  // Through the Executor interface alone: no cast to the scheduler.
+  const std::vector<WorkerInfo> workers = cluster.executor()->workers();
+  ASSERT_EQ(workers.size(), cluster.plan().workers.size());
+  std::uint64_t finished = 0;
+  for (std::size_t w = 0; w < workers.size(); ++w) {
+    EXPECT_EQ(workers[w].name, cluster.plan().workers[w].name);
+    EXPECT_EQ(workers[w].backend, Backend::host);
+    EXPECT_EQ(workers[w].threads, cluster.plan().workers[w].threads);
+    EXPECT_EQ(workers[w].failure, "");
+    finished += workers[w].finished;
+  }
+  EXPECT_EQ(finished, 1u);
+}
