@@ -85,8 +85,8 @@ Array Array::persist() const {
       return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]), context.worker);
     };
     for (const TaskPtr& chunk : grid->tasks)
-      keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk}, keep,
-                                                         keep, Placement::any,
+      keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk},
+                                                         TaskFunctions::anywhere(keep),
                                                          /*stores_inputs=*/true));
     auto computation = run_graph(*executor, keepers);
     for (std::size_t k = 0; k < keepers.size(); ++k)

@@ -9,12 +9,9 @@
 
 #include "box_copy.hpp"
 #include "fused_program.hpp"
+#include "tessera/array_kernels.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"
-#include "tessera/kernels/array_host.hpp"
-#if TESSERA_HAVE_CUDA
-#include "tessera/kernels/array_cuda.hpp"
-#endif
 #include "tessera/kernels/program_eval.hpp"
 
 namespace tessera::array_detail {
@@ -276,38 +273,47 @@ std::vector<Partial> combine_inputs(std::span<const Value* const> inputs, Reduce
   return total;
 }
 
-// A task that may run on a CPU worker (Kokkos tile kernels) and, when the program only
-// generates its inputs (random, constant, arange leaves), on a GPU worker too.
-TaskPtr make_task(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
-                  TaskFunction gpu) {
-  if (!gpu)
-    return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies),
-                                            std::move(cpu));
-  return std::make_shared<const TaskNode>(std::move(name), std::move(dependencies), std::move(cpu),
-                                          std::move(gpu), Placement::any);
+using BackendKernels = std::array<std::shared_ptr<const ArrayKernels>, max_backends>;
+
+// One function per backend that can run the chunk's program: every backend whose kernels read
+// host chunks (host), and, when the program only generates its inputs (random, constant, arange
+// leaves), the device backends too. `function_for(kernels)` makes the function for one backend.
+template <class MakeFunction>
+TaskFunctions functions_for(const BackendKernels& backends, bool generated_only,
+                            MakeFunction&& function_for) {
+  TaskFunctions functions;
+  for (std::size_t b = 0; b < max_backends; ++b)
+    if (backends[b] && (backends[b]->reads_host_chunks || generated_only))
+      functions.on(static_cast<Backend>(b), function_for(backends[b]));
+  return functions;
 }
 
-#if TESSERA_HAVE_CUDA
-// Evaluates on the worker's device into a chunk that stays there: the scheduler keeps it in the
-// store's device tier when later tasks read it, else copies it to host memory. Room is made on
-// the device first, so stored chunks and this output stay within the worker's device budget.
-TaskFunction gpu_evaluate(std::shared_ptr<const BoxJob> job, int ndim, DType dtype) {
-  return [job, ndim, dtype](std::span<const Value* const>, const TaskContext& context) -> Value {
+// Evaluates a chunk with one backend's kernels. A device backend's chunk stays in its memory:
+// the scheduler keeps it in the store's device tier when later tasks read it, else copies it to
+// host memory. Room is made on the device first, so stored chunks and this output stay within
+// the worker's device budget (plus at most one chunk per other stream).
+TaskFunction evaluate_chunk(std::shared_ptr<const BoxJob> job, int ndim, DType dtype,
+                            std::shared_ptr<const ArrayKernels> chunk_kernels) {
+  return [job, ndim, dtype, chunk_kernels](std::span<const Value* const> inputs,
+                                           const TaskContext& context) -> Value {
     const Shape shape = extent_of(job->box, ndim);
     if (is_empty(job->box, ndim)) return std::make_shared<NDArray>(shape, dtype);
-    // Room before the allocation: stored chunks plus the outputs being computed on the
-    // worker's streams stay within its budget (plus at most one chunk per other stream).
+    std::shared_ptr<DeviceMemory> memory =
+        chunk_kernels->memory ? chunk_kernels->memory(context) : nullptr;
+    if (!memory) {
+      auto out = std::make_shared<NDArray>(shape, dtype);
+      std::vector<std::shared_ptr<NDArray>> keep;
+      chunk_kernels->evaluate(context, finish_program(*job, inputs, keep), job->box, dtype,
+                              out->raw());
+      return out;
+    }
     if (context.store)
       context.store->make_device_room(context.worker, DeviceArray::nbytes_of(shape, dtype));
-    auto out = std::make_shared<DeviceArray>(cuda_device_memory(context.device), shape, dtype,
-                                             context.worker);
-    kernels::evaluate_cuda(context.device, context.stream, job->fused->program, job->box, dtype,
-                           out->data());
-    kernels::cuda_synchronize(context.device, context.stream);
+    auto out = std::make_shared<DeviceArray>(std::move(memory), shape, dtype, context.worker);
+    chunk_kernels->evaluate(context, job->fused->program, job->box, dtype, out->data());
     return out;
   };
 }
-#endif
 
 }  // namespace
 
@@ -389,26 +395,16 @@ GridPtr Lowering::lower_segment(const NodePtr& node, std::shared_ptr<const Fused
   const auto bounds = boundaries_of(node->chunks);
   const int ndim = static_cast<int>(node->shape.size());
   const DType dtype = node->dtype;
+  const BackendKernels backends = array_kernels();
   for_each_index(numblocks(node->chunks), [&](const Index& block) {
     std::vector<TaskPtr> dependencies;
     auto job = std::make_shared<const BoxJob>(
         plan_box(fused, sources, box_of(bounds, block), dependencies));
-    TaskFunction run = [job, ndim, dtype](std::span<const Value* const> inputs,
-                                          const TaskContext&) -> Value {
-      auto out = std::make_shared<NDArray>(extent_of(job->box, ndim), dtype);
-      if (!is_empty(job->box, ndim)) {
-        std::vector<std::shared_ptr<NDArray>> keep;
-        const kernels::Program program = finish_program(*job, inputs, keep);
-        kernels::evaluate_host(program, job->box, dtype, out->raw());
-      }
-      return out;
-    };
-    TaskFunction gpu;
-#if TESSERA_HAVE_CUDA
-    if (is_generated_only(*fused)) gpu = gpu_evaluate(job, ndim, dtype);
-#endif
-    grid->tasks.push_back(
-        make_task(node->name, std::move(dependencies), std::move(run), std::move(gpu)));
+    TaskFunctions functions = functions_for(
+        backends, is_generated_only(*fused),
+        [&](const auto& chunk_kernels) { return evaluate_chunk(job, ndim, dtype, chunk_kernels); });
+    grid->tasks.push_back(std::make_shared<const TaskNode>(node->name, std::move(dependencies),
+                                                           std::move(functions)));
   });
   // A 0-d array still has one block.
   if (grid->tasks.empty() && ndim == 0) throw std::logic_error("0-d segment without a block");
@@ -429,7 +425,8 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
     return extent;
   };
 
-  // 1. One fused kernel per input chunk, producing partials.
+  // 1. One fused kernel per input chunk, producing partials, on any backend that can run it.
+  const BackendKernels backends = array_kernels();
   const auto bounds = boundaries_of(input->chunks);
   Index level_nb = numblocks(input->chunks);
   std::vector<TaskPtr> level;
@@ -438,35 +435,23 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
     auto job = std::make_shared<const BoxJob>(
         plan_box(fused, sources, box_of(bounds, block), dependencies));
     const std::int64_t count = product(kept_extent(job->box));
-    TaskFunction run = [job, reduced, op, ndim, count](std::span<const Value* const> inputs,
-                                                       const TaskContext&) -> Value {
-      std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
-      if (!is_empty(job->box, ndim)) {
-        std::vector<std::shared_ptr<NDArray>> keep;
-        const kernels::Program program = finish_program(*job, inputs, keep);
-        bool axes[kernels::kMaxDims] = {};
-        for (int d = 0; d < ndim; ++d) axes[d] = (*reduced)[d];
-        kernels::reduce_host(program, job->box, axes, op, partials.data());
-      }
-      return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
-    };
-    TaskFunction gpu;
-#if TESSERA_HAVE_CUDA
-    if (is_generated_only(*fused))
-      gpu = [job, reduced, op, ndim, count](std::span<const Value* const>,
-                                            const TaskContext& context) -> Value {
-        std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
-        if (!is_empty(job->box, ndim)) {
-          bool axes[kernels::kMaxDims] = {};
-          for (int d = 0; d < ndim; ++d) axes[d] = (*reduced)[d];
-          kernels::reduce_cuda(context.device, context.stream, job->fused->program, job->box, axes,
-                               op, partials.data());
-        }
-        return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
-      };
-#endif
-    level.push_back(
-        make_task(node->name + "-chunk", std::move(dependencies), std::move(run), std::move(gpu)));
+    TaskFunctions functions = functions_for(
+        backends, is_generated_only(*fused), [&](const auto& chunk_kernels) -> TaskFunction {
+          return [job, reduced, op, ndim, count, chunk_kernels](
+                     std::span<const Value* const> inputs, const TaskContext& context) -> Value {
+            std::vector<Partial> partials(static_cast<std::size_t>(count), kernels::identity(op));
+            if (!is_empty(job->box, ndim)) {
+              std::vector<std::shared_ptr<NDArray>> keep;
+              const kernels::Program program = finish_program(*job, inputs, keep);
+              bool axes[kernels::kMaxDims] = {};
+              for (int d = 0; d < ndim; ++d) axes[d] = (*reduced)[d];
+              chunk_kernels->reduce(context, program, job->box, axes, op, partials.data());
+            }
+            return PartialsPtr(std::make_shared<const std::vector<Partial>>(std::move(partials)));
+          };
+        });
+    level.push_back(std::make_shared<const TaskNode>(node->name + "-chunk", std::move(dependencies),
+                                                     std::move(functions)));
   });
 
   // 2. Combine along the reduced axes in groups of k per axis (Dask's split_every per axis).

@@ -1,7 +1,10 @@
 #include "tessera/build_info.hpp"
 
-// The TESSERA_HAVE_* values come from CMake's component checks (TesseraComponents.cmake), set on
-// this file alone so that nothing else can come to depend on them by accident.
+#include "tessera/kernels/cuda_device.hpp"
+
+// Whether CUDA kernels were built, the kernels say; the other TESSERA_HAVE_* values come from
+// CMake's component checks (TesseraComponents.cmake), set on this file alone so that nothing else
+// can come to depend on them by accident.
 namespace tessera {
 
 std::vector<std::string> BuildInfo::components() const {
@@ -17,7 +20,7 @@ std::vector<std::string> BuildInfo::components() const {
 
 const BuildInfo& build_info() {
   static const BuildInfo info{.version = TESSERA_VERSION,
-                              .cuda = TESSERA_HAVE_CUDA != 0,
+                              .cuda = kernels::cuda_kernels_built(),
                               .dashboard = TESSERA_HAVE_DASHBOARD != 0,
                               .graphviz = TESSERA_HAVE_GRAPHVIZ != 0,
                               .hwloc = TESSERA_HAVE_HWLOC != 0,

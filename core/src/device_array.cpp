@@ -6,14 +6,12 @@
 #include <mutex>
 #include <stdexcept>
 
-#if TESSERA_HAVE_CUDA
 #include "tessera/kernels/array_cuda.hpp"
-#endif
+#include "tessera/kernels/cuda_device.hpp"
 
 namespace tessera {
 namespace {
 
-#if TESSERA_HAVE_CUDA
 class CudaDeviceMemory final : public DeviceMemory {
  public:
   explicit CudaDeviceMemory(int device) : device_(device) {}
@@ -32,22 +30,19 @@ class CudaDeviceMemory final : public DeviceMemory {
  private:
   int device_;
 };
-#endif
 
 }  // namespace
 
 std::shared_ptr<DeviceMemory> cuda_device_memory(int device) {
-#if TESSERA_HAVE_CUDA
+  if (!kernels::cuda_kernels_built())
+    throw std::runtime_error(
+        fmt::format("cannot use device memory of cuda:{}: Tessera was built without CUDA", device));
   static std::mutex mutex;
   static std::map<int, std::shared_ptr<DeviceMemory>> devices;
   std::lock_guard lock(mutex);
   auto& memory = devices[device];
   if (!memory) memory = std::make_shared<CudaDeviceMemory>(device);
   return memory;
-#else
-  throw std::runtime_error(
-      fmt::format("cannot use device memory of cuda:{}: Tessera was built without CUDA", device));
-#endif
 }
 
 DeviceArray::DeviceArray(std::shared_ptr<DeviceMemory> memory, Shape shape, DType dtype, int owner)

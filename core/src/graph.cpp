@@ -51,8 +51,7 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
   for (std::size_t i = 0; i < n; ++i) {
     const TaskNode& task = *graph.tasks[i];
     graph.dep_offset[i + 1] = graph.dep_offset[i] + task.dependencies().size();
-    graph.needs_gpu |= task.placement() == Placement::gpu;
-    graph.needs_cpu |= task.placement() == Placement::cpu;
+    graph.common_backends = graph.common_backends & task.backends();
     const std::string_view name = task.name();
     std::size_t r = 0;
     while (r < recent_count && graph.groups[recent[r]].name != name) ++r;

@@ -11,23 +11,41 @@ namespace {
 std::atomic<std::uint64_t> next_task_id{1};
 }
 
-TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
-                   TaskFunction gpu, Placement placement, bool stores_inputs)
+TaskFunctions TaskFunctions::anywhere(const TaskFunction& function) {
+  TaskFunctions functions;
+  for (std::size_t b = 0; b < max_backends; ++b) functions.on(static_cast<Backend>(b), function);
+  return functions;
+}
+
+TaskFunctions& TaskFunctions::on(Backend backend, TaskFunction function) & {
+  if (backend_index(backend) >= max_backends)
+    throw std::invalid_argument(fmt::format("backend {} is out of range: at most {} backends",
+                                            backend_index(backend), max_backends));
+  if (function)
+    backends_.insert(backend);
+  else
+    backends_.erase(backend);
+  functions_[backend_index(backend)] = std::move(function);
+  return *this;
+}
+
+TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction host,
+                   bool stores_inputs)
+    : TaskNode(std::move(name), std::move(dependencies), TaskFunctions(std::move(host)),
+               stores_inputs) {}
+
+TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunctions functions,
+                   bool stores_inputs)
     : name_(std::move(name)),
       dependencies_(std::move(dependencies)),
-      placement_(placement),
       stores_inputs_(stores_inputs),
       id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
-      cpu_(std::move(cpu)),
-      gpu_(std::move(gpu)) {
+      functions_(std::move(functions)) {
   for (const auto& dependency : dependencies_)
     if (!dependency) throw std::invalid_argument(fmt::format("task '{}': null dependency", name_));
-  if (placement_ != Placement::gpu && !cpu_)
+  if (functions_.backends().empty())
     throw std::invalid_argument(
-        fmt::format("task '{}' may run on a CPU but has no CPU function", name_));
-  if (placement_ != Placement::cpu && !gpu_)
-    throw std::invalid_argument(
-        fmt::format("task '{}' may run on a GPU but has no GPU function", name_));
+        fmt::format("task '{}' has no function: it could run on no backend", name_));
 }
 
 TaskNode::~TaskNode() {

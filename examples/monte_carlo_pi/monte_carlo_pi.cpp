@@ -7,18 +7,14 @@
 #include <numbers>
 #include <stdexcept>
 
-#include "scheduler.hpp"
+#include "tessera/executor.hpp"
 #include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/pi_cuda.hpp"
 #include "tessera/kernels/pi_host.hpp"
 #include "tessera/run_graph.hpp"
-#if TESSERA_HAVE_CUDA
-#include "tessera/kernels/pi_cuda.hpp"
-#endif
 
 namespace tessera {
 namespace {
-
-using scheduler_detail::Scheduler;
 
 constexpr std::uint64_t max_chunk_samples = std::uint64_t{1} << 28;
 // One task per chunk: a run holds at most this many (a 2^24-task graph is ~2 GiB of scheduler
@@ -29,38 +25,37 @@ struct WorkerCounts {
   int cpu = 0, gpu = 0, cpu_threads = 0, gpu_streams = 0;
 };
 
-WorkerCounts count_workers(Executor& executor) {
+WorkerCounts count_workers(const Executor& executor) {
   WorkerCounts counts;
-  if (auto* scheduler = dynamic_cast<Scheduler*>(&executor)) {
-    for (const auto& spec : scheduler->workers()) {
-      if (spec.kind == WorkerKind::cpu) {
-        ++counts.cpu;
-        counts.cpu_threads += spec.threads;
-      } else {
-        ++counts.gpu;
-        counts.gpu_streams += spec.threads;
-      }
+  const std::vector<WorkerInfo> workers = executor.workers();
+  // An executor without workers of its own runs tasks on the calling thread: one CPU.
+  if (workers.empty()) counts.cpu = counts.cpu_threads = 1;
+  for (const WorkerInfo& worker : workers) {
+    if (worker.backend == Backend::host) {
+      ++counts.cpu;
+      counts.cpu_threads += worker.threads;
+    } else if (worker.backend == Backend::cuda) {
+      ++counts.gpu;
+      counts.gpu_streams += worker.threads;
     }
-  } else {
-    counts.cpu = counts.cpu_threads = 1;
   }
   return counts;
 }
 
 TaskPtr chunk_task(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
-                   Placement placement) {
+                   BackendSet backends) {
   TaskFunction cpu = [=](std::span<const Value* const>, const TaskContext&) -> Value {
     return kernels::count_pi_hits_host(seed, first, count);
   };
   TaskFunction gpu;
-#if TESSERA_HAVE_CUDA
-  gpu = [=](std::span<const Value* const>, const TaskContext& context) -> Value {
-    return kernels::count_pi_hits_cuda(context.device, context.stream, seed, first, count);
-  };
-#endif
-  if (placement == Placement::gpu) cpu = {};
-  return std::make_shared<const TaskNode>("pi_chunk", std::vector<TaskPtr>{}, std::move(cpu),
-                                          std::move(gpu), placement);
+  if (kernels::cuda_kernels_built())
+    gpu = [=](std::span<const Value* const>, const TaskContext& context) -> Value {
+      return kernels::count_pi_hits_cuda(context.device, context.stream, seed, first, count);
+    };
+  TaskFunctions functions;
+  if (backends.contains(Backend::host)) functions.on(Backend::host, std::move(cpu));
+  if (backends.contains(Backend::cuda)) functions.on(Backend::cuda, std::move(gpu));
+  return std::make_shared<const TaskNode>("pi_chunk", std::vector<TaskPtr>{}, std::move(functions));
 }
 
 }  // namespace
@@ -76,7 +71,7 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
   if (options.samples == 0)
     throw std::invalid_argument("invalid samples 0: need at least one sample");
   const WorkerCounts workers = count_workers(executor);
-  Placement placement = Placement::cpu;
+  BackendSet backends{Backend::host};
   PiResult result;
   switch (options.device) {
     case PiDevice::cpu:
@@ -89,13 +84,14 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
       if (workers.gpu == 0)
         throw std::invalid_argument(
             "device gpu: the cluster has no GPU worker (no CUDA device visible)");
-      placement = Placement::gpu;
+      backends = {Backend::cuda};
       result.device = "gpu";
       result.workers = workers.gpu;
       break;
     case PiDevice::automatic:
-      placement =
-          workers.gpu > 0 ? (workers.cpu > 0 ? Placement::any : Placement::gpu) : Placement::cpu;
+      if (workers.gpu > 0)
+        backends =
+            workers.cpu > 0 ? BackendSet{Backend::host, Backend::cuda} : BackendSet{Backend::cuda};
       result.device = workers.gpu > 0 ? (workers.cpu > 0 ? "cpu+gpu" : "gpu") : "cpu";
       result.workers = workers.cpu + workers.gpu;
       break;
@@ -122,7 +118,7 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
     // Even split; the first (samples % chunks) chunks take one more sample.
     const std::uint64_t base = options.samples / chunks, extra = options.samples % chunks;
     const std::uint64_t first = c * base + std::min(c, extra);
-    parts.push_back(chunk_task(options.seed, first, base + (c < extra ? 1 : 0), placement));
+    parts.push_back(chunk_task(options.seed, first, base + (c < extra ? 1 : 0), backends));
   }
   // The sum is host code; any worker (a GPU worker's host thread too) may run it.
   TaskFunction sum = [](std::span<const Value* const> inputs, const TaskContext&) -> Value {
@@ -131,7 +127,7 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
     return hits;
   };
   auto total =
-      std::make_shared<const TaskNode>("pi_sum", std::move(parts), sum, sum, Placement::any);
+      std::make_shared<const TaskNode>("pi_sum", std::move(parts), TaskFunctions::anywhere(sum));
   result.hits = std::any_cast<std::uint64_t>(run_graph(executor, {total})->output(0));
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

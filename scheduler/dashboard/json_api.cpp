@@ -123,8 +123,7 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnap
           {"progress", groups_json(current_progress(runs, now))}};
 }
 
-std::string tasks_json(const TaskBatch& batch,
-                       const std::vector<scheduler_detail::WorkerSpec>& workers) {
+std::string tasks_json(const TaskBatch& batch, const std::vector<WorkerInfo>& workers) {
   // Written directly rather than through a JSON tree: the live stream sends up to a thousand
   // records four times a second from a core the workers need, and the tree cost ten times more.
   // Names are escaped once each (nlohmann's dump), numbers need no escaping.
@@ -143,7 +142,7 @@ std::string tasks_json(const TaskBatch& batch,
   for (const TaskEntry& t : batch.tasks) {
     const std::string& group = t.group < groups.size() ? groups[t.group] : unknown;
     const bool known = t.worker < workers.size();
-    const bool gpu = known && workers[t.worker].kind == WorkerKind::gpu;
+    const bool gpu = known && workers[t.worker].backend != Backend::host;
     if (seq != batch.from_seq) out.push_back(',');
     fmt::format_to(std::back_inserter(out),
                    R"({{"seq":{},"key":{}-{:x}","group":{},"run":{},"worker":{},"worker_name":{},)"
@@ -162,9 +161,9 @@ nlohmann::json info_json(const ClusterView& view, const ServerFacts& server) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
   };
   nlohmann::json workers = nlohmann::json::array();
-  for (const PlannedWorker& w : view.plan.workers)
+  for (const WorkerInfo& w : view.plan.workers)
     workers.push_back({{"name", w.name},
-                       {"kind", kind_name(w.gpu)},
+                       {"kind", kind_name(w.backend != Backend::host)},
                        {"threads", w.threads},
                        {"device", w.device},
                        {"device_name", w.device_name},

@@ -35,8 +35,7 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnap
 
 /// Task records {seq, key, group, run, worker, worker_name, kind, thread, start, stop, failed}
 /// with the batch's first_seq, last_seq and skipped, as JSON text.
-std::string tasks_json(const TaskBatch& batch,
-                       const std::vector<scheduler_detail::WorkerSpec>& workers);
+std::string tasks_json(const TaskBatch& batch, const std::vector<WorkerInfo>& workers);
 
 /// The cluster's configuration: options, planned workers, hardware totals, the server's address.
 nlohmann::json info_json(const ClusterView& view, const ServerFacts& server);

@@ -26,16 +26,16 @@ std::vector<double> CpuMeter::update(double now, const std::vector<double>& cpu_
 }
 
 std::vector<WorkerSnapshot> snapshot_workers(const ClusterView& view, CpuMeter& meter) {
-  const auto& specs = view.scheduler->workers();
+  const auto& specs = view.scheduler->configured_workers();
   std::vector<WorkerSnapshot> out(specs.size());
   std::vector<double> cpu(specs.size());
   std::map<int, kernels::CudaMemoryInfo> devices;  // one driver query per device, not per worker
   for (std::size_t w = 0; w < specs.size(); ++w) {
-    const scheduler_detail::WorkerStats stats = view.scheduler->stats(static_cast<int>(w));
+    const WorkerInfo stats = view.scheduler->stats(static_cast<int>(w));
     WorkerSnapshot& s = out[w];
     s.index = static_cast<int>(w);
     s.name = specs[w].name;
-    s.gpu = specs[w].kind == WorkerKind::gpu;
+    s.gpu = specs[w].backend != Backend::host;
     s.device = specs[w].device;
     s.threads = specs[w].threads;
     if (w < view.plan.workers.size()) {
@@ -45,7 +45,7 @@ std::vector<WorkerSnapshot> snapshot_workers(const ClusterView& view, CpuMeter& 
     s.stored = stats.stored;
     s.spilled = stats.spilled;
     s.spilled_total = stats.spilled_total;
-    s.device_bytes = stats.device;
+    s.device_bytes = stats.device_bytes;
     s.device_spilled_total = stats.device_spilled_total;
     s.memory = (stats.memory > 0 ? static_cast<std::uint64_t>(stats.memory) : 0) + stats.stored;
     s.cpu_seconds = cpu[w] = stats.cpu_seconds;

@@ -149,14 +149,21 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
   plan.cuda_error = hardware.cuda_error;
   const std::uint64_t per_worker = options.memory_limit.resolve(hardware.memory, n_workers);
   for (int w = 0; w < n_workers; ++w)
-    plan.workers.push_back({fmt::format("cpu-{}", w), false, threads, -1, "", per_worker});
+    plan.workers.push_back({.backend = Backend::host,
+                            .threads = threads,
+                            .name = fmt::format("cpu-{}", w),
+                            .memory_limit = per_worker});
   for (int g = 0; g < n_gpu; ++g) {
     const GpuInfo& gpu = hardware.gpus[g];
     const std::uint64_t device_limit = options.device_memory_limit.text() == "auto"
                                            ? MemoryLimit(0.8).resolve(gpu.memory, 1)
                                            : options.device_memory_limit.resolve(gpu.memory, 1);
-    plan.workers.push_back({fmt::format("gpu-{}", g), true, options.streams_per_gpu, gpu.index,
-                            gpu.name, device_limit});
+    plan.workers.push_back({.backend = Backend::cuda,
+                            .threads = options.streams_per_gpu,
+                            .device = gpu.index,
+                            .name = fmt::format("gpu-{}", g),
+                            .memory_limit = device_limit,
+                            .device_name = gpu.name});
   }
   plan.cpu_workers = n_workers;
   plan.gpu_workers = n_gpu;

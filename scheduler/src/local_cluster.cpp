@@ -29,14 +29,6 @@ std::string random_name() {
   return fmt::format("{:08x}", device());
 }
 
-std::vector<WorkerSpec> worker_specs(const ClusterPlan& plan) {
-  std::vector<WorkerSpec> specs;
-  for (const auto& w : plan.workers)
-    specs.push_back(
-        {w.gpu ? WorkerKind::gpu : WorkerKind::cpu, w.threads, w.device, w.name, w.memory_limit});
-  return specs;
-}
-
 // Persisted chunks may use memory_target of the CPU workers' limits; above memory_spill of them in
 // resident memory the monitor spills too. Spill files go to a folder of this cluster's own.
 StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
@@ -74,17 +66,19 @@ StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
   // memory_target of its memory_limit in host memory, a GPU worker its device_memory_limit on
   // its device (what it moves to the host counts against the cluster's total only).
   for (const auto& worker : plan.workers) {
+    const bool on_device = worker.backend != Backend::host;
     policy.worker_budgets.push_back(
-        worker.gpu ? 0
-                   : static_cast<std::uint64_t>(options.memory_target *
-                                                static_cast<double>(worker.memory_limit)));
-    policy.device_budgets.push_back(worker.gpu ? worker.memory_limit : 0);
+        on_device ? 0
+                  : static_cast<std::uint64_t>(options.memory_target *
+                                               static_cast<double>(worker.memory_limit)));
+    policy.device_budgets.push_back(on_device ? worker.memory_limit : 0);
   }
   for (const auto& worker : plan.workers)
-    if (!worker.gpu) policy.chunk_limit = std::max(policy.chunk_limit, worker.memory_limit);
+    if (worker.backend == Backend::host)
+      policy.chunk_limit = std::max(policy.chunk_limit, worker.memory_limit);
   // A worker without a limit can hold any chunk.
   for (const auto& worker : plan.workers)
-    if (!worker.gpu && worker.memory_limit == 0) policy.chunk_limit = 0;
+    if (worker.backend == Backend::host && worker.memory_limit == 0) policy.chunk_limit = 0;
   return policy;
 }
 
@@ -94,8 +88,8 @@ ClusterState::ClusterState(ClusterOptions opts)
     : options(std::move(opts)),
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
-      scheduler(std::make_shared<Scheduler>(worker_specs(plan), name,
-                                            store_policy(options, plan, name))) {
+      scheduler(
+          std::make_shared<Scheduler>(plan.workers, name, store_policy(options, plan, name))) {
   if (options.dashboard_address.empty()) return;
     // The cluster is useful without its dashboard (Dask, too, only warns).
 #if TESSERA_HAVE_DASHBOARD
@@ -181,9 +175,9 @@ std::uint64_t LocalCluster::tasks_stolen(int worker) const {
 
 std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_link) {
   std::ostringstream out;
-  const PlannedWorker* first_cpu = nullptr;
+  const WorkerInfo* first_cpu = nullptr;
   for (const auto& w : plan.workers)
-    if (!w.gpu) {
+    if (w.backend == Backend::host) {
       first_cpu = &w;
       break;
     }
@@ -207,7 +201,7 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
   // A driver too old or missing must not look like a machine without GPUs.
   if (!plan.cuda_error.empty()) out << fmt::format(" (CUDA failed: {})", plan.cuda_error);
   for (const auto& w : plan.workers)
-    if (w.gpu)
+    if (w.backend == Backend::cuda)
       out << fmt::format("\n    {}: device {} {} (limit {})", w.name, w.device, w.device_name,
                          format_bytes(w.memory_limit));
   out << "\n";

@@ -10,20 +10,26 @@ namespace tessera::scheduler_detail {
 
 /// What placement needs to know of a worker.
 struct WorkerLoad {
-  WorkerKind kind;
+  Backend backend;
   int threads;
   std::size_t queued;     ///< ready tasks waiting in its queue
   std::size_t executing;  ///< tasks running now
 };
 
-/// True when a task with `placement` may run on a worker of `kind`.
-constexpr bool can_run(Placement placement, WorkerKind kind) {
-  return placement == Placement::any || (placement == Placement::cpu) == (kind == WorkerKind::cpu);
+/// True when a task that has functions for `backends` may run on a worker of `backend`.
+constexpr bool can_run(BackendSet backends, Backend backend) {
+  return backends.contains(backend);
+}
+
+/// `backends` without host: the device backends whose workers may take a task from a host queue.
+constexpr BackendSet others_than_host(BackendSet backends) {
+  backends.erase(Backend::host);
+  return backends;
 }
 
 /// Picks the worker for a task: `preferred` (where its inputs are), unless it is backed up while
 /// another compatible worker idles; without a preference, the least loaded compatible worker per
 /// thread. Returns -1 when none can run it.
-int choose_worker(Placement placement, int preferred, std::span<const WorkerLoad> workers);
+int choose_worker(BackendSet backends, int preferred, std::span<const WorkerLoad> workers);
 
 }  // namespace tessera::scheduler_detail

@@ -51,7 +51,7 @@ double thread_cpu_seconds(pthread_t thread) {
 }
 }  // namespace
 
-Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePolicy store)
+Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePolicy store)
     : specs_(std::move(workers)),
       name_(std::move(name)),
       store_(std::make_shared<BlockStore>(BlockStoreOptions{
@@ -61,6 +61,11 @@ Scheduler::Scheduler(std::vector<WorkerSpec> workers, std::string name, StorePol
       pause_fraction_(store.pause) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
+    if (backend_index(specs_[w].backend) >= max_backends)
+      throw std::invalid_argument(fmt::format("worker {} has backend {}, out of range (at most {})",
+                                              specs_[w].name, backend_index(specs_[w].backend),
+                                              max_backends));
+    backends_.insert(specs_[w].backend);
     if (specs_[w].threads < 1)
       throw std::invalid_argument(fmt::format("worker {} needs at least one thread, got {}",
                                               specs_[w].name, specs_[w].threads));
@@ -119,15 +124,22 @@ Scheduler::~Scheduler() {
     if (thread.joinable()) thread.detach();
 }
 
-WorkerStats Scheduler::stats(int worker) const {
+std::vector<WorkerInfo> Scheduler::workers() const {
+  std::vector<WorkerInfo> workers;
+  for (std::size_t w = 0; w < workers_.size(); ++w) workers.push_back(stats(static_cast<int>(w)));
+  return workers;
+}
+
+WorkerInfo Scheduler::stats(int worker) const {
   const Worker& w = *workers_.at(worker);
-  WorkerStats stats{.queued = w.queue.size(),
-                    .executing = w.executing.load(),
-                    .finished = w.finished.load(),
-                    .failed = w.failed.load(),
-                    .stolen = w.stolen.load(),
-                    .memory = memory_->held[worker].load(std::memory_order_relaxed),
-                    .paused = w.paused.load()};
+  WorkerInfo stats = w.spec;
+  stats.queued = w.queue.size();
+  stats.executing = w.executing.load();
+  stats.finished = w.finished.load();
+  stats.failed = w.failed.load();
+  stats.stolen = w.stolen.load();
+  stats.memory = memory_->held[worker].load(std::memory_order_relaxed);
+  stats.paused = w.paused.load();
   {
     std::lock_guard lock(w.failure_mutex);
     stats.failure = w.failure;
@@ -138,7 +150,7 @@ WorkerStats Scheduler::stats(int worker) const {
       stats.stored = store_->memory_bytes(worker);
       stats.spilled = store_->spilled_bytes(worker);
       stats.spilled_total = store_->spilled_bytes_total(worker);
-      stats.device = store_->device_bytes(worker);
+      stats.device_bytes = store_->device_bytes(worker);
       stats.device_spilled_total = store_->device_spilled_bytes_total(worker);
     }
   }
@@ -200,15 +212,12 @@ std::shared_ptr<BlockStore> Scheduler::block_store() {
 
 std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
   if (stopping_.load()) throw ClosedError("cannot compute: the cluster is closed");
-  bool has_gpu = false, has_cpu = false;
-  for (const auto& spec : specs_) (spec.kind == WorkerKind::gpu ? has_gpu : has_cpu) = true;
-  if ((graph.needs_gpu && !has_gpu) || (graph.needs_cpu && !has_cpu))
+  if ((graph.common_backends & backends_).empty())
     for (const TaskNode* task : graph.tasks)  // name the first task that cannot run
-      if ((task->placement() == Placement::gpu && !has_gpu) ||
-          (task->placement() == Placement::cpu && !has_cpu))
+      if ((task->backends() & backends_).empty())
         throw std::invalid_argument(
-            fmt::format("task {} needs a {} worker and the cluster has none", task->key(),
-                        task->placement() == Placement::gpu ? "GPU" : "CPU"));
+            fmt::format("task {} runs only on {} workers and the cluster has none (it has {})",
+                        task->key(), task->backends().names(), backends_.names()));
   auto run = std::make_shared<RunState>(std::move(graph), this, memory_, next_run_id.fetch_add(1));
   if (run->graph().size() == 0) return run;
   if (diagnostics::Bus::instance().active()) publish_run(*run, false);
@@ -241,20 +250,20 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     if (w->broken.load()) continue;  // a failed worker gets nothing more
     buffers.worker_load[w->index] = static_cast<int>(loads.size());
     buffers.load_worker.push_back(w->index);
-    loads.push_back({w->spec.kind, w->spec.threads, w->queue.size(), w->executing.load()});
+    loads.push_back({w->spec.backend, w->spec.threads, w->queue.size(), w->executing.load()});
   }
 
   // Group by target so each queue is locked once per batch.
   std::vector<std::vector<TaskRef>>& per_worker = buffers.per_worker;
   per_worker.resize(workers_.size());
   for (auto& batch : per_worker) batch.clear();
-  std::size_t to_cpu = 0, to_gpu = 0, flexible_to_cpu = 0;
+  PerBackend<std::size_t> queued{}, runnable_in_host_queues{};
   std::vector<std::uint32_t> unplaceable;  // only when every worker that could run it failed
   for (std::uint32_t task : ready) {
-    Placement placement = run.graph().tasks[task]->placement();
+    const BackendSet backends = run.graph().tasks[task]->backends();
     const int preferred = preferred_worker(run, task, from_worker);
     const int slot =
-        choose_worker(placement, preferred >= 0 ? buffers.worker_load[preferred] : -1, loads);
+        choose_worker(backends, preferred >= 0 ? buffers.worker_load[preferred] : -1, loads);
     // submit() checked that a compatible worker exists; it may have failed since.
     if (slot < 0) {
       unplaceable.push_back(task);
@@ -262,17 +271,18 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     }
     per_worker[buffers.load_worker[slot]].push_back({&run, task});
     ++loads[slot].queued;
-    if (loads[slot].kind == WorkerKind::cpu) {
-      ++to_cpu;
-      if (placement == Placement::any) ++flexible_to_cpu;
-    } else {
-      ++to_gpu;
-    }
+    ++queued[backend_index(loads[slot].backend)];
+    if (loads[slot].backend == Backend::host)
+      others_than_host(backends & backends_).for_each([&](Backend other) {
+        ++runnable_in_host_queues[backend_index(other)];
+      });
   }
   // Counters go up before the tasks are visible, so a popper never drives them below zero.
-  queued_cpu_.fetch_add(to_cpu);
-  queued_gpu_.fetch_add(to_gpu);
-  queued_flexible_in_cpu_.fetch_add(flexible_to_cpu);
+  for (std::size_t b = 0; b < max_backends; ++b) {
+    if (queued[b]) queued_[b].fetch_add(queued[b]);
+    if (runnable_in_host_queues[b])
+      runnable_in_host_queues_[b].fetch_add(runnable_in_host_queues[b]);
+  }
   for (std::size_t w = 0; w < per_worker.size(); ++w) {
     if (per_worker[w].empty()) continue;
     if (static_cast<int>(w) == from_worker)
@@ -292,14 +302,14 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     if (fail_unplaceable(run, task)) run_finished = true;
   if (run_finished) release_run(run);
   // From here on `run` may already be finished and gone: do not touch it.
-  if (to_cpu) wake(WorkerKind::cpu);
-  if (to_gpu || flexible_to_cpu) wake(WorkerKind::gpu);
+  for (std::size_t b = 0; b < max_backends; ++b)
+    if (queued[b] || runnable_in_host_queues[b]) wake(static_cast<Backend>(b));
 }
 
 bool Scheduler::fail_unplaceable(RunState& run, std::uint32_t task) {
-  const Placement placement = run.graph().tasks[task]->placement();
+  const BackendSet backends = run.graph().tasks[task]->backends();
   for (const auto& w : workers_)
-    if (w->broken.load() && can_run(placement, w->spec.kind)) {
+    if (w->broken.load() && can_run(backends, w->spec.backend)) {
       std::string failure;
       {
         std::lock_guard lock(w->failure_mutex);
@@ -325,7 +335,7 @@ void Scheduler::fail_worker(int worker, const std::string& reason) {
   {
     // Its sleeping threads wake, see the flag and stop taking tasks.
     std::lock_guard lock(idle_mutex_);
-    (self.spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).notify_all();
+    idle_[backend_index(self.spec.backend)].notify_all();
   }
   relocate_queue(worker);
 }
@@ -341,13 +351,12 @@ void Scheduler::relocate_queue(int worker) {
   }
 }
 
-void Scheduler::wake(WorkerKind kind) {
+void Scheduler::wake(Backend backend) {
   // Same-variable read-modify-write handshake with the sleeper's increment (see
   // RunState::notify_waiters): either we see the sleeper, or it sees the queued counters.
-  auto& sleeping = kind == WorkerKind::cpu ? sleeping_cpu_ : sleeping_gpu_;
-  if (sleeping.fetch_add(0, std::memory_order_acq_rel) == 0) return;
+  if (sleeping_[backend_index(backend)].fetch_add(0, std::memory_order_acq_rel) == 0) return;
   std::lock_guard lock(idle_mutex_);
-  (kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).notify_all();
+  idle_[backend_index(backend)].notify_all();
 }
 
 bool Scheduler::should_pause(int worker) const {
@@ -362,31 +371,32 @@ bool Scheduler::should_pause(int worker) const {
   return false;
 }
 
-bool Scheduler::has_work_for(WorkerKind kind) const {
-  if (kind == WorkerKind::cpu) return queued_cpu_.load() > 0;
-  return queued_gpu_.load() > 0 || queued_flexible_in_cpu_.load() > 0;
+bool Scheduler::has_work_for(Backend backend) const {
+  const std::size_t b = backend_index(backend);
+  return queued_[b].load() > 0 ||
+         (backend != Backend::host && runnable_in_host_queues_[b].load() > 0);
+}
+
+void Scheduler::note_pushed(const Worker& queue_owner, BackendSet task_backends) {
+  queued_[backend_index(queue_owner.spec.backend)].fetch_add(1);
+  if (queue_owner.spec.backend == Backend::host)
+    others_than_host(task_backends & backends_).for_each([&](Backend other) {
+      runnable_in_host_queues_[backend_index(other)].fetch_add(1);
+    });
 }
 
 void Scheduler::note_popped(const Worker& queue_owner, const TaskRef& ref) {
-  if (queue_owner.spec.kind == WorkerKind::gpu) {
-    queued_gpu_.fetch_sub(1);
-    return;
-  }
-  queued_cpu_.fetch_sub(1);
-  if (ref.run->graph().tasks[ref.task]->placement() == Placement::any)
-    queued_flexible_in_cpu_.fetch_sub(1);
+  queued_[backend_index(queue_owner.spec.backend)].fetch_sub(1);
+  if (queue_owner.spec.backend == Backend::host)
+    others_than_host(ref.run->graph().tasks[ref.task]->backends() & backends_)
+        .for_each(
+            [&](Backend other) { runnable_in_host_queues_[backend_index(other)].fetch_sub(1); });
 }
 
 void Scheduler::requeue(int worker, const TaskRef& ref) {
   Worker& self = *workers_[worker];
   // Counters first, as enqueue() does: a popper never drives them below zero.
-  if (self.spec.kind == WorkerKind::gpu) {
-    queued_gpu_.fetch_add(1);
-  } else {
-    queued_cpu_.fetch_add(1);
-    if (ref.run->graph().tasks[ref.task]->placement() == Placement::any)
-      queued_flexible_in_cpu_.fetch_add(1);
-  }
+  note_pushed(self, ref.run->graph().tasks[ref.task]->backends());
   self.queue.push_front(std::span<const TaskRef>(&ref, 1));
   if (self.broken.load()) relocate_queue(worker);  // as in enqueue: it failed meanwhile
 }
@@ -399,15 +409,16 @@ bool Scheduler::find_task(int worker, TaskRef& out) {
     return true;
   }
   // Steal from the back of other queues whose tasks this worker may run, starting after itself
-  // so thieves spread over victims.
-  const WorkerKind kind = self.spec.kind;
+  // so thieves spread over victims: its own backend's queues, and a device worker host queues
+  // too, where tasks that run anywhere wait (a device queue's tasks were placed there for it).
+  const Backend backend = self.spec.backend;
   const std::size_t n = workers_.size();
   for (std::size_t step = 1; step < n; ++step) {
     Worker& victim = *workers_[(worker + step) % n];
     auto accept = [&](const TaskRef& ref) {
-      return can_run(ref.run->graph().tasks[ref.task]->placement(), kind);
+      return can_run(ref.run->graph().tasks[ref.task]->backends(), backend);
     };
-    if (victim.spec.kind != kind && kind == WorkerKind::cpu) continue;  // GPU queues: GPU-only work
+    if (victim.spec.backend != backend && victim.spec.backend != Backend::host) continue;
     if (victim.queue.steal_back(out, accept)) {
       note_popped(victim, out);
       self.stolen.fetch_add(1, std::memory_order_relaxed);
@@ -421,8 +432,8 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   Worker& self = *workers_[worker];
   RunState& run = *ref.run;
   const TaskNode& node = *run.graph().tasks[ref.task];
-  const TaskContext context{worker,           self.spec.kind, thread,
-                            self.spec.device, stream,         buffers.store.get()};
+  const TaskContext context{worker, self.spec.backend,  thread, self.spec.device,
+                            stream, buffers.store.get()};
   // Clock reads and records only while someone listens (decision 7: free otherwise); see
   // TaskClock for how few.
   const diagnostics::Bus& bus = diagnostics::Bus::instance();
@@ -433,10 +444,7 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   bool run_finished = false;
   try {
     run.inputs(ref.task, buffers.inputs, buffers.loaded);
-    const TaskFunction& function = self.spec.kind == WorkerKind::gpu && node.gpu_function()
-                                       ? node.gpu_function()
-                                       : node.cpu_function();
-    Value value = function(buffers.inputs, context);
+    Value value = node.function(self.spec.backend)(buffers.inputs, context);
     buffers.loaded.clear();  // inputs read back from the store: not needed any more
     const std::uint64_t nbytes = value_nbytes(value);
     BlockStore* store = buffers.store.get();
@@ -478,11 +486,11 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
 
 void Scheduler::thread_main(int worker, int thread) {
   { std::lock_guard started(start_mutex_); }  // the constructor has recorded every thread handle
-  const WorkerSpec& spec = specs_[worker];
+  const WorkerInfo& spec = specs_[worker];
   pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
   Worker& self = *workers_[worker];
   void* stream = nullptr;
-  if (spec.kind == WorkerKind::gpu && spec.device >= 0) {
+  if (spec.backend == Backend::cuda && spec.device >= 0) {
     // Thrown out of a thread of its own the error would end the process (std::terminate): the
     // worker fails instead, and the cluster goes on with the others.
     try {
@@ -523,15 +531,14 @@ void Scheduler::thread_main(int worker, int thread) {
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {
       std::this_thread::yield();
-      found = has_work_for(spec.kind);
+      found = has_work_for(spec.backend);
     }
     if (found) continue;
-    auto& sleeping = spec.kind == WorkerKind::cpu ? sleeping_cpu_ : sleeping_gpu_;
+    auto& sleeping = sleeping_[backend_index(spec.backend)];
     std::unique_lock lock(idle_mutex_);
     sleeping.fetch_add(1, std::memory_order_acq_rel);
-    (spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).wait(lock, [&] {
-      return stopping_.load() || has_work_for(spec.kind) || self.broken.load();
-    });
+    idle_[backend_index(spec.backend)].wait(
+        lock, [&] { return stopping_.load() || has_work_for(spec.backend) || self.broken.load(); });
     sleeping.fetch_sub(1);
   }
   flush_pending(self, thread, buffers.pending);
@@ -539,9 +546,7 @@ void Scheduler::thread_main(int worker, int thread) {
     // Out of service, but alive until close: stats() reads each thread's CPU clock, which an
     // exited thread no longer has.
     std::unique_lock lock(idle_mutex_);
-    (spec.kind == WorkerKind::cpu ? idle_cpu_ : idle_gpu_).wait(lock, [&] {
-      return stopping_.load();
-    });
+    idle_[backend_index(spec.backend)].wait(lock, [&] { return stopping_.load(); });
   }
   if (stream) {
     // After a device fault the destroy reports the fault again. Closing must finish, and the
@@ -571,8 +576,7 @@ void Scheduler::stop() {
   if (!stopping_.exchange(true)) {
     {
       std::lock_guard lock(idle_mutex_);
-      idle_cpu_.notify_all();
-      idle_gpu_.notify_all();
+      for (auto& idle : idle_) idle.notify_all();
     }
     // From a task: the scheduler must outlive its thread, which goes on after its task returns
     // (null for a scheduler not owned by a shared_ptr, whose owner then must outlive the task).

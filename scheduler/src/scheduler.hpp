@@ -3,6 +3,7 @@
 // Dependency-driven: a task is queued the moment its last input is ready, on the worker that
 // holds most of its inputs unless that worker is backed up.
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -21,18 +22,6 @@
 #include "work_queue.hpp"
 
 namespace tessera::scheduler_detail {
-
-/// What to start for one worker.
-struct WorkerSpec {
-  WorkerKind kind = WorkerKind::cpu;
-  int threads = 1;  ///< CPU threads, or CUDA streams of a GPU worker
-  /// CUDA device of a GPU worker. A GPU worker with device -1 is simulated: it runs GPU task
-  /// functions without a CUDA stream, so tests can drive the GPU paths (device results, the
-  /// store's device tier) with a host-backed DeviceMemory on machines without a GPU.
-  int device = -1;
-  std::string name;
-  std::uint64_t memory_limit = 0;  ///< bytes of results it may hold (0: no limit)
-};
 
 /// Where persisted chunks go: `budget` bytes in memory (0: no limit), the rest spilled under
 /// `directory`.
@@ -53,31 +42,12 @@ struct StorePolicy {
   std::vector<std::uint64_t> device_budgets = {};
 };
 
-/// Counters of one worker, for printing and tests.
-struct WorkerStats {
-  std::size_t queued = 0;
-  std::size_t executing = 0;
-  std::uint64_t finished = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t stolen = 0;         ///< tasks this worker's threads took from other workers' queues
-  std::int64_t memory = 0;          ///< bytes of task results it holds now
-  std::uint64_t stored = 0;         ///< bytes of persisted chunks it stored, in memory now
-  std::uint64_t spilled = 0;        ///< bytes of persisted chunks it stored, spilled to disk now
-  std::uint64_t spilled_total = 0;  ///< bytes of its chunks ever spilled
-  std::uint64_t device = 0;         ///< bytes of chunks on its device now (GPU workers)
-  std::uint64_t device_spilled_total = 0;  ///< bytes ever moved from its device to host memory
-  double cpu_seconds = 0;                  ///< CPU time its threads used so far
-  bool paused = false;                     ///< over its pause threshold: starts no tasks
-  /// Why it takes no more tasks ("" while it works): its device failed (see fail_worker).
-  std::string failure;
-};
-
 class Scheduler final : public Executor, public std::enable_shared_from_this<Scheduler> {
  public:
   /// Starts the workers; `name` labels diagnostics events (the cluster's name). Throws
   /// std::system_error naming the thread limit when the system refuses a thread, with every
   /// thread it had started stopped again.
-  explicit Scheduler(std::vector<WorkerSpec> workers, std::string name = "",
+  explicit Scheduler(std::vector<WorkerInfo> workers, std::string name = "",
                      StorePolicy store = {});
   ~Scheduler() override;
   Scheduler(const Scheduler&) = delete;
@@ -94,9 +64,13 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   void stop();
   bool stopped() const noexcept { return stopping_.load(); }
 
-  const std::vector<WorkerSpec>& workers() const noexcept { return specs_; }
+  /// Its workers as started (their description; no state): what per-task paths read.
+  const std::vector<WorkerInfo>& configured_workers() const noexcept { return specs_; }
+  /// Each worker with what it is doing now (see stats()).
+  std::vector<WorkerInfo> workers() const override;
   const std::string& name() const noexcept { return name_; }
-  WorkerStats stats(int worker) const;
+  /// Worker `worker` with what it is doing now.
+  WorkerInfo stats(int worker) const;
 
   /// Called once when the last task of `run` finished, before its waiters wake.
   void run_completed(const RunState& run) const;
@@ -161,9 +135,11 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   /// Fails ready task `task`, which no working worker can run, naming why.
   bool fail_unplaceable(RunState& run, std::uint32_t task);
   int preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const;
-  void wake(WorkerKind kind);
+  void wake(Backend backend);
   bool should_pause(int worker) const;
-  bool has_work_for(WorkerKind kind) const;
+  bool has_work_for(Backend backend) const;
+  /// Counts a task going into / leaving `queue_owner`'s queue (see queued_).
+  void note_pushed(const Worker& queue_owner, BackendSet task_backends);
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
   /// Adds a task timed by estimate to the thread's pending record (publishing the one it had
   /// when the run or group changes or it is full).
@@ -191,7 +167,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   std::function<void(const SpillEvent&)> spill_publisher() const;
   void release_run(RunState& run);
 
-  std::vector<WorkerSpec> specs_;
+  std::vector<WorkerInfo> specs_;
   std::string name_;
   std::shared_ptr<MemoryCounters> memory_;
   mutable std::mutex store_mutex_;
@@ -205,12 +181,15 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   std::mutex stop_mutex_;
   std::mutex start_mutex_;  // held while the constructor records thread handles
 
-  // Ready tasks in CPU queues, in GPU queues, and flexible (Placement::any) ones in CPU queues,
-  // which idle GPU threads may take.
-  std::atomic<std::size_t> queued_cpu_{0}, queued_gpu_{0}, queued_flexible_in_cpu_{0};
-  std::atomic<int> sleeping_cpu_{0}, sleeping_gpu_{0};
+  // Per backend: ready tasks in its workers' queues, and tasks in host queues it may run too,
+  // which its idle threads take (device workers steal host work; host workers only host work).
+  template <class T>
+  using PerBackend = std::array<T, max_backends>;
+  PerBackend<std::atomic<std::size_t>> queued_{}, runnable_in_host_queues_{};
+  PerBackend<std::atomic<int>> sleeping_{};
   std::mutex idle_mutex_;
-  std::condition_variable idle_cpu_, idle_gpu_;
+  PerBackend<std::condition_variable> idle_;
+  BackendSet backends_;  // the kinds of its workers: the counters above count only for these
 };
 
 /// Which scheduler thread the current thread is, if any.

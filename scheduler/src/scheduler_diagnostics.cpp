@@ -14,13 +14,13 @@ namespace {
 
 // A record of something `worker` (its `index`-th spec) did on `thread`: the fields every kind of
 // task record shares.
-diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerSpec& spec, int index,
+diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerInfo& spec, int index,
                                   int thread) {
   diagnostics::TaskRecord record;
   record.cluster = cluster;
   record.worker = index;
   record.worker_name = spec.name;
-  record.kind = spec.kind;
+  record.backend = spec.backend;
   record.thread = thread;
   return record;
 }

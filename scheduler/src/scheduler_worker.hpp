@@ -16,7 +16,7 @@
 namespace tessera::scheduler_detail {
 
 struct Scheduler::Worker {
-  WorkerSpec spec;
+  WorkerInfo spec;  // as started
   int index = 0;
   WorkQueue queue;
   std::atomic<std::size_t> executing{0};

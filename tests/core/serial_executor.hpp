@@ -23,7 +23,7 @@ class SerialComputation final : public Computation {
       }
       if (errors_[i]) continue;
       try {
-        values_[i] = graph_.tasks[i]->cpu_function()(inputs, TaskContext{});
+        values_[i] = graph_.tasks[i]->function(Backend::host)(inputs, TaskContext{});
       } catch (const std::exception& e) {
         errors_[i] = std::make_exception_ptr(
             TaskError(graph_.tasks[i]->key(), "serial", e.what(), std::current_exception()));

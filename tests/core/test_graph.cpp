@@ -59,12 +59,16 @@ TEST(BuildGraph, KeysAreUniqueAndNamed) {
 }
 
 TEST(TaskNode, RejectsMissingImplementations) {
-  EXPECT_THROW(TaskNode("t", {}, {}), std::invalid_argument);
+  EXPECT_THROW(TaskNode("t", {}, TaskFunction{}), std::invalid_argument);
   EXPECT_THROW(TaskNode("t", {nullptr}, [](auto, auto&) -> Value { return 0; }),
                std::invalid_argument);
-  EXPECT_THROW(TaskNode(
-                   "t", {}, [](auto, auto&) -> Value { return 0; }, {}, Placement::any),
-               std::invalid_argument);
+  // A function for no backend at all: nowhere to run.
+  try {
+    TaskNode("nowhere", {}, TaskFunctions{}.on(Backend::cuda, TaskFunction{}));
+    FAIL() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("nowhere"), std::string::npos) << e.what();
+  }
 }
 
 TEST(BuildGraph, CountsTaskGroupsInOrderOfFirstAppearance) {

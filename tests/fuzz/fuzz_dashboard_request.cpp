@@ -55,7 +55,7 @@ DashboardState& idle_state() {
   static const bool ready = [] {
     state.view.name = "fuzz";
     state.view.scheduler = std::make_shared<scheduler_detail::Scheduler>(
-        std::vector<scheduler_detail::WorkerSpec>{{.name = "fuzz-worker"}}, "fuzz");
+        std::vector<WorkerInfo>{{.name = "fuzz-worker"}}, "fuzz");
     state.log = std::make_shared<EventLog>("fuzz");
     state.facts.host = "127.0.0.1";
     state.facts.port = 8787;

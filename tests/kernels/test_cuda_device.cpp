@@ -61,6 +61,7 @@ TEST(CudaDevice, StatusDescribesItself) {
 
 #if !TESSERA_HAVE_CUDA
 TEST(CudaDevice, WithoutCudaEverythingElseThrows) {
+  EXPECT_FALSE(cuda_kernels_built());  // what code outside kernels/ asks instead of the macro
   EXPECT_EQ(cuda_device_count(), 0);
   EXPECT_THROW(cuda_create_stream(0), std::runtime_error);
   EXPECT_THROW(cuda_destroy_stream(0, nullptr), std::runtime_error);
@@ -68,6 +69,10 @@ TEST(CudaDevice, WithoutCudaEverythingElseThrows) {
   EXPECT_THROW(count_pi_hits_cuda(0, nullptr, 1, 0, 10), std::runtime_error);
 }
 #else
+TEST(CudaDevice, SaysItsKernelsAreBuilt) {
+  EXPECT_TRUE(cuda_kernels_built());
+}
+
 TEST(CudaDevice, NoDeviceMeansCountFails) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU is present";
   EXPECT_THROW(count_pi_hits_cuda(0, nullptr, 1, 0, 10), std::runtime_error);

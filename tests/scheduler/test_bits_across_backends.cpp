@@ -1,6 +1,6 @@
 // The same arrays on a cluster whose chunk tasks run on the GPU, on a CPU-only cluster and on a
 // mixed one, 20 times each (label gpu; skips without a device): every run on every cluster gives
-// the same bits. A reduction's chunk tasks may run on either kind of worker (Placement::any), so
+// the same bits. A reduction's chunk tasks may run on either kind of worker (host or cuda), so
 // this holds only because reduce_cuda and reduce_host combine a chunk's elements in the same fixed
 // order (reduce_order.hpp) and the tree of partials above them is fixed too. Random leaves only,
 // which GPU workers can generate; the aggregates run on the CPU worker.
@@ -73,14 +73,8 @@ ClusterRuns run_on(const ClusterOptions& options) {
       }
     }
   }
-  auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(cluster.executor().get());
-  EXPECT_NE(scheduler, nullptr);
-  if (scheduler != nullptr) {
-    const auto& workers = cluster.plan().workers;
-    for (std::size_t w = 0; w < workers.size(); ++w) {
-      if (workers[w].gpu) runs.gpu_tasks += scheduler->stats(static_cast<int>(w)).finished;
-    }
-  }
+  for (const WorkerInfo& worker : cluster.executor()->workers())
+    if (worker.backend == Backend::cuda) runs.gpu_tasks += worker.finished;
   return runs;
 }
 

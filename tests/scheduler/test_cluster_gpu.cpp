@@ -27,12 +27,10 @@ TEST(ClusterGpu, PersistedArrayBeyondTheDeviceLimitMovesToHostAndSumsExactly) {
                             .device_memory_limit = "40MiB"});
   Client gpu_client(gpu_cluster);
   Array x = random::random(shape, chunks, seed).persist();
-  auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(gpu_cluster.executor().get());
-  ASSERT_NE(scheduler, nullptr);
-  const auto stats = scheduler->stats(0);
-  EXPECT_LE(stats.device, 40 * MiB);
-  EXPECT_GE(stats.device, 32 * MiB) << "the newest chunks stay on the device";
-  EXPECT_EQ(stats.device + stats.device_spilled_total, 128 * MiB);
+  const WorkerInfo stats = gpu_cluster.executor()->workers().at(0);
+  EXPECT_LE(stats.device_bytes, 40 * MiB);
+  EXPECT_GE(stats.device_bytes, 32 * MiB) << "the newest chunks stay on the device";
+  EXPECT_EQ(stats.device_bytes + stats.device_spilled_total, 128 * MiB);
 
   // The persisted chunks read back (from the device and from host memory) on a CPU cluster,
   // against the same array generated there: identical bits, identical reduction tree.

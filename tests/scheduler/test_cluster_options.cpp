@@ -63,7 +63,7 @@ TEST(ClusterOptions, OneGpuWorkerPerDevice) {
   ClusterPlan plan = plan_cluster({.n_workers = 1}, machine(4, 8ull << 30, 2));
   EXPECT_EQ(plan.gpu_workers, 2);
   ASSERT_EQ(plan.workers.size(), 3u);
-  EXPECT_TRUE(plan.workers[2].gpu);
+  EXPECT_EQ(plan.workers[2].backend, Backend::cuda);
   EXPECT_EQ(plan.workers[2].device, 1);
   // 80% of the device by default (as 0.8 of it, rounded down), dask-cuda's default.
   EXPECT_EQ(plan.workers[2].memory_limit, static_cast<std::uint64_t>(0.8 * (80ull << 30)));

@@ -223,8 +223,8 @@ TaskPtr device_task(std::shared_ptr<HostDeviceMemory> memory, int id) {
     if (context.store) context.store->make_device_room(context.worker, MiB);
     return device_chunk(memory, context.worker, id);
   };
-  return std::make_shared<const TaskNode>("on-device", std::vector<TaskPtr>{}, TaskFunction{}, run,
-                                          Placement::gpu);
+  return std::make_shared<const TaskNode>("on-device", std::vector<TaskPtr>{},
+                                          TaskFunctions{}.on(Backend::cuda, run));
 }
 
 // One CPU task reading every chunk: true when each holds its pattern.
@@ -248,7 +248,7 @@ scheduler_detail::Scheduler simulated_gpu_cluster(const std::string& name,
   policy.directory = dir.string();
   policy.device_budgets = {0, device_budget};
   return scheduler_detail::Scheduler(
-      {{WorkerKind::cpu, 1, -1, "cpu-0"}, {WorkerKind::gpu, 1, -1, "gpu-0", device_budget}}, name,
+      {{Backend::host, 1, -1, "cpu-0"}, {Backend::cuda, 1, -1, "gpu-0", device_budget}}, name,
       policy);
 }
 
@@ -266,7 +266,7 @@ TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
   EXPECT_EQ(scheduler.stats(1).device_spilled_total, 6 * MiB);
   computation.reset();
   EXPECT_EQ(memory->live(), 0u) << "chunks leave the device once their consumer finished";
-  EXPECT_EQ(scheduler.stats(1).device, 0u);
+  EXPECT_EQ(scheduler.stats(1).device_bytes, 0u);
 }
 
 TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
@@ -292,7 +292,7 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
         [store](std::span<const Value* const> in, const TaskContext&) -> Value {
           return store->add(std::any_cast<const std::shared_ptr<DeviceArray>&>(*in[0]));
         },
-        TaskFunction{}, Placement::cpu, /*stores_inputs=*/true));
+        /*stores_inputs=*/true));
   auto computation = run_graph(scheduler, keepers);
   std::vector<std::shared_ptr<StoredBlock>> blocks;
   for (std::size_t k = 0; k < keepers.size(); ++k)
@@ -300,5 +300,5 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
   EXPECT_EQ(store->device_bytes(1), 2 * MiB);
   EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
   for (int id = 0; id < 5; ++id) EXPECT_TRUE(holds(*blocks[id]->load(), id)) << id;
-  EXPECT_EQ(scheduler.stats(1).device, 2 * MiB);
+  EXPECT_EQ(scheduler.stats(1).device_bytes, 2 * MiB);
 }

@@ -152,7 +152,7 @@ TEST(DiagnosticsBus, NestedComputeWaitsForRunFinishedToo) {
 }
 
 TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
-  scheduler_detail::Scheduler scheduler({{WorkerKind::cpu, 1, -1, "cpu-0"}}, "memory");
+  scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "memory");
   auto big = std::make_shared<const TaskNode>(
       "big", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value {
@@ -180,7 +180,7 @@ TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
 // too; it was counted as a plain value of sizeof(std::any) bytes, so the dashboard showed bytes
 // where workers held megabytes.
 TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
-  scheduler_detail::Scheduler scheduler({{WorkerKind::cpu, 1, -1, "cpu-0"}}, "by-value");
+  scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "by-value");
   auto array = std::make_shared<const TaskNode>(
       "array", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value {
@@ -199,7 +199,7 @@ TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
 // failed run kept every result its cancelled tasks would have read: 16,000 bytes here, gigabytes
 // with real chunks. Both orders: the input finishing before the failure, and after it.
 TEST(MemoryAccounting, CancelledTasksLetGoOfTheirInputs) {
-  scheduler_detail::Scheduler scheduler({{WorkerKind::cpu, 1, -1, "cpu-0"}}, "cancelled");
+  scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "cancelled");
   const TaskFunction make_array = [](std::span<const Value* const>, const TaskContext&) -> Value {
     return std::make_shared<NDArray>(Shape{1000}, DType::float64);
   };

@@ -24,12 +24,13 @@ constexpr int missing_device = 99;
 constexpr const char* device_failure = "gpu-0 failed: cannot create a CUDA stream on device 99";
 
 // A task returning `value`; GPU workers (simulated ones too) run its GPU function.
-TaskPtr task(Placement placement, int value) {
+TaskPtr task(BackendSet backends, int value) {
   auto run = [value](std::span<const Value* const>, const TaskContext&) -> Value { return value; };
-  const bool gpu_only = placement == Placement::gpu;
+  const bool gpu_only = !backends.contains(Backend::host);
+  TaskFunctions functions;
+  backends.for_each([&](Backend backend) { functions.on(backend, run); });
   return std::make_shared<const TaskNode>(gpu_only ? "on-gpu" : "anywhere", std::vector<TaskPtr>{},
-                                          gpu_only ? TaskFunction{} : TaskFunction(run), run,
-                                          placement);
+                                          std::move(functions));
 }
 
 // A CPU task adding one to its input.
@@ -74,16 +75,18 @@ TEST(GpuWorkerFailure, GpuOnlyWorkFailsNamingTheDeviceAndTheRestRunsOnCpuWorkers
   // on it (then it hands them on). The second pass submits once the failure is known.
   for (int round = 0; round < 20; ++round) {
     Scheduler scheduler(
-        {{WorkerKind::cpu, 2, -1, "cpu-0"}, {WorkerKind::gpu, 1, missing_device, "gpu-0"}},
+        {{Backend::host, 2, -1, "cpu-0"}, {Backend::cuda, 1, missing_device, "gpu-0"}},
         "broken-gpu");
     for (int pass = 0; pass < 2; ++pass) {
       if (pass == 1) {
         ASSERT_NE(failure_of(scheduler, 1), "");
       }
-      const TaskPtr on_gpu = task(Placement::gpu, -1), input_on_gpu = task(Placement::gpu, -2);
+      const TaskPtr on_gpu = task(BackendSet{Backend::cuda}, -1),
+                    input_on_gpu = task(BackendSet{Backend::cuda}, -2);
       std::vector<TaskPtr> outputs{on_gpu, plus_one(input_on_gpu)};
-      for (int k = 0; k < 8; ++k) outputs.push_back(task(Placement::any, k));
-      outputs.push_back(plus_one(task(Placement::any, 100)));
+      for (int k = 0; k < 8; ++k)
+        outputs.push_back(task(BackendSet{Backend::host, Backend::cuda}, k));
+      outputs.push_back(plus_one(task(BackendSet{Backend::host, Backend::cuda}, 100)));
       auto computation = scheduler.submit(build_graph(outputs));
       computation->wait();
       EXPECT_TRUE(fails_naming_the_device(*computation, 0, on_gpu->key())) << round;
@@ -109,10 +112,10 @@ TEST(GpuWorkerFailure, GpuOnlyWorkFailsNamingTheDeviceAndTheRestRunsOnCpuWorkers
 TEST(GpuWorkerFailure, AnotherGpuWorkerTakesOverTheFailedOnesWork) {
   // gpu-1 is simulated (no device, no stream): it runs GPU task functions on this machine.
   Scheduler scheduler(
-      {{WorkerKind::gpu, 1, missing_device, "gpu-0"}, {WorkerKind::gpu, 2, -1, "gpu-1"}},
+      {{Backend::cuda, 1, missing_device, "gpu-0"}, {Backend::cuda, 2, -1, "gpu-1"}},
       "one-broken-gpu");
   std::vector<TaskPtr> outputs;
-  for (int k = 0; k < 32; ++k) outputs.push_back(task(Placement::gpu, k));
+  for (int k = 0; k < 32; ++k) outputs.push_back(task(BackendSet{Backend::cuda}, k));
   auto computation = run_graph(scheduler, outputs);
   for (int k = 0; k < 32; ++k) EXPECT_EQ(std::any_cast<int>(computation->output(k)), k);
   EXPECT_NE(failure_of(scheduler, 0), "");
@@ -121,12 +124,13 @@ TEST(GpuWorkerFailure, AnotherGpuWorkerTakesOverTheFailedOnesWork) {
 }
 
 TEST(GpuWorkerFailure, WithNoWorkerLeftEvenFlexibleWorkFailsNamingTheDevice) {
-  Scheduler scheduler({{WorkerKind::gpu, 2, missing_device, "gpu-0"}}, "only-gpu-broken");
+  Scheduler scheduler({{Backend::cuda, 2, missing_device, "gpu-0"}}, "only-gpu-broken");
   for (int pass = 0; pass < 2; ++pass) {  // before and after the failure is known
     if (pass == 1) {
       ASSERT_NE(failure_of(scheduler, 0), "");
     }
-    const TaskPtr flexible = task(Placement::any, 1), on_gpu = task(Placement::gpu, 2);
+    const TaskPtr flexible = task(BackendSet{Backend::host, Backend::cuda}, 1),
+                  on_gpu = task(BackendSet{Backend::cuda}, 2);
     auto computation = scheduler.submit(build_graph({flexible, on_gpu}));
     computation->wait();
     EXPECT_TRUE(fails_naming_the_device(*computation, 0, flexible->key()));

@@ -6,24 +6,25 @@ using namespace tessera;
 using namespace tessera::scheduler_detail;
 
 TEST(Placement, PrefersWhereTheInputsAreUnlessAnotherWorkerIdles) {
-  std::vector<WorkerLoad> w{{WorkerKind::cpu, 2, 3, 2}, {WorkerKind::cpu, 2, 0, 0}};
-  EXPECT_EQ(choose_worker(Placement::cpu, 0, w), 0);  // backlog 3 <= 2 per thread x 2
+  std::vector<WorkerLoad> w{{Backend::host, 2, 3, 2}, {Backend::host, 2, 0, 0}};
+  EXPECT_EQ(choose_worker(BackendSet{Backend::host}, 0, w), 0);  // backlog 3 <= 2 per thread x 2
   w[0].queued = 5;
-  EXPECT_EQ(choose_worker(Placement::cpu, 0, w), 1);  // backed up: move to the idle worker
+  EXPECT_EQ(choose_worker(BackendSet{Backend::host}, 0, w),
+            1);  // backed up: move to the idle worker
   w[1].queued = 50;
-  EXPECT_EQ(choose_worker(Placement::cpu, 0, w), 0);  // nobody idles: stay, depth first
+  EXPECT_EQ(choose_worker(BackendSet{Backend::host}, 0, w), 0);  // nobody idles: stay, depth first
 }
 
 TEST(Placement, LeastLoadedPerThreadWithoutPreference) {
-  std::vector<WorkerLoad> w{{WorkerKind::cpu, 1, 2, 1}, {WorkerKind::cpu, 4, 6, 2}};
-  EXPECT_EQ(choose_worker(Placement::cpu, -1, w), 1);  // 8/4 = 2 < 3/1
+  std::vector<WorkerLoad> w{{Backend::host, 1, 2, 1}, {Backend::host, 4, 6, 2}};
+  EXPECT_EQ(choose_worker(BackendSet{Backend::host}, -1, w), 1);  // 8/4 = 2 < 3/1
 }
 
-TEST(Placement, RespectsWorkerKinds) {
-  std::vector<WorkerLoad> w{{WorkerKind::cpu, 1, 0, 0}, {WorkerKind::gpu, 2, 50, 2}};
-  EXPECT_EQ(choose_worker(Placement::gpu, 0, w), 1);
-  EXPECT_EQ(choose_worker(Placement::cpu, 1, w), 0);
-  EXPECT_EQ(choose_worker(Placement::any, -1, w), 0);
-  std::vector<WorkerLoad> cpu_only{{WorkerKind::cpu, 1, 0, 0}};
-  EXPECT_EQ(choose_worker(Placement::gpu, 0, cpu_only), -1);
+TEST(Placement, RespectsBackends) {
+  std::vector<WorkerLoad> w{{Backend::host, 1, 0, 0}, {Backend::cuda, 2, 50, 2}};
+  EXPECT_EQ(choose_worker(BackendSet{Backend::cuda}, 0, w), 1);
+  EXPECT_EQ(choose_worker(BackendSet{Backend::host}, 1, w), 0);
+  EXPECT_EQ(choose_worker(BackendSet{Backend::host, Backend::cuda}, -1, w), 0);
+  std::vector<WorkerLoad> cpu_only{{Backend::host, 1, 0, 0}};
+  EXPECT_EQ(choose_worker(BackendSet{Backend::cuda}, 0, cpu_only), -1);
 }

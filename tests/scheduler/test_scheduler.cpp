@@ -237,18 +237,36 @@ TEST_F(TwoWorkers, AGpuOnlyTaskOnACpuOnlyClusterIsAnErrorNamingIt) {
       "fine", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value { return 1; });
   auto gpu_task = std::make_shared<const TaskNode>(
-      "needs_gpu", std::vector<TaskPtr>{cpu_task}, TaskFunction{},
-      [](std::span<const Value* const>, const TaskContext&) -> Value { return 2; }, Placement::gpu);
+      "needs_gpu", std::vector<TaskPtr>{cpu_task},
+      TaskFunctions{}.on(
+          Backend::cuda,
+          [](std::span<const Value* const>, const TaskContext&) -> Value { return 2; }));
   Graph graph = build_graph({gpu_task});
-  EXPECT_TRUE(graph.needs_gpu);
-  EXPECT_TRUE(graph.needs_cpu);
+  EXPECT_TRUE(graph.common_backends.empty());  // one task runs on host only, one on cuda only
   try {
     cluster.executor()->submit(std::move(graph));
     FAIL() << "no exception";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find(gpu_task->key()), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("GPU"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("runs only on cuda workers"), std::string::npos)
+        << e.what();
   }
   // The cluster is unharmed.
   EXPECT_EQ(delayed([](int x) { return x + 1; })(1).compute(), 2);
+}
+
+TEST_F(TwoWorkers, TheExecutorDescribesItsWorkers) {
+  EXPECT_EQ(delayed([](int x) { return x + 1; })(1).compute(), 2);
+  // Through the Executor interface alone: no cast to the scheduler.
+  const std::vector<WorkerInfo> workers = cluster.executor()->workers();
+  ASSERT_EQ(workers.size(), cluster.plan().workers.size());
+  std::uint64_t finished = 0;
+  for (std::size_t w = 0; w < workers.size(); ++w) {
+    EXPECT_EQ(workers[w].name, cluster.plan().workers[w].name);
+    EXPECT_EQ(workers[w].backend, Backend::host);
+    EXPECT_EQ(workers[w].threads, cluster.plan().workers[w].threads);
+    EXPECT_EQ(workers[w].failure, "");
+    finished += workers[w].finished;
+  }
+  EXPECT_EQ(finished, 1u);
 }

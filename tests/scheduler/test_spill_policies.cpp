@@ -305,13 +305,10 @@ TEST(MemoryMonitor, WorkersReportTheirStoredAndSpilledBytes) {
   Client client(cluster);
   Array p = random::random({1024, 1024}, {128, 1024}, 8).persist();  // 8 MiB in 1 MiB chunks
   auto store = cluster.executor()->block_store();
-  auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(cluster.executor().get());
-  ASSERT_NE(scheduler, nullptr);
   std::uint64_t stored = 0, spilled = 0;
-  for (int w = 0; w < 2; ++w) {
-    const auto stats = scheduler->stats(w);
-    stored += stats.stored;
-    spilled += stats.spilled;
+  for (const WorkerInfo& worker : cluster.executor()->workers()) {
+    stored += worker.stored;
+    spilled += worker.spilled;
   }
   EXPECT_EQ(stored, store->memory_bytes());
   EXPECT_EQ(spilled, store->spilled_bytes());

@@ -253,13 +253,12 @@ TEST(Spilling, PauseStopsNewTasksAndResumes) {
   while (!blocker_running) std::this_thread::yield();
   auto later = client.submit([] { return 7; });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  auto* scheduler = dynamic_cast<scheduler_detail::Scheduler*>(cluster.executor().get());
-  ASSERT_NE(scheduler, nullptr);
-  EXPECT_TRUE(scheduler->stats(0).paused);
+  auto executor = cluster.executor();
+  EXPECT_TRUE(executor->workers().at(0).paused);
   EXPECT_FALSE(later.done()) << "a paused worker started a task";
   big.reset();                   // frees the held result, while `blocker` still runs
   EXPECT_EQ(later.result(), 7);  // resumed once the result was freed
-  EXPECT_FALSE(scheduler->stats(0).paused);
+  EXPECT_FALSE(executor->workers().at(0).paused);
   release.set_value();
   EXPECT_EQ(blocker.result(), 1);
 }

@@ -20,7 +20,7 @@ void add_info_command(CLI::App& app) {
       nlohmann::json workers = nlohmann::json::array();
       for (const auto& w : plan.workers)
         workers.push_back({{"name", w.name},
-                           {"kind", w.gpu ? "gpu" : "cpu"},
+                           {"kind", w.backend == Backend::host ? "cpu" : "gpu"},
                            {"threads", w.threads},
                            {"device", w.device},
                            {"device_name", w.device_name},

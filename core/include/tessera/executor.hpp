@@ -7,7 +7,10 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "tessera/backend.hpp"
 #include "tessera/graph.hpp"
 
 namespace tessera {
@@ -37,6 +40,38 @@ class Computation {
 
 class BlockStore;
 
+/// One worker: what it is (the first fields, all that starting one needs) and, as
+/// Executor::workers() describes it, what it is doing.
+struct WorkerInfo {
+  Backend backend = Backend::host;  ///< which of a task's functions it runs
+  int threads = 1;                  ///< host threads, or streams of a device worker
+  /// Device of a CUDA worker. A CUDA worker with device -1 is simulated: it runs CUDA task
+  /// functions without a CUDA stream, so tests can drive the device paths (device results, the
+  /// store's device tier) with a host-backed DeviceMemory on machines without a GPU.
+  int device = -1;
+  std::string name;
+  /// Bytes of results it may hold (0: no limit); for a CUDA worker of a LocalCluster, the
+  /// device memory its chunks may use.
+  std::uint64_t memory_limit = 0;
+  std::string device_name;  ///< device model of a device worker ("" when not known)
+
+  std::size_t queued = 0;     ///< ready tasks waiting in its queue
+  std::size_t executing = 0;  ///< tasks running now
+  std::uint64_t finished = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t stolen = 0;         ///< tasks its threads took from other workers' queues
+  std::int64_t memory = 0;          ///< bytes of task results it holds now
+  std::uint64_t stored = 0;         ///< bytes of persisted chunks it stored, in memory now
+  std::uint64_t spilled = 0;        ///< bytes of persisted chunks it stored, spilled to disk now
+  std::uint64_t spilled_total = 0;  ///< bytes of its chunks ever spilled
+  std::uint64_t device_bytes = 0;   ///< bytes of chunks on its device now (device workers)
+  std::uint64_t device_spilled_total = 0;  ///< bytes ever moved from its device to host memory
+  double cpu_seconds = 0;                  ///< CPU time its threads used so far
+  bool paused = false;                     ///< over its pause threshold: starts no tasks
+  /// Why it takes no more tasks ("" while it works): its device failed.
+  std::string failure;
+};
+
 /// Runs graphs.
 class Executor {
  public:
@@ -48,6 +83,9 @@ class Executor {
   virtual std::shared_ptr<BlockStore> block_store() { return nullptr; }
   /// The largest chunk a worker may hold in bytes (its memory limit); 0: no limit.
   virtual std::uint64_t chunk_limit() const { return 0; }
+  /// Its workers and what each is doing now; empty when it has none of its own (it runs tasks
+  /// on the calling thread).
+  virtual std::vector<WorkerInfo> workers() const { return {}; }
 };
 
 /// The executor compute() uses now.

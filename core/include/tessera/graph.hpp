@@ -28,9 +28,9 @@ struct Graph {
   /// Edges between task groups (indices into `groups`), each once: group `first` has a task that
   /// a task of group `second` depends on. What the dashboard's graph page draws.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> group_edges;
-  /// Whether any task is GPU-only / CPU-only (found in the same loop), so that a scheduler can
-  /// refuse a graph its workers cannot run without a pass over every task.
-  bool needs_gpu = false, needs_cpu = false;
+  /// The backends every task can run on (found in the same loop): a scheduler with a worker of
+  /// one of them runs the graph without a pass over every task to see whether it can.
+  BackendSet common_backends = BackendSet::all();
   /// CSR adjacency: dependencies of task i are dep_index[dep_offset[i] .. dep_offset[i+1]).
   std::vector<std::uint32_t> dep_offset;
   std::vector<std::uint32_t> dep_index;

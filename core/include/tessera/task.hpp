@@ -3,6 +3,7 @@
 // Delayed can be computed from several threads at once.
 
 #include <any>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -11,29 +12,21 @@
 #include <string>
 #include <vector>
 
+#include "tessera/backend.hpp"
+
 namespace tessera {
 
 class BlockStore;
 
-/// Where a task may run.
-enum class Placement : std::uint8_t {
-  cpu,  ///< only on CPU workers (plain C++ functions)
-  gpu,  ///< only on GPU workers
-  any,  ///< on either; the task carries both implementations
-};
-
-/// What kind of worker is running a task.
-enum class WorkerKind : std::uint8_t { cpu, gpu };
-
 /// What a running task knows about where it runs.
 struct TaskContext {
   int worker = -1;  ///< worker index in the cluster
-  WorkerKind kind = WorkerKind::cpu;
-  int thread = 0;          ///< thread (CPU) or stream (GPU) index within the worker
-  int device = -1;         ///< CUDA device of a GPU worker
-  void* stream = nullptr;  ///< cudaStream_t of a GPU worker
-  /// The cluster's block store, where a GPU task makes room on its device before it allocates
-  /// an output that stays there (null outside a cluster).
+  Backend backend = Backend::host;  ///< the kind of worker running it: which function runs
+  int thread = 0;                   ///< thread (host) or stream (device) index within the worker
+  int device = -1;                  ///< device of a device worker (CUDA device index)
+  void* stream = nullptr;           ///< cudaStream_t of a CUDA worker
+  /// The cluster's block store, where a device task makes room on its device before it
+  /// allocates an output that stays there (null outside a cluster).
   BlockStore* store = nullptr;
 };
 
@@ -44,15 +37,44 @@ using Value = std::any;
 using TaskFunction =
     std::function<Value(std::span<const Value* const> inputs, const TaskContext& context)>;
 
+/// A task's implementations, one per backend it can run on: which it has says where it may run
+/// (a task meant for one backend only, to force it there, has only that one).
+class TaskFunctions {
+ public:
+  TaskFunctions() = default;
+  /// Only on host workers: what plain C++ functions are.
+  explicit TaskFunctions(TaskFunction host) { on(Backend::host, std::move(host)); }
+  /// Host code that any worker may run on its own thread (a sum of partials).
+  static TaskFunctions anywhere(const TaskFunction& function);
+
+  /// Sets the function for `backend` (an empty one removes it).
+  TaskFunctions& on(Backend backend, TaskFunction function) &;
+  TaskFunctions&& on(Backend backend, TaskFunction function) && {
+    return std::move(on(backend, std::move(function)));
+  }
+  const TaskFunction& operator[](Backend backend) const noexcept {
+    return functions_[backend_index(backend)];
+  }
+  /// The backends it has a function for.
+  BackendSet backends() const noexcept { return backends_; }
+
+ private:
+  std::array<TaskFunction, max_backends> functions_;
+  BackendSet backends_;
+};
+
 class TaskNode;
 using TaskPtr = std::shared_ptr<const TaskNode>;
 
 /// One task: a name (its task group), a unique id, its dependencies and its implementations.
 class TaskNode {
  public:
-  /// Builds a task; `gpu` may be empty unless placement is gpu or any.
-  TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction cpu,
-           TaskFunction gpu = {}, Placement placement = Placement::cpu, bool stores_inputs = false);
+  /// Builds a task that runs on host workers.
+  TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction host,
+           bool stores_inputs = false);
+  /// Builds a task that runs on the backends `functions` has a function for (at least one).
+  TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunctions functions,
+           bool stores_inputs = false);
   /// Releases dependencies iteratively: a 10^6-long chain must not recurse in destructors.
   ~TaskNode();
   TaskNode(const TaskNode&) = delete;
@@ -63,9 +85,10 @@ class TaskNode {
   /// Dask-style key: "<name>-<id in hex>", unique in the process.
   std::string key() const;
   const std::vector<TaskPtr>& dependencies() const noexcept { return dependencies_; }
-  Placement placement() const noexcept { return placement_; }
-  const TaskFunction& cpu_function() const noexcept { return cpu_; }
-  const TaskFunction& gpu_function() const noexcept { return gpu_; }
+  /// Where it may run: the backends it has a function for.
+  BackendSet backends() const noexcept { return functions_.backends(); }
+  /// Its function for `backend` (empty where it cannot run).
+  const TaskFunction& function(Backend backend) const noexcept { return functions_[backend]; }
   /// The task puts its inputs into the block store itself (persist's keepers): the scheduler
   /// need not store them on the way.
   bool stores_inputs() const noexcept { return stores_inputs_; }
@@ -73,13 +96,11 @@ class TaskNode {
  private:
   std::string name_;
   mutable std::vector<TaskPtr> dependencies_;  // mutable only for the iterative destructor
-  Placement placement_;
   bool stores_inputs_;
-  // The id next to the function a worker calls: records of finished tasks read it, and in the
-  // same cache line it costs no miss of its own.
+  // The id next to the functions a worker calls: records of finished tasks read it, and next to
+  // the host function it costs no cache miss of its own.
   std::uint64_t id_;
-  TaskFunction cpu_;
-  TaskFunction gpu_;
+  TaskFunctions functions_;
 };
 
 }  // namespace tessera

@@ -7,6 +7,10 @@
 
 namespace tessera::kernels {
 
+bool cuda_kernels_built() noexcept {
+  return true;
+}
+
 int cuda_device_count() noexcept {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess) {

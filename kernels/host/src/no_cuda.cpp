@@ -15,6 +15,10 @@ namespace {
 
 }  // namespace
 
+bool cuda_kernels_built() noexcept {
+  return false;
+}
+
 int cuda_device_count() noexcept {
   return 0;
 }

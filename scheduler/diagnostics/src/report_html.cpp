@@ -93,8 +93,11 @@ std::string workers_section(const ReportSummary& s) {
         "<td>{}</td><td>{}</td><td>{}</td><td>{:.1f}%<span class=\"busy\" "
         "style=\"width:{:.0f}px\"></span></td></tr>",
         w.failed ? " class=\"failed\"" : "", html_escape(w.worker), html_escape(w.cluster),
-        w.kind == WorkerKind::gpu ? "GPU" : "CPU", w.threads, w.tasks, w.failed,
-        seconds_text(w.busy), w.percent_busy, std::min(w.percent_busy, 100.0) * 0.6);
+        w.backend == Backend::host   ? std::string_view("CPU")
+        : w.backend == Backend::cuda ? std::string_view("GPU")
+                                     : backend_name(w.backend),
+        w.threads, w.tasks, w.failed, seconds_text(w.busy), w.percent_busy,
+        std::min(w.percent_busy, 100.0) * 0.6);
   return out +
          "</tbody></table><p class=\"note\">% busy: task time over the time its cluster was "
          "computing, per thread that ran tasks.</p></section>\n";

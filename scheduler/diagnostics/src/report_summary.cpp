@@ -70,7 +70,7 @@ ReportSummary summarize(const EventLogSnapshot& events) {
     auto& w = workers[{t.cluster, t.worker_name}];
     w.summary.cluster = t.cluster;
     w.summary.worker = t.worker_name;
-    w.summary.kind = t.kind;
+    w.summary.backend = t.backend;
     w.summary.tasks += t.count;
     w.summary.failed += t.failed;
     w.summary.busy += seconds;

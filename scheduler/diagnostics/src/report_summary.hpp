@@ -11,7 +11,7 @@ namespace tessera::diagnostics {
 
 struct WorkerSummary {
   std::string cluster, worker;
-  WorkerKind kind = WorkerKind::cpu;
+  Backend backend = Backend::host;
   std::size_t tasks = 0, failed = 0;
   int threads = 0;          ///< threads or streams that ran at least one task
   double busy = 0;          ///< seconds of task time, summed over threads

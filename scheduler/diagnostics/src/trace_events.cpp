@@ -42,7 +42,7 @@ nlohmann::json trace_events(const EventLogSnapshot& events) {
     const int tid = std::max(t.worker, 0) * thread_stride + t.thread;
     thread_names.emplace(std::tuple{pid, tid},
                          fmt::format("{} {} {}", t.worker_name,
-                                     t.kind == WorkerKind::gpu ? "stream" : "thread", t.thread));
+                                     t.backend == Backend::host ? "thread" : "stream", t.thread));
     nlohmann::json event = {{"ph", "X"},
                             {"cat", "task"},
                             {"name", t.group},

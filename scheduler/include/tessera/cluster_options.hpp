@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/executor.hpp"
 #include "tessera/hardware.hpp"
 
 namespace tessera {
@@ -77,19 +78,9 @@ struct ClusterOptions {
   MemoryLimit device_memory_limit = 0.8;
 };
 
-/// One worker as it will be started.
-struct PlannedWorker {
-  std::string name;
-  bool gpu = false;
-  int threads = 1;                 ///< threads, or CUDA streams of a GPU worker
-  int device = -1;                 ///< CUDA device of a GPU worker
-  std::string device_name;         ///< GPU model
-  std::uint64_t memory_limit = 0;  ///< bytes; 0 = no limit (device memory for GPU workers)
-};
-
 /// What a LocalCluster with given options starts on given hardware.
 struct ClusterPlan {
-  std::vector<PlannedWorker> workers;
+  std::vector<WorkerInfo> workers;  ///< as they will be started: their description only
   int cpu_workers = 0;
   int gpu_workers = 0;
   int total_threads = 0;           ///< CPU threads

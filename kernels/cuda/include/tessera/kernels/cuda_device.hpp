@@ -21,6 +21,11 @@ struct CudaMemoryInfo {
   std::size_t total;  // bytes
 };
 
+// Whether this build has the CUDA kernels (false where CUDA is off: the functions declared here
+// then exist, find no device and throw). What code outside kernels/ asks instead of a
+// preprocessor test, so that one build of it serves both.
+bool cuda_kernels_built() noexcept;
+
 // Number of usable CUDA devices; 0 when there is no GPU, no driver, or no CUDA in this build.
 // It cannot tell "no GPU" from "CUDA is broken here": ask cuda_status() where that matters.
 int cuda_device_count() noexcept;

@@ -48,8 +48,8 @@ struct TaskRecord {
   std::string_view cluster;
   int worker = -1;
   std::string_view worker_name;
-  WorkerKind kind = WorkerKind::cpu;
-  int thread = 0;              ///< worker thread, or GPU stream
+  Backend backend = Backend::host;  ///< the kind of worker that ran it
+  int thread = 0;                   ///< worker thread, or device stream
   double start = 0, stop = 0;  ///< seconds since the epoch
   std::uint64_t nbytes = 0;    ///< size of the result, where known
   bool failed = false;
