@@ -442,6 +442,14 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   const double start = observed ? buffers.clock.start() : 0;
   self.executing.fetch_add(1, std::memory_order_relaxed);
   bool run_finished = false;
+  // Counted before finish() or fail(): the waiter they wake may read this worker's counters
+  // (Executor::workers()) and must see its task counted.
+  bool counted = false;
+  const auto count_done = [&self, &counted] {
+    self.executing.fetch_sub(1, std::memory_order_relaxed);
+    self.finished.fetch_add(1, std::memory_order_relaxed);
+    counted = true;
+  };
   try {
     run.inputs(ref.task, buffers.inputs, buffers.loaded);
     Value value = node.function(self.spec.backend)(buffers.inputs, context);
@@ -462,6 +470,7 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
       }
     }
     buffers.ready.clear();
+    count_done();
     run_finished = run.finish(ref.task, std::move(value), held, worker, buffers.ready);
     enqueue(worker, run, buffers.ready, buffers);
   } catch (...) {
@@ -477,10 +486,9 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     if (stream)
       if (std::string fault = kernels::cuda_stream_error(self.spec.device, stream); !fault.empty())
         fail_worker(worker, fmt::format("device {} failed: {}", self.spec.device, fault));
+    if (!counted) count_done();
     run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
   }
-  self.executing.fetch_sub(1, std::memory_order_relaxed);
-  self.finished.fetch_add(1, std::memory_order_relaxed);
   if (run_finished) release_run(run);
 }
 
