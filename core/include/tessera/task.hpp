@@ -20,7 +20,7 @@ class BlockStore;
 
 /// What a running task knows about where it runs.
 struct TaskContext {
-  int worker = -1;  ///< worker index in the cluster
+  int worker = -1;                  ///< worker index in the cluster
   Backend backend = Backend::host;  ///< the kind of worker running it: which function runs
   int thread = 0;                   ///< thread (host) or stream (device) index within the worker
   int device = -1;                  ///< device of a device worker (CUDA device index)

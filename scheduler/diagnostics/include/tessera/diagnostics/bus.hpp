@@ -50,8 +50,8 @@ struct TaskRecord {
   std::string_view worker_name;
   Backend backend = Backend::host;  ///< the kind of worker that ran it
   int thread = 0;                   ///< worker thread, or device stream
-  double start = 0, stop = 0;  ///< seconds since the epoch
-  std::uint64_t nbytes = 0;    ///< size of the result, where known
+  double start = 0, stop = 0;       ///< seconds since the epoch
+  std::uint64_t nbytes = 0;         ///< size of the result, where known
   bool failed = false;
   /// Tasks this record stands for: 1, or up to 16 consecutive sub-microsecond tasks of one group
   /// and run on one thread (from `task` on, over start..stop together), published as one while
