@@ -17,8 +17,11 @@ install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
 if(TESSERA_HAVE_DASHBOARD)
   install(TARGETS tessera_dashboard_http LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/tessera)
 endif()
+# array_kernels.hpp is for backends built with the project (host, CUDA, a test's simulated
+# device): it speaks in the kernels' programs, which are not installed.
 foreach(dir core/include scheduler/include scheduler/diagnostics/include)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+          PATTERN array_kernels.hpp EXCLUDE)
 endforeach()
 # Of the kernels, a user's code sees the element types alone (tessera/dtype.hpp includes them);
 # programs, Philox and the host and CUDA entry points are the library's own.

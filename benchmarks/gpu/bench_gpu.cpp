@@ -437,7 +437,7 @@ json plan_json(const ts::LocalCluster& cluster) {
   json workers = json::array();
   for (const auto& w : cluster.plan().workers)
     workers.push_back({{"name", w.name},
-                       {"gpu", w.gpu},
+                       {"backend", std::string(ts::backend_name(w.backend))},
                        {"threads_or_streams", w.threads},
                        {"device", w.device},
                        {"memory_limit", w.memory_limit}});

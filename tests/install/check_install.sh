@@ -22,6 +22,14 @@ for internal in tessera/kernels/program.hpp tessera/kernels/philox.hpp tessera/k
   test ! -e "$work/prefix/include/$internal" || fail "installed the internal header $internal"
 done
 test -e "$work/prefix/include/tessera/kernels/dtype.hpp" || fail "tessera/kernels/dtype.hpp not installed"
+# Every project header an installed header includes is installed too (a header that names one
+# left out would fail in the user's build, not here).
+for header in $(find "$work/prefix/include/tessera" -name '*.hpp'); do
+  for included in $(sed -n 's/^#include "\(tessera\/[^"]*\)"/\1/p' "$header"); do
+    test -e "$work/prefix/include/$included" ||
+      fail "${header#"$work/prefix/include/"} includes $included, which is not installed"
+  done
+done
 
 # 1. The installed targets name their dependencies as targets found again on the user's machine.
 if grep -nE '"?/[^";]*\.(so|a)(\.[0-9]+)*[";]' "$config_dir"/TesseraTargets*.cmake | grep -v "\${_IMPORT_PREFIX}"; then
