@@ -6,9 +6,12 @@
 #include <stdexcept>
 
 #include "tessera/device_array.hpp"
-#include "tessera/kernels/array_cuda.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/cuda/evaluate.hpp"
+#include "tessera/kernels/cuda/memory.hpp"
+#include "tessera/kernels/cuda/reduce.hpp"
 #include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
 
 namespace tessera {
 namespace {
@@ -17,11 +20,11 @@ ArrayKernels host_kernels() {
   return {.memory = {},
           .evaluate = [](const TaskContext&, const kernels::Program& program,
                          const kernels::Box& box, kernels::DType dtype,
-                         void* out) { kernels::evaluate_host(program, box, dtype, out); },
+                         void* out) { kernels::host::evaluate({}, program, box, dtype, out); },
           .reduce =
               [](const TaskContext&, const kernels::Program& program, const kernels::Box& box,
                  const bool* axes, kernels::ReduceOp op, kernels::Partial* partials) {
-                kernels::reduce_host(program, box, axes, op, partials);
+                kernels::host::reduce({}, program, box, axes, op, partials);
               },
           .reads_host_chunks = true};
 }
@@ -34,13 +37,15 @@ ArrayKernels cuda_kernels() {
       .evaluate =
           [](const TaskContext& context, const kernels::Program& program, const kernels::Box& box,
              kernels::DType dtype, void* out) {
-            kernels::evaluate_cuda(context.device, context.stream, program, box, dtype, out);
-            kernels::cuda_synchronize(context.device, context.stream);
+            const kernels::cuda::Place place{context.device, context.stream};
+            kernels::cuda::evaluate(place, program, box, dtype, out);
+            kernels::cuda::synchronize(place);
           },
       .reduce =
           [](const TaskContext& context, const kernels::Program& program, const kernels::Box& box,
              const bool* axes, kernels::ReduceOp op, kernels::Partial* partials) {
-            kernels::reduce_cuda(context.device, context.stream, program, box, axes, op, partials);
+            kernels::cuda::reduce({context.device, context.stream}, program, box, axes, op,
+                                  partials);
           },
       .reads_host_chunks = false};
 }

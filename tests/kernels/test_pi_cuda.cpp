@@ -1,5 +1,5 @@
-// count_pi_hits_cuda equals count_pi_hits_host bit for bit (label gpu; skipped without a device).
-#include "tessera/kernels/pi_cuda.hpp"
+// cuda::pi_hits equals host::pi_hits bit for bit (label gpu; skipped without a device).
+#include "tessera/kernels/cuda/pi_hits.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,8 @@
 #include <stdexcept>
 
 #include "tessera/kernels/cuda_device.hpp"
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -36,8 +37,8 @@ constexpr RangeCase kRanges[] = {
 TEST(PiCuda, MatchesHostOnDefaultStream) {
   TESSERA_REQUIRE_GPU();
   for (const RangeCase c : kRanges) {
-    EXPECT_EQ(count_pi_hits_cuda(0, nullptr, c.seed, c.first, c.n),
-              count_pi_hits_host(c.seed, c.first, c.n))
+    EXPECT_EQ(cuda::pi_hits({0, nullptr}, c.seed, c.first, c.n),
+              host::pi_hits({}, c.seed, c.first, c.n))
         << "seed " << c.seed << " first " << c.first << " n " << c.n;
   }
 }
@@ -46,8 +47,7 @@ TEST(PiCuda, MatchesHostOnEveryDeviceAndOwnStream) {
   TESSERA_REQUIRE_GPU();
   for (int device = 0; device < cuda_device_count(); ++device) {
     void* stream = cuda_create_stream(device);
-    EXPECT_EQ(count_pi_hits_cuda(device, stream, 99, 7, 5000001),
-              count_pi_hits_host(99, 7, 5000001))
+    EXPECT_EQ(cuda::pi_hits({device, stream}, 99, 7, 5000001), host::pi_hits({}, 99, 7, 5000001))
         << "device " << device;
     cuda_destroy_stream(device, stream);
   }
@@ -64,8 +64,8 @@ TEST(PiCuda, DeviceInfoIsFilled) {
 
 TEST(PiCuda, EmptyAndOverflowingRanges) {
   TESSERA_REQUIRE_GPU();
-  EXPECT_EQ(count_pi_hits_cuda(0, nullptr, 1, 5, 0), 0u);
-  EXPECT_THROW(count_pi_hits_cuda(0, nullptr, 1, ~std::uint64_t{0} - 5, 7), std::out_of_range);
+  EXPECT_EQ(cuda::pi_hits({0, nullptr}, 1, 5, 0), 0u);
+  EXPECT_THROW(cuda::pi_hits({0, nullptr}, 1, ~std::uint64_t{0} - 5, 7), std::out_of_range);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// count_pi_hits_host and its vector kernels: exact agreement with the scalar reference for every
+// host::pi_hits and its vector kernels: exact agreement with the scalar reference for every
 // instruction set the CPU has, independence from chunking, and statistical accuracy.
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 #include <gtest/gtest.h>
 
@@ -49,7 +50,7 @@ TEST(PiSimd, EveryLevelMatchesScalarReference) {
 
 TEST(PiHost, MatchesScalarReference) {
   for (const RangeCase c : kRanges) {
-    EXPECT_EQ(count_pi_hits_host(c.seed, c.first, c.n), count_pi_hits_scalar(c.seed, c.first, c.n))
+    EXPECT_EQ(host::pi_hits({}, c.seed, c.first, c.n), count_pi_hits_scalar(c.seed, c.first, c.n))
         << "seed " << c.seed << " first " << c.first << " n " << c.n;
   }
 }
@@ -58,22 +59,21 @@ TEST(PiHost, IndependentOfChunking) {
   const std::uint64_t seed = 77;
   const std::uint64_t first = 1001;
   const std::uint64_t n = (std::uint64_t{1} << 23) + 12345;  // several internal work blocks
-  const std::uint64_t whole = count_pi_hits_host(seed, first, n);
+  const std::uint64_t whole = host::pi_hits({}, seed, first, n);
   for (const std::uint64_t chunk : {1ull, 7ull, 131071ull, 999999ull, (1ull << 21) + 1}) {
     std::uint64_t sum = 0;
     const std::uint64_t limit = chunk == 1 ? 20000 : n;  // single samples: a prefix is enough
     for (std::uint64_t s = first; s < first + limit; s += chunk) {
-      sum += count_pi_hits_host(seed, s, std::min(chunk, first + limit - s));
+      sum += host::pi_hits({}, seed, s, std::min(chunk, first + limit - s));
     }
-    EXPECT_EQ(sum, chunk == 1 ? count_pi_hits_host(seed, first, limit) : whole)
-        << "chunk " << chunk;
+    EXPECT_EQ(sum, chunk == 1 ? host::pi_hits({}, seed, first, limit) : whole) << "chunk " << chunk;
   }
 }
 
 TEST(PiHost, EmptyAndOverflowingRanges) {
-  EXPECT_EQ(count_pi_hits_host(1, 12345, 0), 0u);
-  EXPECT_THROW(count_pi_hits_host(1, ~std::uint64_t{0} - 5, 7), std::out_of_range);
-  EXPECT_EQ(count_pi_hits_host(1, ~std::uint64_t{0} - 5, 5),
+  EXPECT_EQ(host::pi_hits({}, 1, 12345, 0), 0u);
+  EXPECT_THROW(host::pi_hits({}, 1, ~std::uint64_t{0} - 5, 7), std::out_of_range);
+  EXPECT_EQ(host::pi_hits({}, 1, ~std::uint64_t{0} - 5, 5),
             count_pi_hits_scalar(1, ~std::uint64_t{0} - 5, 5));
 }
 
@@ -87,7 +87,7 @@ TEST(PiHost, EstimateWithinSixSigma) {
   const double p = std::numbers::pi / 4;
   const double sigma = 4 * std::sqrt(p * (1 - p) / static_cast<double>(n));
   for (const std::uint64_t seed : {0ull, 1ull, 2024ull, 0xffffffff00000000ull}) {
-    const double pi_hat = 4.0 * static_cast<double>(count_pi_hits_host(seed, 0, n)) / n;
+    const double pi_hat = 4.0 * static_cast<double>(host::pi_hits({}, seed, 0, n)) / n;
     EXPECT_LT(std::abs(pi_hat - std::numbers::pi), 6 * sigma) << "seed " << seed;
   }
 }
@@ -95,7 +95,7 @@ TEST(PiHost, EstimateWithinSixSigma) {
 TEST(PiHost, KokkosInitializationIsIdempotent) {
   ensure_kokkos_initialized();
   ensure_kokkos_initialized();
-  EXPECT_EQ(count_pi_hits_host(3, 5, 1000), count_pi_hits_scalar(3, 5, 1000));
+  EXPECT_EQ(host::pi_hits({}, 3, 5, 1000), count_pi_hits_scalar(3, 5, 1000));
 }
 
 }  // namespace

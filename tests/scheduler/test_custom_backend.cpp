@@ -10,7 +10,8 @@
 #include "host_device_memory.hpp"
 #include "scheduler.hpp"
 #include "tessera/array_kernels.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
@@ -36,7 +37,7 @@ struct SimulatedDevice {
                     const kernels::Box& box, kernels::DType dtype, void* out) {
                if (context.backend != backend) ++foreign_calls;
                ++evaluated;
-               kernels::evaluate_host(program, box, dtype, out);
+               kernels::host::evaluate({}, program, box, dtype, out);
              },
          .reduce =
              [this](const TaskContext& context, const kernels::Program& program,
@@ -44,7 +45,7 @@ struct SimulatedDevice {
                     kernels::Partial* partials) {
                if (context.backend != backend) ++foreign_calls;
                ++reduced;
-               kernels::reduce_host(program, box, axes, op, partials);
+               kernels::host::reduce({}, program, box, axes, op, partials);
              },
          .reads_host_chunks = false});
   }

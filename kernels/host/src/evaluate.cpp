@@ -1,20 +1,18 @@
-// evaluate_host and generate_uniform_host (reduce_host is in reduce_host.cpp): the box is cut into
-// work items (a band of tile rows at one outer position; a piece of the stream), each writing only
-// its own part of the output.
-#include "tessera/kernels/array_host.hpp"
+// host::evaluate: the box is cut into work items (a band of tile rows at one outer position), each
+// writing only its own part of the output.
+#include "tessera/kernels/host/evaluate.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
-#include "array_host_levels.hpp"
+#include "levels.hpp"
 #include "simd_level.hpp"
 #include "tessera/kernels/box_grid.hpp"
 #include "tessera/kernels/program_eval.hpp"
 #include "tessera/kernels/program_validate.hpp"
 #include "tile_evaluator.hpp"
-#include "uniform_simd.hpp"
 #include "work_items.hpp"
 
 namespace tessera::kernels {
@@ -67,7 +65,7 @@ void evaluate_host_at(const Program& program, const Box& box, DType out_type, vo
   const std::int64_t row_lo = shape.row_dim >= 0 ? box.lo[shape.row_dim] : 0;
   const std::int64_t col_lo = shape.col_dim >= 0 ? box.lo[shape.col_dim] : 0;
 
-  for_each_work_item("tessera::evaluate_host", outer_grid.size * bands, [&](std::int64_t w) {
+  for_each_work_item("tessera::host::evaluate", outer_grid.size * bands, [&](std::int64_t w) {
     const std::int64_t o = w / bands;
     const std::int64_t r0 = (w % bands) * shape.tile_rows;
     const int tr = static_cast<int>(std::min<std::int64_t>(shape.tile_rows, shape.rows - r0));
@@ -87,19 +85,11 @@ void evaluate_host_at(const Program& program, const Box& box, DType out_type, vo
 
 }  // namespace detail
 
-void evaluate_host(const Program& program, const Box& box, DType out_type, void* out) {
+namespace host {
+
+void evaluate(const Place&, const Program& program, const Box& box, DType out_type, void* out) {
   detail::evaluate_host_at(program, box, out_type, out, detail::best_simd_level());
 }
 
-void generate_uniform_host(std::uint64_t seed, std::uint64_t first, std::uint64_t n, double* out) {
-  // Pieces of 2^20 doubles: large enough that scheduling vanishes, small enough to balance.
-  constexpr std::uint64_t kPiece = std::uint64_t{1} << 20;
-  const detail::SimdLevel level = detail::best_simd_level();
-  const auto pieces = static_cast<std::int64_t>(n / kPiece + (n % kPiece != 0));
-  detail::for_each_work_item("tessera::generate_uniform_host", pieces, [&](std::int64_t w) {
-    const std::uint64_t at = static_cast<std::uint64_t>(w) * kPiece;
-    detail::uniform_run(seed, first + at, std::min(kPiece, n - at), out + at, level);
-  });
-}
-
+}  // namespace host
 }  // namespace tessera::kernels

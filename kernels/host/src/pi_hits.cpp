@@ -1,8 +1,8 @@
-// count_pi_hits_host on Kokkos: work blocks of a fixed number of samples, each writing its own
+// host::pi_hits on Kokkos: work blocks of a fixed number of samples, each writing its own
 // partial into a View through parallel_for, summed here. Not parallel_reduce: Kokkos 3.4's Serial
 // backend shares one reduction scratch buffer among all instances, so concurrent reductions from
 // several scheduler worker threads would race (DESIGN.md, "Kokkos").
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
 
 #include <Kokkos_Core.hpp>
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <string>
 
 #include "pi_hits_simd.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -40,10 +41,12 @@ struct PiWorkBlock {
 
 }  // namespace
 
-std::uint64_t count_pi_hits_host(std::uint64_t seed, std::uint64_t first_sample,
-                                 std::uint64_t n_samples) {
+namespace host {
+
+std::uint64_t pi_hits(const Place&, std::uint64_t seed, std::uint64_t first_sample,
+                      std::uint64_t n_samples) {
   if (n_samples > ~std::uint64_t{0} - first_sample) {
-    throw std::out_of_range("count_pi_hits_host: samples [" + std::to_string(first_sample) + ", +" +
+    throw std::out_of_range("host::pi_hits: samples [" + std::to_string(first_sample) + ", +" +
                             std::to_string(n_samples) + ") pass 2^64");
   }
   if (n_samples == 0) return 0;
@@ -59,7 +62,7 @@ std::uint64_t count_pi_hits_host(std::uint64_t seed, std::uint64_t first_sample,
   Kokkos::View<std::uint64_t*, Kokkos::HostSpace> partials(
       Kokkos::view_alloc(Kokkos::WithoutInitializing, "tessera::pi_partials"), n_work_blocks);
   Kokkos::parallel_for(
-      "tessera::count_pi_hits_host", Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_work_blocks),
+      "tessera::host::pi_hits", Kokkos::RangePolicy<ExecutionSpace>(space, 0, n_work_blocks),
       PiWorkBlock{partials, seed, range, first_work_block, detail::best_simd_level()});
   space.fence();
 
@@ -68,4 +71,5 @@ std::uint64_t count_pi_hits_host(std::uint64_t seed, std::uint64_t first_sample,
   return hits;
 }
 
+}  // namespace host
 }  // namespace tessera::kernels

@@ -1,4 +1,4 @@
-// reduce_host: reductions in the fixed order of reduce_order.hpp, the order of the GPU kernels, so
+// host::reduce: reductions in the fixed order of reduce_order.hpp, the order of the GPU kernels, so
 // that a chunk reduced on a CPU worker has, bit for bit, the partials it has on a GPU worker. The
 // outputs run row-major over the kept axes and each output's n elements row-major over the reduced
 // ones; element j goes to lane j % kReduceLanes of segment j / kReduceSegment (lane_folds.hpp).
@@ -11,16 +11,17 @@
 //  - columns kept: the outputs of a tile receive their element j together, folded by one
 //    LaneFold for all of them.
 // Work items write whole segments' partials; each output's segments then combine in order here.
+#include "tessera/kernels/host/reduce.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "array_host_levels.hpp"
 #include "lane_folds.hpp"
+#include "levels.hpp"
 #include "simd_level.hpp"
-#include "tessera/kernels/array_host.hpp"
 #include "tessera/kernels/box_grid.hpp"
 #include "tessera/kernels/program_eval.hpp"
 #include "tessera/kernels/program_validate.hpp"
@@ -306,9 +307,13 @@ void reduce_host_at(const Program& program, const Box& box, const bool* reduce_a
 
 }  // namespace detail
 
-void reduce_host(const Program& program, const Box& box, const bool* reduce_axis, ReduceOp op,
-                 Partial* out) {
-  detail::reduce_host_at(program, box, reduce_axis, op, out, detail::best_simd_level());
+namespace host {
+
+void reduce(const Place&, const Program& program, const Box& box, const bool* reduce_axis,
+            ReduceOp op, Partial* host_out) {
+  detail::reduce_host_at(program, box, reduce_axis, op, host_out, detail::best_simd_level());
 }
+
+}  // namespace host
 
 }  // namespace tessera::kernels

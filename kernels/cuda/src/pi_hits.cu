@@ -1,4 +1,4 @@
-// count_pi_hits_cuda: one fused kernel. Each thread walks its grid-stride share of Philox blocks
+// cuda::pi_hits: one fused kernel. Each thread walks its grid-stride share of Philox blocks
 // (for_each_thread_block, shared with the CPU tests), draws them with cuRAND's device Philox in
 // registers, and counts hits; CUB reduces the block's counts and one atomicAdd per block adds them.
 #include <cuda_runtime.h>
@@ -10,10 +10,10 @@
 #include <string>
 
 #include "cuda_check.hpp"
-#include "tessera/kernels/pi_cuda.hpp"
+#include "tessera/kernels/cuda/pi_hits.hpp"
 #include "tessera/kernels/pi_thread_work.hpp"
 
-namespace tessera::kernels {
+namespace tessera::kernels::cuda {
 namespace {
 
 constexpr int kThreadsPerBlock = 256;
@@ -58,15 +58,16 @@ unsigned grid_size(int device, std::uint64_t n_philox_blocks) {
 
 }  // namespace
 
-std::uint64_t count_pi_hits_cuda(int device, void* stream, std::uint64_t seed,
-                                 std::uint64_t first_sample, std::uint64_t n_samples) {
+std::uint64_t pi_hits(const Place& place, std::uint64_t seed, std::uint64_t first_sample,
+                      std::uint64_t n_samples) {
+  const int device = place.device;
   if (n_samples > ~std::uint64_t{0} - first_sample) {
-    throw std::out_of_range("count_pi_hits_cuda: samples [" + std::to_string(first_sample) + ", +" +
+    throw std::out_of_range("cuda::pi_hits: samples [" + std::to_string(first_sample) + ", +" +
                             std::to_string(n_samples) + ") pass 2^64");
   }
   if (n_samples == 0) return 0;
   const detail::CudaDeviceScope scope(device);
-  const auto s = static_cast<cudaStream_t>(stream);
+  const auto s = static_cast<cudaStream_t>(place.stream);
   const PiSampleRange range{first_sample, first_sample + n_samples};
   const Uint2x32 key = philox_key(seed);
   const unsigned grid = grid_size(device, range.end_block() - range.first_block());
@@ -84,10 +85,10 @@ std::uint64_t count_pi_hits_cuda(int device, void* stream, std::uint64_t seed,
   }
   const cudaError_t free_status = cudaFreeAsync(d_hits, s);
   const cudaError_t sync_status = cudaStreamSynchronize(s);
-  detail::cuda_check(status, "count_pi_hits_cuda");
+  detail::cuda_check(status, "cuda::pi_hits");
   detail::cuda_check(free_status, "cudaFreeAsync");
   detail::cuda_check(sync_status, "cudaStreamSynchronize");
   return hits;
 }
 
-}  // namespace tessera::kernels
+}  // namespace tessera::kernels::cuda
