@@ -1,5 +1,7 @@
-// cuda::evaluate / cuda::reduce / cuda::generate_uniform against the host kernels and the reference
-// semantics. Skips (with the reason) where no GPU is present.
+// cuda::evaluate / cuda::reduce's own parts against the host kernels and the reference semantics:
+// transcendentals within ulps, transposed tiles, sizes above 2^31, devices and memory errors.
+// What every backend must do is in test_backend_arrays.cpp. Skips (with the reason) where no GPU
+// is present.
 //
 // Programs of arithmetic, comparisons, casts and uniform leaves must evaluate bit for bit as on
 // the host (both sides are built without FMA contraction); exp, log, sin, cos, pow and normal
@@ -18,7 +20,9 @@
 #include <thread>
 #include <vector>
 
+#include "backend_case.hpp"
 #include "fixed_order_reference.hpp"
+#include "kernel_backends.hpp"
 #include "program_reference.hpp"
 #include "tessera/kernels/cuda/evaluate.hpp"
 #include "tessera/kernels/cuda/generate.hpp"
@@ -37,59 +41,11 @@ namespace {
 
 using testing::Case;
 
-// The reason tells "no GPU" from "CUDA failed" (a driver too old or missing, say).
-#define SKIP_WITHOUT_GPU() \
-  if (const CudaStatus cuda = cuda_status(); cuda.count == 0) GTEST_SKIP() << cuda.describe()
-
-// Device copies of a case's buffers, freed on scope exit, and the program pointing at them.
-class DeviceCase {
- public:
-  explicit DeviceCase(const Case& c) : program_(c.program) {
-    for (int i = 0; i < program_.size; ++i) {
-      Instruction& in = program_.code[i];
-      if (in.op != Op::load_buffer) continue;
-      for (const auto& buffer : c.buffers) {
-        if (buffer.data() != in.data) continue;
-        void* d = cuda::allocate({0}, std::max<std::size_t>(buffer.size(), 1));
-        cuda::copy({0}, d, buffer.data(), buffer.size());
-        owned_.push_back(d);
-        in.data = d;
-      }
-    }
-  }
-  ~DeviceCase() {
-    for (void* d : owned_) cuda::release({0}, d);
-  }
-  DeviceCase(const DeviceCase&) = delete;
-  DeviceCase& operator=(const DeviceCase&) = delete;
-  const Program& program() const { return program_; }
-
- private:
-  Program program_;
-  std::vector<void*> owned_;
-};
-
-// Whether the program uses only operations whose device results are bit-identical to glibc's.
-bool exact_on_gpu(const Program& p) {
-  for (int i = 0; i < p.size; ++i) {
-    switch (p.code[i].op) {
-      case Op::exponential:
-      case Op::logarithm:
-      case Op::sine:
-      case Op::cosine:
-      case Op::power:
-      case Op::load_normal:
-        return false;
-      default:
-        break;
-    }
-  }
-  return true;
-}
+using testing::CudaBackend;
 
 // cuda::evaluate's output for the case, copied back to the host.
 std::vector<std::uint8_t> evaluate_on_gpu(const Case& c, DType type) {
-  const DeviceCase dc(c);
+  const testing::BackendCase<CudaBackend> dc(c);
   const std::size_t bytes = testing::box_size(c.box, c.program.ndim) * testing::dtype_size(type);
   void* d_out = cuda::allocate({0}, std::max<std::size_t>(bytes, 1));
   std::vector<std::uint8_t> out(bytes);
@@ -113,46 +69,8 @@ void expect_evaluate_matches_host(const Case& c, const std::string& what) {
   }
 }
 
-TEST(ArrayCuda, RandomProgramsMatchHost) {
-  SKIP_WITHOUT_GPU();
-  testing::CaseGenerator gen(5150);
-  constexpr ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,    ReduceOp::max,
-                               ReduceOp::any, ReduceOp::all,  ReduceOp::moments};
-  int tested = 0;
-  while (tested < 80) {
-    const Case c = gen.next(20000);
-    if (!exact_on_gpu(c.program)) continue;
-    ++tested;
-    expect_evaluate_matches_host(c, c.description);
-    if (HasFatalFailure()) return;
-    const DeviceCase dc(c);
-    for (ReduceOp op : kOps) {
-      bool reduced[kMaxDims] = {};
-      for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
-      const auto ref = testing::reference_reduce(c.program, c.box, reduced, op);
-      const std::vector<Partial> fixed = testing::fixed_order_reduce(c.program, c.box, reduced, op);
-      std::vector<Partial> got(ref.partials.size()), host(ref.partials.size());
-      cuda::reduce({0, nullptr}, dc.program(), c.box, reduced, op, got.data());
-      host::reduce({}, c.program, c.box, reduced, op, host.data());
-      for (std::size_t k = 0; k < got.size(); ++k) {
-        std::string why;
-        ASSERT_TRUE(testing::partial_matches(got[k], ref, k, op, why))
-            << c.description << ", op " << static_cast<int>(op) << ", output " << k << ": " << why;
-        ASSERT_TRUE(testing::same_partial(got[k], fixed[k]))
-            << c.description << ", op " << static_cast<int>(op) << ", output " << k
-            << ": not the fixed order's bits (value " << got[k].value << " vs " << fixed[k].value
-            << ", mean " << got[k].mean << " vs " << fixed[k].mean << ")";
-        ASSERT_TRUE(testing::same_partial(got[k], host[k]))
-            << c.description << ", op " << static_cast<int>(op) << ", output " << k
-            << ": not host::reduce's bits (value " << got[k].value << " vs " << host[k].value
-            << ")";
-      }
-    }
-  }
-}
-
 TEST(ArrayCuda, TranscendentalsWithinUlps) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   // exp(x) * sin(x.T) + log(x) * cos(x) + normal + x ** 1.5, x uniform over a 300 x 257 box.
   Case c;
   Program& p = c.program;
@@ -200,7 +118,7 @@ TEST(ArrayCuda, TranscendentalsWithinUlps) {
 }
 
 TEST(ArrayCuda, LargeReductionsMatchHost) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   // x + x.T over 2000 x 1500 of a 10000 x 10000 x: many segments per output when rows are
   // reduced, one thread per output when few elements fold.
   Case c;
@@ -227,22 +145,6 @@ TEST(ArrayCuda, LargeReductionsMatchHost) {
             << ": not the fixed order's bits (value " << got[k].value << " vs " << fixed[k].value
             << ")";
       }
-    }
-  }
-}
-
-TEST(ArrayCuda, GenerateUniformMatchesPhilox) {
-  SKIP_WITHOUT_GPU();
-  for (std::uint64_t first : {0ull, 1ull, 262143ull, (1ull << 40) + 3}) {
-    const std::uint64_t n = (1u << 20) + 5;
-    double* d = static_cast<double*>(cuda::allocate({0}, n * sizeof(double)));
-    cuda::generate_uniform({0, nullptr}, 7, first, n, d);
-    cuda::synchronize({0, nullptr});
-    std::vector<double> got(n);
-    cuda::copy({0}, got.data(), d, n * sizeof(double));
-    cuda::release({0}, d);
-    for (std::uint64_t k = 0; k < n; ++k) {
-      ASSERT_EQ(got[k], uniform_double(7, first + k)) << "first " << first << " k " << k;
     }
   }
 }
@@ -276,7 +178,7 @@ Instruction buffer_leaf(const Case& c, std::int64_t s0, std::int64_t s1, std::in
 // p + p.T of a materialized p takes the tiled shared-memory path: square, non-square and ragged
 // boxes at offsets, against host::evaluate bit for bit.
 TEST(ArrayCuda, TransposedBufferTilesMatchHost) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   const std::int64_t n = 1200;
   struct Extent {
     std::int64_t lo0, rows, lo1, cols;
@@ -298,7 +200,7 @@ TEST(ArrayCuda, TransposedBufferTilesMatchHost) {
 // Sliced and reversed transposes (x[::-1, ::2].T and the like), two transposed leaves and a
 // direct one, with arithmetic between them.
 TEST(ArrayCuda, SlicedTransposedBuffersMatchHost) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   const std::int64_t n = 700;
   Case c = buffer_case(n, 99);
   Program& p = c.program;
@@ -321,7 +223,7 @@ TEST(ArrayCuda, SlicedTransposedBuffersMatchHost) {
 // exact, its sum and moments have closed forms. Reducing everything folds the ~2^18 segments on
 // the host; reducing axis 0 only folds 9 segments per output on the device.
 TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   const std::int64_t rows = (std::int64_t{1} << 16) + 3, cols = (std::int64_t{1} << 15) + 1;
   const std::int64_t n = rows * cols;
   ASSERT_GT(n, std::int64_t{1} << 31);
@@ -376,7 +278,7 @@ TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
 
 // An out-of-memory error is reported once, not again by the next kernel launch's check.
 TEST(ArrayCuda, OutOfMemoryDoesNotFailTheNextLaunch) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   EXPECT_THROW(cuda::allocate({0}, std::size_t{1} << 60), std::runtime_error);
   Case c;
   c.program.ndim = 1;
@@ -418,24 +320,6 @@ TEST(ArrayCuda, DeviceScopeRestoresOnlyAChosenDevice) {
   }).join();
   EXPECT_EQ(fresh, 1);
   EXPECT_EQ(chosen, 0);
-}
-
-TEST(ArrayCuda, RejectsBadPrograms) {
-  SKIP_WITHOUT_GPU();
-  Program p;
-  p.ndim = 2;
-  p.size = kMaxInstructions + 1;
-  Box box;
-  box.hi[0] = box.hi[1] = 4;
-  Partial out;
-  EXPECT_THROW(cuda::reduce({0, nullptr}, p, box, nullptr, ReduceOp::sum, &out),
-               std::invalid_argument);
-  EXPECT_THROW(cuda::evaluate({0, nullptr}, p, box, DType::float64, nullptr),
-               std::invalid_argument);
-  p.size = 1;
-  box.hi[1] = 0;
-  EXPECT_THROW(cuda::reduce({0, nullptr}, p, box, nullptr, ReduceOp::sum, &out),
-               std::invalid_argument);
 }
 
 }  // namespace
