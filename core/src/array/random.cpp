@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
 namespace tessera::random {
 namespace {

@@ -13,9 +13,9 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "array_lowering.hpp"
-#include "box_copy.hpp"
-#include "npy_layout.hpp"
+#include "io/npy_layout.hpp"
+#include "lowering/array_lowering.hpp"
+#include "lowering/box_copy.hpp"
 #include "stack_manifest.hpp"
 #include "tessera/detail/npy_writer.hpp"
 #include "tessera/detail/posix_file.hpp"

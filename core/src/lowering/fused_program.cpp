@@ -1,12 +1,12 @@
-#include "fused_program.hpp"
+#include "lowering/fused_program.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "box_copy.hpp"
-#include "lane_kinds.hpp"
+#include "lowering/box_copy.hpp"
+#include "lowering/lane_kinds.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
 namespace tessera::array_detail {

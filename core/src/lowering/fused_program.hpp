@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "array_lowering.hpp"
-#include "fusion_costs.hpp"
+#include "lowering/array_lowering.hpp"
+#include "lowering/fusion_costs.hpp"
 
 namespace tessera::array_detail {
 

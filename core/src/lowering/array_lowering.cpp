@@ -1,4 +1,4 @@
-#include "array_lowering.hpp"
+#include "lowering/array_lowering.hpp"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "box_copy.hpp"
-#include "fused_program.hpp"
+#include "lowering/box_copy.hpp"
+#include "lowering/fused_program.hpp"
 #include "tessera/array_kernels.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 #include "tessera/array.hpp"
 
 namespace tessera {

@@ -1,4 +1,4 @@
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
 #include "release_chain.hpp"
 

@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "array_node.hpp"
-#include "fusion_costs.hpp"
+#include "array/array_node.hpp"
+#include "lowering/fusion_costs.hpp"
 #include "tessera/task.hpp"
 
 namespace tessera::array_detail {

@@ -1,4 +1,4 @@
-#include "lane_kinds.hpp"
+#include "lowering/lane_kinds.hpp"
 
 #include "tessera/kernels/program_eval.hpp"
 

@@ -1,4 +1,4 @@
-#include "box_copy.hpp"
+#include "lowering/box_copy.hpp"
 
 #include <cstring>
 

@@ -8,7 +8,7 @@
 
 #include <cstddef>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
 namespace tessera::array_detail {
 

@@ -4,7 +4,7 @@
 
 #include <unordered_map>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
 namespace tessera::array_detail {
 

@@ -1,10 +1,10 @@
-#include "fusion_costs.hpp"
+#include "lowering/fusion_costs.hpp"
 
 #include <algorithm>
 #include <utility>
 #include <vector>
 
-#include "lane_kinds.hpp"
+#include "lowering/lane_kinds.hpp"
 
 namespace tessera::array_detail {
 namespace {

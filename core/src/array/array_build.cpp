@@ -8,8 +8,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "array_node.hpp"
-#include "checked_count.hpp"
+#include "array/array_node.hpp"
+#include "array/checked_count.hpp"
 #include "tessera/array.hpp"
 
 namespace tessera {

@@ -5,8 +5,8 @@
 #include <ostream>
 #include <unordered_set>
 
-#include "array_lowering.hpp"
-#include "checked_count.hpp"
+#include "array/checked_count.hpp"
+#include "lowering/array_lowering.hpp"
 #include "tessera/array.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"

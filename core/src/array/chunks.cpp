@@ -8,7 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "checked_count.hpp"
+#include "array/checked_count.hpp"
 #include "tessera/kernels/program.hpp"  // kMaxDims: the kernels index at most that many axes
 
 namespace tessera {
