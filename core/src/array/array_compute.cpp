@@ -93,14 +93,8 @@ Array Array::persist() const {
       stored->blocks.push_back(
           std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
   }
-  auto node = std::make_shared<Node>();
-  node->kind = Node::Kind::stored;
-  node->name = node_->name;
-  node->shape = node_->shape;
-  node->chunks = node_->chunks;
-  node->dtype = node_->dtype;
-  node->stored = std::move(stored);
-  return Array(node);
+  return Array(std::make_shared<Node>(Node::Stored{std::move(stored)}, node_->name, node_->shape,
+                                      node_->chunks, node_->dtype));
 }
 
 std::size_t Array::task_count() const {

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "tessera/array.hpp"
@@ -45,52 +46,86 @@ struct SliceAxis {
 /// The reductions Array offers; each finishes from a kernel ReduceOp partial.
 enum class Reduction { sum, prod, min, max, any, all, mean, var, std };
 
+/// Dask's default fan-in for reduction trees.
+inline constexpr int kDefaultSplitEvery = 4;
+
 struct Node {
-  Node() = default;
+  /// A kernel leaf: random, constant, arange or buffer. The instruction is a template: its map
+  /// is filled in at lowering.
+  struct Leaf {
+    kernels::Instruction instruction;
+    std::shared_ptr<const void> buffer_owner;  ///< a buffer leaf keeps its memory alive
+  };
+  /// Persisted chunks.
+  struct Stored {
+    std::shared_ptr<const StoredChunks> chunks;
+  };
+  /// Chunks read from .npy files by their tasks.
+  struct Files {
+    std::shared_ptr<const FileChunks> chunks;
+  };
+  /// A unary, binary or ternary kernel op over the inputs, broadcast to the node's shape.
+  struct Elementwise {
+    kernels::Op op = kernels::Op::add;
+  };
+  /// An axes permutation of inputs[0]: output axis i is input axis axes[i].
+  struct Transpose {
+    std::vector<int> axes;
+  };
+  /// Basic indexing of inputs[0] (slices and positions): one entry per input axis.
+  struct Slice {
+    std::vector<SliceAxis> axes;
+  };
+  /// inputs[0] as the node's dtype (astype).
+  struct Cast {};
+  /// A reduction of inputs[0] over axes.
+  struct Reduce {
+    Reduction reduction = Reduction::sum;
+    std::vector<int> axes;  ///< the reduced axes, sorted
+    int ddof = 0;
+    bool keepdims = false;
+    int split_every = kDefaultSplitEvery;
+  };
+  using Kind = std::variant<Leaf, Stored, Files, Elementwise, Transpose, Slice, Cast, Reduce>;
+
+  Node(Kind kind, std::string name, Shape shape, Chunks chunks, DType dtype,
+       std::vector<NodePtr> inputs = {})
+      : kind(std::move(kind)),
+        name(std::move(name)),
+        shape(std::move(shape)),
+        chunks(std::move(chunks)),
+        dtype(dtype),
+        inputs(std::move(inputs)) {}
   Node(const Node&) = default;  // from_ndarray copies a leaf to own the buffer
   Node& operator=(const Node&) = delete;
   /// Releases the inputs iteratively: an iterative algorithm's 10^5-deep expression must not
   /// nest one destructor per step.
   ~Node();
 
-  enum class Kind {
-    leaf,         ///< a kernel leaf: random, constant, arange, buffer (instruction below)
-    stored,       ///< persisted chunks
-    files,        ///< chunks read from .npy files by their tasks
-    elementwise,  ///< unary/binary/ternary kernel op over inputs (broadcast to shape)
-    transpose,    ///< axes permutation of inputs[0]
-    slice,        ///< basic indexing of inputs[0] (slices and positions)
-    cast,         ///< astype
-    reduce,       ///< reduction of inputs[0] over axes
-  };
-  Kind kind = Kind::leaf;
+  /// This node's fields of kind K, or nullptr when it is of another kind.
+  template <class K>
+  const K* as() const noexcept {
+    return std::get_if<K>(&kind);
+  }
+  template <class K>
+  bool is() const noexcept {
+    return std::holds_alternative<K>(kind);
+  }
+
+  Kind kind;
   std::string name;
   Shape shape;
   Chunks chunks;
-  DType dtype = DType::float64;
+  DType dtype;
   mutable std::vector<NodePtr> inputs;  // mutable only for the iterative destructor
-
-  // leaf: the instruction template (its map is filled in at lowering); buffer leaves keep owner.
-  kernels::Instruction leaf;
-  std::shared_ptr<const void> buffer_owner;
-  // stored
-  std::shared_ptr<const StoredChunks> stored;
-  // files
-  std::shared_ptr<const FileChunks> files;
-  // elementwise
-  kernels::Op op = kernels::Op::add;
-  // transpose: output axis i is input axis axes[i]; reduce: reduced axes (sorted)
-  std::vector<int> axes;
-  // slice: one entry per input axis
-  std::vector<SliceAxis> slices;
-  // reduce
-  Reduction reduction = Reduction::sum;
-  int ddof = 0;
-  bool keepdims = false;
-  int split_every = 4;
 };
 
-/// Dask's default fan-in for reduction trees.
-inline constexpr int kDefaultSplitEvery = 4;
+/// Lambdas joined into one visitor, for std::visit over a node's kind.
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
 
 }  // namespace tessera::array_detail

@@ -89,14 +89,8 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
 
 Array files_array(std::string name, const Shape& shape, Chunks chunks, DType dtype,
                   std::shared_ptr<const FileChunks> files) {
-  auto node = std::make_shared<Node>();
-  node->kind = Node::Kind::files;
-  node->name = std::move(name);
-  node->shape = shape;
-  node->chunks = std::move(chunks);
-  node->dtype = dtype;
-  node->files = std::move(files);
-  return Array(node);
+  return Array(std::make_shared<Node>(Node::Files{std::move(files)}, std::move(name), shape,
+                                      std::move(chunks), dtype));
 }
 
 // Runs a set of chunk tasks and returns their arrays, in order.
@@ -127,7 +121,7 @@ GridPtr lower_files(const NodePtr& node) {
       lo[d] = bounds[d][block[d]];
       extent[d] = bounds[d][block[d] + 1] - lo[d];
     }
-    const auto files = node->files;
+    const auto files = std::get<Node::Files>(node->kind).chunks;
     const Shape shape = node->shape;
     const DType dtype = node->dtype;
     TaskFunction read;

@@ -48,9 +48,9 @@ class Lowering {
   using Sources = std::vector<GridPtr>;  ///< the grids a program's regions read, with tasks
   GridPtr lower_segment(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
                         const Sources& sources);
-  GridPtr lower_reduce(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
-                       const Sources& sources);
-  GridPtr lower_stored(const NodePtr& node);
+  GridPtr lower_reduce(const NodePtr& node, const Node::Reduce& reduce,
+                       std::shared_ptr<const FusedProgram> fused, const Sources& sources);
+  GridPtr lower_stored(const Node& node, const Node::Stored& stored);
   void check_chunk_sizes(const Node& node) const;
   std::unordered_map<const Node*, GridPtr> memo_;
   FusionCosts costs_;

@@ -7,9 +7,10 @@ namespace tessera::array_detail {
 using kernels::Op;
 
 DType operand_dtype(const Node& node, std::size_t input) {
-  if (node.op == Op::where) return input == 0 ? DType::boolean : node.dtype;
+  const Op op = std::get<Node::Elementwise>(node.kind).op;
+  if (op == Op::where) return input == 0 ? DType::boolean : node.dtype;
   // Comparisons and logical operators compute in their operands' common dtype.
-  if (kernels::yields_truth(node.op)) {
+  if (kernels::yields_truth(op)) {
     return node.inputs.size() == 2 ? promote(node.inputs[0]->dtype, node.inputs[1]->dtype)
                                    : node.inputs[0]->dtype;
   }
