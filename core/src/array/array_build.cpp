@@ -14,9 +14,9 @@
 
 namespace tessera {
 
-using array_detail::Node;
-using array_detail::NodePtr;
-using array_detail::Reduction;
+using detail::Node;
+using detail::NodePtr;
+using detail::Reduction;
 using kernels::Op;
 
 namespace {
@@ -141,7 +141,7 @@ Array elementwise(Op op, std::vector<const Array*> inputs, DType dtype) {
   Shape shape = broadcast_shapes(inputs, op_name(op));
   Chunks chunks = broadcast_chunks(inputs, shape);
   std::vector<NodePtr> input_nodes;
-  for (const Array* a : inputs) input_nodes.push_back(array_detail::node_of(*a));
+  for (const Array* a : inputs) input_nodes.push_back(detail::node_of(*a));
   return Array(std::make_shared<Node>(Node::Elementwise{op}, op_name(op), std::move(shape),
                                       std::move(chunks), dtype, std::move(input_nodes)));
 }
@@ -189,7 +189,7 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
              ReduceOptions options) {
   std::vector<int> reduced = axes.resolve(input.ndim());
   const int split_every =
-      options.split_every == 0 ? array_detail::kDefaultSplitEvery : options.split_every;
+      options.split_every == 0 ? detail::kDefaultSplitEvery : options.split_every;
   if (split_every < 2)
     throw std::invalid_argument(
         fmt::format("{}: invalid split_every {}: must be >= 2", name, options.split_every));
@@ -239,7 +239,7 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
   }
   Node::Reduce kind{reduction, std::move(reduced), ddof, options.keepdims, split_every};
   return Array(std::make_shared<Node>(std::move(kind), name, std::move(shape), std::move(chunks),
-                                      dtype, std::vector{array_detail::node_of(input)}));
+                                      dtype, std::vector{detail::node_of(input)}));
 }
 
 }  // namespace
@@ -555,7 +555,7 @@ Array from_buffer(const void* data, DType dtype, const Shape& shape, const Chunk
 
 Array from_ndarray(const NDArray& array, const ChunkSpec& chunks) {
   Array wrapped = from_buffer(array.raw(), array.dtype(), array.shape(), chunks);
-  auto node = std::make_shared<Node>(*array_detail::node_of(wrapped));
+  auto node = std::make_shared<Node>(*detail::node_of(wrapped));
   // Keeps the memory alive as long as any expression uses it.
   std::get<Node::Leaf>(node->kind).buffer_owner = array.owner();
   return Array(node);

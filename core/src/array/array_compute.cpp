@@ -16,10 +16,10 @@
 
 namespace tessera {
 
-using array_detail::BlockGrid;
-using array_detail::GridPtr;
-using array_detail::Lowering;
-using array_detail::Node;
+using detail::BlockGrid;
+using detail::GridPtr;
+using detail::Lowering;
+using detail::Node;
 
 namespace {
 
@@ -41,7 +41,7 @@ constexpr std::int64_t kReprChunkLimit = 1'000'000;
 // Whether the expression's nodes have more than `limit` chunks in all, each node counted once;
 // the walk stops as soon as they do.
 bool more_chunks_than(const Array& array, std::int64_t limit) {
-  std::vector<const Node*> stack{array_detail::node_of(array).get()};
+  std::vector<const Node*> stack{detail::node_of(array).get()};
   std::unordered_set<const Node*> seen{stack.back()};
   std::int64_t total = 0;
   while (!stack.empty()) {
@@ -60,7 +60,7 @@ bool more_chunks_than(const Array& array, std::int64_t limit) {
 
 NDArray Array::compute() const {
   GridPtr grid = Lowering(current_executor()->chunk_limit()).lower(node_);
-  return array_detail::assemble(*grid, run_blocks(*grid));
+  return detail::assemble(*grid, run_blocks(*grid));
 }
 
 Array Array::persist() const {
@@ -70,7 +70,7 @@ Array Array::persist() const {
   // the memory budget are spilled as they come instead of piling up in the run's results.
   std::shared_ptr<BlockStore> store = executor->block_store();
   if (!store) store = std::make_shared<BlockStore>(0, "");
-  auto stored = std::make_shared<array_detail::StoredChunks>();
+  auto stored = std::make_shared<detail::StoredChunks>();
   if (grid->stored) {
     stored->blocks = grid->stored->blocks;
   } else {
@@ -113,7 +113,7 @@ std::ostream& operator<<(std::ostream& out, const Array& array) {
 }
 
 void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
-  GridPtr grid = Lowering().lower(array_detail::node_of(array));
+  GridPtr grid = Lowering().lower(detail::node_of(array));
   nodes.insert(nodes.end(), grid->tasks.begin(), grid->tasks.end());
 }
 

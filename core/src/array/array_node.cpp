@@ -2,11 +2,11 @@
 
 #include "release_chain.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 Node::~Node() {
   detail::release_chain(
       inputs, [](const Node& node) -> auto& { return node.inputs; });
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -10,7 +10,7 @@
 #include "tessera/block_store.hpp"
 #include "tessera/kernels/program.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 using NodePtr = std::shared_ptr<const Node>;
 
@@ -128,4 +128,4 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -10,8 +10,8 @@
 
 namespace tessera {
 
-using array_detail::Node;
-using array_detail::SliceAxis;
+using detail::Node;
+using detail::SliceAxis;
 
 namespace {
 

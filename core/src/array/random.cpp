@@ -11,7 +11,7 @@ using kernels::Op;
 
 Array random_leaf(const char* name, Op op, double a, double b, const Shape& shape,
                   const ChunkSpec& chunks, std::uint64_t seed, DType dtype) {
-  using array_detail::Node;
+  using detail::Node;
   Node::Leaf leaf;
   leaf.instruction.op = op;
   leaf.instruction.a = a;

@@ -14,7 +14,7 @@
 #include "tessera/device_array.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 using kernels::Partial;
@@ -575,4 +575,4 @@ NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArra
   return out;
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -11,7 +11,7 @@
 #include "lowering/fusion_costs.hpp"
 #include "tessera/task.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 struct FusedProgram;
 
@@ -63,4 +63,4 @@ GridPtr lower_files(const NodePtr& node);
 /// Copies computed chunks into one row-major array.
 NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArray>>& blocks);
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -9,7 +9,7 @@
 #include "lowering/lane_kinds.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 using kernels::Op;
@@ -225,4 +225,4 @@ bool is_generated_only(const FusedProgram& fused) {
   return true;
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -6,7 +6,7 @@
 
 #include "lowering/lane_kinds.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 // Subtrees larger than this become their own segment, which keeps every program within
@@ -81,4 +81,4 @@ FusionCosts::Cost FusionCosts::input_cost(const Node& input) const {
   return fits(c) ? c : Cost{1, 1};
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

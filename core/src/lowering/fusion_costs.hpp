@@ -6,7 +6,7 @@
 
 #include "array/array_node.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 /// What fusing a node into its consumer's kernel would cost, each node's computed once per
 /// lowering, without recursion: an iterative algorithm's expression is thousands of steps deep.
@@ -28,4 +28,4 @@ class FusionCosts {
   std::unordered_map<const Node*, Cost> costs_;
 };
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -2,7 +2,7 @@
 
 #include "tessera/kernels/program_eval.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 using kernels::Op;
 
@@ -22,4 +22,4 @@ bool needs_lane_conversion(const Node& node, std::size_t input) {
          (operand_dtype(node, input) == DType::int64);
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail
