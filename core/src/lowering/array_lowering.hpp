@@ -1,7 +1,9 @@
 #pragma once
-// Lowering: an array expression becomes tasks. Chains of elementwise operations, transposes and
-// casts fuse into one kernel program per output chunk (DESIGN.md decision 3); a reduction fuses
-// into its input's chunk tasks and combines their partials in a fixed tree (decision 4).
+// Lowering: an array expression becomes tasks. Chains of elementwise operations, transposes,
+// slices and casts fuse into one kernel program per output chunk, random leaves generated inside
+// it, so a chunk is read and written once rather than once per operation. A reduction fuses into
+// its input's chunk tasks and combines their partials in a fixed tree (fan-in split_every), so
+// the same graph gives the same bits whatever the run, worker count or finishing order.
 
 #include <memory>
 #include <unordered_map>

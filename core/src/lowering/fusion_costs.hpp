@@ -1,6 +1,7 @@
 #pragma once
-// Which nodes of an expression fuse into their consumers' kernels (DESIGN.md decision 3) and
-// which become segments of their own, read by their consumers as regions.
+// Which nodes of an expression fuse into their consumers' kernels (one kernel per output chunk:
+// fused operations pass values along inside the kernel instead of through chunk-sized
+// temporaries) and which become segments of their own, read by their consumers as regions.
 
 #include <unordered_map>
 
