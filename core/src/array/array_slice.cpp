@@ -118,12 +118,12 @@ Array Array::operator[](const std::vector<IndexItem>& index) const {
     throw std::invalid_argument(fmt::format(
         "index: too many indices for array: array is {}-dimensional, but {} were indexed", n,
         index.size()));
-  Shape shape;
-  Chunks chunks;
+  Shape out_shape;
+  Chunks out_chunks;
   Node::Slice slice;
   bool identity = true;
   for (int axis = 0; axis < n; ++axis) {
-    const std::int64_t extent = this->shape()[axis];
+    const std::int64_t extent = shape()[axis];
     const ResolvedAxis resolved =
         axis < static_cast<int>(index.size())
             ? std::visit([&](const auto& item) { return resolve(item, extent, axis); }, index[axis])
@@ -131,14 +131,14 @@ Array Array::operator[](const std::vector<IndexItem>& index) const {
     const SliceAxis& a = resolved.axis;
     identity = identity && a.kept && a.start == 0 && a.step == 1 && a.count == extent;
     if (a.kept) {
-      shape.push_back(a.count);
-      chunks.push_back(sliced_chunks(resolved, this->chunks()[axis]));
+      out_shape.push_back(a.count);
+      out_chunks.push_back(sliced_chunks(resolved, chunks()[axis]));
     }
     slice.axes.push_back(a);
   }
   if (identity) return *this;  // x[:] is x, as in Dask
-  return Array(std::make_shared<Node>(std::move(slice), "getitem", std::move(shape),
-                                      std::move(chunks), dtype(), std::vector{node_}));
+  return Array(std::make_shared<Node>(std::move(slice), "getitem", std::move(out_shape),
+                                      std::move(out_chunks), dtype(), std::vector{node_}));
 }
 
 }  // namespace tessera
