@@ -62,17 +62,17 @@ class ExpressionGenerator {
   }
 
   Case leaf(const Shape& shape) {
-    static const DType dtypes[] = {DType::float64, DType::float32, DType::int64, DType::boolean};
-    const DType dtype = dtypes[pick(0, 3)];
+    static const DType kDtypes[] = {DType::float64, DType::float32, DType::int64, DType::boolean};
+    const DType dtype = kDtypes[pick(0, 3)];
     auto data = std::make_shared<NDArray>(shape, dtype);
     Dense dense{shape, dtype, {}};
     std::uniform_real_distribution<double> real(-4, 4);
-    static const double non_finite[] = {NAN, INFINITY, -INFINITY};
+    static const double kNonFinite[] = {NAN, INFINITY, -INFINITY};
     for (std::int64_t i = 0; i < data->size(); ++i) {
       double v = round_to(real(rng_), dtype);
       if (dtype == DType::boolean) v = pick(0, 1);
       // Now and then NaN or an infinity, so that reductions meet them in any chunk.
-      if (is_floating(dtype) && pick(0, 15) == 0) v = non_finite[pick(0, 2)];
+      if (is_floating(dtype) && pick(0, 15) == 0) v = kNonFinite[pick(0, 2)];
       switch (dtype) {
         case DType::boolean:
           data->data<bool>()[i] = v != 0;
@@ -130,10 +130,10 @@ class ExpressionGenerator {
         return {where(c.array, a.array, b.array), out};
       }
       case 4: {  // astype
-        static const DType dtypes[] = {DType::float64, DType::float32, DType::int64,
-                                       DType::boolean};
+        static const DType kDtypes[] = {DType::float64, DType::float32, DType::int64,
+                                        DType::boolean};
         Case a = expression(shape, depth - 1);
-        const DType dtype = dtypes[pick(0, 3)];
+        const DType dtype = kDtypes[pick(0, 3)];
         return {a.array.astype(dtype), map(a.expected, dtype, [](double v) { return v; })};
       }
       case 5:
@@ -188,9 +188,9 @@ class ExpressionGenerator {
         index.emplace_back(Slice{at, at});
         continue;
       }
-      static const std::int64_t steps[] = {1, 1, 2, 3, -1, -2, -3};
+      static const std::int64_t kSteps[] = {1, 1, 2, 3, -1, -2, -3};
       // Large steps only near the leaves: nested slices multiply the extents.
-      const std::int64_t step = steps[depth > 2 ? pick(0, 1) * 4 : pick(0, 6)];
+      const std::int64_t step = kSteps[depth > 2 ? pick(0, 1) * 4 : pick(0, 6)];
       const std::int64_t s = std::abs(step);
       const std::int64_t before = pick(0, 2), after = pick(0, 2);
       const std::int64_t m = before + s * (n - 1) + 1 + after;  // the input axis

@@ -5,8 +5,8 @@
 #include <ostream>
 #include <unordered_set>
 
-#include "array_lowering.hpp"
-#include "checked_count.hpp"
+#include "array/checked_count.hpp"
+#include "lowering/array_lowering.hpp"
 #include "tessera/array.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"
@@ -16,10 +16,10 @@
 
 namespace tessera {
 
-using array_detail::BlockGrid;
-using array_detail::GridPtr;
-using array_detail::Lowering;
-using array_detail::Node;
+using detail::BlockGrid;
+using detail::GridPtr;
+using detail::Lowering;
+using detail::Node;
 
 namespace {
 
@@ -41,7 +41,7 @@ constexpr std::int64_t kReprChunkLimit = 1'000'000;
 // Whether the expression's nodes have more than `limit` chunks in all, each node counted once;
 // the walk stops as soon as they do.
 bool more_chunks_than(const Array& array, std::int64_t limit) {
-  std::vector<const Node*> stack{array_detail::node_of(array).get()};
+  std::vector<const Node*> stack{detail::node_of(array).get()};
   std::unordered_set<const Node*> seen{stack.back()};
   std::int64_t total = 0;
   while (!stack.empty()) {
@@ -60,7 +60,7 @@ bool more_chunks_than(const Array& array, std::int64_t limit) {
 
 NDArray Array::compute() const {
   GridPtr grid = Lowering(current_executor()->chunk_limit()).lower(node_);
-  return array_detail::assemble(*grid, run_blocks(*grid));
+  return detail::assemble(*grid, run_blocks(*grid));
 }
 
 Array Array::persist() const {
@@ -70,7 +70,7 @@ Array Array::persist() const {
   // the memory budget are spilled as they come instead of piling up in the run's results.
   std::shared_ptr<BlockStore> store = executor->block_store();
   if (!store) store = std::make_shared<BlockStore>(0, "");
-  auto stored = std::make_shared<array_detail::StoredChunks>();
+  auto stored = std::make_shared<detail::StoredChunks>();
   if (grid->stored) {
     stored->blocks = grid->stored->blocks;
   } else {
@@ -93,14 +93,8 @@ Array Array::persist() const {
       stored->blocks.push_back(
           std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
   }
-  auto node = std::make_shared<Node>();
-  node->kind = Node::Kind::stored;
-  node->name = node_->name;
-  node->shape = node_->shape;
-  node->chunks = node_->chunks;
-  node->dtype = node_->dtype;
-  node->stored = std::move(stored);
-  return Array(node);
+  return Array(std::make_shared<Node>(Node::Stored{std::move(stored)}, node_->name, node_->shape,
+                                      node_->chunks, node_->dtype));
 }
 
 std::size_t Array::task_count() const {
@@ -119,7 +113,7 @@ std::ostream& operator<<(std::ostream& out, const Array& array) {
 }
 
 void collect_visualized(std::vector<TaskPtr>& nodes, const Array& array) {
-  GridPtr grid = Lowering().lower(array_detail::node_of(array));
+  GridPtr grid = Lowering().lower(detail::node_of(array));
   nodes.insert(nodes.end(), grid->tasks.begin(), grid->tasks.end());
 }
 

@@ -5,10 +5,10 @@
 #include <memory>
 #include <vector>
 
-#include "array_lowering.hpp"
-#include "fusion_costs.hpp"
+#include "lowering/array_lowering.hpp"
+#include "lowering/fusion_costs.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 /// How one axis of a node is read while evaluating a segment: node index = offset + step * the
 /// evaluation index along `eval`, or the fixed index `offset` when `eval` is -1 (a broadcast
@@ -54,4 +54,4 @@ void convert_result_to_double(FusedProgram& fused);
 /// raises NumPy's error for a negative exponent.
 bool is_generated_only(const FusedProgram& fused);
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -1,12 +1,13 @@
 #pragma once
-// Which nodes of an expression fuse into their consumers' kernels (DESIGN.md decision 3) and
-// which become segments of their own, read by their consumers as regions.
+// Which nodes of an expression fuse into their consumers' kernels (one kernel per output chunk:
+// fused operations pass values along inside the kernel instead of through chunk-sized
+// temporaries) and which become segments of their own, read by their consumers as regions.
 
 #include <unordered_map>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 /// What fusing a node into its consumer's kernel would cost, each node's computed once per
 /// lowering, without recursion: an iterative algorithm's expression is thousands of steps deep.
@@ -28,4 +29,4 @@ class FusionCosts {
   std::unordered_map<const Node*, Cost> costs_;
 };
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -40,13 +40,14 @@ std::string_view backend_name(Backend backend) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   if (backend_index(backend) < r.count) return r.names[backend_index(backend)];
-  static const std::array<std::string, max_backends> undefined = [] {
+  static const std::array<std::string, max_backends> kUndefinedNames = [] {
     std::array<std::string, max_backends> names;
     for (std::size_t b = 0; b < max_backends; ++b) names[b] = fmt::format("backend {}", b);
     return names;
   }();
-  return backend_index(backend) < max_backends ? std::string_view(undefined[backend_index(backend)])
-                                               : std::string_view("backend out of range");
+  return backend_index(backend) < max_backends
+             ? std::string_view(kUndefinedNames[backend_index(backend)])
+             : std::string_view("backend out of range");
 }
 
 std::string BackendSet::names() const {

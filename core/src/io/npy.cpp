@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "checked_count.hpp"
-#include "npy_layout.hpp"
+#include "array/checked_count.hpp"
+#include "io/npy_layout.hpp"
 #include "tessera/detail/npy_writer.hpp"
 #include "tessera/detail/posix_file.hpp"
 

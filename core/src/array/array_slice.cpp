@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 #include "tessera/array.hpp"
 
 namespace tessera {
 
-using array_detail::Node;
-using array_detail::SliceAxis;
+using detail::Node;
+using detail::SliceAxis;
 
 namespace {
 
@@ -118,11 +118,9 @@ Array Array::operator[](const std::vector<IndexItem>& index) const {
     throw std::invalid_argument(fmt::format(
         "index: too many indices for array: array is {}-dimensional, but {} were indexed", n,
         index.size()));
-  auto node = std::make_shared<Node>();
-  node->kind = Node::Kind::slice;
-  node->name = "getitem";
-  node->dtype = dtype();
-  node->inputs = {node_};
+  Shape out_shape;
+  Chunks out_chunks;
+  Node::Slice slice;
   bool identity = true;
   for (int axis = 0; axis < n; ++axis) {
     const std::int64_t extent = shape()[axis];
@@ -133,13 +131,14 @@ Array Array::operator[](const std::vector<IndexItem>& index) const {
     const SliceAxis& a = resolved.axis;
     identity = identity && a.kept && a.start == 0 && a.step == 1 && a.count == extent;
     if (a.kept) {
-      node->shape.push_back(a.count);
-      node->chunks.push_back(sliced_chunks(resolved, chunks()[axis]));
+      out_shape.push_back(a.count);
+      out_chunks.push_back(sliced_chunks(resolved, chunks()[axis]));
     }
-    node->slices.push_back(a);
+    slice.axes.push_back(a);
   }
   if (identity) return *this;  // x[:] is x, as in Dask
-  return Array(node);
+  return Array(std::make_shared<Node>(std::move(slice), "getitem", std::move(out_shape),
+                                      std::move(out_chunks), dtype(), std::vector{node_}));
 }
 
 }  // namespace tessera

@@ -1,12 +1,12 @@
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
 #include "release_chain.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 Node::~Node() {
   detail::release_chain(
       inputs, [](const Node& node) -> auto& { return node.inputs; });
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

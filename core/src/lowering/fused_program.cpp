@@ -1,15 +1,15 @@
-#include "fused_program.hpp"
+#include "lowering/fused_program.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-#include "box_copy.hpp"
-#include "lane_kinds.hpp"
+#include "lowering/box_copy.hpp"
+#include "lowering/lane_kinds.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 using kernels::Op;
@@ -103,47 +103,51 @@ class Builder {
   // fusible subtree has at most kMaxFusedCost); transposes and slices add none, so any number
   // of them may fuse, and they are walked in a loop.
   void emit(NodePtr node, std::vector<AxisMap> src) {
-    while (node->kind == Node::Kind::transpose || node->kind == Node::Kind::slice) {
-      src =
-          node->kind == Node::Kind::transpose ? transposed_src(*node, src) : sliced_src(*node, src);
+    for (;;) {
+      if (const auto* transpose = node->as<Node::Transpose>())
+        src = transposed_src(*transpose, src);
+      else if (const auto* slice = node->as<Node::Slice>())
+        src = sliced_src(*slice, src);
+      else
+        break;
       NodePtr input = node->inputs[0];
       if (!costs_.fusible(input)) return emit_region(input, src);
       node = std::move(input);
     }
-    switch (node->kind) {
-      case Node::Kind::leaf: {
-        kernels::Instruction instruction = node->leaf;
-        instruction.map = affine(node->shape, src);
-        if (node->buffer_owner) out_.owners.push_back(node->buffer_owner);
-        push(instruction);
-        return;
-      }
-      case Node::Kind::stored:
-      case Node::Kind::files:
-      case Node::Kind::reduce:
-        return emit_region(node, src);
-      case Node::Kind::transpose:
-      case Node::Kind::slice:
-        break;  // walked above
-      case Node::Kind::cast: {
-        emit_input(node->inputs[0], src);
-        push_cast(node->inputs[0]->dtype, node->dtype);
-        return;
-      }
-      case Node::Kind::elementwise: {
-        for (std::size_t i = 0; i < node->inputs.size(); ++i) {
-          const NodePtr& input = node->inputs[i];
-          emit_input(input, broadcast_src(*input, *node, src));
-          if (needs_lane_conversion(*node, i)) push_cast(input->dtype, operand_dtype(*node, i));
-        }
-        // The operands' kind: a where's branches (its condition is always a double).
-        const bool integer = operand_dtype(*node, node->inputs.size() - 1) == DType::int64;
-        // int64 ** int64 refuses negative exponents, as NumPy does.
-        push_op(node->op == Op::power && integer ? Op::integer_power : node->op, integer);
-        emit_rounding(node->op, node->dtype);
-        return;
-      }
+    std::visit(Overloaded{
+                   [&](const Node::Leaf& leaf) {
+                     kernels::Instruction instruction = leaf.instruction;
+                     instruction.map = affine(node->shape, src);
+                     if (leaf.buffer_owner) out_.owners.push_back(leaf.buffer_owner);
+                     push(instruction);
+                   },
+                   [&](const Node::Stored&) { emit_region(node, src); },
+                   [&](const Node::Files&) { emit_region(node, src); },
+                   [&](const Node::Reduce&) { emit_region(node, src); },
+                   [](const Node::Transpose&) {},  // walked above
+                   [](const Node::Slice&) {},      // walked above
+                   [&](const Node::Cast&) {
+                     emit_input(node->inputs[0], src);
+                     push_cast(node->inputs[0]->dtype, node->dtype);
+                   },
+                   [&](const Node::Elementwise& elementwise) {
+                     emit_elementwise(*node, elementwise.op, src);
+                   },
+               },
+               node->kind);
+  }
+
+  void emit_elementwise(const Node& node, Op op, const std::vector<AxisMap>& src) {
+    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+      const NodePtr& input = node.inputs[i];
+      emit_input(input, broadcast_src(*input, node, src));
+      if (needs_lane_conversion(node, i)) push_cast(input->dtype, operand_dtype(node, i));
     }
+    // The operands' kind: a where's branches (its condition is always a double).
+    const bool integer = operand_dtype(node, node.inputs.size() - 1) == DType::int64;
+    // int64 ** int64 refuses negative exponents, as NumPy does.
+    push_op(op == Op::power && integer ? Op::integer_power : op, integer);
+    emit_rounding(op, node.dtype);
   }
 
   void emit_input(const NodePtr& input, std::vector<AxisMap> src) {
@@ -154,7 +158,7 @@ class Builder {
   }
 
   // Output axis i of a transpose is input axis axes[i].
-  static std::vector<AxisMap> transposed_src(const Node& transpose,
+  static std::vector<AxisMap> transposed_src(const Node::Transpose& transpose,
                                              const std::vector<AxisMap>& src) {
     std::vector<AxisMap> input_src(src.size());
     for (std::size_t i = 0; i < src.size(); ++i) input_src[transpose.axes[i]] = src[i];
@@ -162,10 +166,11 @@ class Builder {
   }
 
   // A slice reads input index start + step * t, where t reads as src says: the maps compose.
-  static std::vector<AxisMap> sliced_src(const Node& slice, const std::vector<AxisMap>& src) {
+  static std::vector<AxisMap> sliced_src(const Node::Slice& slice,
+                                         const std::vector<AxisMap>& src) {
     std::vector<AxisMap> input_src;
     std::size_t kept = 0;
-    for (const SliceAxis& axis : slice.slices) {
+    for (const SliceAxis& axis : slice.axes) {
       if (!axis.kept) {
         input_src.push_back({-1, axis.start, 1});
         continue;
@@ -220,4 +225,4 @@ bool is_generated_only(const FusedProgram& fused) {
   return true;
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

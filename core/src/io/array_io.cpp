@@ -13,9 +13,9 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "array_lowering.hpp"
-#include "box_copy.hpp"
-#include "npy_layout.hpp"
+#include "io/npy_layout.hpp"
+#include "lowering/array_lowering.hpp"
+#include "lowering/box_copy.hpp"
 #include "stack_manifest.hpp"
 #include "tessera/detail/npy_writer.hpp"
 #include "tessera/detail/posix_file.hpp"
@@ -25,8 +25,8 @@
 
 namespace tessera {
 
-using array_detail::FileChunks;
-using array_detail::Node;
+using detail::FileChunks;
+using detail::Node;
 using Index = std::vector<std::int64_t>;
 
 namespace {
@@ -68,7 +68,7 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
     npy_to_native(block->raw(), 1, dtype, byteswapped);
     return block;
   }
-  const auto strides = array_detail::row_major_strides(shape);
+  const auto strides = detail::row_major_strides(shape);
   const std::size_t run = static_cast<std::size_t>(extent[ndim - 1]) * element;
   Index rows(extent.begin(), extent.end() - 1);
   std::size_t written = 0;
@@ -82,21 +82,15 @@ std::shared_ptr<NDArray> read_block(const std::string& path, std::size_t data_of
   if (rows.empty())
     read_row(rows);
   else
-    array_detail::for_each_index(rows, read_row);
+    detail::for_each_index(rows, read_row);
   npy_to_native(block->raw(), block->size(), dtype, byteswapped);
   return block;
 }
 
 Array files_array(std::string name, const Shape& shape, Chunks chunks, DType dtype,
                   std::shared_ptr<const FileChunks> files) {
-  auto node = std::make_shared<Node>();
-  node->kind = Node::Kind::files;
-  node->name = std::move(name);
-  node->shape = shape;
-  node->chunks = std::move(chunks);
-  node->dtype = dtype;
-  node->files = std::move(files);
-  return Array(node);
+  return Array(std::make_shared<Node>(Node::Files{std::move(files)}, std::move(name), shape,
+                                      std::move(chunks), dtype));
 }
 
 // Runs a set of chunk tasks and returns their arrays, in order.
@@ -110,7 +104,7 @@ std::vector<std::shared_ptr<NDArray>> run(const std::vector<TaskPtr>& tasks) {
 
 }  // namespace
 
-namespace array_detail {
+namespace detail {
 
 GridPtr lower_files(const NodePtr& node) {
   auto grid = std::make_shared<BlockGrid>();
@@ -121,13 +115,13 @@ GridPtr lower_files(const NodePtr& node) {
   std::vector<Index> bounds;
   for (const auto& c : node->chunks) bounds.push_back(chunk_boundaries(c));
   std::size_t flat = 0;
-  array_detail::for_each_index(bounds_count, [&](const Index& block) {
+  detail::for_each_index(bounds_count, [&](const Index& block) {
     Index lo(block.size()), extent(block.size());
     for (std::size_t d = 0; d < block.size(); ++d) {
       lo[d] = bounds[d][block[d]];
       extent[d] = bounds[d][block[d] + 1] - lo[d];
     }
-    const auto files = node->files;
+    const auto files = std::get<Node::Files>(node->kind).chunks;
     const Shape shape = node->shape;
     const DType dtype = node->dtype;
     TaskFunction read;
@@ -171,7 +165,7 @@ GridPtr lower_files(const NodePtr& node) {
   return grid;
 }
 
-}  // namespace array_detail
+}  // namespace detail
 
 Array from_npy(const std::string& path, const ChunkSpec& chunks) {
   const NpyHeader header = read_npy_header(path);
@@ -185,8 +179,8 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
 }
 
 void to_npy(const Array& array, const std::string& path) {
-  array_detail::GridPtr grid =
-      array_detail::Lowering(current_executor()->chunk_limit()).lower(array_detail::node_of(array));
+  detail::GridPtr grid =
+      detail::Lowering(current_executor()->chunk_limit()).lower(detail::node_of(array));
   NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
   if (nb.empty()) {  // 0-d: one block
@@ -208,13 +202,13 @@ void to_npy(const Array& array, const std::string& path) {
     } else {
       blocks = run({grid->tasks.begin() + first, grid->tasks.begin() + first + band_size});
     }
-    array_detail::BlockGrid band;
+    detail::BlockGrid band;
     band.chunks = band_chunks;
     band.chunks[0] = {array.chunks()[0][b]};
     band.shape = array.shape();
     band.shape[0] = band.chunks[0][0];
     band.dtype = array.dtype();
-    const NDArray rows = array_detail::assemble(band, blocks);
+    const NDArray rows = detail::assemble(band, blocks);
     writer.write(rows.raw(), rows.nbytes());
   }
   writer.close();
@@ -223,14 +217,14 @@ void to_npy(const Array& array, const std::string& path) {
 void to_npy_stack(const std::string& directory, const Array& array) {
   namespace fs = std::filesystem;
   fs::create_directories(directory);
-  array_detail::GridPtr grid =
-      array_detail::Lowering(current_executor()->chunk_limit()).lower(array_detail::node_of(array));
+  detail::GridPtr grid =
+      detail::Lowering(current_executor()->chunk_limit()).lower(detail::node_of(array));
   // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
   // made and are freed right after.
   std::vector<TaskPtr> writers;
   std::vector<std::string> names;
   std::size_t flat = 0;
-  array_detail::for_each_index(numblocks(array.chunks()), [&](const Index& block) {
+  detail::for_each_index(numblocks(array.chunks()), [&](const Index& block) {
     const std::string file = (fs::path(directory) / block_file_name(block)).string();
     names.push_back(block_file_name(block));
     TaskFunction write = [file](std::span<const Value* const> inputs, const TaskContext&) -> Value {

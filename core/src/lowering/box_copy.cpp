@@ -1,8 +1,8 @@
-#include "box_copy.hpp"
+#include "lowering/box_copy.hpp"
 
 #include <cstring>
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 std::vector<std::int64_t> row_major_strides(const std::vector<std::int64_t>& shape) {
   std::vector<std::int64_t> strides(shape.size(), 1);
@@ -43,4 +43,4 @@ void copy_box(const void* src, const std::vector<std::int64_t>& src_shape,
   }
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

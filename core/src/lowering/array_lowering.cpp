@@ -1,4 +1,4 @@
-#include "array_lowering.hpp"
+#include "lowering/array_lowering.hpp"
 
 #include <fmt/format.h>
 
@@ -7,14 +7,14 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "box_copy.hpp"
-#include "fused_program.hpp"
+#include "lowering/box_copy.hpp"
+#include "lowering/fused_program.hpp"
 #include "tessera/array_kernels.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 using kernels::Partial;
@@ -227,8 +227,8 @@ ReduceOp kernel_op(Reduction reduction, DType input) {
   }
 }
 
-double finish_partial(const Partial& p, const Node& node) {
-  switch (node.reduction) {
+double finish_partial(const Partial& p, const Node::Reduce& reduce) {
+  switch (reduce.reduction) {
     case Reduction::any:
     case Reduction::all:
       return p.value != 0 ? 1 : 0;
@@ -237,9 +237,9 @@ double finish_partial(const Partial& p, const Node& node) {
     case Reduction::var:
     case Reduction::std: {
       // NumPy divides by max(n - ddof, 0): inf for ddof >= n (NaN for constant data, 0 / 0).
-      const double dof = std::max(p.count - node.ddof, 0.0);
+      const double dof = std::max(p.count - reduce.ddof, 0.0);
       const double var = p.m2 / dof;
-      return node.reduction == Reduction::std ? std::sqrt(var) : var;
+      return reduce.reduction == Reduction::std ? std::sqrt(var) : var;
     }
     default:
       return p.value;
@@ -344,12 +344,12 @@ GridPtr Lowering::lower(const NodePtr& root) {
 
 void Lowering::prepare(Pending& pending) {
   const NodePtr& node = pending.node;
-  if (node->kind == Node::Kind::reduce) {
+  if (const auto* reduce = node->as<Node::Reduce>()) {
     auto fused = std::make_shared<FusedProgram>(fuse(node->inputs[0], costs_));
-    if (!reduces_integers(node->reduction, node->inputs[0]->dtype))
+    if (!reduces_integers(reduce->reduction, node->inputs[0]->dtype))
       convert_result_to_double(*fused);
     pending.fused = std::move(fused);
-  } else if (node->kind != Node::Kind::stored && node->kind != Node::Kind::files)
+  } else if (!node->is<Node::Stored>() && !node->is<Node::Files>())
     pending.fused = std::make_shared<FusedProgram>(fuse(node, costs_));
   pending.prepared = true;
 }
@@ -358,9 +358,9 @@ GridPtr Lowering::finish(Pending& pending) {
   const NodePtr& node = pending.node;
   // Reductions fuse into their input's kernels and never hold its chunks; everything else
   // materializes chunks of node's chunking.
-  if (node->kind != Node::Kind::stored) check_chunk_sizes(*node);
-  if (node->kind == Node::Kind::stored) return lower_stored(node);
-  if (node->kind == Node::Kind::files) return lower_files(node);
+  if (const auto* stored = node->as<Node::Stored>()) return lower_stored(*node, *stored);
+  check_chunk_sizes(*node);
+  if (node->is<Node::Files>()) return lower_files(node);
   // The program keeps only the layout of the grids it reads (see RegionLeaf::source).
   Sources sources;
   for (RegionLeaf& region : pending.fused->regions) {
@@ -373,16 +373,17 @@ GridPtr Lowering::finish(Pending& pending) {
     region.source = std::move(layout);
     region.node.reset();
   }
-  if (node->kind == Node::Kind::reduce) return lower_reduce(node, pending.fused, sources);
+  if (const auto* reduce = node->as<Node::Reduce>())
+    return lower_reduce(node, *reduce, pending.fused, sources);
   return lower_segment(node, pending.fused, sources);
 }
 
-GridPtr Lowering::lower_stored(const NodePtr& node) {
+GridPtr Lowering::lower_stored(const Node& node, const Node::Stored& stored) {
   auto grid = std::make_shared<BlockGrid>();
-  grid->shape = node->shape;
-  grid->chunks = node->chunks;
-  grid->dtype = node->dtype;
-  grid->stored = node->stored;
+  grid->shape = node.shape;
+  grid->chunks = node.chunks;
+  grid->dtype = node.dtype;
+  grid->stored = stored.chunks;
   return grid;
 }
 
@@ -411,13 +412,13 @@ GridPtr Lowering::lower_segment(const NodePtr& node, std::shared_ptr<const Fused
   return grid;
 }
 
-GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
-                               const Sources& sources) {
+GridPtr Lowering::lower_reduce(const NodePtr& node, const Node::Reduce& reduce,
+                               std::shared_ptr<const FusedProgram> fused, const Sources& sources) {
   const NodePtr& input = node->inputs[0];
   const int ndim = static_cast<int>(input->shape.size());
-  const ReduceOp op = kernel_op(node->reduction, input->dtype);
+  const ReduceOp op = kernel_op(reduce.reduction, input->dtype);
   auto reduced = std::make_shared<std::vector<bool>>(ndim, false);
-  for (int axis : node->axes) (*reduced)[axis] = true;
+  for (int axis : reduce.axes) (*reduced)[axis] = true;
   auto kept_extent = [reduced, ndim](const kernels::Box& box) {
     Index extent;
     for (int d = 0; d < ndim; ++d)
@@ -455,16 +456,16 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
   });
 
   // 2. Combine along the reduced axes in groups of k per axis (Dask's split_every per axis).
-  const int n_reduced = static_cast<int>(node->axes.size());
+  const int n_reduced = static_cast<int>(reduce.axes.size());
   const int k = std::max(
-      2, static_cast<int>(std::pow(node->split_every, 1.0 / std::max(1, n_reduced)) + 1e-9));
+      2, static_cast<int>(std::pow(reduce.split_every, 1.0 / std::max(1, n_reduced)) + 1e-9));
   auto group_level = [&](const std::string& name, bool last, auto make_task) {
     Index next_nb = level_nb;
-    for (int axis : node->axes) next_nb[axis] = last ? 1 : (level_nb[axis] + k - 1) / k;
+    for (int axis : reduce.axes) next_nb[axis] = last ? 1 : (level_nb[axis] + k - 1) / k;
     std::vector<TaskPtr> next;
     for_each_index(next_nb, [&](const Index& group) {
       Index first = group, count(ndim, 1);
-      for (int axis : node->axes) {
+      for (int axis : reduce.axes) {
         first[axis] = last ? 0 : group[axis] * k;
         count[axis] =
             last ? level_nb[axis] : std::min<std::int64_t>(k, level_nb[axis] - first[axis]);
@@ -482,7 +483,7 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
     level_nb = next_nb;
   };
   auto needs_combine = [&] {
-    for (int axis : node->axes)
+    for (int axis : reduce.axes)
       if (level_nb[axis] > k) return true;
     return false;
   };
@@ -501,28 +502,29 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, std::shared_ptr<const FusedP
   grid->dtype = node->dtype;
   const auto out_bounds = boundaries_of(node->chunks);
   const Index out_nb = numblocks(node->chunks);
-  auto out_block = [&, node](const Index& group) {
+  auto out_block = [&](const Index& group) {
     Index block;
     for (int d = 0; d < ndim; ++d)
       if (!(*reduced)[d])
         block.push_back(group[d]);
-      else if (node->keepdims)
+      else if (reduce.keepdims)
         block.push_back(0);
     return block;
   };
-  const auto output_node = node;
+  // The aggregate tasks keep what finishing needs, not the expression.
+  const DType dtype = node->dtype;
   group_level("-aggregate", true, [&](const Index& group) {
     const Index block = out_block(group);
     const Index extent = extent_of(box_of(out_bounds, block), block.size());
-    return TaskFunction([op, extent, output_node](std::span<const Value* const> inputs,
-                                                  const TaskContext&) -> Value {
+    return TaskFunction([op, extent, dtype, reduce](std::span<const Value* const> inputs,
+                                                    const TaskContext&) -> Value {
       const std::vector<Partial> total = combine_inputs(inputs, op);
-      auto out = std::make_shared<NDArray>(extent, output_node->dtype);
+      auto out = std::make_shared<NDArray>(extent, dtype);
       for (std::size_t i = 0; i < total.size(); ++i) {
         if (kernels::is_integer_reduction(op))  // an int64 partial: int64 output, exact
           out->data<std::int64_t>()[i] = kernels::as_integer(total[i].value);
         else
-          store_value(*out, static_cast<std::int64_t>(i), finish_partial(total[i], *output_node));
+          store_value(*out, static_cast<std::int64_t>(i), finish_partial(total[i], reduce));
       }
       return out;
     });
@@ -573,4 +575,4 @@ NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArra
   return out;
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -8,9 +8,9 @@
 
 #include <cstddef>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 /// The dtype elementwise `node` computes its input `input` in: the condition of a where as bool,
 /// the operands of comparisons and logical operators as their common dtype, those of anything
@@ -21,4 +21,4 @@ DType operand_dtype(const Node& node, std::size_t input);
 /// needs one conversion instruction.
 bool needs_lane_conversion(const Node& node, std::size_t input);
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -20,7 +20,7 @@ std::string lower(std::string_view text) {
 }
 
 double unit_multiplier(std::string_view unit_text, std::string_view whole) {
-  static const std::pair<const char*, double> units[] = {
+  static const std::pair<const char*, double> kUnits[] = {
       {"", 1.0},
       {"b", 1.0},
       {"k", 1e3},
@@ -40,7 +40,7 @@ double unit_multiplier(std::string_view unit_text, std::string_view whole) {
       {"pib", 1125899906842624.0},
   };
   const std::string unit = lower(unit_text);
-  for (const auto& [name, multiplier] : units)
+  for (const auto& [name, multiplier] : kUnits)
     if (unit == name) return multiplier;
   throw std::invalid_argument(
       fmt::format("invalid byte size '{}': unknown unit '{}'", whole, unit_text));
@@ -87,11 +87,11 @@ std::uint64_t parse_bytes(std::string_view text) {
 }
 
 std::string format_bytes(std::uint64_t bytes) {
-  static const std::pair<const char*, double> units[] = {
+  static const std::pair<const char*, double> kUnits[] = {
       {"PiB", 1125899906842624.0}, {"TiB", 1099511627776.0}, {"GiB", 1073741824.0},
       {"MiB", 1048576.0},          {"kiB", 1024.0},
   };
-  for (const auto& [name, size] : units)
+  for (const auto& [name, size] : kUnits)
     if (static_cast<double>(bytes) >= 0.9 * size)
       return fmt::format("{:.2f} {}", bytes / size, name);
   return fmt::format("{} B", bytes);

@@ -1,17 +1,19 @@
 #pragma once
-// Lowering: an array expression becomes tasks. Chains of elementwise operations, transposes and
-// casts fuse into one kernel program per output chunk (DESIGN.md decision 3); a reduction fuses
-// into its input's chunk tasks and combines their partials in a fixed tree (decision 4).
+// Lowering: an array expression becomes tasks. Chains of elementwise operations, transposes,
+// slices and casts fuse into one kernel program per output chunk, random leaves generated inside
+// it, so a chunk is read and written once rather than once per operation. A reduction fuses into
+// its input's chunk tasks and combines their partials in a fixed tree (fan-in split_every), so
+// the same graph gives the same bits whatever the run, worker count or finishing order.
 
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
-#include "array_node.hpp"
-#include "fusion_costs.hpp"
+#include "array/array_node.hpp"
+#include "lowering/fusion_costs.hpp"
 #include "tessera/task.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 struct FusedProgram;
 
@@ -48,9 +50,9 @@ class Lowering {
   using Sources = std::vector<GridPtr>;  ///< the grids a program's regions read, with tasks
   GridPtr lower_segment(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
                         const Sources& sources);
-  GridPtr lower_reduce(const NodePtr& node, std::shared_ptr<const FusedProgram> fused,
-                       const Sources& sources);
-  GridPtr lower_stored(const NodePtr& node);
+  GridPtr lower_reduce(const NodePtr& node, const Node::Reduce& reduce,
+                       std::shared_ptr<const FusedProgram> fused, const Sources& sources);
+  GridPtr lower_stored(const Node& node, const Node::Stored& stored);
   void check_chunk_sizes(const Node& node) const;
   std::unordered_map<const Node*, GridPtr> memo_;
   FusionCosts costs_;
@@ -63,4 +65,4 @@ GridPtr lower_files(const NodePtr& node);
 /// Copies computed chunks into one row-major array.
 NDArray assemble(const BlockGrid& grid, const std::vector<std::shared_ptr<NDArray>>& blocks);
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

@@ -1,15 +1,16 @@
-#include "lane_kinds.hpp"
+#include "lowering/lane_kinds.hpp"
 
 #include "tessera/kernels/program_eval.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 using kernels::Op;
 
 DType operand_dtype(const Node& node, std::size_t input) {
-  if (node.op == Op::where) return input == 0 ? DType::boolean : node.dtype;
+  const Op op = std::get<Node::Elementwise>(node.kind).op;
+  if (op == Op::where) return input == 0 ? DType::boolean : node.dtype;
   // Comparisons and logical operators compute in their operands' common dtype.
-  if (kernels::yields_truth(node.op)) {
+  if (kernels::yields_truth(op)) {
     return node.inputs.size() == 2 ? promote(node.inputs[0]->dtype, node.inputs[1]->dtype)
                                    : node.inputs[0]->dtype;
   }
@@ -21,4 +22,4 @@ bool needs_lane_conversion(const Node& node, std::size_t input) {
          (operand_dtype(node, input) == DType::int64);
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

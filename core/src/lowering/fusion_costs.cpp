@@ -1,12 +1,12 @@
-#include "fusion_costs.hpp"
+#include "lowering/fusion_costs.hpp"
 
 #include <algorithm>
 #include <utility>
 #include <vector>
 
-#include "lane_kinds.hpp"
+#include "lowering/lane_kinds.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 // Subtrees larger than this become their own segment, which keeps every program within
@@ -17,8 +17,7 @@ constexpr int kMaxFusedDepth = 5;
 
 // Reductions, persisted chunks and files are read as regions whatever their inputs.
 bool reads_region(const Node& node) {
-  return node.kind == Node::Kind::reduce || node.kind == Node::Kind::stored ||
-         node.kind == Node::Kind::files;
+  return node.is<Node::Reduce>() || node.is<Node::Stored>() || node.is<Node::Files>();
 }
 
 }  // namespace
@@ -49,32 +48,31 @@ bool FusionCosts::fits(Cost c) {
 }
 
 FusionCosts::Cost FusionCosts::cost_of(const Node& node) const {
-  Cost c{1, 1};
-  switch (node.kind) {
-    case Node::Kind::leaf:
-    case Node::Kind::stored:
-    case Node::Kind::files:
-    case Node::Kind::reduce:
-      break;
-    case Node::Kind::transpose:
-    case Node::Kind::slice:
-      c = input_cost(*node.inputs[0]);
-      break;
-    case Node::Kind::cast:
-      c = input_cost(*node.inputs[0]);
-      c.instructions += 1;
-      break;
-    case Node::Kind::elementwise: {
-      c = {2, 0};  // the op and a possible float32 rounding
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-        Cost in = input_cost(*node.inputs[i]);
-        c.instructions += in.instructions + (needs_lane_conversion(node, i) ? 1 : 0);
-        c.depth = std::max(c.depth, in.depth + static_cast<int>(i));  // postfix stack height
-      }
-      break;
-    }
-  }
-  return c;
+  const Cost one_load{1, 1};
+  return std::visit(
+      Overloaded{
+          [&](const Node::Leaf&) { return one_load; },
+          [&](const Node::Stored&) { return one_load; },
+          [&](const Node::Files&) { return one_load; },
+          [&](const Node::Reduce&) { return one_load; },
+          [&](const Node::Transpose&) { return input_cost(*node.inputs[0]); },
+          [&](const Node::Slice&) { return input_cost(*node.inputs[0]); },
+          [&](const Node::Cast&) {
+            Cost c = input_cost(*node.inputs[0]);
+            c.instructions += 1;
+            return c;
+          },
+          [&](const Node::Elementwise&) {
+            Cost c{2, 0};  // the op and a possible float32 rounding
+            for (std::size_t i = 0; i < node.inputs.size(); ++i) {
+              Cost in = input_cost(*node.inputs[i]);
+              c.instructions += in.instructions + (needs_lane_conversion(node, i) ? 1 : 0);
+              c.depth = std::max(c.depth, in.depth + static_cast<int>(i));  // postfix stack height
+            }
+            return c;
+          },
+      },
+      node.kind);
 }
 
 // An input that is too big to fuse costs one load.
@@ -83,4 +81,4 @@ FusionCosts::Cost FusionCosts::input_cost(const Node& input) const {
   return fits(c) ? c : Cost{1, 1};
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

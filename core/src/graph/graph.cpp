@@ -44,8 +44,8 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
   // A task's group is nearly always one of the last few seen (runs of one name, or a few names
   // interleaved by the post-order walk, like "random" and "store"): look there before hashing.
   std::unordered_map<std::string_view, std::size_t> group_index;
-  constexpr std::size_t recent_groups = 4;
-  std::size_t recent[recent_groups] = {};  // indices into graph.groups, most recent first
+  constexpr std::size_t kRecentGroups = 4;
+  std::size_t recent[kRecentGroups] = {};  // indices into graph.groups, most recent first
   std::size_t recent_count = 0;
   graph.group_of.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -62,8 +62,8 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
       auto [it, added] = group_index.emplace(name, graph.groups.size());
       if (added) graph.groups.push_back({name, 0});
       group = it->second;
-      r = std::min(recent_count++, recent_groups - 1);
-      recent_count = std::min(recent_count, recent_groups);
+      r = std::min(recent_count++, kRecentGroups - 1);
+      recent_count = std::min(recent_count, kRecentGroups);
     }
     for (; r > 0; --r) recent[r] = recent[r - 1];  // move to the front
     recent[0] = group;

@@ -19,13 +19,13 @@ std::vector<std::string> BuildInfo::components() const {
 }
 
 const BuildInfo& build_info() {
-  static const BuildInfo info{.version = TESSERA_VERSION,
-                              .cuda = kernels::cuda_kernels_built(),
-                              .dashboard = TESSERA_HAVE_DASHBOARD != 0,
-                              .graphviz = TESSERA_HAVE_GRAPHVIZ != 0,
-                              .hwloc = TESSERA_HAVE_HWLOC != 0,
-                              .lz4 = TESSERA_HAVE_LZ4 != 0};
-  return info;
+  static const BuildInfo kBuildInfo{.version = TESSERA_VERSION,
+                                    .cuda = kernels::cuda_kernels_built(),
+                                    .dashboard = TESSERA_HAVE_DASHBOARD != 0,
+                                    .graphviz = TESSERA_HAVE_GRAPHVIZ != 0,
+                                    .hwloc = TESSERA_HAVE_HWLOC != 0,
+                                    .lz4 = TESSERA_HAVE_LZ4 != 0};
+  return kBuildInfo;
 }
 
 }  // namespace tessera

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "checked_count.hpp"
+#include "array/checked_count.hpp"
 
 namespace tessera {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "checked_count.hpp"
+#include "array/checked_count.hpp"
 #include "tessera/kernels/program.hpp"  // kMaxDims: the kernels index at most that many axes
 
 namespace tessera {
@@ -24,10 +24,10 @@ std::vector<std::int64_t> split(std::int64_t extent, std::int64_t size, int dim)
         size, dim));
   if (extent == 0) return {0};
   if (const std::int64_t count = extent / size + (extent % size != 0);
-      count > max_chunks_per_dimension)
+      count > kMaxChunksPerDimension)
     throw std::invalid_argument(fmt::format(
         "chunk size {} for dimension {} of extent {} makes {} chunks: at most {} per dimension",
-        size, dim, extent, count, max_chunks_per_dimension));
+        size, dim, extent, count, kMaxChunksPerDimension));
   std::vector<std::int64_t> sizes(static_cast<std::size_t>(extent / size), size);
   if (extent % size) sizes.push_back(extent % size);
   return sizes;

@@ -8,29 +8,18 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "array_node.hpp"
-#include "checked_count.hpp"
+#include "array/array_node.hpp"
+#include "array/checked_count.hpp"
 #include "tessera/array.hpp"
 
 namespace tessera {
 
-using array_detail::Node;
-using array_detail::NodePtr;
-using array_detail::Reduction;
+using detail::Node;
+using detail::NodePtr;
+using detail::Reduction;
 using kernels::Op;
 
 namespace {
-
-std::shared_ptr<Node> make_node(Node::Kind kind, std::string name, Shape shape, Chunks chunks,
-                                DType dtype) {
-  auto node = std::make_shared<Node>();
-  node->kind = kind;
-  node->name = std::move(name);
-  node->shape = std::move(shape);
-  node->chunks = std::move(chunks);
-  node->dtype = dtype;
-  return node;
-}
 
 // NumPy broadcasting of shapes, right-aligned.
 Shape broadcast_shapes(const std::vector<const Array*>& arrays, const char* op) {
@@ -151,11 +140,10 @@ DType binary_dtype(Op op, DType a, DType b) {
 Array elementwise(Op op, std::vector<const Array*> inputs, DType dtype) {
   Shape shape = broadcast_shapes(inputs, op_name(op));
   Chunks chunks = broadcast_chunks(inputs, shape);
-  auto node =
-      make_node(Node::Kind::elementwise, op_name(op), std::move(shape), std::move(chunks), dtype);
-  node->op = op;
-  for (const Array* a : inputs) node->inputs.push_back(array_detail::node_of(*a));
-  return Array(node);
+  std::vector<NodePtr> input_nodes;
+  for (const Array* a : inputs) input_nodes.push_back(detail::node_of(*a));
+  return Array(std::make_shared<Node>(Node::Elementwise{op}, op_name(op), std::move(shape),
+                                      std::move(chunks), dtype, std::move(input_nodes)));
 }
 
 Array binary(Op op, const Array& a, const Array& b) {
@@ -169,11 +157,10 @@ Array unary_math(Op op, const Array& a) {
 Array leaf(std::string name, const Shape& shape, const ChunkSpec& chunks, DType dtype,
            kernels::Instruction instruction) {
   Chunks normalized = chunks.normalize(shape);
-  auto node = make_node(Node::Kind::leaf, std::move(name), shape, std::move(normalized), dtype);
   instruction.dtype = dtype;
   instruction.integer = dtype == DType::int64;  // constant, arange and buffer leaves: exact int64
-  node->leaf = instruction;
-  return Array(node);
+  return Array(std::make_shared<Node>(Node::Leaf{instruction, nullptr}, std::move(name), shape,
+                                      std::move(normalized), dtype));
 }
 
 // The value a constant of `dtype` holds (NumPy's cast of the fill value). NaN, infinities and
@@ -202,7 +189,7 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
              ReduceOptions options) {
   std::vector<int> reduced = axes.resolve(input.ndim());
   const int split_every =
-      options.split_every == 0 ? array_detail::kDefaultSplitEvery : options.split_every;
+      options.split_every == 0 ? detail::kDefaultSplitEvery : options.split_every;
   if (split_every < 2)
     throw std::invalid_argument(
         fmt::format("{}: invalid split_every {}: must be >= 2", name, options.split_every));
@@ -250,14 +237,9 @@ Array reduce(const Array& input, Reduction reduction, const char* name, const Ax
     case Reduction::max:
       break;
   }
-  auto node = make_node(Node::Kind::reduce, name, std::move(shape), std::move(chunks), dtype);
-  node->inputs = {array_detail::node_of(input)};
-  node->axes = std::move(reduced);
-  node->reduction = reduction;
-  node->ddof = ddof;
-  node->keepdims = options.keepdims;
-  node->split_every = split_every;
-  return Array(node);
+  Node::Reduce kind{reduction, std::move(reduced), ddof, options.keepdims, split_every};
+  return Array(std::make_shared<Node>(std::move(kind), name, std::move(shape), std::move(chunks),
+                                      dtype, std::vector{detail::node_of(input)}));
 }
 
 }  // namespace
@@ -347,18 +329,15 @@ Array Array::transpose(std::vector<int> axes) const {
     shape.push_back(node_->shape[axis]);
     chunks.push_back(node_->chunks[axis]);
   }
-  auto node =
-      make_node(Node::Kind::transpose, "transpose", std::move(shape), std::move(chunks), dtype());
-  node->inputs = {node_};
-  node->axes = std::move(resolved);
-  return Array(node);
+  return Array(std::make_shared<Node>(Node::Transpose{std::move(resolved)}, "transpose",
+                                      std::move(shape), std::move(chunks), dtype(),
+                                      std::vector{node_}));
 }
 
 Array Array::astype(DType dtype) const {
   if (dtype == this->dtype()) return *this;
-  auto node = make_node(Node::Kind::cast, "astype", shape(), chunks(), dtype);
-  node->inputs = {node_};
-  return Array(node);
+  return Array(
+      std::make_shared<Node>(Node::Cast{}, "astype", shape(), chunks(), dtype, std::vector{node_}));
 }
 
 Array Array::sum(const Axes& axes, ReduceOptions o) const {
@@ -576,8 +555,9 @@ Array from_buffer(const void* data, DType dtype, const Shape& shape, const Chunk
 
 Array from_ndarray(const NDArray& array, const ChunkSpec& chunks) {
   Array wrapped = from_buffer(array.raw(), array.dtype(), array.shape(), chunks);
-  auto node = std::make_shared<Node>(*array_detail::node_of(wrapped));
-  node->buffer_owner = array.owner();  // keeps the memory alive as long as any expression uses it
+  auto node = std::make_shared<Node>(*detail::node_of(wrapped));
+  // Keeps the memory alive as long as any expression uses it.
+  std::get<Node::Leaf>(node->kind).buffer_owner = array.owner();
   return Array(node);
 }
 

@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "array_node.hpp"
+#include "array/array_node.hpp"
 
 namespace tessera::random {
 namespace {
@@ -11,18 +11,15 @@ using kernels::Op;
 
 Array random_leaf(const char* name, Op op, double a, double b, const Shape& shape,
                   const ChunkSpec& chunks, std::uint64_t seed, DType dtype) {
-  auto node = std::make_shared<array_detail::Node>();
-  node->kind = array_detail::Node::Kind::leaf;
-  node->name = name;
-  node->shape = shape;
-  node->chunks = chunks.normalize(shape);
-  node->dtype = dtype;
-  node->leaf.op = op;
-  node->leaf.a = a;
-  node->leaf.b = b;
-  node->leaf.seed = seed;
-  node->leaf.dtype = dtype;
-  return Array(node);
+  using detail::Node;
+  Node::Leaf leaf;
+  leaf.instruction.op = op;
+  leaf.instruction.a = a;
+  leaf.instruction.b = b;
+  leaf.instruction.seed = seed;
+  leaf.instruction.dtype = dtype;
+  return Array(
+      std::make_shared<Node>(std::move(leaf), name, shape, chunks.normalize(shape), dtype));
 }
 
 std::uint64_t fresh_seed() {

@@ -92,10 +92,10 @@ std::string to_dot(const Graph& graph) {
 
 void visualize_graph(std::vector<TaskPtr> outputs, const std::string& filename) {
   const std::string format = extension_of(filename);
-  static const char* const rendered_formats[] = {"svg", "png", "pdf"};
+  static const char* const kRenderedFormats[] = {"svg", "png", "pdf"};
   const bool text = format == "dot" || format == "gv";
-  const bool rendered = std::find(std::begin(rendered_formats), std::end(rendered_formats),
-                                  format) != std::end(rendered_formats);
+  const bool rendered = std::find(std::begin(kRenderedFormats), std::end(kRenderedFormats),
+                                  format) != std::end(kRenderedFormats);
   if (!text && !rendered)
     throw std::invalid_argument(fmt::format(
         "visualize: unsupported file extension '{}' in '{}' (use .svg, .png, .pdf or .dot)", format,

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 /// Copies the box of `extent` starting at `src_lo` in a row-major array of `src_shape` to
 /// `dst_lo` in one of `dst_shape`; elements are `element_size` bytes.
@@ -36,4 +36,4 @@ void for_each_index(const std::vector<std::int64_t>& extent, F&& f) {
 /// Row-major strides (in elements) of a shape.
 std::vector<std::int64_t> row_major_strides(const std::vector<std::int64_t>& shape);
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail
