@@ -310,7 +310,11 @@ TaskFunction evaluate_chunk(std::shared_ptr<const BoxJob> job, int ndim, DType d
     if (context.store)
       context.store->make_device_room(context.worker, DeviceArray::nbytes_of(shape, dtype));
     auto out = std::make_shared<DeviceArray>(std::move(memory), shape, dtype, context.worker);
-    chunk_kernels->evaluate(context, job->fused->program, job->box, dtype, out->data());
+    // Buffer leaves point into host chunks: only a backend that reads host chunks gets here with
+    // any (a CUDA worker runs programs that generate their inputs, which have none).
+    std::vector<std::shared_ptr<NDArray>> keep;
+    chunk_kernels->evaluate(context, finish_program(*job, inputs, keep), job->box, dtype,
+                            out->data());
     return out;
   };
 }
@@ -476,8 +480,10 @@ GridPtr Lowering::lower_reduce(const NodePtr& node, const Node::Reduce& reduce,
         for (int d = 0; d < ndim; ++d) member[d] = first[d] + offset[d];
         members.push_back(level[flat_index(member, level_nb)]);
       });
+      // Host code over partials a few bytes long: any worker's thread may run it, so a cluster
+      // of device workers alone (n_workers = 0) finishes its reductions too.
       next.push_back(std::make_shared<const TaskNode>(node->name + name, std::move(members),
-                                                      make_task(group)));
+                                                      TaskFunctions::anywhere(make_task(group))));
     });
     level = std::move(next);
     level_nb = next_nb;

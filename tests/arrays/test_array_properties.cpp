@@ -1,15 +1,23 @@
 // Seeded property-based checks: random expressions over random shapes, ragged chunks, dtypes,
 // transposes, broadcasts and reductions, compared with the reference loops in
 // array_reference.hpp. Elementwise results must match exactly (the same double operations in the
-// same order); reductions within a bound derived from the summation length.
+// same order); reductions within a bound derived from the summation length. Written once and run
+// on every executor (TEST_P): the serial test executor, a CPU cluster, a simulated device backend
+// beside a host worker, and a GPU worker beside a host worker where a device is present; the
+// same graphs must give the same answers wherever their chunks ran. The simulated device here
+// reads host chunks (memory coherent with the host's), since the expressions' leaves are host
+// buffers, which a CUDA worker leaves to host workers; and a host worker is in every cluster
+// because transposes and slices of host chunks are host copies.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "array_reference.hpp"
 #include "serial_executor.hpp"
-#include "tessera/array.hpp"
+#include "simulated_device.hpp"
+#include "tessera/tessera.hpp"
 
 using namespace tessera;
 using namespace tessera::test_support;
@@ -343,7 +351,82 @@ class ExpressionGenerator {
   std::mt19937_64 rng_;
 };
 
-struct ArrayProperties : OnSerialExecutor {};
+// Where the arrays of one test compute.
+enum class Place { serial, cpu_cluster, host_and_simulated, host_and_gpu };
+
+std::string place_name(const ::testing::TestParamInfo<Place>& info) {
+  switch (info.param) {
+    case Place::serial:
+      return "Serial";
+    case Place::cpu_cluster:
+      return "CpuCluster";
+    case Place::host_and_simulated:
+      return "HostAndSimulatedDevice";
+    case Place::host_and_gpu:
+      return "HostAndGpu";
+  }
+  return "Unknown";
+}
+
+// Makes the parameter's executor current for the test (a Client does it for a cluster, as
+// Dask's default client) and checks afterwards that the work went where it was sent.
+class ArrayProperties : public ::testing::TestWithParam<Place> {
+ protected:
+  static test_support::SimulatedDevice& device() {
+    return test_support::simulated_coherent_device();
+  }
+  // Chunks the simulated device evaluated or reduced so far.
+  static int ran_on_device() { return device().evaluated.load() + device().reduced.load(); }
+
+  void SetUp() override {
+    // Two single-threaded workers: tasks of one graph run concurrently and out of order.
+    ClusterOptions options{.n_workers = 2, .threads_per_worker = 1};
+    options.n_gpu_workers = 0;
+    options.dashboard_address = "";
+    const Backend simulated = device().backend;
+    switch (GetParam()) {
+      case Place::serial:
+        serial_ = std::make_shared<test_support::SerialExecutor>();
+        detail::push_executor(serial_);
+        return;
+      case Place::cpu_cluster:
+        break;
+      case Place::host_and_simulated:
+        options.n_workers = 1;
+        options.backend_workers = {{.backend = simulated, .threads = 1}};
+        break;
+      case Place::host_and_gpu:
+        if (detect_hardware().gpus.empty()) {
+          GTEST_SKIP() << "no CUDA device on this machine";
+        }
+        options.n_workers = 1;
+        options.n_gpu_workers = 1;
+        break;
+    }
+    ran_before_ = ran_on_device();
+    cluster_.emplace(options);
+    client_.emplace(*cluster_);
+  }
+  void TearDown() override {
+    if (serial_) detail::remove_executor(serial_.get());
+    if (!cluster_) return;
+    const int ran = ran_on_device() - ran_before_;
+    if (GetParam() == Place::host_and_simulated) {  // thousands of graphs: some chunks ran there
+      EXPECT_GT(ran, 0);
+      EXPECT_EQ(device().foreign_calls.load(), 0);
+      EXPECT_EQ(device().memory->live(), 0u);  // every chunk left its memory
+    }
+    if (GetParam() == Place::cpu_cluster) EXPECT_EQ(ran, 0);  // the device has no worker
+    client_.reset();
+    cluster_.reset();
+  }
+
+ private:
+  std::shared_ptr<test_support::SerialExecutor> serial_;
+  std::optional<LocalCluster> cluster_;
+  std::optional<Client> client_;
+  int ran_before_ = 0;
+};
 
 bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || a == b;
@@ -353,7 +436,7 @@ bool same(double a, double b) {
 
 // Random slices of random 1-D chunkings have the chunks Dask gives them (dask_slice_chunks
 // follows Dask's own code) and, sliced again, those of the composed slices.
-TEST_F(ArrayProperties, SlicesAreChunkedAsDaskChunksThem) {
+TEST(ArraySliceProperties, SlicesAreChunkedAsDaskChunksThem) {
   // The reference itself, on what Dask 2022.12 printed for da.arange(20, chunks=5)[s] and
   // da.arange(18, chunks=((12, 2, 4),))[:16:4].
   EXPECT_EQ(dask_slice_chunks({5, 5, 5, 5}, 3, 17, 3), (std::vector<std::int64_t>{1, 2, 1, 1}));
@@ -382,7 +465,7 @@ TEST_F(ArrayProperties, SlicesAreChunkedAsDaskChunksThem) {
   }
 }
 
-TEST_F(ArrayProperties, ElementwiseExpressionsMatchReferenceExactly) {
+TEST_P(ArrayProperties, ElementwiseExpressionsMatchReferenceExactly) {
   for (std::uint64_t seed = 1; seed <= 3000; ++seed) {
     ExpressionGenerator gen(seed);
     const Shape shape = gen.shape();
@@ -397,7 +480,7 @@ TEST_F(ArrayProperties, ElementwiseExpressionsMatchReferenceExactly) {
   }
 }
 
-TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
+TEST_P(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
   const double eps = std::numeric_limits<double>::epsilon();
   for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
     ExpressionGenerator gen(seed * 7919);
@@ -509,3 +592,8 @@ TEST_F(ArrayProperties, ReductionsMatchReferenceWithinSummationBounds) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryExecutor, ArrayProperties,
+                         ::testing::Values(Place::serial, Place::cpu_cluster,
+                                           Place::host_and_simulated, Place::host_and_gpu),
+                         place_name);
