@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <string_view>
 
-#include "scheduler.hpp"
-#include "scheduler_worker.hpp"
+#include "scheduling/scheduler.hpp"
+#include "scheduling/scheduler_worker.hpp"
 #include "tessera/diagnostics/bus.hpp"
 
 namespace tessera::scheduler_detail {

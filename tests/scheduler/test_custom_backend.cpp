@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "host_device_memory.hpp"
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "tessera/array_kernels.hpp"
 #include "tessera/kernels/array_host.hpp"
 #include "tessera/tessera.hpp"

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "host_device_memory.hpp"
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/run_graph.hpp"

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 

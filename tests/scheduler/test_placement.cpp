@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "placement.hpp"
+#include "scheduling/placement.hpp"
 
 using namespace tessera;
 using namespace tessera::scheduler_detail;
