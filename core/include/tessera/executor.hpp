@@ -45,9 +45,8 @@ class BlockStore;
 struct WorkerInfo {
   Backend backend = Backend::host;  ///< which of a task's functions it runs
   int threads = 1;                  ///< host threads, or streams of a device worker
-  /// Device of a CUDA worker. A CUDA worker with device -1 is simulated: it runs CUDA task
-  /// functions without a CUDA stream, so tests can drive the device paths (device results, the
-  /// store's device tier) with a host-backed DeviceMemory on machines without a GPU.
+  /// Device of a device worker (its CUDA device index); -1: none, as for host workers. What a
+  /// worker's threads hold on it (a stream) their backend's WorkerContext says.
   int device = -1;
   std::string name;
   /// Bytes of results it may hold (0: no limit); for a CUDA worker of a LocalCluster, the

@@ -19,6 +19,7 @@
 #include "task_clock.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/executor.hpp"
+#include "tessera/worker_context.hpp"
 #include "work_queue.hpp"
 
 namespace tessera::scheduler_detail {
@@ -122,10 +123,11 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   bool find_task(int worker, TaskRef& out);
   /// Puts a task taken by find_task back at the front of `worker`'s queue, unstarted.
   void requeue(int worker, const TaskRef& ref);
-  void execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers);
+  void execute(int worker, int thread, const WorkerContext& context, TaskRef ref,
+               ThreadBuffers& buffers);
   void enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                ThreadBuffers& buffers);
-  /// Takes a GPU worker out of service for good (its device is unusable): records and logs
+  /// Takes a worker out of service for good (its device is unusable): records and logs
   /// `reason`, wakes its threads so they exit, and hands on what is queued there. Errors of the
   /// device must never end the process nor leave tasks waiting on a worker that cannot run them.
   void fail_worker(int worker, const std::string& reason);
@@ -197,7 +199,7 @@ struct CurrentThread {
   Scheduler* scheduler = nullptr;
   int worker = -1;
   int thread = -1;
-  void* stream = nullptr;
+  const WorkerContext* context = nullptr;  ///< what its backend gave the thread
 };
 extern thread_local CurrentThread current_thread;
 
@@ -209,7 +211,7 @@ bool Scheduler::help_until(Predicate&& finished) {
   while (!finished()) {
     TaskRef ref;
     if (find_task(me.worker, ref))
-      execute(me.worker, me.thread, me.stream, ref, buffers);
+      execute(me.worker, me.thread, *me.context, ref, buffers);
     else
       std::this_thread::yield();
   }
