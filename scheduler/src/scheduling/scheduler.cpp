@@ -461,9 +461,9 @@ void Scheduler::execute(int worker, int thread, const WorkerContext& worker_cont
     if (observed) {
       const double stop = buffers.clock.stop(start, bus.exact_times());
       if (buffers.clock.estimated()) {
-        add_pending(self, thread, ref, start, stop, nbytes, buffers.pending);
+        buffers.pending.add(task_record(self, thread, ref, start, stop, nbytes));
       } else {
-        flush_pending(self, thread, buffers.pending);
+        buffers.pending.flush();
         publish_task(self, thread, ref, start, stop, nbytes, false);
       }
     }
@@ -474,7 +474,7 @@ void Scheduler::execute(int worker, int thread, const WorkerContext& worker_cont
   } catch (...) {
     buffers.loaded.clear();
     if (observed) {  // failures are rare: timed exactly
-      flush_pending(self, thread, buffers.pending);
+      buffers.pending.flush();
       publish_task(self, thread, ref, start, buffers.clock.stop(start, true), 0, true);
     }
     self.failed.fetch_add(1, std::memory_order_relaxed);
@@ -529,7 +529,7 @@ void Scheduler::thread_main(int worker, int thread) {
       continue;
     }
     buffers.clock.idle();  // the next task's start needs its own clock read
-    flush_pending(self, thread, buffers.pending);
+    buffers.pending.flush();
     // Briefly spin: the next task of a chain usually arrives within microseconds.
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {
@@ -544,7 +544,7 @@ void Scheduler::thread_main(int worker, int thread) {
         lock, [&] { return stopping_.load() || has_work_for(spec.backend) || self.broken.load(); });
     sleeping.fetch_sub(1);
   }
-  flush_pending(self, thread, buffers.pending);
+  buffers.pending.flush();
   if (self.broken.load()) {
     // Out of service, but alive until close: stats() reads each thread's CPU clock, which an
     // exited thread no longer has.
