@@ -239,7 +239,7 @@ int Scheduler::preferred_worker(const RunState& run, std::uint32_t task, int fro
 void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                         ThreadBuffers& buffers) {
   if (ready.empty()) return;
-  std::vector<WorkerLoad>& loads = buffers.loads;
+  std::vector<WorkerInfo>& loads = buffers.loads;
   loads.clear();
   buffers.load_worker.clear();
   buffers.worker_load.assign(workers_.size(), -1);
@@ -247,7 +247,11 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     if (w->broken.load()) continue;  // a failed worker gets nothing more
     buffers.worker_load[w->index] = static_cast<int>(loads.size());
     buffers.load_worker.push_back(w->index);
-    loads.push_back({w->spec.backend, w->spec.threads, w->queue.size(), w->executing.load()});
+    WorkerInfo& load = loads.emplace_back();
+    load.backend = w->spec.backend;
+    load.threads = w->spec.threads;
+    load.queued = w->queue.size();
+    load.executing = w->executing.load();
   }
 
   // Group by target so each queue is locked once per batch.

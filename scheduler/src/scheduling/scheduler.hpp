@@ -87,8 +87,9 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   struct ThreadBuffers {
     std::vector<const Value*> inputs;
     std::vector<std::uint32_t> ready;
-    // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task.
-    std::vector<WorkerLoad> loads;
+    // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task: each working
+    // worker's load (backend, threads, queued, executing; names left empty).
+    std::vector<WorkerInfo> loads;
     // Failed workers get no entry in `loads`: the worker of each entry, and each worker's entry
     // (-1 for a failed one).
     std::vector<int> load_worker, worker_load;
