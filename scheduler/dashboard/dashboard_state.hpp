@@ -24,7 +24,7 @@ struct DashboardState {
   std::atomic<int> streams{0};  ///< live event streams open now
 
   /// Every worker, read now.
-  std::vector<WorkerSnapshot> workers() { return snapshot_workers(view, cpu); }
+  std::vector<WorkerInfo> workers() { return snapshot_workers(view, cpu); }
   /// The /api/v1/status document, read now.
   nlohmann::json status() { return status_json(view, workers(), log->runs(), log->last_seq()); }
 

@@ -33,21 +33,21 @@ constexpr std::size_t status_runs = 16;
 
 }  // namespace
 
-nlohmann::json worker_json(const WorkerSnapshot& w) {
-  return {{"index", w.index},
+nlohmann::json worker_json(const WorkerInfo& w, int index) {
+  return {{"index", index},
           {"name", w.name},
-          {"kind", kind_name(w.gpu)},
+          {"kind", kind_name(shown_as_gpu(w))},
           {"device", w.device},
           {"device_name", w.device_name},
           {"threads", w.threads},
-          {"memory", w.memory},
+          {"memory", bytes_in_memory(w)},
           {"memory_stored", w.stored},
           {"memory_spilled", w.spilled},
           {"memory_limit", w.memory_limit},
           {"memory_device", w.device_bytes},
           {"memory_device_spilled_total", w.device_spilled_total},
-          {"gpu_memory_used", w.gpu_memory_used},
-          {"gpu_memory_total", w.gpu_memory_total},
+          {"gpu_memory_used", w.device_memory_used},
+          {"gpu_memory_total", shown_as_gpu(w) ? w.device_memory : 0},
           {"cpu_seconds", w.cpu_seconds},
           {"cpu_percent", w.cpu_percent},
           {"queued", w.queued},
@@ -57,9 +57,10 @@ nlohmann::json worker_json(const WorkerSnapshot& w) {
           {"stolen", w.stolen}};
 }
 
-nlohmann::json workers_json(const std::vector<WorkerSnapshot>& workers) {
+nlohmann::json workers_json(const std::vector<WorkerInfo>& workers) {
   nlohmann::json out = nlohmann::json::array();
-  for (const WorkerSnapshot& w : workers) out.push_back(worker_json(w));
+  for (std::size_t w = 0; w < workers.size(); ++w)
+    out.push_back(worker_json(workers[w], static_cast<int>(w)));
   return out;
 }
 
@@ -82,7 +83,7 @@ std::vector<GroupProgress> current_progress(const std::vector<RunProgress>& runs
   return out;
 }
 
-nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnapshot>& workers,
+nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerInfo>& workers,
                            const std::vector<RunProgress>& runs, std::uint64_t last_seq) {
   const double now = diagnostics::now_seconds();
   nlohmann::json run_list = nlohmann::json::array();
@@ -101,8 +102,8 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnap
                         {"edges", r.edges}});
   }
   std::uint64_t memory = 0, executing = 0, queued = 0, finished = 0;
-  for (const WorkerSnapshot& w : workers) {
-    memory += w.memory;
+  for (const WorkerInfo& w : workers) {
+    memory += bytes_in_memory(w);
     executing += w.executing;
     queued += w.queued;
     finished += w.finished;

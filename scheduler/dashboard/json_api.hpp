@@ -19,18 +19,18 @@ struct ServerFacts {
   std::string link;
 };
 
-/// One worker: name, kind, device, threads, memory, CPU %, GPU memory, task counters.
-nlohmann::json worker_json(const WorkerSnapshot& worker);
+/// Worker number `index`: name, kind, device, threads, memory, CPU %, GPU memory, task counters.
+nlohmann::json worker_json(const WorkerInfo& worker, int index);
 
 /// Every worker, in worker order.
-nlohmann::json workers_json(const std::vector<WorkerSnapshot>& workers);
+nlohmann::json workers_json(const std::vector<WorkerInfo>& workers);
 
 /// Task groups of the current work: runs still going or finished in the last few seconds, or
 /// else the most recent run; one entry per group name, summed over those runs.
 std::vector<GroupProgress> current_progress(const std::vector<RunProgress>& runs, double now);
 
 /// Cluster name, time, newest task sequence number, workers, recent runs and current progress.
-nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerSnapshot>& workers,
+nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerInfo>& workers,
                            const std::vector<RunProgress>& runs, std::uint64_t last_seq);
 
 /// Task records {seq, key, group, run, worker, worker_name, kind, thread, start, stop, failed}

@@ -22,7 +22,7 @@ prometheus::Family<prometheus::Counter>& counter(prometheus::Registry& registry,
 
 }  // namespace
 
-std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
+std::string metrics_text(const std::vector<WorkerInfo>& workers,
                          const std::vector<RunProgress>& runs) {
   // A fresh registry per scrape: every value is read from the cluster now, counters included
   // (a counter's value is its running total, which the scheduler keeps).
@@ -30,7 +30,7 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
 
   std::uint64_t queued = 0, executing = 0, finished = 0, failed = 0, outstanding = 0;
   std::uint64_t cancelled = 0;
-  for (const WorkerSnapshot& w : workers) {
+  for (const WorkerInfo& w : workers) {
     queued += w.queued;
     executing += w.executing;
     finished += w.finished;
@@ -65,7 +65,7 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
       .Add({})
       .Increment(0);
   std::uint64_t spilled_total = 0;
-  for (const WorkerSnapshot& w : workers) spilled_total += w.spilled_total;
+  for (const WorkerInfo& w : workers) spilled_total += w.spilled_total;
   counter(registry, "tessera_spilled_bytes_total",
           "Bytes of persisted chunks ever spilled to disk (before compression)")
       .Add({})
@@ -104,18 +104,19 @@ std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
                          "Tasks a worker took from other workers' queues");
   auto& cpu =
       counter(registry, "tessera_worker_cpu_seconds_total", "CPU time used by a worker's threads");
-  for (const WorkerSnapshot& w : workers) {
-    const prometheus::Labels labels{{"worker", w.name}, {"kind", w.gpu ? "gpu" : "cpu"}};
+  for (const WorkerInfo& w : workers) {
+    const bool gpu = shown_as_gpu(w);
+    const prometheus::Labels labels{{"worker", w.name}, {"kind", gpu ? "gpu" : "cpu"}};
     threads.Add(labels).Set(w.threads);
-    memory.Add(labels).Set(static_cast<double>(w.memory));
+    memory.Add(labels).Set(static_cast<double>(bytes_in_memory(w)));
     stored.Add(labels).Set(static_cast<double>(w.stored));
     spilled.Add(labels).Set(static_cast<double>(w.spilled));
     limit.Add(labels).Set(static_cast<double>(w.memory_limit));
-    if (w.gpu) {
+    if (gpu) {
       device.Add(labels).Set(static_cast<double>(w.device_bytes));
       device_spilled.Add(labels).Increment(static_cast<double>(w.device_spilled_total));
-      gpu_used.Add(labels).Set(static_cast<double>(w.gpu_memory_used));
-      gpu_total.Add(labels).Set(static_cast<double>(w.gpu_memory_total));
+      gpu_used.Add(labels).Set(static_cast<double>(w.device_memory_used));
+      gpu_total.Add(labels).Set(static_cast<double>(w.device_memory));
     }
     executing_now.Add(labels).Set(static_cast<double>(w.executing));
     queued_now.Add(labels).Set(static_cast<double>(w.queued));

@@ -11,7 +11,7 @@
 namespace tessera::dashboard {
 
 /// The exposition text (format 0.0.4) for the workers and runs read just now.
-std::string metrics_text(const std::vector<WorkerSnapshot>& workers,
+std::string metrics_text(const std::vector<WorkerInfo>& workers,
                          const std::vector<RunProgress>& runs);
 
 }  // namespace tessera::dashboard

@@ -1,6 +1,6 @@
 #pragma once
-// One reading of every worker's counters, with CPU % and GPU memory, for the JSON API, the
-// workers table and /metrics alike.
+// One reading of every worker (a WorkerInfo each, with CPU % and its device's memory filled in),
+// for the JSON API, the workers table and /metrics alike.
 
 #include <cstdint>
 #include <mutex>
@@ -11,26 +11,16 @@
 
 namespace tessera::dashboard {
 
-struct WorkerSnapshot {
-  int index = 0;
-  std::string name;
-  bool gpu = false;
-  int device = -1;
-  std::string device_name;
-  int threads = 1;                         ///< threads, or CUDA streams of a GPU worker
-  std::uint64_t memory = 0;                ///< bytes in memory: task results plus persisted chunks
-  std::uint64_t stored = 0;                ///< of which persisted chunks
-  std::uint64_t spilled = 0;               ///< bytes of its persisted chunks spilled to disk now
-  std::uint64_t spilled_total = 0;         ///< bytes of its chunks ever spilled
-  std::uint64_t memory_limit = 0;          ///< 0: no limit (device memory for GPU workers)
-  std::uint64_t device_bytes = 0;          ///< bytes of its chunks on its device (GPU workers)
-  std::uint64_t device_spilled_total = 0;  ///< bytes ever moved from its device to the host
-  std::uint64_t gpu_memory_used = 0, gpu_memory_total = 0;  ///< whole device; 0 for CPU workers
-  double cpu_seconds = 0;
-  double cpu_percent = 0;  ///< over the last second or so; 100 = one core busy
-  std::size_t queued = 0, executing = 0;
-  std::uint64_t finished = 0, failed = 0, stolen = 0;
-};
+/// Bytes `worker` holds in memory, as the dashboard shows them: task results plus persisted
+/// chunks (a worker's result count may dip below zero for a moment while it frees; shown as 0).
+inline std::uint64_t bytes_in_memory(const WorkerInfo& worker) {
+  return (worker.memory > 0 ? static_cast<std::uint64_t>(worker.memory) : 0) + worker.stored;
+}
+
+/// Whether the dashboard shows `worker` as a GPU ("gpu") or CPU ("cpu") worker.
+inline bool shown_as_gpu(const WorkerInfo& worker) {
+  return worker.backend != Backend::host;
+}
 
 /// CPU % from differences of CPU seconds over at least `interval` seconds, shared by all
 /// clients so that many of them polling do not shorten the interval.
@@ -47,7 +37,8 @@ class CpuMeter {
   std::vector<double> last_cpu_, percent_;
 };
 
-/// Reads every worker of `view` now.
-std::vector<WorkerSnapshot> snapshot_workers(const ClusterView& view, CpuMeter& meter);
+/// Reads every worker of `view` now, in index order, with cpu_percent and (device workers) its
+/// device's memory in use and in all (device_memory_used, device_memory) read from the driver.
+std::vector<WorkerInfo> snapshot_workers(const ClusterView& view, CpuMeter& meter);
 
 }  // namespace tessera::dashboard

@@ -214,20 +214,18 @@ TEST(DashboardParts, RecordsCountingSeveralTasksAndLateOnesKeepProgressExact) {
 }
 
 TEST(DashboardParts, GpuWorkersShowTheirDeviceChunksLimitAndMovesToHost) {
-  WorkerSnapshot gpu;
-  gpu.name = "gpu-0";
-  gpu.gpu = true;
-  gpu.device = 0;
-  gpu.memory_limit = 40u << 20;
+  WorkerInfo gpu{.backend = Backend::cuda, .device = 0, .name = "gpu-0", .memory_limit = 40u << 20};
   gpu.device_bytes = 32u << 20;
   gpu.device_spilled_total = 88u << 20;
-  WorkerSnapshot cpu;
-  cpu.name = "cpu-0";
-  const nlohmann::json json = worker_json(gpu);
+  WorkerInfo cpu{.name = "cpu-0"};
+  const nlohmann::json json = worker_json(gpu, 1);
+  EXPECT_EQ(json["index"], 1);
+  EXPECT_EQ(json["kind"], "gpu");
   EXPECT_EQ(json["memory_device"], 32u << 20);
   EXPECT_EQ(json["memory_device_spilled_total"], 88u << 20);
   EXPECT_EQ(json["memory_limit"], 40u << 20);
-  EXPECT_EQ(worker_json(cpu)["memory_device"], 0);
+  EXPECT_EQ(worker_json(cpu, 0)["memory_device"], 0);
+  EXPECT_EQ(worker_json(cpu, 0)["kind"], "cpu");
   const std::string text = metrics_text({cpu, gpu}, {});
   EXPECT_NE(text.find("tessera_worker_device_memory_bytes{kind=\"gpu\",worker=\"gpu-0\"} 33554432"),
             std::string::npos)
@@ -237,4 +235,34 @@ TEST(DashboardParts, GpuWorkersShowTheirDeviceChunksLimitAndMovesToHost) {
             std::string::npos);
   EXPECT_EQ(text.find("tessera_worker_device_memory_bytes{kind=\"cpu\""), std::string::npos)
       << "CPU workers have no device";
+}
+
+TEST(DashboardParts,
+     AWorkersMemoryIsItsResultsPlusItsStoredChunksAndItsDevicesMemoryWhatTheDriverSaid) {
+  WorkerInfo gpu{.backend = Backend::cuda, .device = 0, .name = "gpu-0"};
+  gpu.memory = 3000;  // task results
+  gpu.stored = 500;   // persisted chunks in memory
+  gpu.device_memory = 80u << 20;
+  gpu.device_memory_used = 20u << 20;
+  gpu.cpu_percent = 150;
+  WorkerInfo freeing{.name = "cpu-0"};
+  freeing.memory = -40;  // a count dipping below zero while a result is freed
+  freeing.stored = 7;
+  freeing.device_memory = 1;  // not a device worker: no device memory shown
+  const nlohmann::json json = worker_json(gpu, 0);
+  EXPECT_EQ(json["memory"], 3500u);
+  EXPECT_EQ(json["memory_stored"], 500u);
+  EXPECT_EQ(json["gpu_memory_used"], 20u << 20);
+  EXPECT_EQ(json["gpu_memory_total"], 80u << 20);
+  EXPECT_EQ(json["cpu_percent"], 150.0);
+  EXPECT_EQ(worker_json(freeing, 1)["memory"], 7u);
+  EXPECT_EQ(worker_json(freeing, 1)["gpu_memory_total"], 0u);
+  const std::string text = metrics_text({freeing, gpu}, {});
+  EXPECT_NE(text.find("tessera_worker_memory_bytes{kind=\"gpu\",worker=\"gpu-0\"} 3500"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("tessera_worker_gpu_memory_total_bytes{kind=\"gpu\",worker=\"gpu-0\"} "
+                      "83886080"),
+            std::string::npos)
+      << text;
 }

@@ -12,7 +12,7 @@
 #include "answer_request.hpp"
 #include "dashboard_state.hpp"
 #include "httplib_transport.hpp"
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "token_auth.hpp"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/tessera.hpp"
 

@@ -3,7 +3,7 @@
 // memory, and every value comes back exactly.
 #include <gtest/gtest.h>
 
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/tessera.hpp"
 

@@ -15,7 +15,11 @@ Hardware machine(int cpus, std::uint64_t memory = 16ull << 30, int gpus = 0) {
   Hardware h;
   h.cpu_count = cpus;
   h.memory = memory;
-  for (int g = 0; g < gpus; ++g) h.gpus.push_back({g, "Fake GPU", 80ull << 30, 132});
+  for (int g = 0; g < gpus; ++g)
+    h.gpus.push_back({.backend = Backend::cuda,
+                      .device = g,
+                      .device_name = "Fake GPU",
+                      .device_memory = 80ull << 30});
   return h;
 }
 
@@ -65,6 +69,11 @@ TEST(ClusterOptions, OneGpuWorkerPerDevice) {
   ASSERT_EQ(plan.workers.size(), 3u);
   EXPECT_EQ(plan.workers[2].backend, Backend::cuda);
   EXPECT_EQ(plan.workers[2].device, 1);
+  // The device as the hardware described it, made a worker.
+  EXPECT_EQ(plan.workers[2].name, "gpu-1");
+  EXPECT_EQ(plan.workers[2].threads, 2);
+  EXPECT_EQ(plan.workers[2].device_name, "Fake GPU");
+  EXPECT_EQ(plan.workers[2].device_memory, 80ull << 30);
   // 80% of the device by default (as 0.8 of it, rounded down), dask-cuda's default.
   EXPECT_EQ(plan.workers[2].memory_limit, static_cast<std::uint64_t>(0.8 * (80ull << 30)));
   EXPECT_EQ(plan_cluster({.n_gpu_workers = 0}, machine(4, 1, 2)).gpu_workers, 0);

@@ -7,9 +7,13 @@
 #include <atomic>
 #include <cstring>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include "simulated_device.hpp"
+#include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
+#include "tessera/worker_context.hpp"
 
 using namespace tessera;
 
@@ -156,4 +160,104 @@ TEST(CustomBackend, RunsTasksThatHaveAFunctionForIt) {
         << e.what();
     EXPECT_NE(std::string(e.what()).find("it has simulated-device"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+
+// What the simulated device gives each worker thread: a "stream" of its own (an address no other
+// thread has), counted as it is made and taken back; after `faulted` a device fault.
+struct CountingContexts {
+  std::atomic<int> opened{0}, closed{0};
+  std::atomic<bool> faulted{false};
+  std::atomic<bool> refuse{false};
+
+  class Context final : public WorkerContext {
+   public:
+    explicit Context(CountingContexts& owner) : owner_(owner) { ++owner_.opened; }
+    ~Context() override { ++owner_.closed; }
+    void* stream() const noexcept override { return const_cast<Context*>(this); }
+    std::string fault() const noexcept override {
+      return owner_.faulted.load() ? "simulated device lost" : "";
+    }
+
+   private:
+    CountingContexts& owner_;
+  };
+
+  WorkerContextFactory factory() {
+    return [this](const WorkerInfo& worker, int thread) -> std::unique_ptr<WorkerContext> {
+      if (refuse.load())
+        throw std::runtime_error("no simulated device for " + worker.name + " thread " +
+                                 std::to_string(thread));
+      return std::make_unique<Context>(*this);
+    };
+  }
+};
+
+// A task for the simulated device only that returns the stream its context had.
+TaskPtr stream_probe(Backend backend, bool fail) {
+  return std::make_shared<const TaskNode>(
+      "probe", std::vector<TaskPtr>{},
+      TaskFunctions{}.on(
+          backend, [fail](std::span<const Value* const>, const TaskContext& context) -> Value {
+            if (fail) throw std::runtime_error("task failed");
+            return context.stream;
+          }));
+}
+
+}  // namespace
+
+TEST(CustomBackend, ItsWorkerThreadsHoldTheContextsItsFactoryMakes) {
+  const Backend backend = simulated().backend;
+  CountingContexts contexts;
+  set_worker_context_factory(backend, contexts.factory());
+  {
+    LocalCluster cluster(workers(0, {{.backend = backend, .threads = 3, .name = "sim-0"}}));
+    auto computation = run_graph(*cluster.executor(), {stream_probe(backend, false)});
+    EXPECT_NE(std::any_cast<void*>(computation->output(0)), nullptr) << "tasks see their stream";
+    cluster.close();
+    EXPECT_EQ(contexts.opened.load(), 3) << "one per thread";
+    EXPECT_EQ(contexts.closed.load(), 3) << "each taken back as its thread ends";
+  }
+  set_worker_context_factory(backend, {});
+}
+
+TEST(CustomBackend, AFactoryThatThrowsFailsTheWorkerNamingWhy) {
+  const Backend backend = simulated().backend;
+  CountingContexts contexts;
+  contexts.refuse = true;
+  set_worker_context_factory(backend, contexts.factory());
+  LocalCluster cluster(workers(1, {{.backend = backend, .name = "sim-0"}}));
+  // A task only the refused worker could run fails naming the factory's message.
+  auto computation = cluster.executor()->submit(build_graph({stream_probe(backend, false)}));
+  computation->wait();
+  ASSERT_NE(computation->output_error(0), nullptr);
+  try {
+    std::rethrow_exception(computation->output_error(0));
+  } catch (const TaskError& e) {
+    EXPECT_NE(e.original_message().find("no simulated device for sim-0 thread 0"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(cluster.executor()->workers().at(1).failure, "no simulated device for sim-0 thread 0");
+  set_worker_context_factory(backend, {});
+}
+
+TEST(CustomBackend, AFaultItsContextReportsTakesTheWorkerOutOfService) {
+  const Backend backend = simulated().backend;
+  CountingContexts contexts;
+  contexts.faulted = true;
+  set_worker_context_factory(backend, contexts.factory());
+  LocalCluster cluster(
+      workers(0, {{.backend = backend, .name = "sim-0"}, {.backend = backend, .name = "sim-1"}}));
+  // The first failure on a worker whose context reports a fault takes that worker out; the
+  // other worker fails the same way when its own task fails.
+  auto computation = cluster.executor()->submit(build_graph({stream_probe(backend, true)}));
+  computation->wait();
+  EXPECT_NE(computation->output_error(0), nullptr);
+  int out_of_service = 0;
+  for (int w = 0; w < 2; ++w)
+    if (cluster.executor()->workers().at(w).failure == "simulated device lost") ++out_of_service;
+  EXPECT_EQ(out_of_service, 1);
+  set_worker_context_factory(backend, {});
 }

@@ -10,8 +10,9 @@
 #include <thread>
 
 #include "host_device_memory.hpp"
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
+#include "simulated_device.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
@@ -213,18 +214,19 @@ TEST(DeviceTier, ConcurrentStoresLoadsMovesAndDropsKeepTheCountsExact) {
   EXPECT_EQ(memory->live(), 0u);
 }
 
-// ---- GPU workers' device results, through the scheduler (a simulated GPU worker) ----------
+// ---- Device workers' results, through the scheduler (a simulated device worker) -----------
 
 namespace {
 
-// A task for GPU workers that makes room on its device and leaves chunk `id` there.
+// A task for device workers that makes room on its device and leaves chunk `id` there.
 TaskPtr device_task(std::shared_ptr<HostDeviceMemory> memory, int id) {
   auto run = [memory, id](std::span<const Value* const>, const TaskContext& context) -> Value {
     if (context.store) context.store->make_device_room(context.worker, MiB);
     return device_chunk(memory, context.worker, id);
   };
-  return std::make_shared<const TaskNode>("on-device", std::vector<TaskPtr>{},
-                                          TaskFunctions{}.on(Backend::cuda, run));
+  return std::make_shared<const TaskNode>(
+      "on-device", std::vector<TaskPtr>{},
+      TaskFunctions{}.on(test_support::simulated_device_backend(), run));
 }
 
 // One CPU task reading every chunk: true when each holds its pattern.
@@ -248,8 +250,9 @@ scheduler_detail::Scheduler simulated_gpu_cluster(const std::string& name,
   policy.directory = dir.string();
   policy.device_budgets = {0, device_budget};
   return scheduler_detail::Scheduler(
-      {{Backend::host, 1, -1, "cpu-0"}, {Backend::cuda, 1, -1, "gpu-0", device_budget}}, name,
-      policy);
+      {{Backend::host, 1, -1, "cpu-0"},
+       {test_support::simulated_device_backend(), 1, -1, "gpu-0", device_budget}},
+      name, policy);
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/tessera.hpp"
 

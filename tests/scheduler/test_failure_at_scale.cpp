@@ -25,7 +25,7 @@
 
 #include "failure_graph.hpp"
 #include "process_resources.hpp"
-#include "scheduler.hpp"  // the cluster's own count of result bytes its workers hold
+#include "scheduling/scheduler.hpp"  // the cluster's own count of result bytes its workers hold
 #include "scratch_path.hpp"
 #include "tessera/tessera.hpp"
 #include "watchdog.hpp"

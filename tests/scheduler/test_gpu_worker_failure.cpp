@@ -10,7 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
+#include "simulated_device.hpp"
 #include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 
@@ -23,7 +24,7 @@ namespace {
 constexpr int missing_device = 99;
 constexpr const char* device_failure = "gpu-0 failed: cannot create a CUDA stream on device 99";
 
-// A task returning `value`; GPU workers (simulated ones too) run its GPU function.
+// A task returning `value`, with a function for each of `backends`.
 TaskPtr task(BackendSet backends, int value) {
   auto run = [value](std::span<const Value* const>, const TaskContext&) -> Value { return value; };
   const bool gpu_only = !backends.contains(Backend::host);
@@ -109,13 +110,13 @@ TEST(GpuWorkerFailure, GpuOnlyWorkFailsNamingTheDeviceAndTheRestRunsOnCpuWorkers
   }
 }
 
-TEST(GpuWorkerFailure, AnotherGpuWorkerTakesOverTheFailedOnesWork) {
-  // gpu-1 is simulated (no device, no stream): it runs GPU task functions on this machine.
-  Scheduler scheduler(
-      {{Backend::cuda, 1, missing_device, "gpu-0"}, {Backend::cuda, 2, -1, "gpu-1"}},
-      "one-broken-gpu");
+TEST(GpuWorkerFailure, AnotherDeviceWorkerTakesOverTheFailedOnesWork) {
+  // Tasks for devices only: gpu-1, a simulated device that runs on this machine, takes them all.
+  const Backend simulated = test_support::simulated_device_backend();
+  Scheduler scheduler({{Backend::cuda, 1, missing_device, "gpu-0"}, {simulated, 2, -1, "gpu-1"}},
+                      "one-broken-gpu");
   std::vector<TaskPtr> outputs;
-  for (int k = 0; k < 32; ++k) outputs.push_back(task(BackendSet{Backend::cuda}, k));
+  for (int k = 0; k < 32; ++k) outputs.push_back(task(BackendSet{Backend::cuda, simulated}, k));
   auto computation = run_graph(scheduler, outputs);
   for (int k = 0; k < 32; ++k) EXPECT_EQ(std::any_cast<int>(computation->output(k)), k);
   EXPECT_NE(failure_of(scheduler, 0), "");
@@ -136,4 +137,19 @@ TEST(GpuWorkerFailure, WithNoWorkerLeftEvenFlexibleWorkFailsNamingTheDevice) {
     EXPECT_TRUE(fails_naming_the_device(*computation, 0, flexible->key()));
     EXPECT_TRUE(fails_naming_the_device(*computation, 1, on_gpu->key()));
   }
+}
+
+TEST(GpuWorkerFailure, ACudaWorkerWithoutADeviceFailsNamingIt) {
+  // -1 is "no device", not a simulation: the worker fails at once, saying why, and the host
+  // worker runs what it can.
+  Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}, {Backend::cuda, 1, -1, "gpu-0"}},
+                      "gpu-without-device");
+  EXPECT_NE(failure_of(scheduler, 1)
+                .find("a CUDA worker needs a device index of 0 or more, got "
+                      "device -1"),
+            std::string::npos)
+      << scheduler.stats(1).failure;
+  auto computation = run_graph(scheduler, {task(BackendSet{Backend::host, Backend::cuda}, 7)});
+  EXPECT_EQ(std::any_cast<int>(computation->output(0)), 7);
+  EXPECT_EQ(scheduler.stats(1).finished, 0u);
 }

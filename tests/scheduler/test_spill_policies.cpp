@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "memory_monitor.hpp"
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"

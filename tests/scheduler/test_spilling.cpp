@@ -15,7 +15,7 @@
 
 #include "child_process.hpp"
 #include "memory_probe.hpp"
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
 #include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "task_clock.hpp"
+#include "scheduling/task_clock.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/tessera.hpp"
 

@@ -1,8 +1,13 @@
 #pragma once
-// Backends defined by the tests: simulated devices whose memory is host memory. They compute
-// with the host kernels, keep their chunks in a HostDeviceMemory, and count what they ran, so a
-// test can prove that chunks ran there and not on a host worker. Registering their kernels gives
-// array chunk tasks a function for them: only test executables that want that include this.
+// Backends defined by the tests, for the device paths (device results, the store's device tier,
+// a device worker taking over another's work) on machines without a GPU. A backend of its own,
+// not a CUDA worker with a made-up device: its workers run the functions tasks have for it on
+// host threads, hold no stream, and get their chunks' memory from a HostDeviceMemory.
+//
+// simulated_device_backend() only defines the backend (hand-made tasks name it). The
+// SimulatedDevice objects also register array kernels (the host kernels, counted, so a test can
+// prove that chunks ran there and not on a host worker), which gives every array chunk task of
+// the executable a function for them: only test executables that want that call them.
 
 #include <atomic>
 #include <memory>
@@ -15,6 +20,11 @@
 #include "tessera/kernels/host/reduce.hpp"
 
 namespace tessera::test_support {
+
+inline Backend simulated_device_backend() {
+  static const Backend backend = define_backend("simulated-device");
+  return backend;
+}
 
 struct SimulatedDevice {
   const Backend backend;

@@ -27,7 +27,7 @@ void add_info_command(CLI::App& app) {
                            {"memory_limit", w.memory_limit}});
       nlohmann::json gpus = nlohmann::json::array();
       for (const auto& g : hardware.gpus)
-        gpus.push_back({{"index", g.index}, {"name", g.name}, {"memory", g.memory}});
+        gpus.push_back({{"index", g.device}, {"name", g.device_name}, {"memory", g.device_memory}});
       nlohmann::json out = {{"cpu_count", hardware.cpu_count},
                             {"physical_cores", hardware.physical_cores},
                             {"numa_nodes", hardware.numa_nodes},

@@ -41,19 +41,21 @@ class Computation {
 class BlockStore;
 
 /// One worker: what it is (the first fields, all that starting one needs) and, as
-/// Executor::workers() describes it, what it is doing.
+/// Executor::workers() describes it, what it is doing. The one description of a worker: the
+/// hardware's devices (Hardware::gpus), a cluster's plan, placement's view of the workers' load
+/// and the dashboard's readings are all WorkerInfos, each filling what it knows.
 struct WorkerInfo {
   Backend backend = Backend::host;  ///< which of a task's functions it runs
   int threads = 1;                  ///< host threads, or streams of a device worker
-  /// Device of a CUDA worker. A CUDA worker with device -1 is simulated: it runs CUDA task
-  /// functions without a CUDA stream, so tests can drive the device paths (device results, the
-  /// store's device tier) with a host-backed DeviceMemory on machines without a GPU.
+  /// Device of a device worker (its CUDA device index); -1: none, as for host workers. What a
+  /// worker's threads hold on it (a stream) their backend's WorkerContext says.
   int device = -1;
   std::string name;
   /// Bytes of results it may hold (0: no limit); for a CUDA worker of a LocalCluster, the
   /// device memory its chunks may use.
   std::uint64_t memory_limit = 0;
-  std::string device_name;  ///< device model of a device worker ("" when not known)
+  std::string device_name;          ///< device model of a device worker ("" when not known)
+  std::uint64_t device_memory = 0;  ///< bytes of memory its device has (0: not known)
 
   std::size_t queued = 0;     ///< ready tasks waiting in its queue
   std::size_t executing = 0;  ///< tasks running now
@@ -70,6 +72,10 @@ struct WorkerInfo {
   bool paused = false;                     ///< over its pause threshold: starts no tasks
   /// Why it takes no more tasks ("" while it works): its device failed.
   std::string failure;
+
+  // Read over time or from the driver by whoever shows them (the dashboard); 0 otherwise.
+  double cpu_percent = 0;                ///< over the last second or so; 100 = one core busy
+  std::uint64_t device_memory_used = 0;  ///< bytes in use on its whole device, by every process
 };
 
 /// Runs graphs.

@@ -5,23 +5,19 @@
 #include <string>
 #include <vector>
 
-namespace tessera {
+#include "tessera/executor.hpp"
 
-/// One visible CUDA device.
-struct GpuInfo {
-  int index = 0;
-  std::string name;
-  std::uint64_t memory = 0;
-  int multiprocessors = 0;
-};
+namespace tessera {
 
 /// The resources a LocalCluster sizes itself from.
 struct Hardware {
-  int cpu_count = 1;          ///< CPUs this process may use (affinity and cgroup quota)
-  int physical_cores = 0;     ///< cores on the machine (hwloc, else sysfs)
-  int numa_nodes = 0;         ///< NUMA nodes (hwloc, else sysfs)
-  std::uint64_t memory = 0;   ///< bytes this process may use (RAM, or the cgroup limit)
-  std::vector<GpuInfo> gpus;  ///< CUDA devices (CUDA_VISIBLE_DEVICES honoured)
+  int cpu_count = 1;         ///< CPUs this process may use (affinity and cgroup quota)
+  int physical_cores = 0;    ///< cores on the machine (hwloc, else sysfs)
+  int numa_nodes = 0;        ///< NUMA nodes (hwloc, else sysfs)
+  std::uint64_t memory = 0;  ///< bytes this process may use (RAM, or the cgroup limit)
+  /// CUDA devices (CUDA_VISIBLE_DEVICES honoured), each as the CUDA worker that would run on
+  /// it: its backend, device index, device_name and device_memory.
+  std::vector<WorkerInfo> gpus;
   /// Why CUDA devices could not be listed (a driver too old or missing, a device that fails),
   /// "" when `gpus` is the truth: "no GPU" and "CUDA is broken here" must not read alike.
   std::string cuda_error;

@@ -93,7 +93,7 @@ class Subscriber {
   virtual void run_finished(const RunRecord&) {}
   /// Whether task start and stop times must be exact. Subscribers that only count tasks or draw
   /// them live say no, which lets the scheduler time sub-microsecond tasks in windows of a few
-  /// (see scheduler/src/task_clock.hpp); reports and traces keep the default, yes.
+  /// (see scheduler/src/scheduling/task_clock.hpp); reports and traces keep the default, yes.
   virtual bool needs_exact_times() const { return true; }
 };
 

@@ -152,7 +152,10 @@ Hardware detect_hardware() {
   try {
     for (int d = 0; d < cuda.count; ++d) {
       kernels::CudaDeviceInfo info = kernels::cuda_device_info(d);
-      hardware.gpus.push_back({d, info.name, info.total_memory, info.multiprocessors});
+      hardware.gpus.push_back({.backend = Backend::cuda,
+                               .device = d,
+                               .device_name = info.name,
+                               .device_memory = info.total_memory});
     }
   } catch (const std::runtime_error& e) {
     // A device that cannot even describe itself gets no worker; the machine's other resources

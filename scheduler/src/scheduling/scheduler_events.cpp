@@ -1,6 +1,6 @@
 // What the scheduler tells the diagnostics bus: runs submitted and finished, finished tasks (one
-// record each, or one per window of sub-microsecond tasks while no subscriber needs exact
-// times), and spill-file writes and reads as Dask's disk-write / disk-read.
+// record each, or batched by diagnostics' TaskBatch while no subscriber needs exact times), and
+// spill-file writes and reads as Dask's disk-write / disk-read.
 #include <algorithm>
 #include <string_view>
 
@@ -27,8 +27,9 @@ diagnostics::TaskRecord record_on(std::string_view cluster, const WorkerInfo& sp
 
 }  // namespace
 
-void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
-                             double stop, std::uint64_t nbytes, bool failed) const {
+diagnostics::TaskRecord Scheduler::task_record(const Worker& worker, int thread, const TaskRef& ref,
+                                               double start, double stop,
+                                               std::uint64_t nbytes) const {
   const Graph& graph = ref.run->graph();
   diagnostics::TaskRecord record = record_on(name_, worker.spec, worker.index, thread);
   record.run = ref.run->id();
@@ -38,6 +39,12 @@ void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& re
   record.start = start;
   record.stop = stop;
   record.nbytes = nbytes;
+  return record;
+}
+
+void Scheduler::publish_task(const Worker& worker, int thread, const TaskRef& ref, double start,
+                             double stop, std::uint64_t nbytes, bool failed) const {
+  diagnostics::TaskRecord record = task_record(worker, thread, ref, start, stop, nbytes);
   record.failed = failed;
   diagnostics::Bus::instance().publish_task(record);
 }
@@ -63,41 +70,6 @@ std::function<void(const SpillEvent&)> Scheduler::spill_publisher() const {
     record.nbytes = e.bytes;
     bus.publish_task(record);
   };
-}
-
-void Scheduler::add_pending(const Worker& worker, int thread, const TaskRef& ref, double start,
-                            double stop, std::uint64_t nbytes, PendingTasks& pending) const {
-  const Graph& graph = ref.run->graph();
-  const std::uint32_t group = graph.group_of[ref.task];
-  if (pending.count > 0 && (pending.run != ref.run->id() || pending.group_index != group))
-    flush_pending(worker, thread, pending);
-  if (pending.count == 0) {
-    pending.run = ref.run->id();
-    pending.first_task = graph.tasks[ref.task]->id();
-    pending.group_index = group;
-    pending.group.assign(graph.groups[group].name);
-    pending.start = start;
-    pending.nbytes = 0;
-  }
-  ++pending.count;
-  pending.stop = stop;
-  pending.nbytes += nbytes;
-  if (pending.count >= TaskClock::window_tasks) flush_pending(worker, thread, pending);
-}
-
-void Scheduler::flush_pending(const Worker& worker, int thread, PendingTasks& pending) const {
-  if (pending.count == 0) return;
-  diagnostics::TaskRecord record = record_on(name_, worker.spec, worker.index, thread);
-  record.run = pending.run;
-  record.task = pending.first_task;
-  record.group_index = pending.group_index;
-  record.group = pending.group;
-  record.start = pending.start;
-  record.stop = pending.stop;
-  record.nbytes = pending.nbytes;
-  record.count = pending.count;
-  pending.count = 0;
-  diagnostics::Bus::instance().publish_task(record);
 }
 
 void Scheduler::publish_run(const RunState& run, bool finished) const {

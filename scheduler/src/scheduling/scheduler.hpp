@@ -18,7 +18,9 @@
 #include "run_state.hpp"
 #include "task_clock.hpp"
 #include "tessera/block_store.hpp"
+#include "tessera/diagnostics/detail/task_batch.hpp"
 #include "tessera/executor.hpp"
+#include "tessera/worker_context.hpp"
 #include "work_queue.hpp"
 
 namespace tessera::scheduler_detail {
@@ -82,20 +84,12 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
 
  private:
   struct Worker;
-  /// Consecutive tasks of one run and group that TaskClock timed by estimate, not yet published:
-  /// they go out as one record counting them (decision 7's cost, for sub-microsecond tasks).
-  struct PendingTasks {
-    std::uint32_t count = 0;
-    std::uint64_t run = 0, first_task = 0, nbytes = 0;
-    std::uint32_t group_index = 0;
-    std::string group;  // a copy: the run's graph may be gone before the record goes out
-    double start = 0, stop = 0;
-  };
   struct ThreadBuffers {
     std::vector<const Value*> inputs;
     std::vector<std::uint32_t> ready;
-    // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task.
-    std::vector<WorkerLoad> loads;
+    // enqueue()'s scratch, kept so placing ready tasks allocates nothing per task: each working
+    // worker's load (backend, threads, queued, executing; names left empty).
+    std::vector<WorkerInfo> loads;
     // Failed workers get no entry in `loads`: the worker of each entry, and each worker's entry
     // (-1 for a failed one).
     std::vector<int> load_worker, worker_load;
@@ -104,7 +98,9 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
     TaskClock clock;
     /// Inputs of the current task read back from the block store.
     std::vector<Value> loaded;
-    PendingTasks pending;
+    /// Its tasks that TaskClock timed by estimate, not yet published: they go out as one record
+    /// counting them (for sub-microsecond tasks, a record each would cost more than the task).
+    diagnostics::detail::TaskBatch pending{TaskClock::window_tasks};
     /// The block store, held for as long as this thread runs tasks (see thread_buffers()).
     std::shared_ptr<BlockStore> store;
   };
@@ -122,10 +118,11 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   bool find_task(int worker, TaskRef& out);
   /// Puts a task taken by find_task back at the front of `worker`'s queue, unstarted.
   void requeue(int worker, const TaskRef& ref);
-  void execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers);
+  void execute(int worker, int thread, const WorkerContext& context, TaskRef ref,
+               ThreadBuffers& buffers);
   void enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                ThreadBuffers& buffers);
-  /// Takes a GPU worker out of service for good (its device is unusable): records and logs
+  /// Takes a worker out of service for good (its device is unusable): records and logs
   /// `reason`, wakes its threads so they exit, and hands on what is queued there. Errors of the
   /// device must never end the process nor leave tasks waiting on a worker that cannot run them.
   void fail_worker(int worker, const std::string& reason);
@@ -141,13 +138,10 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   /// Counts a task going into / leaving `queue_owner`'s queue (see queued_).
   void note_pushed(const Worker& queue_owner, BackendSet task_backends);
   void note_popped(const Worker& queue_owner, const TaskRef& ref);
-  /// Adds a task timed by estimate to the thread's pending record (publishing the one it had
-  /// when the run or group changes or it is full).
-  void add_pending(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
-                   std::uint64_t nbytes, PendingTasks& pending) const;
-  /// Publishes the thread's pending record, if any. Called before a task is recorded alone,
-  /// when the thread idles or stops, and when a helping loop ends.
-  void flush_pending(const Worker& worker, int thread, PendingTasks& pending) const;
+  /// The record of task `ref`, which `worker` ran on `thread` (viewing the run's graph: publish
+  /// it, or hand it to a TaskBatch, which copies what it keeps).
+  diagnostics::TaskRecord task_record(const Worker& worker, int thread, const TaskRef& ref,
+                                      double start, double stop, std::uint64_t nbytes) const;
   /// Publishes a finished task.
   void publish_task(const Worker& worker, int thread, const TaskRef& ref, double start, double stop,
                     std::uint64_t nbytes, bool failed) const;
@@ -197,7 +191,7 @@ struct CurrentThread {
   Scheduler* scheduler = nullptr;
   int worker = -1;
   int thread = -1;
-  void* stream = nullptr;
+  const WorkerContext* context = nullptr;  ///< what its backend gave the thread
 };
 extern thread_local CurrentThread current_thread;
 
@@ -209,11 +203,11 @@ bool Scheduler::help_until(Predicate&& finished) {
   while (!finished()) {
     TaskRef ref;
     if (find_task(me.worker, ref))
-      execute(me.worker, me.thread, me.stream, ref, buffers);
+      execute(me.worker, me.thread, *me.context, ref, buffers);
     else
       std::this_thread::yield();
   }
-  flush_pending(*workers_[me.worker], me.thread, buffers.pending);
+  buffers.pending.flush();
   return true;
 }
 

@@ -2,9 +2,9 @@
 
 namespace tessera::scheduler_detail {
 
-int choose_worker(BackendSet backends, int preferred, std::span<const WorkerLoad> workers) {
+int choose_worker(BackendSet backends, int preferred, std::span<const WorkerInfo> workers) {
   auto load_per_thread = [&](int w) {
-    const WorkerLoad& load = workers[w];
+    const WorkerInfo& load = workers[w];
     return static_cast<double>(load.queued + load.executing) /
            (load.threads > 0 ? load.threads : 1);
   };

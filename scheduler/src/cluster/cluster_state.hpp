@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "scheduler.hpp"
+#include "scheduling/scheduler.hpp"
 #include "tessera/cluster_options.hpp"
 
 namespace tessera::dashboard {

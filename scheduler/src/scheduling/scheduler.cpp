@@ -19,8 +19,6 @@
 #include "tessera/device_array.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
-#include "tessera/kernels/cuda_device.hpp"
-#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::scheduler_detail {
 
@@ -83,7 +81,6 @@ Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePol
       throw thread_start_error(e, "the memory monitor's thread");
     }
   }
-  kernels::ensure_kokkos_initialized();
   start_threads();
 }
 
@@ -242,7 +239,7 @@ int Scheduler::preferred_worker(const RunState& run, std::uint32_t task, int fro
 void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uint32_t> ready,
                         ThreadBuffers& buffers) {
   if (ready.empty()) return;
-  std::vector<WorkerLoad>& loads = buffers.loads;
+  std::vector<WorkerInfo>& loads = buffers.loads;
   loads.clear();
   buffers.load_worker.clear();
   buffers.worker_load.assign(workers_.size(), -1);
@@ -250,7 +247,11 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     if (w->broken.load()) continue;  // a failed worker gets nothing more
     buffers.worker_load[w->index] = static_cast<int>(loads.size());
     buffers.load_worker.push_back(w->index);
-    loads.push_back({w->spec.backend, w->spec.threads, w->queue.size(), w->executing.load()});
+    WorkerInfo& load = loads.emplace_back();
+    load.backend = w->spec.backend;
+    load.threads = w->spec.threads;
+    load.queued = w->queue.size();
+    load.executing = w->executing.load();
   }
 
   // Group by target so each queue is locked once per batch.
@@ -428,12 +429,13 @@ bool Scheduler::find_task(int worker, TaskRef& out) {
   return false;
 }
 
-void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, ThreadBuffers& buffers) {
+void Scheduler::execute(int worker, int thread, const WorkerContext& worker_context, TaskRef ref,
+                        ThreadBuffers& buffers) {
   Worker& self = *workers_[worker];
   RunState& run = *ref.run;
   const TaskNode& node = *run.graph().tasks[ref.task];
-  const TaskContext context{worker, self.spec.backend,  thread, self.spec.device,
-                            stream, buffers.store.get()};
+  const TaskContext context{worker,           self.spec.backend,       thread,
+                            self.spec.device, worker_context.stream(), buffers.store.get()};
   // Clock reads and records only while someone listens (decision 7: free otherwise); see
   // TaskClock for how few.
   const diagnostics::Bus& bus = diagnostics::Bus::instance();
@@ -463,9 +465,9 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
     if (observed) {
       const double stop = buffers.clock.stop(start, bus.exact_times());
       if (buffers.clock.estimated()) {
-        add_pending(self, thread, ref, start, stop, nbytes, buffers.pending);
+        buffers.pending.add(task_record(self, thread, ref, start, stop, nbytes));
       } else {
-        flush_pending(self, thread, buffers.pending);
+        buffers.pending.flush();
         publish_task(self, thread, ref, start, stop, nbytes, false);
       }
     }
@@ -476,16 +478,14 @@ void Scheduler::execute(int worker, int thread, void* stream, TaskRef ref, Threa
   } catch (...) {
     buffers.loaded.clear();
     if (observed) {  // failures are rare: timed exactly
-      flush_pending(self, thread, buffers.pending);
+      buffers.pending.flush();
       publish_task(self, thread, ref, start, buffers.clock.stop(start, true), 0, true);
     }
     self.failed.fetch_add(1, std::memory_order_relaxed);
-    // After a kernel fault CUDA reports the fault from every call on the device: each later
-    // task here would fail the same way, so the worker goes out of service and its tasks go to
-    // workers that can still run them. Asked only after a failure: a healthy device costs nothing.
-    if (stream)
-      if (std::string fault = kernels::cuda_stream_error(self.spec.device, stream); !fault.empty())
-        fail_worker(worker, fmt::format("device {} failed: {}", self.spec.device, fault));
+    // A device that faulted fails every later task here the same way (CUDA's sticky errors):
+    // the worker goes out of service and its tasks go to workers that can still run them. Asked
+    // only after a failure: a healthy device costs nothing.
+    if (std::string fault = worker_context.fault(); !fault.empty()) fail_worker(worker, fault);
     if (!counted) count_done();
     run_finished = run.fail(ref.task, std::current_exception(), self.spec.name);
   }
@@ -497,18 +497,17 @@ void Scheduler::thread_main(int worker, int thread) {
   const WorkerInfo& spec = specs_[worker];
   pthread_setname_np(pthread_self(), fmt::format("{}.{}", spec.name, thread).substr(0, 15).c_str());
   Worker& self = *workers_[worker];
-  void* stream = nullptr;
-  if (spec.backend == Backend::cuda && spec.device >= 0) {
-    // Thrown out of a thread of its own the error would end the process (std::terminate): the
-    // worker fails instead, and the cluster goes on with the others.
-    try {
-      stream = kernels::cuda_create_stream(spec.device);
-    } catch (const std::exception& e) {
-      fail_worker(worker, fmt::format("cannot create a CUDA stream on device {}: {}", spec.device,
-                                      e.what()));
-    }
+  // What the worker's backend gives this thread (a CUDA stream). Thrown out of a thread of its
+  // own the error would end the process (std::terminate): the worker fails instead, and the
+  // cluster goes on with the others.
+  std::unique_ptr<WorkerContext> context;
+  try {
+    context = make_worker_context(spec, thread);
+  } catch (const std::exception& e) {
+    fail_worker(worker, e.what());
+    context = std::make_unique<WorkerContext>();  // holds nothing: the thread only waits to close
   }
-  current_thread = {this, worker, thread, stream};
+  current_thread = {this, worker, thread, context.get()};
 
   ThreadBuffers buffers = thread_buffers();
   TaskRef ref;
@@ -530,11 +529,11 @@ void Scheduler::thread_main(int worker, int thread) {
         requeue(worker, ref);
         continue;
       }
-      execute(worker, thread, stream, ref, buffers);
+      execute(worker, thread, *context, ref, buffers);
       continue;
     }
     buffers.clock.idle();  // the next task's start needs its own clock read
-    flush_pending(self, thread, buffers.pending);
+    buffers.pending.flush();
     // Briefly spin: the next task of a chain usually arrives within microseconds.
     bool found = false;
     for (int spin = 0; spin < 64 && !found; ++spin) {
@@ -549,26 +548,18 @@ void Scheduler::thread_main(int worker, int thread) {
         lock, [&] { return stopping_.load() || has_work_for(spec.backend) || self.broken.load(); });
     sleeping.fetch_sub(1);
   }
-  flush_pending(self, thread, buffers.pending);
+  buffers.pending.flush();
   if (self.broken.load()) {
     // Out of service, but alive until close: stats() reads each thread's CPU clock, which an
     // exited thread no longer has.
     std::unique_lock lock(idle_mutex_);
     idle_[backend_index(spec.backend)].wait(lock, [&] { return stopping_.load(); });
   }
-  if (stream) {
-    // After a device fault the destroy reports the fault again. Closing must finish, and the
-    // tasks' own errors already said what went wrong: warn and go on.
-    try {
-      kernels::cuda_destroy_stream(spec.device, stream);
-    } catch (const std::exception& e) {
-      log_warning(fmt::format("worker {}: {}", spec.name, e.what()));
-    }
-  }
   // A task on this thread that closed the cluster may have queued consumers after stop()
   // failed what was queued: they fail too, rather than wait forever.
   if (stopping_.load()) fail_queued();
   current_thread = {};
+  context.reset();  // the backend takes back what it gave the thread (a CUDA stream)
 }
 
 void Scheduler::stop() {

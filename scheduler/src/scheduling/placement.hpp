@@ -4,17 +4,10 @@
 #include <cstddef>
 #include <span>
 
+#include "tessera/executor.hpp"
 #include "tessera/task.hpp"
 
 namespace tessera::scheduler_detail {
-
-/// What placement needs to know of a worker.
-struct WorkerLoad {
-  Backend backend;
-  int threads;
-  std::size_t queued;     ///< ready tasks waiting in its queue
-  std::size_t executing;  ///< tasks running now
-};
 
 /// True when a task that has functions for `backends` may run on a worker of `backend`.
 constexpr bool can_run(BackendSet backends, Backend backend) {
@@ -29,7 +22,8 @@ constexpr BackendSet others_than_host(BackendSet backends) {
 
 /// Picks the worker for a task: `preferred` (where its inputs are), unless it is backed up while
 /// another compatible worker idles; without a preference, the least loaded compatible worker per
-/// thread. Returns -1 when none can run it.
-int choose_worker(BackendSet backends, int preferred, std::span<const WorkerLoad> workers);
+/// thread. Reads each worker's backend, threads, queued and executing only. Returns -1 when none
+/// can run it.
+int choose_worker(BackendSet backends, int preferred, std::span<const WorkerInfo> workers);
 
 }  // namespace tessera::scheduler_detail

@@ -165,16 +165,13 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
                             .name = fmt::format("cpu-{}", w),
                             .memory_limit = per_worker});
   for (int g = 0; g < n_gpu; ++g) {
-    const GpuInfo& gpu = hardware.gpus[g];
-    const std::uint64_t device_limit = options.device_memory_limit.text() == "auto"
-                                           ? MemoryLimit(0.8).resolve(gpu.memory, 1)
-                                           : options.device_memory_limit.resolve(gpu.memory, 1);
-    plan.workers.push_back({.backend = Backend::cuda,
-                            .threads = options.streams_per_gpu,
-                            .device = gpu.index,
-                            .name = fmt::format("gpu-{}", g),
-                            .memory_limit = device_limit,
-                            .device_name = gpu.name});
+    WorkerInfo worker = hardware.gpus[g];  // the device as detected, made a worker here
+    worker.threads = options.streams_per_gpu;
+    worker.name = fmt::format("gpu-{}", g);
+    worker.memory_limit = options.device_memory_limit.text() == "auto"
+                              ? MemoryLimit(0.8).resolve(worker.device_memory, 1)
+                              : options.device_memory_limit.resolve(worker.device_memory, 1);
+    plan.workers.push_back(std::move(worker));
   }
   for (std::size_t i = 0; i < options.backend_workers.size(); ++i) {
     WorkerInfo worker = options.backend_workers[i];
