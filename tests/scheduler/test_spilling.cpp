@@ -17,7 +17,7 @@
 #include "memory_probe.hpp"
 #include "scheduler.hpp"
 #include "scratch_path.hpp"
-#include "tessera/block_store.hpp"
+#include "memory/block_store.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
@@ -82,9 +82,9 @@ TEST(Spilling, PersistedArrayFourTimesTheLimitSumsCorrectlyWithinTheLimit) {
   bool measured = test_support::reset_peak_memory();
   const long before = test_support::peak_memory_kib();
   Array p = x.persist();
-  EXPECT_LE(cluster.executor()->block_store()->memory_bytes(),
-            cluster.executor()->block_store()->budget());
-  EXPECT_GE(cluster.executor()->block_store()->spilled_bytes(), 200u << 20);
+  EXPECT_LE(block_store_of(*cluster.executor())->memory_bytes(),
+            block_store_of(*cluster.executor())->budget());
+  EXPECT_GE(block_store_of(*cluster.executor())->spilled_bytes(), 200u << 20);
   const double total = p.sum().compute().item<double>();
   const long growth_mib = (test_support::peak_memory_kib() - before) / 1024;
   // The same values reduce in the same tree whether generated or read back.

@@ -11,7 +11,7 @@
 
 #include "child_process.hpp"
 #include "scratch_path.hpp"
-#include "tessera/block_store.hpp"
+#include "memory/block_store.hpp"
 
 using namespace tessera;
 namespace fs = std::filesystem;
