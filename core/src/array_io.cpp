@@ -186,7 +186,8 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
 
 void to_npy(const Array& array, const std::string& path) {
   array_detail::GridPtr grid =
-      array_detail::Lowering(current_executor()->chunk_store()->chunk_limit()).lower(array_detail::node_of(array));
+      array_detail::Lowering(current_executor()->chunk_store()->chunk_limit())
+          .lower(array_detail::node_of(array));
   NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
   if (nb.empty()) {  // 0-d: one block
@@ -224,7 +225,8 @@ void to_npy_stack(const std::string& directory, const Array& array) {
   namespace fs = std::filesystem;
   fs::create_directories(directory);
   array_detail::GridPtr grid =
-      array_detail::Lowering(current_executor()->chunk_store()->chunk_limit()).lower(array_detail::node_of(array));
+      array_detail::Lowering(current_executor()->chunk_store()->chunk_limit())
+          .lower(array_detail::node_of(array));
   // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
   // made and are freed right after.
   std::vector<TaskPtr> writers;

@@ -48,7 +48,9 @@ std::string symbol_name(const void* address) {
   return name;
 }
 
-std::string type_name(const std::type_info& type) { return demangle(type.name()); }
+std::string type_name(const std::type_info& type) {
+  return demangle(type.name());
+}
 
 std::string callable_type_name(const std::type_info& type) {
   std::string name = demangle(type.name());

@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "placement.hpp"
-#include "run_state.hpp"
 #include "memory/block_store.hpp"
 #include "memory/memory_monitor.hpp"
+#include "placement.hpp"
+#include "run_state.hpp"
 #include "task_clock.hpp"
 #include "tessera/executor.hpp"
 #include "work_queue.hpp"
@@ -174,7 +174,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   mutable std::mutex store_mutex_;
   std::shared_ptr<BlockStore> store_;
   std::unique_ptr<MemoryMonitor> monitor_;  // process-memory spilling (Dask's `spill`)
-  double pause_fraction_ = 0.8;  // dropped (and its spill directory removed) by stop()
+  double pause_fraction_ = 0.8;             // dropped (and its spill directory removed) by stop()
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

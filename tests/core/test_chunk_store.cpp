@@ -50,7 +50,9 @@ class StoringSerialExecutor final : public Executor {
  public:
   explicit StoringSerialExecutor(std::uint64_t chunk_limit = 0)
       : store(std::make_shared<CountingStore>(chunk_limit)) {}
-  std::shared_ptr<Computation> submit(Graph graph) override { return serial.submit(std::move(graph)); }
+  std::shared_ptr<Computation> submit(Graph graph) override {
+    return serial.submit(std::move(graph));
+  }
   std::shared_ptr<ChunkStore> chunk_store() override { return store; }
   test_support::SerialExecutor serial;
   std::shared_ptr<CountingStore> store;

@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "host_device_memory.hpp"
+#include "memory/block_store.hpp"
 #include "scheduler.hpp"
 #include "scratch_path.hpp"
-#include "memory/block_store.hpp"
 #include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 
@@ -234,8 +234,7 @@ TaskPtr check_all(std::vector<TaskPtr> chunks) {
       [](std::span<const Value* const> in, const TaskContext&) -> Value {
         bool all = true;
         for (std::size_t k = 0; k < in.size(); ++k)
-          all = all &&
-                holds(in[k]->get<NDArray>(), static_cast<int>(k));
+          all = all && holds(in[k]->get<NDArray>(), static_cast<int>(k));
         return all;
       });
 }
@@ -296,7 +295,8 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
   auto computation = run_graph(scheduler, keepers);
   std::vector<std::shared_ptr<StoredBlock>> blocks;
   for (std::size_t k = 0; k < keepers.size(); ++k)
-    blocks.push_back(std::static_pointer_cast<StoredBlock>(computation->output(k).get<Value::Stored>()));
+    blocks.push_back(
+        std::static_pointer_cast<StoredBlock>(computation->output(k).get<Value::Stored>()));
   EXPECT_EQ(store->device_bytes(1), 2 * MiB);
   EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
   for (int id = 0; id < 5; ++id) EXPECT_TRUE(holds(*blocks[id]->load(), id)) << id;

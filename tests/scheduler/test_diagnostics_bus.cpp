@@ -177,8 +177,8 @@ TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
 }
 
 // A delayed function that returns an NDArray by value (what user code writes) holds its data
-// too; it was once counted as a plain value of sizeof(std::any) bytes, so the dashboard showed bytes
-// where workers held megabytes.
+// too; it was once counted as a plain value of sizeof(std::any) bytes, so the dashboard showed
+// bytes where workers held megabytes.
 TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
   scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "by-value");
   auto array = std::make_shared<const TaskNode>(

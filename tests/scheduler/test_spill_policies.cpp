@@ -10,10 +10,10 @@
 #include <mutex>
 #include <thread>
 
+#include "memory/block_store.hpp"
 #include "memory/memory_monitor.hpp"
 #include "scheduler.hpp"
 #include "scratch_path.hpp"
-#include "memory/block_store.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;

@@ -14,10 +14,10 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "memory/block_store.hpp"
 #include "memory_probe.hpp"
 #include "scheduler.hpp"
 #include "scratch_path.hpp"
-#include "memory/block_store.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
@@ -110,7 +110,12 @@ TEST(Spilling, SpilledChunksRoundTripBitForBit) {
   Client client(cluster);
   auto x = random::random({300, 500}, {64, 128}, 4) * 3.0 - 1.0;  // 1.2 MB: most chunks spill
   NDArray direct = x.compute();
-  NDArray back = x.persist().compute();
+  Array kept = x.persist();
+  // persist() handed the chunks to the cluster's ChunkStore, its block store: all but what fits
+  // its budget went to files, and come back through the same interface.
+  auto store = block_store_of(*cluster.executor());
+  EXPECT_GE(store->spilled_bytes(), direct.nbytes() - store->budget());
+  NDArray back = kept.compute();
   ASSERT_EQ(back.nbytes(), direct.nbytes());
   EXPECT_EQ(std::memcmp(back.raw(), direct.raw(), direct.nbytes()), 0);
 }

@@ -81,16 +81,16 @@ class Value {
   }
   /// A chunk in a ChunkStore (any implementation's handle; null is empty).
   template <class S>
-    requires std::is_base_of_v<StoredChunk, S>
-  Value(std::shared_ptr<S> stored) noexcept {  // NOLINT
+  requires std::is_base_of_v<StoredChunk, S> Value(std::shared_ptr<S> stored)
+  noexcept {  // NOLINT
     if (stored) kind_ = Stored(std::move(stored));
   }
   /// Any other result: kept type-erased with its bytes (detail::bytes_held) counted now.
   template <class T>
-    requires(!std::is_same_v<std::decay_t<T>, Value> && !std::is_same_v<std::decay_t<T>, NDArray> &&
-             !std::is_convertible_v<T, HostChunk> && !std::is_convertible_v<T, DeviceChunk> &&
-             !std::is_convertible_v<T, Stored> && std::is_copy_constructible_v<std::decay_t<T>>)
-  Value(T&& object)  // NOLINT: implicit, so that a task can `return 42;`
+  requires(!std::is_same_v<std::decay_t<T>, Value> && !std::is_same_v<std::decay_t<T>, NDArray> &&
+           !std::is_convertible_v<T, HostChunk> && !std::is_convertible_v<T, DeviceChunk> &&
+           !std::is_convertible_v<T, Stored> && std::is_copy_constructible_v<std::decay_t<T>>)
+      Value(T&& object)  // NOLINT: implicit, so that a task can `return 42;`
       : kind_(make_other(std::forward<T>(object))) {}
 
   bool has_value() const noexcept { return !std::holds_alternative<std::monostate>(kind_); }
