@@ -80,7 +80,8 @@ Array Array::persist() const {
     // of that worker.
     const TaskFunction keep = [store](std::span<const Value* const> in,
                                       const TaskContext& context) -> Value {
-      if (const Value::DeviceChunk* device = in[0]->device_chunk()) return store->put(*device);
+      if (const Value::DeviceChunk* device = in[0]->device_chunk(); device && *device)
+        return store->put(*device);
       return store->put(in[0]->get<std::shared_ptr<NDArray>>(), context.worker);
     };
     for (const TaskPtr& chunk : grid->tasks)

@@ -10,8 +10,8 @@ namespace tessera {
 std::uint64_t Value::nbytes() const noexcept {
   struct Bytes {
     std::uint64_t operator()(std::monostate) const { return 0; }
-    std::uint64_t operator()(const HostChunk& chunk) const { return chunk->nbytes(); }
-    std::uint64_t operator()(const DeviceChunk& chunk) const { return chunk->nbytes(); }
+    std::uint64_t operator()(const HostChunk& chunk) const { return chunk ? chunk->nbytes() : 0; }
+    std::uint64_t operator()(const DeviceChunk& chunk) const { return chunk ? chunk->nbytes() : 0; }
     // Its store counts it (and spills it); counting it here too would count it twice.
     std::uint64_t operator()(const Stored&) const { return 0; }
     std::uint64_t operator()(const Other& other) const { return other.nbytes; }

@@ -68,7 +68,7 @@ void RunState::inputs(std::uint32_t i, std::vector<const Value*>& out,
     // A stored chunk (an array result the scheduler put into the block store, where it spills
     // like persisted chunks, least recently stored first) reaches its consumers as the host
     // chunk it holds: from memory, or read back from its file.
-    if (const Value::Stored* stored = values_[d].stored_chunk()) {
+    if (const Value::Stored* stored = values_[d].stored_chunk(); stored && *stored) {
       loaded.emplace_back((*stored)->load());
       out.push_back(&loaded.back());
     } else {

@@ -165,7 +165,7 @@ std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, i
   if (nbytes < min_stored_result_bytes || !store || store->budget() == 0 || !run.may_store(task))
     return nbytes;
   const Value::HostChunk* chunk = value.host_chunk();
-  if (!chunk) return nbytes;
+  if (!chunk || !*chunk) return nbytes;
   std::shared_ptr<NDArray> array = *chunk;
   // Consumers read it back as the host chunk it was (RunState::inputs loads stored chunks).
   value = store->add(std::move(array), worker);
@@ -182,7 +182,7 @@ Scheduler::ThreadBuffers Scheduler::thread_buffers() const {
 bool Scheduler::settle_device_result(const RunState& run, std::uint32_t task, BlockStore* store,
                                      Value& value) {
   const Value::DeviceChunk* chunk = value.device_chunk();
-  if (!chunk) return false;
+  if (!chunk || !*chunk) return false;
   std::shared_ptr<DeviceArray> device = *chunk;
   // A chunk a later task reads stays on its device, in the store's device tier, which moves it
   // to host memory when the device is over its budget (dask-cuda's device spilling). Persist's

@@ -126,3 +126,17 @@ TEST(ChunkStoreLimit, ComputeRefusesChunksBeyondTheStoresLimit) {
   }
   detail::remove_executor(executor.get());
 }
+
+// The serial executor has no memory policy of its own: Executor's default, chunks in memory
+// with no limit, so persisting keeps the computed chunks themselves.
+TEST_F(OnStoringExecutor, TheSerialExecutorKeepsPersistedChunksInMemory) {
+  const auto serial = std::make_shared<test_support::SerialExecutor>();
+  detail::push_executor(serial);
+  EXPECT_EQ(serial->chunk_store()->chunk_limit(), 0u);
+  const Array x = random::random({1000}, {100}, 3);
+  const NDArray direct = x.compute();
+  const NDArray back = x.persist().compute();
+  EXPECT_EQ(std::memcmp(back.raw(), direct.raw(), direct.nbytes()), 0);
+  EXPECT_EQ(executor->store->puts.load(), 0) << "the serial executor's store, not the outer one";
+  detail::remove_executor(serial.get());
+}

@@ -61,6 +61,19 @@ std::uint64_t bytes_held(const T& object) {
 
 }  // namespace detail
 
+class Value;
+
+namespace detail {
+/// A result that is none of the chunk kinds: kept type-erased (so copyable, as std::any needs).
+template <class T>
+concept other_result =
+    !std::is_same_v<std::decay_t<T>, Value> && !std::is_same_v<std::decay_t<T>, NDArray> &&
+    !std::is_convertible_v<T, std::shared_ptr<NDArray>> &&
+    !std::is_convertible_v<T, std::shared_ptr<DeviceArray>> &&
+    !std::is_convertible_v<T, std::shared_ptr<StoredChunk>> &&
+    std::is_copy_constructible_v<std::decay_t<T>>;
+}  // namespace detail
+
 class Value {
  public:
   using HostChunk = std::shared_ptr<NDArray>;
@@ -69,29 +82,21 @@ class Value {
 
   /// Empty: no result yet (or released).
   Value() noexcept = default;
-  /// A chunk in host memory (null is empty).
-  Value(HostChunk chunk) noexcept {  // NOLINT: implicit, tasks return chunks as they are
-    if (chunk) kind_ = std::move(chunk);
-  }
+
+  // The constructors are implicit: a task returns what it made (`return chunk;`, `return 42;`).
+  /// A chunk in host memory. (A null pointer, which a delayed function may return, is kept as
+  /// one: it is a value, holding 0 bytes.)
+  Value(HostChunk chunk) noexcept : kind_(std::move(chunk)) {}
   /// An array returned by value is a host chunk too: it holds the same kind of data.
-  Value(NDArray array) : kind_(std::make_shared<NDArray>(std::move(array))) {}  // NOLINT
-  /// A chunk in device memory (null is empty).
-  Value(DeviceChunk chunk) noexcept {  // NOLINT
-    if (chunk) kind_ = std::move(chunk);
-  }
-  /// A chunk in a ChunkStore (any implementation's handle; null is empty).
-  template <class S>
-  requires std::is_base_of_v<StoredChunk, S> Value(std::shared_ptr<S> stored)
-  noexcept {  // NOLINT
-    if (stored) kind_ = Stored(std::move(stored));
-  }
+  Value(NDArray array) : kind_(std::make_shared<NDArray>(std::move(array))) {}
+  /// A chunk in device memory.
+  Value(DeviceChunk chunk) noexcept : kind_(std::move(chunk)) {}
+  /// A chunk in a ChunkStore (any implementation's handle).
+  template <class S, class = std::enable_if_t<std::is_base_of_v<StoredChunk, S>>>
+  Value(std::shared_ptr<S> stored) noexcept : kind_(Stored(std::move(stored))) {}
   /// Any other result: kept type-erased with its bytes (detail::bytes_held) counted now.
-  template <class T>
-  requires(!std::is_same_v<std::decay_t<T>, Value> && !std::is_same_v<std::decay_t<T>, NDArray> &&
-           !std::is_convertible_v<T, HostChunk> && !std::is_convertible_v<T, DeviceChunk> &&
-           !std::is_convertible_v<T, Stored> && std::is_copy_constructible_v<std::decay_t<T>>)
-      Value(T&& object)  // NOLINT: implicit, so that a task can `return 42;`
-      : kind_(make_other(std::forward<T>(object))) {}
+  template <detail::other_result T>
+  Value(T&& object) : kind_(make_other(std::forward<T>(object))) {}
 
   bool has_value() const noexcept { return !std::holds_alternative<std::monostate>(kind_); }
   void reset() noexcept { kind_ = std::monostate{}; }
@@ -104,7 +109,8 @@ class Value {
   const Stored* stored_chunk() const noexcept { return std::get_if<Stored>(&kind_); }
 
   /// Bytes the value holds: a chunk's data (device bytes for a device chunk), 0 for a stored
-  /// chunk (its store counts it) and for an empty value, the count made at creation otherwise.
+  /// chunk (its store counts it), a null chunk and an empty value, the count made at creation
+  /// otherwise.
   std::uint64_t nbytes() const noexcept;
 
   /// The value as a T: a host chunk as std::shared_ptr<NDArray> or NDArray, a device chunk as
