@@ -1,6 +1,6 @@
-// Fused array kernels: elements per second (items_per_second) of reduce_host / evaluate_host on
+// Fused array kernels: elements per second (items_per_second) of host::reduce / host::evaluate on
 // x + x.T, x a 10000 x 10000 uniform array (seed 42), over a 1000 x 1000 box; and the Philox
-// generation bound, generate_uniform_host's doubles per second. x + x.T needs two uniform doubles
+// generation bound, host::generate_uniform's doubles per second. x + x.T needs two uniform doubles
 // per element, so each array case also reports generation_fraction = elements/s * 2 / doubles/s,
 // with doubles/s measured in the same process just before it. The GPU cases run when a device is
 // present.
@@ -11,9 +11,14 @@
 #include <cstdint>
 #include <vector>
 
-#include "tessera/kernels/array_cuda.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/cuda/generate.hpp"
+#include "tessera/kernels/cuda/memory.hpp"
+#include "tessera/kernels/cuda/reduce.hpp"
 #include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace {
 
@@ -57,7 +62,7 @@ tk::Box box() {
 
 using Clock = std::chrono::steady_clock;
 
-// generate_uniform_host's doubles per second on a cache-resident buffer (best of several runs).
+// host::generate_uniform's doubles per second on a cache-resident buffer (best of several runs).
 double generation_rate() {
   constexpr std::uint64_t n = std::uint64_t{1} << 16;
   std::vector<double> out(n);
@@ -65,7 +70,8 @@ double generation_rate() {
   std::uint64_t first = 0;
   for (int run = 0; run < 20; ++run) {
     const auto start = Clock::now();
-    for (int k = 0; k < 16; ++k, first += n) tk::generate_uniform_host(kSeed, first, n, out.data());
+    for (int k = 0; k < 16; ++k, first += n)
+      tk::host::generate_uniform({}, kSeed, first, n, out.data());
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     best = std::max(best, 16.0 * n / seconds);
   }
@@ -93,7 +99,7 @@ void bm_generate_uniform_host(benchmark::State& state) {
   std::vector<double> out(n);
   std::uint64_t first = 0;
   for (auto _ : state) {
-    tk::generate_uniform_host(kSeed, first, n, out.data());
+    tk::host::generate_uniform({}, kSeed, first, n, out.data());
     benchmark::DoNotOptimize(out.data());
     first += n;
   }
@@ -107,7 +113,7 @@ void bm_reduce_sum_x_plus_xt(benchmark::State& state) {
   const tk::Box b = box();
   tk::Partial out;
   run_array_case(state, 2, [&] {
-    tk::reduce_host(p, b, nullptr, tk::ReduceOp::sum, &out);
+    tk::host::reduce({}, p, b, nullptr, tk::ReduceOp::sum, &out);
     benchmark::DoNotOptimize(out);
   });
 }
@@ -119,7 +125,7 @@ void bm_reduce_moments_axis0_x_plus_xt(benchmark::State& state) {
   const bool axis0[tk::kMaxDims] = {true, false};
   std::vector<tk::Partial> out(kBox);
   run_array_case(state, 2, [&] {
-    tk::reduce_host(p, b, axis0, tk::ReduceOp::moments, out.data());
+    tk::host::reduce({}, p, b, axis0, tk::ReduceOp::moments, out.data());
     benchmark::DoNotOptimize(out.data());
   });
 }
@@ -130,7 +136,7 @@ void bm_reduce_moments_x_plus_xt(benchmark::State& state) {
   const tk::Box b = box();
   tk::Partial out;
   run_array_case(state, 2, [&] {
-    tk::reduce_host(p, b, nullptr, tk::ReduceOp::moments, &out);
+    tk::host::reduce({}, p, b, nullptr, tk::ReduceOp::moments, &out);
     benchmark::DoNotOptimize(out);
   });
 }
@@ -141,7 +147,7 @@ void bm_evaluate_x_plus_xt(benchmark::State& state) {
   const tk::Box b = box();
   std::vector<double> out(kBox * kBox);
   run_array_case(state, 2, [&] {
-    tk::evaluate_host(p, b, tk::DType::float64, out.data());
+    tk::host::evaluate({}, p, b, tk::DType::float64, out.data());
     benchmark::DoNotOptimize(out.data());
   });
 }
@@ -152,13 +158,13 @@ void bm_reduce_sum_x(benchmark::State& state) {
   const tk::Box b = box();
   tk::Partial out;
   run_array_case(state, 1, [&] {
-    tk::reduce_host(p, b, nullptr, tk::ReduceOp::sum, &out);
+    tk::host::reduce({}, p, b, nullptr, tk::ReduceOp::sum, &out);
     benchmark::DoNotOptimize(out);
   });
 }
 BENCHMARK(bm_reduce_sum_x)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// GPU: the same cases on device 0, with generate_uniform_cuda's rate as the bound.
+// GPU: the same cases on device 0, with cuda::generate_uniform's rate as the bound.
 bool skip_without_gpu(benchmark::State& state) {
   if (tk::cuda_device_count() > 0) return false;
   state.SkipWithError("no CUDA device");
@@ -169,13 +175,13 @@ void bm_generate_uniform_cuda(benchmark::State& state) {
   if (skip_without_gpu(state)) return;
   const auto n = static_cast<std::uint64_t>(state.range(0));
   void* stream = tk::cuda_create_stream(0);
-  double* out = static_cast<double*>(tk::cuda_malloc(0, n * sizeof(double)));
+  double* out = static_cast<double*>(tk::cuda::allocate({0}, n * sizeof(double)));
   std::uint64_t first = 0;
   for (auto _ : state) {
-    tk::generate_uniform_cuda(0, stream, kSeed, first, n, out);
+    tk::cuda::generate_uniform({0, stream}, kSeed, first, n, out);
     first += n;
   }
-  tk::cuda_free(0, out);
+  tk::cuda::release({0}, out);
   tk::cuda_destroy_stream(0, stream);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
@@ -192,8 +198,8 @@ void bm_reduce_cuda(benchmark::State& state) {
   const tk::ReduceOp op = state.range(0) ? tk::ReduceOp::moments : tk::ReduceOp::sum;
   std::vector<tk::Partial> out(kSide);
   void* stream = tk::cuda_create_stream(0);
-  tk::reduce_cuda(0, stream, p, b, axes, op, out.data());  // warm up
-  for (auto _ : state) tk::reduce_cuda(0, stream, p, b, axes, op, out.data());
+  tk::cuda::reduce({0, stream}, p, b, axes, op, out.data());  // warm up
+  for (auto _ : state) tk::cuda::reduce({0, stream}, p, b, axes, op, out.data());
   tk::cuda_destroy_stream(0, stream);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kSide * kSide));
 }

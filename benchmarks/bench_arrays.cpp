@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/generate.hpp"
 #include "tessera/tessera.hpp"
 
 namespace ts = tessera;
@@ -39,8 +39,8 @@ double generate(std::int64_t n, std::int64_t chunk) {
     parts.push_back(ts::delayed(
         [](std::int64_t start, std::int64_t count) {
           std::vector<double> buffer(static_cast<std::size_t>(count));
-          ts::kernels::generate_uniform_host(1, static_cast<std::uint64_t>(start),
-                                             static_cast<std::uint64_t>(count), buffer.data());
+          ts::kernels::host::generate_uniform({}, 1, static_cast<std::uint64_t>(start),
+                                              static_cast<std::uint64_t>(count), buffer.data());
           return buffer[static_cast<std::size_t>(count) - 1];
         },
         "generate")(first, std::min(per_task, total - first)));

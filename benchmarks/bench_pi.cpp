@@ -1,12 +1,13 @@
-// Monte Carlo pi throughput: samples per second (items_per_second) of count_pi_hits_host on one
-// and on two concurrent threads, and of count_pi_hits_cuda when a GPU is present.
+// Monte Carlo pi throughput: samples per second (items_per_second) of host::pi_hits on one
+// and on two concurrent threads, and of cuda::pi_hits when a GPU is present.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 
+#include "tessera/kernels/cuda/pi_hits.hpp"
 #include "tessera/kernels/cuda_device.hpp"
-#include "tessera/kernels/pi_cuda.hpp"
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace {
 
@@ -20,7 +21,7 @@ void bm_pi_host(benchmark::State& state) {
   tk::ensure_kokkos_initialized();
   std::uint64_t first = static_cast<std::uint64_t>(state.thread_index()) << 40;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(tk::count_pi_hits_host(kSeed, first, n));
+    benchmark::DoNotOptimize(tk::host::pi_hits({}, kSeed, first, n));
     first += n;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
@@ -35,10 +36,10 @@ void bm_pi_cuda(benchmark::State& state) {
   }
   const auto n = static_cast<std::uint64_t>(state.range(0));
   void* stream = tk::cuda_create_stream(0);
-  benchmark::DoNotOptimize(tk::count_pi_hits_cuda(0, stream, kSeed, 0, 1 << 20));  // warm up
+  benchmark::DoNotOptimize(tk::cuda::pi_hits({0, stream}, kSeed, 0, 1 << 20));  // warm up
   std::uint64_t first = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(tk::count_pi_hits_cuda(0, stream, kSeed, first, n));
+    benchmark::DoNotOptimize(tk::cuda::pi_hits({0, stream}, kSeed, first, n));
     first += n;
   }
   tk::cuda_destroy_stream(0, stream);

@@ -29,10 +29,13 @@
 #include <vector>
 
 #include "monte_carlo_pi.hpp"
-#include "tessera/kernels/array_cuda.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/cuda/evaluate.hpp"
+#include "tessera/kernels/cuda/generate.hpp"
+#include "tessera/kernels/cuda/pi_hits.hpp"
+#include "tessera/kernels/cuda/reduce.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
 #include "tessera/kernels/philox.hpp"
-#include "tessera/kernels/pi_cuda.hpp"
 #include "tessera/kernels/program.hpp"
 #include "tessera/tessera.hpp"
 
@@ -390,14 +393,14 @@ json copy_section(bool quick, double& copy_gbps_out) {
   return j;
 }
 
-// count_pi_hits_cuda, the library's raw GPU pi kernel: samples per second.
+// cuda::pi_hits, the library's raw GPU pi kernel: samples per second.
 json pi_kernel_section(bool quick, std::uint64_t& hits_at_zero, std::uint64_t& samples_out) {
   Stream stream;
   // Warm-up, then calibrate the sample count so one call takes ~0.25 s (capped).
-  tk::count_pi_hits_cuda(kDevice, stream.handle(), kSeed, 0, std::uint64_t{1} << 24);
+  tk::cuda::pi_hits({kDevice, stream.handle()}, kSeed, 0, std::uint64_t{1} << 24);
   const std::uint64_t probe = std::uint64_t{1} << 30;
   auto t0 = Clock::now();
-  tk::count_pi_hits_cuda(kDevice, stream.handle(), kSeed, 0, probe);
+  tk::cuda::pi_hits({kDevice, stream.handle()}, kSeed, 0, probe);
   const double probe_s = seconds_since(t0);
   const double rate = probe / std::max(probe_s, 1e-6);
   const std::uint64_t cap = quick ? (std::uint64_t{1} << 34) : (std::uint64_t{1} << 36);
@@ -409,15 +412,14 @@ json pi_kernel_section(bool quick, std::uint64_t& hits_at_zero, std::uint64_t& s
   std::uint64_t hits0 = 0;
   const auto [wall, event] = time_calls(stream, reps, [&](int r) {
     const std::uint64_t first = static_cast<std::uint64_t>(r) * samples;
-    const std::uint64_t hits =
-        tk::count_pi_hits_cuda(kDevice, stream.handle(), kSeed, first, samples);
+    const std::uint64_t hits = tk::cuda::pi_hits({kDevice, stream.handle()}, kSeed, first, samples);
     if (r == 0) hits0 = hits;
   });
   hits_at_zero = hits0;
   samples_out = samples;
   const double pi = 4.0 * static_cast<double>(hits0) / static_cast<double>(samples);
   json j = timing_json(wall, event);
-  j["api"] = "tessera::kernels::count_pi_hits_cuda (one fused Philox4x32-10 kernel)";
+  j["api"] = "tessera::kernels::cuda::pi_hits (one fused Philox4x32-10 kernel)";
   j["samples_per_call"] = samples;
   j["seed"] = kSeed;
   j["samples_per_second"] = samples / best(wall);
@@ -626,13 +628,13 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
     const std::int64_t n = 300;
     const std::uint64_t seed = kSeed + 1;
     DeviceBuffer p(n * n * sizeof(double));
-    tk::generate_uniform_cuda(kDevice, stream.handle(), seed, 0, n * n, p.get<double>());
+    tk::cuda::generate_uniform({kDevice, stream.handle()}, seed, 0, n * n, p.get<double>());
     stream.sync();
     const std::vector<double> host_p = to_host(p.get(), n * n);
     std::int64_t generator_mismatches = 0;
     for (std::int64_t k = 0; k < n * n; ++k)
       generator_mismatches += host_p[k] != tk::uniform_double(seed, static_cast<std::uint64_t>(k));
-    record("generate_uniform_cuda equals uniform_double (300x300)", generator_mismatches == 0,
+    record("cuda::generate_uniform equals uniform_double (300x300)", generator_mismatches == 0,
            {{"mismatches", generator_mismatches}});
 
     const tk::Box box = box2(43, n, 0, n);
@@ -640,11 +642,12 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
     const tk::Program device_program = p_plus_qt(p.get<double>(), p.get<double>(), n, n);
     const tk::Program host_program = p_plus_qt(host_p.data(), host_p.data(), n, n);
     DeviceBuffer out(rows * cols * sizeof(double));
-    tk::evaluate_cuda(kDevice, stream.handle(), device_program, box, tk::DType::float64, out.get());
+    tk::cuda::evaluate({kDevice, stream.handle()}, device_program, box, tk::DType::float64,
+                       out.get());
     stream.sync();
     const std::vector<double> gpu = to_host(out.get(), rows * cols);
     std::vector<double> host(rows * cols);
-    tk::evaluate_host(host_program, box, tk::DType::float64, host.data());
+    tk::host::evaluate({}, host_program, box, tk::DType::float64, host.data());
     std::int64_t vs_loop = 0, vs_host = 0;
     for (std::int64_t i = 0; i < rows; ++i)
       for (std::int64_t j = 0; j < cols; ++j) {
@@ -653,20 +656,20 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
         vs_loop += gpu[i * cols + j] != expect;
         vs_host += gpu[i * cols + j] != host[i * cols + j];
       }
-    record("evaluate_cuda p + p.T, box rows 43..299 x cols 0..299 (257x300)",
+    record("cuda::evaluate p + p.T, box rows 43..299 x cols 0..299 (257x300)",
            vs_loop == 0 && vs_host == 0,
-           {{"mismatches_vs_loop", vs_loop}, {"mismatches_vs_evaluate_host", vs_host}});
+           {{"mismatches_vs_loop", vs_loop}, {"mismatches_vs_host::evaluate", vs_host}});
 
     // Full reduction and the two per-axis reductions of the same program over the same box.
     tk::Partial gpu_all, host_all;
-    tk::reduce_cuda(kDevice, stream.handle(), device_program, box, nullptr, tk::ReduceOp::sum,
-                    &gpu_all);
-    tk::reduce_host(host_program, box, nullptr, tk::ReduceOp::sum, &host_all);
+    tk::cuda::reduce({kDevice, stream.handle()}, device_program, box, nullptr, tk::ReduceOp::sum,
+                     &gpu_all);
+    tk::host::reduce({}, host_program, box, nullptr, tk::ReduceOp::sum, &host_all);
     long double naive = 0;
     for (double v : gpu) naive += v;
     const double d_host = rel_diff(gpu_all.value, host_all.value);
     const double d_naive = rel_diff(gpu_all.value, static_cast<double>(naive));
-    record("reduce_cuda sum over the ragged box",
+    record("cuda::reduce sum over the ragged box",
            d_host <= 1e-12 && d_naive <= 1e-12 && gpu_all.count == rows * cols,
            {{"gpu", gpu_all.value},
             {"host", host_all.value},
@@ -679,9 +682,9 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
       reduce_axis[axis] = true;
       const std::int64_t outputs = axis == 0 ? cols : rows;
       std::vector<tk::Partial> g(outputs), h(outputs);
-      tk::reduce_cuda(kDevice, stream.handle(), device_program, box, reduce_axis, tk::ReduceOp::sum,
-                      g.data());
-      tk::reduce_host(host_program, box, reduce_axis, tk::ReduceOp::sum, h.data());
+      tk::cuda::reduce({kDevice, stream.handle()}, device_program, box, reduce_axis,
+                       tk::ReduceOp::sum, g.data());
+      tk::host::reduce({}, host_program, box, reduce_axis, tk::ReduceOp::sum, h.data());
       double worst = 0;
       for (std::int64_t o = 0; o < outputs; ++o) {
         long double loop = 0;
@@ -690,7 +693,7 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
         worst = std::max({worst, rel_diff(g[o].value, h[o].value),
                           rel_diff(g[o].value, static_cast<double>(loop))});
       }
-      record(std::string("reduce_cuda sum over axis ") + std::to_string(axis) + " (" +
+      record(std::string("cuda::reduce sum over axis ") + std::to_string(axis) + " (" +
                  std::to_string(outputs) + " outputs)",
              worst <= 1e-12, {{"worst_rel_diff", worst}});
     }
@@ -700,12 +703,14 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
   {
     const std::int64_t rows = 257, cols = 300;
     DeviceBuffer p(rows * cols * sizeof(double)), q(cols * rows * sizeof(double));
-    tk::generate_uniform_cuda(kDevice, stream.handle(), kSeed + 2, 0, rows * cols, p.get<double>());
-    tk::generate_uniform_cuda(kDevice, stream.handle(), kSeed + 3, 0, cols * rows, q.get<double>());
+    tk::cuda::generate_uniform({kDevice, stream.handle()}, kSeed + 2, 0, rows * cols,
+                               p.get<double>());
+    tk::cuda::generate_uniform({kDevice, stream.handle()}, kSeed + 3, 0, cols * rows,
+                               q.get<double>());
     DeviceBuffer out(rows * cols * sizeof(double));
-    tk::evaluate_cuda(kDevice, stream.handle(),
-                      p_plus_qt(p.get<double>(), q.get<double>(), rows, cols),
-                      box2(0, rows, 0, cols), tk::DType::float64, out.get());
+    tk::cuda::evaluate({kDevice, stream.handle()},
+                       p_plus_qt(p.get<double>(), q.get<double>(), rows, cols),
+                       box2(0, rows, 0, cols), tk::DType::float64, out.get());
     stream.sync();
     const auto hp = to_host(p.get(), rows * cols), hq = to_host(q.get(), cols * rows),
                gpu = to_host(out.get(), rows * cols);
@@ -713,7 +718,7 @@ json ppt_small_checks(const Stream& stream, bool& ok) {
     for (std::int64_t i = 0; i < rows; ++i)
       for (std::int64_t j = 0; j < cols; ++j)
         mismatches += gpu[i * cols + j] != hp[i * cols + j] + hq[j * rows + i];
-    record("evaluate_cuda p + q.T, p 257x300, q 300x257", mismatches == 0,
+    record("cuda::evaluate p + q.T, p 257x300, q 300x257", mismatches == 0,
            {{"mismatches", mismatches}});
   }
   return checks;
@@ -731,22 +736,22 @@ json ppt_section(bool quick, double copy_gbps) {
   j["checks"] = ppt_small_checks(stream, ok);
 
   DeviceBuffer p(bytes), out(bytes);
-  tk::generate_uniform_cuda(kDevice, stream.handle(), kSeed, 0, elements, p.get<double>());
+  tk::cuda::generate_uniform({kDevice, stream.handle()}, kSeed, 0, elements, p.get<double>());
   stream.sync();
   const tk::Program program = p_plus_qt(p.get<double>(), p.get<double>(), n, n);
   const tk::Box box = box2(0, n, 0, n);
   const int reps = quick ? 5 : 10;
 
-  // evaluate_cuda: one kernel; bytes moved = read p twice + write out = 3 n^2 8.
-  tk::evaluate_cuda(kDevice, stream.handle(), program, box, tk::DType::float64, out.get());
+  // cuda::evaluate: one kernel; bytes moved = read p twice + write out = 3 n^2 8.
+  tk::cuda::evaluate({kDevice, stream.handle()}, program, box, tk::DType::float64, out.get());
   stream.sync();
   const Timings evaluate_t = time_calls(stream, reps, [&](int) {
-    tk::evaluate_cuda(kDevice, stream.handle(), program, box, tk::DType::float64, out.get());
+    tk::cuda::evaluate({kDevice, stream.handle()}, program, box, tk::DType::float64, out.get());
   });
   const double eval_bytes = 3.0 * bytes;
   const auto& [wall, event] = evaluate_t;
   json eval = timing_json(wall, event);
-  eval["api"] = "tessera::kernels::evaluate_cuda(program p + p.T, box n x n, float64, device out)";
+  eval["api"] = "tessera::kernels::cuda::evaluate(program p + p.T, box n x n, float64, device out)";
   eval["bytes_moved"] = eval_bytes;
   eval["bytes_convention"] = "3 * n^2 * 8: p read twice (direct and transposed) + output written";
   eval["gbps"] = eval_bytes / best(event) / 1e9;
@@ -777,20 +782,20 @@ json ppt_section(bool quick, double copy_gbps) {
   eval["generator_mismatches_in_checked_rows"] = generator_mismatches;
   ok = ok && spot_mismatches == 0 && generator_mismatches == 0;
 
-  // reduce_cuda (sum) of the same program: bytes = p read twice = 2 n^2 8. Blocking call (kernel,
+  // cuda::reduce (sum) of the same program: bytes = p read twice = 2 n^2 8. Blocking call (kernel,
   // partials copied back, combined on the host): wall time is what a caller sees; events bracket
   // it on the same stream.
   tk::Partial total;
-  tk::reduce_cuda(kDevice, stream.handle(), program, box, nullptr, tk::ReduceOp::sum, &total);
+  tk::cuda::reduce({kDevice, stream.handle()}, program, box, nullptr, tk::ReduceOp::sum, &total);
   const Timings sum_t = time_calls(stream, reps, [&](int) {
-    tk::reduce_cuda(kDevice, stream.handle(), program, box, nullptr, tk::ReduceOp::sum, &total);
+    tk::cuda::reduce({kDevice, stream.handle()}, program, box, nullptr, tk::ReduceOp::sum, &total);
   });
   tk::Partial p_sum;
-  tk::reduce_cuda(kDevice, stream.handle(), single_leaf(p.get<double>(), n), box, nullptr,
-                  tk::ReduceOp::sum, &p_sum);
+  tk::cuda::reduce({kDevice, stream.handle()}, single_leaf(p.get<double>(), n), box, nullptr,
+                   tk::ReduceOp::sum, &p_sum);
   const double sum_bytes = 2.0 * bytes;
   json sum = timing_json(sum_t.wall, sum_t.event);
-  sum["api"] = "tessera::kernels::reduce_cuda(program p + p.T, box n x n, all axes, sum)";
+  sum["api"] = "tessera::kernels::cuda::reduce(program p + p.T, box n x n, all axes, sum)";
   sum["bytes_moved"] = sum_bytes;
   sum["bytes_convention"] = "2 * n^2 * 8: p read twice (direct and transposed)";
   sum["gbps"] = sum_bytes / best(sum_t.wall) / 1e9;
@@ -810,7 +815,7 @@ json ppt_section(bool quick, double copy_gbps) {
   j["sum"] = sum;
   j["checked"] = ok;
   j["check_note"] =
-      "small ragged cases against evaluate_host/reduce_host and plain loops (exact for evaluate, "
+      "small ragged cases against host::evaluate/host::reduce and plain loops (exact for evaluate, "
       "1e-12 relative for sums); big case: 4 rows of the output exactly, generator values, and "
       "sum(p + p.T) against 2 * sum(p) (1e-10 relative)";
   return j;

@@ -395,7 +395,7 @@ def main():
             n //= 2
         reps = 5 if quick else 10
         # p from cuRAND's Philox host generator with the seed bench_gpu uses: the same values as
-        # its p (generate_uniform_cuda), so the sums are comparable too.
+        # its p (kernels::cuda::generate_uniform), so the sums are comparable too.
         method = cupy.cuda.curand.CURAND_RNG_PSEUDO_PHILOX4_32_10
         p = cupy.random.RandomState(seed, method=method).random_sample((n, n), dtype=cupy.float64)
         sync()

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "tessera/kernels/array_cuda.hpp"
+#include "tessera/kernels/cuda/memory.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 
 namespace tessera {
@@ -15,15 +15,10 @@ namespace {
 class CudaDeviceMemory final : public DeviceMemory {
  public:
   explicit CudaDeviceMemory(int device) : device_(device) {}
-  void* allocate(std::uint64_t bytes) override { return kernels::cuda_malloc(device_, bytes); }
-  void release(void* pointer) noexcept override {
-    try {
-      kernels::cuda_free(device_, pointer);
-    } catch (...) {  // a failing cudaFree leaves nothing to do but go on
-    }
-  }
+  void* allocate(std::uint64_t bytes) override { return kernels::cuda::allocate({device_}, bytes); }
+  void release(void* pointer) noexcept override { kernels::cuda::release({device_}, pointer); }
   void copy_to_host(void* host, const void* device, std::uint64_t bytes) override {
-    kernels::cuda_copy(device_, host, device, bytes);
+    kernels::cuda::copy({device_}, host, device, bytes);
   }
   std::string name() const override { return fmt::format("cuda:{}", device_); }
 

@@ -8,9 +8,9 @@
 #include <stdexcept>
 
 #include "tessera/executor.hpp"
+#include "tessera/kernels/cuda/pi_hits.hpp"
 #include "tessera/kernels/cuda_device.hpp"
-#include "tessera/kernels/pi_cuda.hpp"
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
 #include "tessera/run_graph.hpp"
 
 namespace tessera {
@@ -45,12 +45,12 @@ WorkerCounts count_workers(const Executor& executor) {
 TaskPtr chunk_task(std::uint64_t seed, std::uint64_t first, std::uint64_t count,
                    BackendSet backends) {
   TaskFunction cpu = [=](std::span<const Value* const>, const TaskContext&) -> Value {
-    return kernels::count_pi_hits_host(seed, first, count);
+    return kernels::host::pi_hits({}, seed, first, count);
   };
   TaskFunction gpu;
   if (kernels::cuda_kernels_built())
     gpu = [=](std::span<const Value* const>, const TaskContext& context) -> Value {
-      return kernels::count_pi_hits_cuda(context.device, context.stream, seed, first, count);
+      return kernels::cuda::pi_hits({context.device, context.stream}, seed, first, count);
     };
   TaskFunctions functions;
   if (backends.contains(Backend::host)) functions.on(Backend::host, std::move(cpu));

@@ -2,8 +2,9 @@
 // What the dashboard remembers of one cluster's diagnostics events: the most recent task records
 // in a bounded ring with increasing sequence numbers, and per-group progress of recent runs.
 //
-// The per-task handler runs on the worker that finished the task, so it must cost next to nothing
-// (DESIGN.md decision 7; the target is under 5% of scheduler throughput). It takes no lock: each
+// The per-task handler runs on the worker that finished the task, so it must cost next to nothing:
+// watching a cluster must not slow what it watches (the target is under 5% of scheduler
+// throughput). It takes no lock: each
 // publishing thread appends a compact record to its own single-producer buffer. Whoever reads
 // (a request, the live stream) or a producer whose buffer is full drains all buffers into the
 // ring under the mutex, numbering records and counting progress there. JSON is made only when a

@@ -140,7 +140,18 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
     threads = *options.threads_per_worker;
   }
   const int n_gpu = options.n_gpu_workers.value_or(gpus);
-  if (n_workers + n_gpu == 0)
+  for (const WorkerInfo& worker : options.backend_workers) {
+    if (worker.backend == Backend::host || worker.backend == Backend::cuda)
+      throw std::invalid_argument(
+          fmt::format("invalid backend_workers entry '{}': backend {} is planned by {}",
+                      worker.name, backend_name(worker.backend),
+                      worker.backend == Backend::host ? "n_workers" : "n_gpu_workers"));
+    if (worker.threads < 1)
+      throw std::invalid_argument(
+          fmt::format("invalid threads {} for backend_workers entry '{}': must be >= 1",
+                      worker.threads, worker.name));
+  }
+  if (n_workers + n_gpu == 0 && options.backend_workers.empty())
     throw std::invalid_argument(
         "invalid cluster: n_workers 0 and no GPU worker leaves nothing to run on");
 
@@ -165,8 +176,14 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
                             .memory_limit = device_limit,
                             .device_name = gpu.name});
   }
+  for (std::size_t i = 0; i < options.backend_workers.size(); ++i) {
+    WorkerInfo worker = options.backend_workers[i];
+    if (worker.name.empty()) worker.name = fmt::format("{}-{}", backend_name(worker.backend), i);
+    plan.workers.push_back(std::move(worker));
+  }
   plan.cpu_workers = n_workers;
   plan.gpu_workers = n_gpu;
+  plan.backend_workers = static_cast<int>(options.backend_workers.size());
   plan.total_threads = n_workers * threads;
   plan.total_memory = per_worker * static_cast<std::uint64_t>(n_workers);
   return plan;

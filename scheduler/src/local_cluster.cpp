@@ -184,11 +184,12 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
   out << fmt::format("  {:<15} {}\n",
                      "Dashboard:", dashboard_link.empty() ? "off" : dashboard_link);
   out << fmt::format(
-      "  {:<15} {} ({} CPU{}, {} GPU)\n", "Workers:", plan.workers.size(), plan.cpu_workers,
+      "  {:<15} {} ({} CPU{}, {} GPU{})\n", "Workers:", plan.workers.size(), plan.cpu_workers,
       first_cpu
           ? fmt::format(" x {} thread{}", first_cpu->threads, first_cpu->threads == 1 ? "" : "s")
           : std::string(),
-      plan.gpu_workers);
+      plan.gpu_workers,
+      plan.backend_workers ? fmt::format(", {} other", plan.backend_workers) : std::string());
   out << fmt::format("  {:<15} {}\n", "Total threads:", plan.total_threads);
   out << fmt::format("  {:<15} {}", "Total memory:",
                      plan.total_memory ? format_bytes(plan.total_memory) : std::string("no limit"));
@@ -205,6 +206,14 @@ std::string describe_plan(const ClusterPlan& plan, const std::string& dashboard_
       out << fmt::format("\n    {}: device {} {} (limit {})", w.name, w.device, w.device_name,
                          format_bytes(w.memory_limit));
   out << "\n";
+  if (plan.backend_workers > 0) {
+    out << "  Other workers:";
+    for (const auto& w : plan.workers)
+      if (w.backend != Backend::host && w.backend != Backend::cuda)
+        out << fmt::format("\n    {}: {} x {} thread{}", w.name, backend_name(w.backend), w.threads,
+                           w.threads == 1 ? "" : "s");
+    out << "\n";
+  }
   return out.str();
 }
 

@@ -18,7 +18,7 @@
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/kernels/cuda_device.hpp"
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::scheduler_detail {
 

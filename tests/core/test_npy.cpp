@@ -484,7 +484,7 @@ class NpyNumPy : public NpyTest {
  protected:
   void SetUp() override {
     NpyTest::SetUp();
-    static const std::string unavailable = [] {
+    static const std::string kUnavailable = [] {
       if (!fs::exists(kPython)) return std::string(kPython) + " does not exist";
       const std::string command = std::string(kPython) + " -c 'import numpy' >/dev/null 2>&1";
       const int status = std::system(command.c_str());
@@ -492,7 +492,7 @@ class NpyNumPy : public NpyTest {
         return std::string(kPython) + " cannot import numpy (scripts/setup installs python3-numpy)";
       return std::string();
     }();
-    if (!unavailable.empty()) GTEST_SKIP() << unavailable;
+    if (!kUnavailable.empty()) GTEST_SKIP() << kUnavailable;
   }
 
   /// Runs `code` with sys.argv[1] = the test directory; returns its exit code, output in `output`.

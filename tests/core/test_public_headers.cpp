@@ -1,7 +1,7 @@
 // What a user's #include <tessera/tessera.hpp> declares, checked at compile time: the library's
 // internals stay out of it. Each check names a stand-in with internal linkage next to where the
 // internal would be declared; qualified lookup finds the stand-in only while no public header
-// declares the real one (the real one, found first, has no `stand_in` member).
+// declares the real one (the real one, found first, has no `kStandIn` member).
 
 #include <gtest/gtest.h>
 
@@ -10,15 +10,15 @@
 namespace tessera {
 namespace {
 struct NpyWriter {
-  static constexpr bool stand_in = true;
+  static constexpr bool kStandIn = true;
 };
 // Were the real functions declared, these names would not be types and the checks would not
 // compile.
 struct log_warning {
-  static constexpr bool stand_in = true;
+  static constexpr bool kStandIn = true;
 };
 struct value_nbytes {
-  static constexpr bool stand_in = true;
+  static constexpr bool kStandIn = true;
 };
 struct BlockStore {
   static constexpr bool stand_in = true;
@@ -27,14 +27,14 @@ struct BlockStore {
 namespace kernels {
 namespace {
 struct Program {
-  static constexpr bool stand_in = true;
+  static constexpr bool kStandIn = true;
 };
 }  // namespace
 }  // namespace kernels
 namespace detail {
 namespace {
 struct Topology {
-  static constexpr bool stand_in = true;
+  static constexpr bool kStandIn = true;
 };
 }  // namespace
 }  // namespace detail
@@ -43,7 +43,7 @@ struct Topology {
 namespace {
 
 template <class T>
-concept stand_in = T::stand_in;
+concept stand_in = T::kStandIn;
 
 // The .npy streaming writer is to_npy's; npy.hpp declares what reads and writes whole files.
 static_assert(stand_in<tessera::NpyWriter>, "tessera/npy.hpp declares the internal NpyWriter");

@@ -36,7 +36,7 @@ void check_tiling(const Shape& shape, const Chunks& chunks) {
 
 // Specs making between 2^20 chunks and the library's limit along a dimension are valid but slow
 // to list: skipped, so the fuzzer spends its time elsewhere (beyond the limit they are refused).
-constexpr std::int64_t slow_chunks = 1 << 20;
+constexpr std::int64_t kSlowChunks = 1 << 20;
 
 // The spec, or nullopt for a valid one too slow to fuzz.
 std::optional<ChunkSpec> spec_of(const nlohmann::json& chunks, const Shape& shape) {
@@ -52,7 +52,7 @@ std::optional<ChunkSpec> spec_of(const nlohmann::json& chunks, const Shape& shap
     if (per_dim && d >= sizes.size()) break;  // normalize() reports the mismatch
     const std::int64_t size = sizes[per_dim ? d : 0];
     const std::int64_t count = size > 0 ? shape[d] / size : 0;
-    if (count > slow_chunks && count <= tessera::max_chunks_per_dimension) return std::nullopt;
+    if (count > kSlowChunks && count <= tessera::kMaxChunksPerDimension) return std::nullopt;
   }
   return per_dim ? ChunkSpec(sizes) : ChunkSpec(sizes[0]);
 }

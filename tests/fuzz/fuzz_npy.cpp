@@ -32,15 +32,15 @@ struct MemoryFile {
 // Lazy reads are compared only for arrays this small, cut into at most this many chunks: a
 // zero-size shape like (211, 1, 1, 10110, 8, 0) in chunks of 1 is 17 million chunk tasks, which
 // is what was asked for, but not what a fuzzer can wait for.
-constexpr std::int64_t max_lazy_elements = 1 << 16, max_lazy_chunks = 1 << 12;
+constexpr std::int64_t kMaxLazyElements = 1 << 16, kMaxLazyChunks = 1 << 12;
 
 bool small_enough(const tessera::NpyHeader& header, std::int64_t chunk) {
-  if (header.size() > max_lazy_elements) return false;
+  if (header.size() > kMaxLazyElements) return false;
   std::int64_t chunks = 1;
   for (std::int64_t extent : header.shape) {
-    if (extent > max_lazy_elements) return false;
+    if (extent > kMaxLazyElements) return false;
     chunks *= std::max<std::int64_t>(1, (extent + chunk - 1) / chunk);
-    if (chunks > max_lazy_chunks) return false;
+    if (chunks > kMaxLazyChunks) return false;
   }
   return true;
 }

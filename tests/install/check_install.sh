@@ -16,8 +16,8 @@ config_dir=$(dirname "$(find "$work/prefix" -name TesseraConfig.cmake | head -n1
 
 # 0. The headers installed are the ones users include (internals under tessera/detail/): none of
 # the kernels' own, and none of the internals that once sat beside the public headers.
-for internal in tessera/kernels/program.hpp tessera/kernels/philox.hpp tessera/kernels/array_host.hpp \
-                tessera/kernels/kokkos_runtime.hpp tessera/kernels/array_cuda.hpp \
+for internal in tessera/kernels/program.hpp tessera/kernels/philox.hpp tessera/kernels/host/evaluate.hpp \
+                tessera/kernels/kokkos_runtime.hpp tessera/kernels/cuda/evaluate.hpp \
                 tessera/log.hpp tessera/function_name.hpp tessera/value_size.hpp \
                 tessera/block_store.hpp; do
   test ! -e "$work/prefix/include/$internal" || fail "installed the internal header $internal"

@@ -1,11 +1,13 @@
-// evaluate_cuda / reduce_cuda / generate_uniform_cuda against the host kernels and the reference
-// semantics. Skips (with the reason) where no GPU is present.
+// cuda::evaluate / cuda::reduce's own parts against the host kernels and the reference semantics:
+// transcendentals within ulps, transposed tiles, sizes above 2^31, devices and memory errors.
+// What every backend must do is in test_backend_arrays.cpp. Skips (with the reason) where no GPU
+// is present.
 //
 // Programs of arithmetic, comparisons, casts and uniform leaves must evaluate bit for bit as on
 // the host (both sides are built without FMA contraction); exp, log, sin, cos, pow and normal
 // leaves go through CUDA's libm and are compared within a few ulps instead. Reductions follow the
 // fixed order of reduce_order.hpp: for exact programs bit for bit equal to its plain CPU
-// implementation (fixed_order_reference.hpp) and to reduce_host, which follows the same order.
+// implementation (fixed_order_reference.hpp) and to host::reduce, which follows the same order.
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
@@ -18,11 +20,19 @@
 #include <thread>
 #include <vector>
 
+#include "backend_case.hpp"
 #include "fixed_order_reference.hpp"
+#include "kernel_backends.hpp"
 #include "program_reference.hpp"
-#include "tessera/kernels/array_cuda.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/cuda/evaluate.hpp"
+#include "tessera/kernels/cuda/generate.hpp"
+#include "tessera/kernels/cuda/memory.hpp"
+#include "tessera/kernels/cuda/reduce.hpp"
 #include "tessera/kernels/cuda_device.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/philox.hpp"
 #include "tessera/kernels/reduce_order.hpp"
 
@@ -31,75 +41,27 @@ namespace {
 
 using testing::Case;
 
-// The reason tells "no GPU" from "CUDA failed" (a driver too old or missing, say).
-#define SKIP_WITHOUT_GPU() \
-  if (const CudaStatus cuda = cuda_status(); cuda.count == 0) GTEST_SKIP() << cuda.describe()
+using testing::CudaBackend;
 
-// Device copies of a case's buffers, freed on scope exit, and the program pointing at them.
-class DeviceCase {
- public:
-  explicit DeviceCase(const Case& c) : program_(c.program) {
-    for (int i = 0; i < program_.size; ++i) {
-      Instruction& in = program_.code[i];
-      if (in.op != Op::load_buffer) continue;
-      for (const auto& buffer : c.buffers) {
-        if (buffer.data() != in.data) continue;
-        void* d = cuda_malloc(0, std::max<std::size_t>(buffer.size(), 1));
-        cuda_copy(0, d, buffer.data(), buffer.size());
-        owned_.push_back(d);
-        in.data = d;
-      }
-    }
-  }
-  ~DeviceCase() {
-    for (void* d : owned_) cuda_free(0, d);
-  }
-  DeviceCase(const DeviceCase&) = delete;
-  DeviceCase& operator=(const DeviceCase&) = delete;
-  const Program& program() const { return program_; }
-
- private:
-  Program program_;
-  std::vector<void*> owned_;
-};
-
-// Whether the program uses only operations whose device results are bit-identical to glibc's.
-bool exact_on_gpu(const Program& p) {
-  for (int i = 0; i < p.size; ++i) {
-    switch (p.code[i].op) {
-      case Op::exponential:
-      case Op::logarithm:
-      case Op::sine:
-      case Op::cosine:
-      case Op::power:
-      case Op::load_normal:
-        return false;
-      default:
-        break;
-    }
-  }
-  return true;
-}
-
-// evaluate_cuda's output for the case, copied back to the host.
+// cuda::evaluate's output for the case, copied back to the host.
 std::vector<std::uint8_t> evaluate_on_gpu(const Case& c, DType type) {
-  const DeviceCase dc(c);
+  const testing::BackendCase<CudaBackend> dc(c);
   const std::size_t bytes = testing::box_size(c.box, c.program.ndim) * testing::dtype_size(type);
-  void* d_out = cuda_malloc(0, std::max<std::size_t>(bytes, 1));
+  void* d_out = cuda::allocate({0}, std::max<std::size_t>(bytes, 1));
   std::vector<std::uint8_t> out(bytes);
-  evaluate_cuda(0, nullptr, dc.program(), c.box, type, d_out);
-  cuda_synchronize(0, nullptr);
-  cuda_copy(0, out.data(), d_out, bytes);
-  cuda_free(0, d_out);
+  cuda::evaluate({0, nullptr}, dc.program(), c.box, type, d_out);
+  cuda::synchronize({0, nullptr});
+  cuda::copy({0}, out.data(), d_out, bytes);
+  cuda::release({0}, d_out);
   return out;
 }
 
-// evaluate_cuda equals evaluate_host bit for bit in every output dtype.
+// cuda::evaluate equals host::evaluate bit for bit in every output dtype.
 void expect_evaluate_matches_host(const Case& c, const std::string& what) {
   for (DType type : {DType::float64, DType::float32, DType::int64, DType::boolean}) {
     const std::vector<std::uint8_t> got = evaluate_on_gpu(c, type);
     std::vector<std::uint8_t> want(got.size());
-    evaluate_host(c.program, c.box, type, want.data());
+    host::evaluate({}, c.program, c.box, type, want.data());
     ASSERT_EQ(testing::first_mismatch(got.data(), want.data(),
                                       testing::box_size(c.box, c.program.ndim), type),
               -1)
@@ -107,45 +69,8 @@ void expect_evaluate_matches_host(const Case& c, const std::string& what) {
   }
 }
 
-TEST(ArrayCuda, RandomProgramsMatchHost) {
-  SKIP_WITHOUT_GPU();
-  testing::CaseGenerator gen(5150);
-  constexpr ReduceOp kOps[] = {ReduceOp::sum, ReduceOp::prod, ReduceOp::min,    ReduceOp::max,
-                               ReduceOp::any, ReduceOp::all,  ReduceOp::moments};
-  int tested = 0;
-  while (tested < 80) {
-    const Case c = gen.next(20000);
-    if (!exact_on_gpu(c.program)) continue;
-    ++tested;
-    expect_evaluate_matches_host(c, c.description);
-    if (HasFatalFailure()) return;
-    const DeviceCase dc(c);
-    for (ReduceOp op : kOps) {
-      bool reduced[kMaxDims] = {};
-      for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
-      const auto ref = testing::reference_reduce(c.program, c.box, reduced, op);
-      const std::vector<Partial> fixed = testing::fixed_order_reduce(c.program, c.box, reduced, op);
-      std::vector<Partial> got(ref.partials.size()), host(ref.partials.size());
-      reduce_cuda(0, nullptr, dc.program(), c.box, reduced, op, got.data());
-      reduce_host(c.program, c.box, reduced, op, host.data());
-      for (std::size_t k = 0; k < got.size(); ++k) {
-        std::string why;
-        ASSERT_TRUE(testing::partial_matches(got[k], ref, k, op, why))
-            << c.description << ", op " << static_cast<int>(op) << ", output " << k << ": " << why;
-        ASSERT_TRUE(testing::same_partial(got[k], fixed[k]))
-            << c.description << ", op " << static_cast<int>(op) << ", output " << k
-            << ": not the fixed order's bits (value " << got[k].value << " vs " << fixed[k].value
-            << ", mean " << got[k].mean << " vs " << fixed[k].mean << ")";
-        ASSERT_TRUE(testing::same_partial(got[k], host[k]))
-            << c.description << ", op " << static_cast<int>(op) << ", output " << k
-            << ": not reduce_host's bits (value " << got[k].value << " vs " << host[k].value << ")";
-      }
-    }
-  }
-}
-
 TEST(ArrayCuda, TranscendentalsWithinUlps) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   // exp(x) * sin(x.T) + log(x) * cos(x) + normal + x ** 1.5, x uniform over a 300 x 257 box.
   Case c;
   Program& p = c.program;
@@ -183,7 +108,7 @@ TEST(ArrayCuda, TranscendentalsWithinUlps) {
   const std::int64_t n = testing::box_size(c.box, 2);
   std::vector<double> got(n), want(n);
   std::memcpy(got.data(), bytes.data(), bytes.size());
-  evaluate_host(p, c.box, DType::float64, want.data());
+  host::evaluate({}, p, c.box, DType::float64, want.data());
   for (std::int64_t k = 0; k < n; ++k) {
     // Each libm result is within 2 ulps; a handful of them, added and multiplied, stay within a
     // few ulps of the largest term (magnitudes here are below 10).
@@ -193,7 +118,7 @@ TEST(ArrayCuda, TranscendentalsWithinUlps) {
 }
 
 TEST(ArrayCuda, LargeReductionsMatchHost) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   // x + x.T over 2000 x 1500 of a 10000 x 10000 x: many segments per output when rows are
   // reduced, one thread per output when few elements fold.
   Case c;
@@ -208,33 +133,18 @@ TEST(ArrayCuda, LargeReductionsMatchHost) {
     for (ReduceOp op : {ReduceOp::sum, ReduceOp::moments, ReduceOp::min}) {
       const std::vector<Partial> fixed = testing::fixed_order_reduce(p, c.box, reduced, op);
       std::vector<Partial> got(fixed.size()), host(fixed.size());
-      reduce_cuda(0, nullptr, p, c.box, reduced, op, got.data());
-      reduce_host(p, c.box, reduced, op, host.data());
+      cuda::reduce({0, nullptr}, p, c.box, reduced, op, got.data());
+      host::reduce({}, p, c.box, reduced, op, host.data());
       for (std::size_t k = 0; k < got.size(); ++k) {
         ASSERT_TRUE(testing::same_partial(got[k], host[k]))
             << "axes " << axes << " op " << static_cast<int>(op) << " output " << k
-            << ": not reduce_host's bits (value " << got[k].value << " vs " << host[k].value << ")";
+            << ": not host::reduce's bits (value " << got[k].value << " vs " << host[k].value
+            << ")";
         ASSERT_TRUE(testing::same_partial(got[k], fixed[k]))
             << "axes " << axes << " op " << static_cast<int>(op) << " output " << k
             << ": not the fixed order's bits (value " << got[k].value << " vs " << fixed[k].value
             << ")";
       }
-    }
-  }
-}
-
-TEST(ArrayCuda, GenerateUniformMatchesPhilox) {
-  SKIP_WITHOUT_GPU();
-  for (std::uint64_t first : {0ull, 1ull, 262143ull, (1ull << 40) + 3}) {
-    const std::uint64_t n = (1u << 20) + 5;
-    double* d = static_cast<double*>(cuda_malloc(0, n * sizeof(double)));
-    generate_uniform_cuda(0, nullptr, 7, first, n, d);
-    cuda_synchronize(0, nullptr);
-    std::vector<double> got(n);
-    cuda_copy(0, got.data(), d, n * sizeof(double));
-    cuda_free(0, d);
-    for (std::uint64_t k = 0; k < n; ++k) {
-      ASSERT_EQ(got[k], uniform_double(7, first + k)) << "first " << first << " k " << k;
     }
   }
 }
@@ -266,9 +176,9 @@ Instruction buffer_leaf(const Case& c, std::int64_t s0, std::int64_t s1, std::in
 }
 
 // p + p.T of a materialized p takes the tiled shared-memory path: square, non-square and ragged
-// boxes at offsets, against evaluate_host bit for bit.
+// boxes at offsets, against host::evaluate bit for bit.
 TEST(ArrayCuda, TransposedBufferTilesMatchHost) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   const std::int64_t n = 1200;
   struct Extent {
     std::int64_t lo0, rows, lo1, cols;
@@ -290,7 +200,7 @@ TEST(ArrayCuda, TransposedBufferTilesMatchHost) {
 // Sliced and reversed transposes (x[::-1, ::2].T and the like), two transposed leaves and a
 // direct one, with arithmetic between them.
 TEST(ArrayCuda, SlicedTransposedBuffersMatchHost) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   const std::int64_t n = 700;
   Case c = buffer_case(n, 99);
   Program& p = c.program;
@@ -313,7 +223,7 @@ TEST(ArrayCuda, SlicedTransposedBuffersMatchHost) {
 // exact, its sum and moments have closed forms. Reducing everything folds the ~2^18 segments on
 // the host; reducing axis 0 only folds 9 segments per output on the device.
 TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
-  SKIP_WITHOUT_GPU();
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
   const std::int64_t rows = (std::int64_t{1} << 16) + 3, cols = (std::int64_t{1} << 15) + 1;
   const std::int64_t n = rows * cols;
   ASSERT_GT(n, std::int64_t{1} << 31);
@@ -335,18 +245,18 @@ TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
   const double dn = static_cast<double>(n);
 
   Partial p;
-  reduce_cuda(0, nullptr, one, box, nullptr, ReduceOp::sum, &p);
+  cuda::reduce({0, nullptr}, one, box, nullptr, ReduceOp::sum, &p);
   EXPECT_EQ(p.value, dn);
   EXPECT_EQ(p.count, dn);
-  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::min, &p);
+  cuda::reduce({0, nullptr}, arange, box, nullptr, ReduceOp::min, &p);
   EXPECT_EQ(p.value, 0);
-  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::max, &p);
+  cuda::reduce({0, nullptr}, arange, box, nullptr, ReduceOp::max, &p);
   EXPECT_EQ(p.value, dn - 1);
   EXPECT_EQ(p.count, dn);
-  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::sum, &p);
+  cuda::reduce({0, nullptr}, arange, box, nullptr, ReduceOp::sum, &p);
   const double sum = dn * (dn - 1) / 2;  // sum |x| too
   EXPECT_NEAR(p.value, sum, 2 * dn * eps * sum);
-  reduce_cuda(0, nullptr, arange, box, nullptr, ReduceOp::moments, &p);
+  cuda::reduce({0, nullptr}, arange, box, nullptr, ReduceOp::moments, &p);
   EXPECT_EQ(p.count, dn);
   EXPECT_NEAR(p.mean + p.value, (dn - 1) / 2, 4 * dn * eps * dn);
   const double m2 = dn * (dn * dn - 1) / 12;
@@ -357,7 +267,7 @@ TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
   // so the result is exact in any order.
   const bool axis0[kMaxDims] = {true, false};
   std::vector<Partial> columns(cols);
-  reduce_cuda(0, nullptr, arange, box, axis0, ReduceOp::sum, columns.data());
+  cuda::reduce({0, nullptr}, arange, box, axis0, ReduceOp::sum, columns.data());
   const double dr = static_cast<double>(rows), dc = static_cast<double>(cols);
   for (std::int64_t j = 0; j < cols; ++j) {
     const double want = dr * static_cast<double>(j) + dc * dr * (dr - 1) / 2;
@@ -368,8 +278,8 @@ TEST(ArrayCuda, ReductionsAboveTwoToTheThirtyOne) {
 
 // An out-of-memory error is reported once, not again by the next kernel launch's check.
 TEST(ArrayCuda, OutOfMemoryDoesNotFailTheNextLaunch) {
-  SKIP_WITHOUT_GPU();
-  EXPECT_THROW(cuda_malloc(0, std::size_t{1} << 60), std::runtime_error);
+  TESSERA_SKIP_WITHOUT_BACKEND(CudaBackend);
+  EXPECT_THROW(cuda::allocate({0}, std::size_t{1} << 60), std::runtime_error);
   Case c;
   c.program.ndim = 1;
   c.program.size = 1;
@@ -382,9 +292,9 @@ TEST(ArrayCuda, OutOfMemoryDoesNotFailTheNextLaunch) {
   double last = 0;
   std::memcpy(&last, got.data() + 999 * 8, 8);
   EXPECT_EQ(last, 999);
-  EXPECT_THROW(cuda_malloc(0, std::size_t{1} << 60), std::runtime_error);
+  EXPECT_THROW(cuda::allocate({0}, std::size_t{1} << 60), std::runtime_error);
   Partial p;
-  ASSERT_NO_THROW(reduce_cuda(0, nullptr, c.program, c.box, nullptr, ReduceOp::sum, &p));
+  ASSERT_NO_THROW(cuda::reduce({0, nullptr}, c.program, c.box, nullptr, ReduceOp::sum, &p));
   EXPECT_EQ(p.value, 999.0 * 1000 / 2);
 }
 
@@ -399,34 +309,17 @@ TEST(ArrayCuda, DeviceScopeRestoresOnlyAChosenDevice) {
   int fresh = -1, chosen = -1;
   std::thread([&] {
     Partial out;
-    reduce_cuda(1, nullptr, p, box, nullptr, ReduceOp::sum, &out);
+    cuda::reduce({1, nullptr}, p, box, nullptr, ReduceOp::sum, &out);
     cudaGetDevice(&fresh);
   }).join();
   std::thread([&] {
     cudaSetDevice(0);
     Partial out;
-    reduce_cuda(1, nullptr, p, box, nullptr, ReduceOp::sum, &out);
+    cuda::reduce({1, nullptr}, p, box, nullptr, ReduceOp::sum, &out);
     cudaGetDevice(&chosen);
   }).join();
   EXPECT_EQ(fresh, 1);
   EXPECT_EQ(chosen, 0);
-}
-
-TEST(ArrayCuda, RejectsBadPrograms) {
-  SKIP_WITHOUT_GPU();
-  Program p;
-  p.ndim = 2;
-  p.size = kMaxInstructions + 1;
-  Box box;
-  box.hi[0] = box.hi[1] = 4;
-  Partial out;
-  EXPECT_THROW(reduce_cuda(0, nullptr, p, box, nullptr, ReduceOp::sum, &out),
-               std::invalid_argument);
-  EXPECT_THROW(evaluate_cuda(0, nullptr, p, box, DType::float64, nullptr), std::invalid_argument);
-  p.size = 1;
-  box.hi[1] = 0;
-  EXPECT_THROW(reduce_cuda(0, nullptr, p, box, nullptr, ReduceOp::sum, &out),
-               std::invalid_argument);
 }
 
 }  // namespace

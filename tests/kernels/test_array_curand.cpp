@@ -1,6 +1,6 @@
 // load_uniform_f32 and load_normal leaves against cuRAND's host generator (Philox, seed s,
 // offset 0), bit for bit: per element (leaf_value, which GPU threads also run) and through the
-// host tile interpreter (evaluate_host), which generates them in runs.
+// host tile interpreter (host::evaluate), which generates them in runs.
 #include <curand.h>
 #include <gtest/gtest.h>
 
@@ -8,7 +8,10 @@
 #include <cstring>
 #include <vector>
 
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
 namespace tessera::kernels {
@@ -50,12 +53,12 @@ Program leaf_program(Op op, std::uint64_t seed, double a, double b) {
   return p;
 }
 
-// evaluate_host of a leaf over [0, n).
+// host::evaluate of a leaf over [0, n).
 std::vector<double> evaluate_leaf(Op op, std::uint64_t seed, double a, double b, std::size_t n) {
   Box box;
   box.hi[0] = static_cast<std::int64_t>(n);
   std::vector<double> out(n);
-  evaluate_host(leaf_program(op, seed, a, b), box, DType::float64, out.data());
+  host::evaluate({}, leaf_program(op, seed, a, b), box, DType::float64, out.data());
   return out;
 }
 

@@ -1,4 +1,4 @@
-// evaluate_host and reduce_host against the reference semantics (evaluate_element and a plain
+// host::evaluate and host::reduce against the reference semantics (evaluate_element and a plain
 // loop of accumulate()) on seeded random programs, plus the cases random programs rarely hit.
 //
 // Exactness: evaluate must match bit for bit, which holds because the tile interpreter performs
@@ -15,9 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "array_host_levels.hpp"
+#include "levels.hpp"
 #include "program_reference.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/philox.hpp"
 #include "tessera/kernels/program_eval.hpp"
 #include "tessera/kernels/program_validate.hpp"
@@ -43,7 +46,7 @@ void expect_evaluate_matches(const Case& c, DType type) {
   const std::int64_t n = testing::box_size(c.box, c.program.ndim);
   const std::vector<std::uint8_t> want = testing::reference_evaluate(c.program, c.box, type);
   std::vector<std::uint8_t> got(want.size(), 0xcd);
-  evaluate_host(c.program, c.box, type, got.data());
+  host::evaluate({}, c.program, c.box, type, got.data());
   const std::int64_t bad = testing::first_mismatch(got.data(), want.data(), n, type);
   EXPECT_EQ(bad, -1) << c.description << ", dtype " << static_cast<int>(type);
 }
@@ -51,7 +54,7 @@ void expect_evaluate_matches(const Case& c, DType type) {
 void expect_reduce_matches(const Case& c, const bool* reduced, ReduceOp op) {
   const testing::ReferenceReduction ref = testing::reference_reduce(c.program, c.box, reduced, op);
   std::vector<Partial> got(ref.partials.size());
-  reduce_host(c.program, c.box, reduced, op, got.data());
+  host::reduce({}, c.program, c.box, reduced, op, got.data());
   std::string axes;
   for (int d = 0; d < c.program.ndim; ++d) axes += reduced[d] ? "r" : "k";
   for (std::size_t k = 0; k < got.size(); ++k) {
@@ -96,8 +99,8 @@ TEST(ArrayHost, FullReductionWritesOnePartial) {
       const testing::ReferenceReduction ref = testing::reference_reduce(c.program, c.box, all, op);
       ASSERT_EQ(ref.partials.size(), 1u);
       Partial got[2];
-      got[1].count = -7;                                // must stay untouched
-      reduce_host(c.program, c.box, nullptr, op, got);  // nullptr: every axis
+      got[1].count = -7;                                     // must stay untouched
+      host::reduce({}, c.program, c.box, nullptr, op, got);  // nullptr: every axis
       EXPECT_EQ(got[1].count, -7);
       std::string why;
       EXPECT_TRUE(testing::partial_matches(got[0], ref, 0, op, why))

@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "program_reference.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
 namespace tessera::kernels {
@@ -66,7 +69,7 @@ void expect_evaluate_exact(const Case& c) {
   const std::int64_t n = testing::box_size(c.box, c.program.ndim);
   const auto want = testing::reference_evaluate(c.program, c.box, DType::float64);
   std::vector<std::uint8_t> got(want.size());
-  evaluate_host(c.program, c.box, DType::float64, got.data());
+  host::evaluate({}, c.program, c.box, DType::float64, got.data());
   EXPECT_EQ(testing::first_mismatch(got.data(), want.data(), n, DType::float64), -1)
       << c.description;
 }
@@ -110,7 +113,7 @@ void expect_reductions_match(const Case& c) {
     for (ReduceOp o : {ReduceOp::sum, ReduceOp::moments, ReduceOp::min, ReduceOp::any}) {
       const auto ref = testing::reference_reduce(c.program, c.box, reduced, o);
       std::vector<Partial> got(ref.partials.size());
-      reduce_host(c.program, c.box, reduced, o, got.data());
+      host::reduce({}, c.program, c.box, reduced, o, got.data());
       for (std::size_t k = 0; k < got.size(); ++k) {
         std::string why;
         ASSERT_TRUE(testing::partial_matches(got[k], ref, k, o, why))
@@ -156,11 +159,11 @@ void expect_chunking_independent(const Case& c, const bool* reduced, ReduceOp op
   const int nd = c.program.ndim;
   const auto ref = testing::reference_reduce(c.program, c.box, reduced, op);
   std::vector<Partial> whole(ref.partials.size());
-  reduce_host(c.program, c.box, reduced, op, whole.data());
+  host::reduce({}, c.program, c.box, reduced, op, whole.data());
   std::vector<Partial> pieces(ref.partials.size(), identity(op));
   const std::int64_t n = testing::box_size(c.box, nd);
   std::vector<double> whole_values(n), piece_values(n);
-  evaluate_host(c.program, c.box, DType::float64, whole_values.data());
+  host::evaluate({}, c.program, c.box, DType::float64, whole_values.data());
   for (int q = 0; q < 4; ++q) {
     Box sub = c.box;
     for (int d = 0; d < 2; ++d) {
@@ -171,9 +174,9 @@ void expect_chunking_independent(const Case& c, const bool* reduced, ReduceOp op
       }
     }
     std::vector<Partial> part(testing::kept_size(sub, nd, reduced));
-    reduce_host(c.program, sub, reduced, op, part.data());
+    host::reduce({}, c.program, sub, reduced, op, part.data());
     std::vector<double> values(testing::box_size(sub, nd));
-    evaluate_host(c.program, sub, DType::float64, values.data());
+    host::evaluate({}, c.program, sub, DType::float64, values.data());
     std::int64_t k = 0, j = 0;
     testing::for_each_index(sub, nd, [&](const std::int64_t* idx) {
       const std::int64_t at = testing::kept_index(sub, nd, reduced, idx);
@@ -231,7 +234,7 @@ TEST(ArrayHostCases, ChunkingIndependence) {
   }
 }
 
-// 1e9 + U over 1000 x 1000 elements: reduce_host's variance against the exact variance of the
+// 1e9 + U over 1000 x 1000 elements: host::reduce's variance against the exact variance of the
 // same doubles computed in long double (two passes). The error must stay within a few ulps of
 // the variance times sqrt(n): no cancellation from the 1e9 offset.
 TEST(ArrayHostCases, MomentsAreStableUnderALargeOffset) {
@@ -247,7 +250,7 @@ TEST(ArrayHostCases, MomentsAreStableUnderALargeOffset) {
   c.box = box_2d(0, 1000, 0, 1000);
   const std::int64_t n = 1000 * 1000;
   std::vector<double> values(n);
-  evaluate_host(c.program, c.box, DType::float64, values.data());
+  host::evaluate({}, c.program, c.box, DType::float64, values.data());
 
   // Exact-enough references: per column (axis 0 reduced) and over everything.
   auto two_pass = [&](auto index, std::int64_t count, long double& mean_out) {
@@ -265,7 +268,7 @@ TEST(ArrayHostCases, MomentsAreStableUnderALargeOffset) {
   const double ulp_var = std::ldexp(1.0, -56);  // ulp of a variance in [1/16, 1/8)
 
   Partial all;
-  reduce_host(c.program, c.box, nullptr, ReduceOp::moments, &all);
+  host::reduce({}, c.program, c.box, nullptr, ReduceOp::moments, &all);
   long double mean = 0;
   const long double var = two_pass([](std::int64_t k) { return k; }, n, mean);
   EXPECT_EQ(all.count, n);
@@ -278,7 +281,7 @@ TEST(ArrayHostCases, MomentsAreStableUnderALargeOffset) {
 
   const bool axis0[kMaxDims] = {true, false};
   std::vector<Partial> columns(1000);
-  reduce_host(c.program, c.box, axis0, ReduceOp::moments, columns.data());
+  host::reduce({}, c.program, c.box, axis0, ReduceOp::moments, columns.data());
   double worst = 0;
   for (int j = 0; j < 1000; ++j) {
     long double column_mean = 0;

@@ -1,6 +1,6 @@
 // Several scheduler-like threads evaluating and reducing at once (and racing to initialize
 // Kokkos) get exactly the serial results. Run under ThreadSanitizer in CI. Besides random
-// programs, x + x.T over boxes whose reductions use every per-thread buffer of reduce_host: bands
+// programs, x + x.T over boxes whose reductions use every per-thread buffer of host::reduce: bands
 // of lines wider than a tile, outputs of several segments, folds of many outputs.
 #include <gtest/gtest.h>
 
@@ -10,7 +10,10 @@
 #include <vector>
 
 #include "program_reference.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -29,9 +32,9 @@ struct Result {
 Result run(const Job& job) {
   Result r;
   r.values.resize(testing::box_size(job.c.box, job.c.program.ndim));
-  evaluate_host(job.c.program, job.c.box, DType::float64, r.values.data());
+  host::evaluate({}, job.c.program, job.c.box, DType::float64, r.values.data());
   r.partials.resize(testing::kept_size(job.c.box, job.c.program.ndim, job.reduced));
-  reduce_host(job.c.program, job.c.box, job.reduced, job.op, r.partials.data());
+  host::reduce({}, job.c.program, job.c.box, job.reduced, job.op, r.partials.data());
   return r;
 }
 

@@ -1,4 +1,4 @@
-// reduce_host follows the fixed reduction order of reduce_order.hpp exactly: bit for bit the
+// host::reduce follows the fixed reduction order of reduce_order.hpp exactly: bit for bit the
 // partials of the plain description (fixed_order_reference.hpp), which the GPU kernels are held to
 // as well, so a chunk reduced on a CPU worker has the bits it has on a GPU worker. Random programs
 // (every ReduceOp, random kept axes, every instruction set) and the shapes that take each of the
@@ -17,10 +17,13 @@
 #include <string>
 #include <vector>
 
-#include "array_host_levels.hpp"
 #include "fixed_order_reference.hpp"
+#include "levels.hpp"
 #include "program_reference.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/program_eval.hpp"
 #include "tessera/kernels/reduce_order.hpp"
 
@@ -54,7 +57,7 @@ std::vector<std::vector<double>> output_values(const Case& c, const bool* reduce
   return values;
 }
 
-// reduce_host (at `level`) against the fixed order for each of `ops`; false after the first
+// host::reduce (at `level`) against the fixed order for each of `ops`; false after the first
 // mismatch.
 bool expect_fixed_order(const Case& c, const bool* reduced,
                         std::initializer_list<ReduceOp> ops = kAllOps,
@@ -216,11 +219,11 @@ TEST(ArrayHostOrder, OuterAxes) {
 }
 
 // The exact comparisons above could not fail if the order did not show in the bits: a plain
-// left-to-right sum of the same data (and the fixed order's sum, which reduce_host gives) differ.
+// left-to-right sum of the same data (and the fixed order's sum, which host::reduce gives) differ.
 TEST(ArrayHostOrder, LeftToRightSumGivesOtherBits) {
   const Shaped s = shaped({70, 600}, 5, Data::spread);
   Partial got;
-  reduce_host(s.c.program, s.c.box, nullptr, ReduceOp::sum, &got);
+  host::reduce({}, s.c.program, s.c.box, nullptr, ReduceOp::sum, &got);
   Partial plain = identity(ReduceOp::sum);
   for (double x : s.data) accumulate(plain, x, ReduceOp::sum);
   const Partial fixed = testing::fixed_order_fold(

@@ -1,11 +1,12 @@
-// The Thrust algorithms behind evaluate_cuda and reduce_cuda (kernels/cuda/src/box_algorithms.hpp),
-// the very same templates, run on CPU threads: compiled by g++ with Thrust's device system set to
-// OpenMP (the C++ system under ThreadSanitizer), and also run with Thrust's sequential and C++
-// systems. Needs the CUDA toolkit's headers only, never nvcc or a GPU.
+// The Thrust algorithms behind cuda::evaluate and cuda::reduce
+// (kernels/cuda/src/box_algorithms.hpp), the very same templates, run on CPU threads: compiled by
+// g++ with Thrust's device system set to OpenMP (the C++ system under ThreadSanitizer), and also
+// run with Thrust's sequential and C++ systems. Needs the CUDA toolkit's headers only, never nvcc
+// or a GPU.
 //
-// evaluate_box must give the bits of the per-element reference and of evaluate_host for every
+// evaluate_box must give the bits of the per-element reference and of host::evaluate for every
 // program (on the CPU the libm is the same, transcendentals included). The reductions must equal
-// the plain implementation of the fixed order (fixed_order_reference.hpp) and reduce_host, which
+// the plain implementation of the fixed order (fixed_order_reference.hpp) and host::reduce, which
 // follows the same order, bit for bit, whatever the threads: a chunk reduced on a GPU worker has
 // the partials it has on a CPU worker.
 #include "box_algorithms.hpp"
@@ -21,7 +22,10 @@
 
 #include "fixed_order_reference.hpp"
 #include "program_reference.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -46,7 +50,7 @@ std::vector<std::uint8_t> evaluate_with(Policy&& policy, const Program& p, const
   return out;
 }
 
-// What reduce_cuda does, with `policy` for the device: segment partials, then the in-order fold
+// What cuda::reduce does, with `policy` for the device: segment partials, then the in-order fold
 // on the policy (fold_on_policy) or on this thread.
 template <class Policy>
 std::vector<Partial> reduce_with(Policy&& policy, const Program& p, const Box& box,
@@ -65,7 +69,7 @@ std::vector<Partial> reduce_with(Policy&& policy, const Program& p, const Box& b
 }
 
 // All the checks of one reduction: exact against the plain fixed order with the OpenMP, C++ and
-// sequential systems and both folds, and against reduce_host.
+// sequential systems and both folds, and against host::reduce.
 void check_reduce(const Program& p, const Box& box, const bool* reduced, ReduceOp op,
                   const std::string& what) {
   const std::vector<Partial> want = testing::fixed_order_reduce(p, box, reduced, op);
@@ -85,10 +89,10 @@ void check_reduce(const Program& p, const Box& box, const bool* reduced, ReduceO
     }
   }
   std::vector<Partial> host(want.size());
-  reduce_host(p, box, reduced, op, host.data());
+  host::reduce({}, p, box, reduced, op, host.data());
   for (std::size_t k = 0; k < want.size(); ++k) {
     ASSERT_TRUE(testing::same_partial(got[0][k], host[k]))
-        << what << ", op " << int(op) << ", output " << k << " against reduce_host: value "
+        << what << ", op " << int(op) << ", output " << k << " against host::reduce: value "
         << got[0][k].value << " vs " << host[k].value << ", m2 " << got[0][k].m2 << " vs "
         << host[k].m2;
   }
@@ -101,7 +105,7 @@ TEST(BoxAlgorithms, EvaluateMatchesReferenceAndHost) {
     for (DType type : kTypes) {
       const std::vector<std::uint8_t> want = testing::reference_evaluate(c.program, c.box, type);
       std::vector<std::uint8_t> host(want.size());
-      evaluate_host(c.program, c.box, type, host.data());
+      host::evaluate({}, c.program, c.box, type, host.data());
       const std::int64_t n = testing::box_size(c.box, c.program.ndim);
       ASSERT_EQ(testing::first_mismatch(host.data(), want.data(), n, type), -1) << c.description;
       for (const std::vector<std::uint8_t>& got :
@@ -183,7 +187,7 @@ Box make_box(std::initializer_list<std::int64_t> lo, std::initializer_list<std::
 // Boxes chosen for the plan's paths: one element; outputs of at most kReduceLanes elements (one
 // thread each); outputs just over it; several segments per output, with the last one ragged and
 // smaller than kReduceLanes; more segments than a lane batch (kLaneBatchSegments); more segments
-// than reduce_cuda folds on the device; and more than one output.
+// than cuda::reduce folds on the device; and more than one output.
 TEST(BoxAlgorithms, ShapedReductionsFollowTheFixedOrder) {
   struct Shape {
     int ndim;
@@ -269,7 +273,7 @@ TEST(BoxAlgorithms, IntegerLanesMatchTheHost) {
   const Box box = make_box({0, 0}, {testing::kIntegerRows, testing::kIntegerCols});
   const std::int64_t n = testing::kIntegerRows * testing::kIntegerCols;
   std::vector<std::uint8_t> host(n * sizeof(std::int64_t));
-  evaluate_host(p, box, DType::int64, host.data());
+  host::evaluate({}, p, box, DType::int64, host.data());
   for (const std::vector<std::uint8_t>& got : {evaluate_with(thrust::device, p, box, DType::int64),
                                                evaluate_with(thrust::seq, p, box, DType::int64)})
     ASSERT_EQ(got, host);
@@ -279,7 +283,7 @@ TEST(BoxAlgorithms, IntegerLanesMatchTheHost) {
       std::vector<Partial> want(reduced == nullptr ? 1
                                 : reduced[0]       ? testing::kIntegerCols
                                                    : testing::kIntegerRows);
-      reduce_host(p, box, reduced, op, want.data());
+      host::reduce({}, p, box, reduced, op, want.data());
       for (bool fold_on_policy : {true, false}) {
         const std::vector<Partial> got =
             reduce_with(thrust::device, p, box, reduced, op, fold_on_policy);

@@ -1,4 +1,4 @@
-// BoxGrid, the index enumeration the GPU kernels use, and a CPU emulation of reduce_cuda's
+// BoxGrid, the index enumeration the GPU kernels use, and a CPU emulation of cuda::reduce's
 // decomposition (threads striding over segments of each output's reduced elements, segments
 // combined in order) against the reference reduction.
 #include <gtest/gtest.h>
@@ -47,7 +47,7 @@ TEST(BoxGrid, KeptAndReducedCoverTheBoxOnce) {
   EXPECT_EQ(box_grid(4, box, nullptr, false).size, 1);
 }
 
-// reduce_cuda's plan, run on the CPU: `threads` threads per block, segments of `segment`
+// cuda::reduce's plan, run on the CPU: `threads` threads per block, segments of `segment`
 // elements.
 std::vector<Partial> emulate_gpu_reduce(const Program& p, const Box& box, const bool* reduced,
                                         ReduceOp op, std::int64_t threads, std::int64_t segment) {

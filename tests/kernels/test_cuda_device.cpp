@@ -10,7 +10,7 @@
 #include <cctype>
 #include <stdexcept>
 
-#include "tessera/kernels/pi_cuda.hpp"
+#include "tessera/kernels/cuda/pi_hits.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -66,7 +66,7 @@ TEST(CudaDevice, WithoutCudaEverythingElseThrows) {
   EXPECT_THROW(cuda_create_stream(0), std::runtime_error);
   EXPECT_THROW(cuda_destroy_stream(0, nullptr), std::runtime_error);
   EXPECT_EQ(cuda_stream_error(0, nullptr), "built without CUDA");
-  EXPECT_THROW(count_pi_hits_cuda(0, nullptr, 1, 0, 10), std::runtime_error);
+  EXPECT_THROW(cuda::pi_hits({0, nullptr}, 1, 0, 10), std::runtime_error);
 }
 #else
 TEST(CudaDevice, SaysItsKernelsAreBuilt) {
@@ -75,7 +75,7 @@ TEST(CudaDevice, SaysItsKernelsAreBuilt) {
 
 TEST(CudaDevice, NoDeviceMeansCountFails) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a GPU is present";
-  EXPECT_THROW(count_pi_hits_cuda(0, nullptr, 1, 0, 10), std::runtime_error);
+  EXPECT_THROW(cuda::pi_hits({0, nullptr}, 1, 0, 10), std::runtime_error);
   // What a scheduler asks after a task failed: the device is unusable, said, never thrown.
   EXPECT_NE(cuda_stream_error(0, nullptr), "");
 }

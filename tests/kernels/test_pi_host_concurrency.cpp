@@ -6,7 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/pi_thread_work.hpp"
 
 namespace tessera::kernels {
@@ -31,13 +32,13 @@ TEST(PiHostConcurrency, FourThreadsMatchSerial) {
     for (int t = 0; t < kThreads; ++t) {
       workers.emplace_back([&, t] {
         for (int j = t; j < static_cast<int>(jobs.size()); j += kThreads) {
-          got[j] = count_pi_hits_host(jobs[j].seed, jobs[j].first, jobs[j].n);
+          got[j] = host::pi_hits({}, jobs[j].seed, jobs[j].first, jobs[j].n);
         }
       });
     }
   }
   for (std::size_t j = 0; j < jobs.size(); ++j) {
-    EXPECT_EQ(got[j], count_pi_hits_host(jobs[j].seed, jobs[j].first, jobs[j].n)) << "job " << j;
+    EXPECT_EQ(got[j], host::pi_hits({}, jobs[j].seed, jobs[j].first, jobs[j].n)) << "job " << j;
   }
   // And the serial path itself against the block-at-a-time reference, on one job.
   EXPECT_EQ(got[3], count_pi_hits_scalar(jobs[3].seed, jobs[3].first, jobs[3].n));

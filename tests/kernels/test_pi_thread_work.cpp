@@ -7,7 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "tessera/kernels/pi_host.hpp"
+#include "tessera/kernels/host/pi_hits.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -52,7 +53,7 @@ TEST(PiThreadWork, SharesAddUpToHostCount) {
   const std::uint64_t seed = 0x5eed5eed00000001ull;
   for (const RangeCase rc : kRanges) {
     const PiSampleRange range{rc.first, rc.first + rc.n};
-    const std::uint64_t want = count_pi_hits_host(seed, rc.first, rc.n);
+    const std::uint64_t want = host::pi_hits({}, seed, rc.first, rc.n);
     for (const std::uint64_t n_threads : kGrids) {
       std::uint64_t sum = 0;
       for (std::uint64_t t = 0; t < n_threads; ++t) {

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/program_eval.hpp"
 #include "tessera/kernels/program_validate.hpp"
 
@@ -170,7 +173,7 @@ TEST(ProgramEval, IntegerPowerRefusesNegativeExponents) {
   const Program p = program_of({constant(7), constant(-2), op(Op::integer_power)});
   double out = 0;
   try {
-    evaluate_host(p, Box{}, DType::float64, &out);
+    host::evaluate({}, p, Box{}, DType::float64, &out);
     ADD_FAILURE() << "no exception";
   } catch (const std::domain_error& e) {
     EXPECT_NE(std::string(e.what()).find("Integers to negative integer powers are not allowed: "
@@ -179,7 +182,7 @@ TEST(ProgramEval, IntegerPowerRefusesNegativeExponents) {
         << e.what();
   }
   Partial partial;
-  EXPECT_THROW(reduce_host(p, Box{}, nullptr, ReduceOp::sum, &partial), std::domain_error);
+  EXPECT_THROW(host::reduce({}, p, Box{}, nullptr, ReduceOp::sum, &partial), std::domain_error);
 }
 
 TEST(Partials, EmptyPartialsCombineToTheOther) {
@@ -288,9 +291,9 @@ void expect_invalid(F&& f, std::initializer_list<const char*> parts) {
 void expect_rejected(const Program& p, const Box& box, std::initializer_list<const char*> parts) {
   expect_invalid([&] { validate(p, box); }, parts);
   std::vector<double> out(1 << 12);
-  expect_invalid([&] { evaluate_host(p, box, DType::float64, out.data()); }, parts);
+  expect_invalid([&] { host::evaluate({}, p, box, DType::float64, out.data()); }, parts);
   Partial partial[4];
-  expect_invalid([&] { reduce_host(p, box, nullptr, ReduceOp::sum, partial); }, parts);
+  expect_invalid([&] { host::reduce({}, p, box, nullptr, ReduceOp::sum, partial); }, parts);
 }
 
 Box box_2d(std::int64_t rows, std::int64_t cols) {
@@ -363,7 +366,7 @@ TEST(Validate, AcceptsTheDeepestStack) {
   const Box box = box_2d(3, 300);
   EXPECT_NO_THROW(validate(deep, box));
   std::vector<double> out(900);
-  evaluate_host(deep, box, DType::float64, out.data());
+  host::evaluate({}, deep, box, DType::float64, out.data());
   EXPECT_EQ(out[0], 120);
   EXPECT_EQ(out[899], 120);
 }
@@ -395,7 +398,7 @@ std::int64_t eval_int(std::initializer_list<Instruction> code) {
   EXPECT_TRUE(result_is_integer(p));
   const std::int64_t reference = as_integer(evaluate_element(p, nullptr));
   std::int64_t host = 0;
-  evaluate_host(p, Box{}, DType::int64, &host);
+  host::evaluate({}, p, Box{}, DType::int64, &host);
   EXPECT_EQ(host, reference);
   return reference;
 }
@@ -511,27 +514,27 @@ TEST(IntegerLanes, HostEvaluatesAndReducesExactly) {
   Box box;
   box.hi[0] = 20000;  // three segments of 8192
   std::vector<std::int64_t> out(20000);
-  evaluate_host(p, box, DType::int64, out.data());
+  host::evaluate({}, p, box, DType::int64, out.data());
   for (std::int64_t k = 0; k < 20000; ++k) ASSERT_EQ(out[k], (std::int64_t{1} << 62) + k);
   // sum(2^62 + k for k < 20000) = 20000 * 2^62 + 199990000, and 20000 * 2^62 = 0 mod 2^64.
   Partial partial;
-  reduce_host(p, box, nullptr, ReduceOp::sum_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::sum_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), 199990000);
   EXPECT_EQ(partial.count, 20000);
-  reduce_host(p, box, nullptr, ReduceOp::min_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::min_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), std::int64_t{1} << 62);
-  reduce_host(p, box, nullptr, ReduceOp::max_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::max_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), (std::int64_t{1} << 62) + 19999);
   // Beginning 10000 below INT64_MAX, the arange itself wraps to INT64_MIN at k = 10000, and the
   // sum is 20000 * (2^63 - 10000) + 199990000 = -10000 mod 2^64.
   p.code[0].ia = INT64_MAX - 9999;
-  reduce_host(p, box, nullptr, ReduceOp::sum_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::sum_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), -10000);
-  reduce_host(p, box, nullptr, ReduceOp::max_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::max_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), INT64_MAX);
-  reduce_host(p, box, nullptr, ReduceOp::min_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::min_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), INT64_MIN);
-  reduce_host(p, box, nullptr, ReduceOp::prod_int64, &partial);
+  host::reduce({}, p, box, nullptr, ReduceOp::prod_int64, &partial);
   EXPECT_EQ(as_integer(partial.value), 0);  // 2^63 of the factors are even
   // Partials of int64 sums combine with the wrap-around too.
   Partial a = identity(ReduceOp::sum_int64), b = identity(ReduceOp::sum_int64);
@@ -570,10 +573,11 @@ TEST(Validate, RejectsMismatchedLaneKinds) {
   // Reductions take the kind of lanes the program yields.
   Partial partials[2];
   const bool rows[] = {false, true};
-  EXPECT_THROW(reduce_host(with_ndim2({constant(1)}), box, rows, ReduceOp::sum_int64, partials),
-               std::invalid_argument);
+  EXPECT_THROW(
+      host::reduce({}, with_ndim2({constant(1)}), box, rows, ReduceOp::sum_int64, partials),
+      std::invalid_argument);
   try {
-    reduce_host(with_ndim2({integer_constant(1)}), box, rows, ReduceOp::sum, partials);
+    host::reduce({}, with_ndim2({integer_constant(1)}), box, rows, ReduceOp::sum, partials);
     ADD_FAILURE() << "no exception";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("an int64 lane"), std::string::npos) << e.what();

@@ -2,7 +2,7 @@
 // GPU runs it: every thread of every block of a simulated grid, the stage phase of a tile for all
 // threads, then its evaluate phase (the barrier between them). Checked exhaustively on small and
 // ragged boxes: every output element is produced exactly once, reads the staged value of the
-// right buffer element, and equals evaluate_host bit for bit; reads and writes are coalesced and
+// right buffer element, and equals host::evaluate bit for bit; reads and writes are coalesced and
 // shared-memory accesses free of bank conflicts.
 #include "tessera/kernels/transpose_tiles.hpp"
 
@@ -17,7 +17,10 @@
 #include <vector>
 
 #include "program_reference.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "tessera/kernels/host/evaluate.hpp"
+#include "tessera/kernels/host/generate.hpp"
+#include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/kokkos_runtime.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -250,7 +253,7 @@ void expect_same_as_host(const Program& p, const Box& box, const std::string& wh
   for (DType type : {DType::float64, DType::float32, DType::int64, DType::boolean}) {
     const std::vector<std::uint8_t> got = simulate_kernel(p, box, type);
     std::vector<std::uint8_t> want(got.size());
-    evaluate_host(p, box, type, want.data());
+    host::evaluate({}, p, box, type, want.data());
     const std::int64_t n = testing::box_size(box, 2);
     ASSERT_EQ(testing::first_mismatch(got.data(), want.data(), n, type), -1)
         << what << ", dtype " << int(type);

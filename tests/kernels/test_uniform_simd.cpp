@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "tessera/kernels/array_host.hpp"
 #include "tessera/kernels/philox.hpp"
 #include "uniform_simd.hpp"
 
@@ -61,16 +60,6 @@ TEST(UniformSimd, TransposedTilesMatchScalar) {
       }
     }
   }
-}
-
-TEST(UniformSimd, GenerateUniformHost) {
-  const std::uint64_t n = (1u << 21) + 37;
-  std::vector<double> out(n);
-  generate_uniform_host(9, 12345, n, out.data());
-  for (std::uint64_t k = 0; k < n; k += 1 + k % 7) {
-    ASSERT_EQ(out[k], uniform_double(9, 12345 + k)) << k;
-  }
-  EXPECT_EQ(out[n - 1], uniform_double(9, 12345 + n - 1));
 }
 
 }  // namespace

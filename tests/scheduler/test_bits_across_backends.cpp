@@ -1,9 +1,9 @@
 // The same arrays on a cluster whose chunk tasks run on the GPU, on a CPU-only cluster and on a
 // mixed one, 20 times each (label gpu; skips without a device): every run on every cluster gives
 // the same bits. A reduction's chunk tasks may run on either kind of worker (host or cuda), so
-// this holds only because reduce_cuda and reduce_host combine a chunk's elements in the same fixed
-// order (reduce_order.hpp) and the tree of partials above them is fixed too. Random leaves only,
-// which GPU workers can generate; the aggregates run on the CPU worker.
+// this holds only because cuda::reduce and host::reduce combine a chunk's elements in the same
+// fixed order (reduce_order.hpp) and the tree of partials above them is fixed too. Random leaves
+// only, which GPU workers can generate; the aggregates run on the CPU worker.
 #include <gtest/gtest.h>
 
 #include <cstdint>

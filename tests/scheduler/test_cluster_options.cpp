@@ -157,6 +157,41 @@ TEST(ClusterOptions, BadCountsNameTheValue) {
                         "streams_per_gpu 0");
 }
 
+// Workers of a backend the program defined join the plan as described, after the CPU and GPU
+// workers; they alone make a cluster (n_workers 0) that has something to run on.
+TEST(ClusterOptions, BackendWorkersJoinThePlan) {
+  const Backend accelerator = define_backend("test-accelerator");
+  ClusterOptions options{.n_workers = 0};
+  options.backend_workers = {{.backend = accelerator, .threads = 3, .name = "acc-a"},
+                             {.backend = accelerator, .memory_limit = 1 << 20}};
+  const ClusterPlan plan = plan_cluster(options, machine(4, 16ull << 30, 1));
+  ASSERT_EQ(plan.workers.size(), 3u);  // the GPU by default, then the two
+  EXPECT_EQ(plan.workers[0].backend, Backend::cuda);
+  EXPECT_EQ(plan.workers[1].name, "acc-a");
+  EXPECT_EQ(plan.workers[1].threads, 3);
+  EXPECT_EQ(plan.workers[2].name, "test-accelerator-1");
+  EXPECT_EQ(plan.workers[2].memory_limit, 1u << 20);
+  EXPECT_EQ(plan.backend_workers, 2);
+  EXPECT_EQ(plan.cpu_workers, 0);
+  EXPECT_EQ(plan.total_threads, 0);  // CPU threads only
+}
+
+TEST(ClusterOptions, BadBackendWorkersNameTheEntry) {
+  ClusterOptions host{.n_workers = 1};
+  host.backend_workers = {{.backend = Backend::host, .name = "extra-cpu"}};
+  expect_invalid_naming([&] { plan_cluster(host, machine(2)); },
+                        "invalid backend_workers entry 'extra-cpu': backend host is planned by "
+                        "n_workers");
+  ClusterOptions cuda{.n_workers = 1};
+  cuda.backend_workers = {{.backend = Backend::cuda, .name = "gpu-x"}};
+  expect_invalid_naming([&] { plan_cluster(cuda, machine(2)); }, "by n_gpu_workers");
+  ClusterOptions idle{.n_workers = 1};
+  idle.backend_workers = {
+      {.backend = define_backend("test-accelerator"), .threads = 0, .name = "acc-z"}};
+  expect_invalid_naming([&] { plan_cluster(idle, machine(2)); },
+                        "invalid threads 0 for backend_workers entry 'acc-z'");
+}
+
 TEST(Hardware, CgroupLimitsParse) {
   EXPECT_EQ(detail::cpus_from_cgroup_v2("200000 100000\n"), 2);
   EXPECT_EQ(detail::cpus_from_cgroup_v2("150000 100000"), 2);  // 1.5 CPUs round up

@@ -6,60 +6,34 @@
 
 #include <atomic>
 #include <cstring>
+#include <sstream>
 
-#include "host_device_memory.hpp"
-#include "scheduler.hpp"
-#include "tessera/array_kernels.hpp"
-#include "tessera/kernels/array_host.hpp"
+#include "simulated_device.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
-using scheduler_detail::Scheduler;
 
 namespace {
 
-// Computes like host (its kernels are the host kernels), keeps its chunks in a HostDeviceMemory,
-// and counts what it ran: the proof that chunks ran there and not on a host worker.
-struct SimulatedDevice {
-  const Backend backend = define_backend("simulated-device");
-  const std::shared_ptr<test_support::HostDeviceMemory> memory =
-      std::make_shared<test_support::HostDeviceMemory>();
-  std::atomic<int> evaluated{0}, reduced{0};
-  std::atomic<int> foreign_calls{0};  // kernels called in a context of another backend
-
-  SimulatedDevice() {
-    set_array_kernels(
-        backend,
-        {.memory = [this](const TaskContext&) -> std::shared_ptr<DeviceMemory> { return memory; },
-         .evaluate =
-             [this](const TaskContext& context, const kernels::Program& program,
-                    const kernels::Box& box, kernels::DType dtype, void* out) {
-               if (context.backend != backend) ++foreign_calls;
-               ++evaluated;
-               kernels::evaluate_host(program, box, dtype, out);
-             },
-         .reduce =
-             [this](const TaskContext& context, const kernels::Program& program,
-                    const kernels::Box& box, const bool* axes, kernels::ReduceOp op,
-                    kernels::Partial* partials) {
-               if (context.backend != backend) ++foreign_calls;
-               ++reduced;
-               kernels::reduce_host(program, box, axes, op, partials);
-             },
-         .reads_host_chunks = false});
-  }
-};
+using test_support::SimulatedDevice;
 
 SimulatedDevice& simulated() {
-  static SimulatedDevice device;
-  return device;
+  return test_support::simulated_device();
 }
 
-NDArray compute_on(const std::shared_ptr<Scheduler>& scheduler, const Array& array) {
-  detail::push_executor(scheduler);
-  NDArray result = array.compute();
-  detail::remove_executor(scheduler.get());
-  return result;
+// A cluster of exactly these workers, without a dashboard: the host ones planned by n_workers,
+// the simulated device's through backend_workers, as a program that defines a backend does.
+ClusterOptions workers(int host_workers, std::vector<WorkerInfo> backend_workers) {
+  ClusterOptions options{.n_workers = host_workers, .threads_per_worker = 1};
+  options.n_gpu_workers = 0;
+  options.dashboard_address = "";
+  options.backend_workers = std::move(backend_workers);
+  return options;
+}
+
+NDArray compute_on(LocalCluster& cluster, const Array& array) {
+  Client client(cluster);
+  return array.compute();
 }
 
 bool same_bits(const NDArray& a, const NDArray& b) {
@@ -67,9 +41,9 @@ bool same_bits(const NDArray& a, const NDArray& b) {
          std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
 }
 
-std::uint64_t finished_tasks(const Scheduler& scheduler) {
+std::uint64_t finished_tasks(const LocalCluster& cluster) {
   std::uint64_t finished = 0;
-  for (const WorkerInfo& worker : scheduler.workers()) finished += worker.finished;
+  for (const WorkerInfo& worker : cluster.executor()->workers()) finished += worker.finished;
   return finished;
 }
 
@@ -87,19 +61,25 @@ TEST(CustomBackend, HasItsOwnNameAndIndex) {
 TEST(CustomBackend, RunsEveryChunkOfAnArrayOnItsOwnWorkers) {
   SimulatedDevice& device = simulated();
   const Array y = random::random({300, 200}, {64, 64}, 7) * 2.0 + 1.0;  // 5 x 4 chunks
-  auto host = std::make_shared<Scheduler>(std::vector<WorkerInfo>{{Backend::host, 1, -1, "cpu-0"}},
-                                          "host-only");
+  LocalCluster host(workers(1, {}));
   const NDArray expected = compute_on(host, y);
 
   // No host worker at all: every task of the graph must run on the simulated device.
-  auto cluster = std::make_shared<Scheduler>(
-      std::vector<WorkerInfo>{{device.backend, 2, -1, "sim-0"}, {device.backend, 1, -1, "sim-1"}},
-      "simulated-only");
+  LocalCluster cluster(workers(0, {{.backend = device.backend, .threads = 2, .name = "sim-0"},
+                                   {.backend = device.backend, .threads = 1}}));
+  EXPECT_EQ(cluster.executor()->workers().at(1).name, "simulated-device-1");  // its backend's
+  std::ostringstream described;
+  described << cluster;  // listed where the cluster is described
+  EXPECT_NE(described.str().find("2 (0 CPU, 0 GPU, 2 other)"), std::string::npos);
+  EXPECT_NE(described.str().find("Other workers:\n    sim-0: simulated-device x 2 threads\n"
+                                 "    simulated-device-1: simulated-device x 1 thread\n"),
+            std::string::npos)
+      << described.str();
   const int before = device.evaluated.load();
   const NDArray result = compute_on(cluster, y);
   EXPECT_TRUE(same_bits(result, expected));
   EXPECT_EQ(device.evaluated.load() - before, 20);
-  EXPECT_EQ(finished_tasks(*cluster), 20u);
+  EXPECT_EQ(finished_tasks(cluster), 20u);
   EXPECT_EQ(device.foreign_calls.load(), 0);
   EXPECT_EQ(device.memory->live(), 0u);  // each chunk went to host memory and freed the device's
   EXPECT_GT(device.memory->copies.load(), 0);
@@ -109,18 +89,31 @@ TEST(CustomBackend, ShareAReductionWithHostWorkersWithTheSameBits) {
   SimulatedDevice& device = simulated();
   const Array x = random::random({256, 256}, {32, 64}, 11);  // 8 x 4 chunks
   const Array total = (x * x).sum();
-  auto host = std::make_shared<Scheduler>(std::vector<WorkerInfo>{{Backend::host, 1, -1, "cpu-0"}},
-                                          "host-only");
+  LocalCluster host(workers(1, {}));
   const NDArray expected = compute_on(host, total);
 
   // Chunk partials on either kind of worker; the combining tasks (host code only) on the host.
-  auto cluster = std::make_shared<Scheduler>(
-      std::vector<WorkerInfo>{{Backend::host, 1, -1, "cpu-0"}, {device.backend, 1, -1, "sim-0"}},
-      "host-and-simulated");
+  LocalCluster cluster(workers(1, {{.backend = device.backend}}));
   const int before = device.reduced.load();
   EXPECT_TRUE(same_bits(compute_on(cluster, total), expected));
   EXPECT_GT(device.reduced.load() - before, 0);
-  EXPECT_GT(cluster->stats(1).finished, 0u);
+  EXPECT_GT(cluster.executor()->workers().at(1).finished, 0u);
+  EXPECT_EQ(device.foreign_calls.load(), 0);
+}
+
+// Without any host worker (as a GPU-only cluster, n_workers = 0): the chunks' partials and the
+// tasks that combine them (host code over a few bytes, runnable anywhere) all run there.
+TEST(CustomBackend, ReducesWithNoHostWorkerAtAll) {
+  SimulatedDevice& device = simulated();
+  const Array x = random::random({256, 256}, {32, 64}, 13);     // 8 x 4 chunks
+  const Array means = (x * 3.0).mean({0}, {.split_every = 2});  // a tree of combine levels
+  LocalCluster host(workers(1, {}));
+  const NDArray expected = compute_on(host, means);
+
+  LocalCluster cluster(workers(0, {{.backend = device.backend, .threads = 2}}));
+  const int before = device.reduced.load();
+  EXPECT_TRUE(same_bits(compute_on(cluster, means), expected));
+  EXPECT_EQ(device.reduced.load() - before, 32);
   EXPECT_EQ(device.foreign_calls.load(), 0);
 }
 
@@ -143,8 +136,9 @@ TEST(CustomBackend, RunsTasksThatHaveAFunctionForIt) {
   auto c = std::make_shared<const TaskNode>("c", std::vector<TaskPtr>{a, b}, on_device(10));
   EXPECT_EQ(c->backends(), BackendSet{backend});
 
-  Scheduler cluster({{backend, 2, -1, "sim-0"}}, "simulated-tasks");
-  auto computation = cluster.submit(build_graph({c}));
+  LocalCluster cluster(workers(0, {{.backend = backend, .threads = 2}}));
+  Client client(cluster);
+  auto computation = client.executor()->submit(build_graph({c}));
   computation->wait();
   computation->rethrow_if_failed();
   EXPECT_EQ(computation->output(0).get<int>(), 13);
@@ -154,7 +148,7 @@ TEST(CustomBackend, RunsTasksThatHaveAFunctionForIt) {
       "host-only", std::vector<TaskPtr>{c},
       [](std::span<const Value* const>, const TaskContext&) -> Value { return 0; });
   try {
-    cluster.submit(build_graph({host_only}));
+    client.executor()->submit(build_graph({host_only}));
     FAIL() << "no exception";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find(host_only->key()), std::string::npos) << e.what();

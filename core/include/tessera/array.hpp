@@ -20,12 +20,12 @@ namespace tessera {
 
 class Array;
 
-namespace array_detail {
+namespace detail {
 struct Node;
 /// The expression an array wraps: for the library's lowering, not for users, who see the
 /// operations and their results.
 const std::shared_ptr<const Node>& node_of(const Array& array) noexcept;
-}  // namespace array_detail
+}  // namespace detail
 
 /// Axes of a reduction or transpose: one axis, a list, or (default) all. Negative axes count
 /// from the end, as in NumPy.
@@ -64,7 +64,7 @@ struct ReduceOptions {
 class Array {
  public:
   /// Wraps an expression node (used by the creation functions).
-  explicit Array(std::shared_ptr<const array_detail::Node> node);
+  explicit Array(std::shared_ptr<const detail::Node> node);
 
   const Shape& shape() const;
   const Chunks& chunks() const;
@@ -120,14 +120,12 @@ class Array {
   friend std::ostream& operator<<(std::ostream& out, const Array& array);
 
  private:
-  friend const std::shared_ptr<const array_detail::Node>& array_detail::node_of(
-      const Array& array) noexcept;
+  friend const std::shared_ptr<const detail::Node>& detail::node_of(const Array& array) noexcept;
 
-  std::shared_ptr<const array_detail::Node> node_;
+  std::shared_ptr<const detail::Node> node_;
 };
 
-inline const std::shared_ptr<const array_detail::Node>& array_detail::node_of(
-    const Array& array) noexcept {
+inline const std::shared_ptr<const detail::Node>& detail::node_of(const Array& array) noexcept {
   return array.node_;
 }
 

@@ -49,7 +49,7 @@ void check_shape(const Shape& shape);
 
 /// The most chunks one dimension may have (a list of their sizes is 128 MiB; a graph of that many
 /// tasks would not finish anyway): more is an std::invalid_argument naming the extent and size.
-inline constexpr std::int64_t max_chunks_per_dimension = std::int64_t{1} << 24;
+inline constexpr std::int64_t kMaxChunksPerDimension = std::int64_t{1} << 24;
 /// "(10000, 10000)" or "()" or "(20,)".
 std::string format_shape(const Shape& shape);
 

@@ -1,6 +1,6 @@
 // Internal: evaluating a program over a box, and reducing it in the fixed order of
 // reduce_order.hpp, as Thrust algorithms over counting iterators, templated on the execution
-// policy. evaluate_cuda and reduce_cuda run them with thrust::cuda::par_nosync; the CPU tests run
+// policy. cuda::evaluate and cuda::reduce run them with thrust::cuda::par_nosync; the CPU tests run
 // the very same templates with Thrust's OpenMP and sequential systems (compiled by g++ with
 // THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_OMP) and compare them with the host kernels. Nothing
 // here allocates: callers pass the memory, in the policy's memory space.

@@ -49,7 +49,7 @@ void evaluate_transposed(int device, cudaStream_t stream, const Program& program
   const auto grid = static_cast<unsigned>(std::max<std::int64_t>(1, std::min(full, tiles.count)));
   evaluate_transposed_kernel<<<grid, dim3(kTransposeTile, kTransposeBlockRows), shared_bytes,
                                stream>>>(program, staged, tiles, out_type, out);
-  cuda_check(cudaGetLastError(), "evaluate_cuda (transposed tiles)");
+  cuda_check(cudaGetLastError(), "cuda::evaluate (transposed tiles)");
 }
 
 }  // namespace tessera::kernels::detail

@@ -1,4 +1,4 @@
-// Internal: evaluate_cuda's path for 2-D programs that read a buffer transposed, through
+// Internal: cuda::evaluate's path for 2-D programs that read a buffer transposed, through
 // shared-memory tiles (the index math and the per-thread phases are in transpose_tiles.hpp).
 #pragma once
 

@@ -2,9 +2,12 @@
 // "how many GPUs?" links everywhere: no devices, and anything that needs one throws.
 #include <stdexcept>
 
-#include "tessera/kernels/array_cuda.hpp"
+#include "tessera/kernels/cuda/evaluate.hpp"
+#include "tessera/kernels/cuda/generate.hpp"
+#include "tessera/kernels/cuda/memory.hpp"
+#include "tessera/kernels/cuda/pi_hits.hpp"
+#include "tessera/kernels/cuda/reduce.hpp"
 #include "tessera/kernels/cuda_device.hpp"
-#include "tessera/kernels/pi_cuda.hpp"
 
 namespace tessera::kernels {
 namespace {
@@ -47,40 +50,44 @@ std::string cuda_stream_error(int /*device*/, void* /*stream*/) noexcept {
   return "built without CUDA";  // no stream can exist here; if asked, nothing works
 }
 
-std::uint64_t count_pi_hits_cuda(int /*device*/, void* /*stream*/, std::uint64_t /*seed*/,
-                                 std::uint64_t /*first_sample*/, std::uint64_t /*n_samples*/) {
-  throw_no_cuda();
-}
-
-void evaluate_cuda(int /*device*/, void* /*stream*/, const Program& /*program*/, const Box& /*box*/,
-                   DType /*out_type*/, void* /*device_out*/) {
-  throw_no_cuda();
-}
-
-void reduce_cuda(int /*device*/, void* /*stream*/, const Program& /*program*/, const Box& /*box*/,
-                 const bool* /*reduce_axis*/, ReduceOp /*op*/, Partial* /*host_out*/) {
-  throw_no_cuda();
-}
-
-void generate_uniform_cuda(int /*device*/, void* /*stream*/, std::uint64_t /*seed*/,
-                           std::uint64_t /*first*/, std::uint64_t /*n*/, double* /*device_out*/) {
-  throw_no_cuda();
-}
-
-void* cuda_malloc(int /*device*/, std::size_t /*bytes*/) {
-  throw_no_cuda();
-}
-
-void cuda_free(int /*device*/, void* /*pointer*/) {
-  throw_no_cuda();
-}
-
-void cuda_copy(int /*device*/, void* /*to*/, const void* /*from*/, std::size_t /*bytes*/) {
-  throw_no_cuda();
-}
-
-void cuda_synchronize(int /*device*/, void* /*stream*/) {
-  throw_no_cuda();
-}
-
 }  // namespace tessera::kernels
+
+// The kernels of tessera/kernels/cuda/, one section per file of kernels/cuda/src.
+namespace tessera::kernels::cuda {
+
+// evaluate.cu
+void evaluate(const Place&, const Program&, const Box&, DType, void*) {
+  throw_no_cuda();
+}
+
+// reduce.cu
+void reduce(const Place&, const Program&, const Box&, const bool*, ReduceOp, Partial*) {
+  throw_no_cuda();
+}
+
+// generate.cu
+void generate_uniform(const Place&, std::uint64_t, std::uint64_t, std::uint64_t, double*) {
+  throw_no_cuda();
+}
+
+// pi_hits.cu
+std::uint64_t pi_hits(const Place&, std::uint64_t, std::uint64_t, std::uint64_t) {
+  throw_no_cuda();
+}
+
+// memory.cpp
+void* allocate(const Place&, std::size_t) {
+  throw_no_cuda();
+}
+
+void release(const Place&, void*) noexcept {}  // nothing can have been allocated
+
+void copy(const Place&, void*, const void*, std::size_t) {
+  throw_no_cuda();
+}
+
+void synchronize(const Place&) {
+  throw_no_cuda();
+}
+
+}  // namespace tessera::kernels::cuda

@@ -1,10 +1,13 @@
-// AVX2 segment kernel for pi hits: the AVX-512 kernel's scheme (pi_hits_avx512.cpp) on 4 lanes.
+// AVX2 segment kernel for pi hits: the AVX-512 kernel's scheme (pi_hits_avx512.cpp) on 4 lanes,
+// with the AVX2 Philox shared with the uniform kernels (philox_avx2.hpp).
 // AVX2 has no unsigned 64-bit compare, so it counts misses (sums that wrap) with a sign-flipped
 // signed compare and returns the sample count minus the misses.
 #include "pi_hits_simd.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "philox_avx2.hpp"
 
 namespace tessera::kernels::detail {
 namespace {
@@ -34,14 +37,7 @@ __attribute__((target("avx2"))) std::uint64_t pi_segment_hits_avx2(Uint2x32 key,
                                                                    std::uint64_t position,
                                                                    std::uint32_t first_sub,
                                                                    std::uint32_t n_blocks) {
-  const __m256i m0 = _mm256_set1_epi64x(kPhiloxM0);
-  const __m256i m1 = _mm256_set1_epi64x(kPhiloxM1);
-  __m256i round_key0[kPhiloxRounds];
-  __m256i round_key1[kPhiloxRounds];
-  for (int r = 0; r < kPhiloxRounds; ++r) {
-    round_key0[r] = _mm256_set1_epi64x(static_cast<std::uint32_t>(key.x + r * kPhiloxW0));
-    round_key1[r] = _mm256_set1_epi64x(static_cast<std::uint32_t>(key.y + r * kPhiloxW1));
-  }
+  const PhiloxKeysAvx2 keys = philox_keys_avx2(key);
   const __m256i word_x = _mm256_set1_epi64x(static_cast<std::uint32_t>(position));
   const __m256i word_y = _mm256_set1_epi64x(static_cast<std::uint32_t>(position >> 32));
   const __m256i iota = _mm256_set_epi64x(3, 2, 1, 0);
@@ -54,16 +50,7 @@ __attribute__((target("avx2"))) std::uint64_t pi_segment_hits_avx2(Uint2x32 key,
       z[g] = _mm256_add_epi64(_mm256_set1_epi64x(first_sub + step + 4 * g), iota);
       w[g] = _mm256_setzero_si256();
     }
-    for (int r = 0; r < kPhiloxRounds; ++r) {
-      for (int g = 0; g < kGroups; ++g) {
-        const __m256i p0 = _mm256_mul_epu32(x[g], m0);
-        const __m256i p1 = _mm256_mul_epu32(z[g], m1);
-        x[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), y[g]), round_key0[r]);
-        z[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), w[g]), round_key1[r]);
-        y[g] = p1;
-        w[g] = p0;
-      }
-    }
+    philox_rounds_avx2<kGroups>(keys, x, y, z, w);
     for (int g = 0; g < kGroups; ++g) {
       misses = add_misses(misses, x[g], y[g]);
       misses = add_misses(misses, z[g], w[g]);

@@ -1,21 +1,14 @@
-// AVX-512F segment kernel for pi hits. Each 64-bit lane carries one Philox block's word in its low
-// half: vpmuludq then gives the full 32x32->64 product of 8 blocks in one instruction, and the
-// garbage it leaves in high halves is never read (vpmuludq ignores them; squares mask them).
-// Four independent groups of 8 blocks hide the multiply latency. Compiled for AVX-512 through the
-// target attribute only, so nothing else in the binary needs AVX-512.
+// AVX-512F segment kernel for pi hits: the blocks of a segment through the AVX-512 Philox
+// (philox_avx512.hpp, one block per 64-bit lane), four independent groups of 8 blocks to hide the
+// multiply latency; each sample's hit test on the low halves of its words (squares mask the
+// garbage in the high halves). Compiled for AVX-512 through the target attribute only, so nothing
+// else in the binary needs AVX-512.
 #include "pi_hits_simd.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-// GCC 12's AVX-512 intrinsics build their pass-through operands from _mm512_undefined_epi32(),
-// which -Wuninitialized flags wherever they are inlined (GCC bug 105593); the values are never
-// read.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "philox_avx512.hpp"
 
 namespace tessera::kernels::detail {
 namespace {
@@ -41,14 +34,7 @@ __attribute__((target("avx512f"))) std::uint64_t pi_segment_hits_avx512(Uint2x32
                                                                         std::uint64_t position,
                                                                         std::uint32_t first_sub,
                                                                         std::uint32_t n_blocks) {
-  const __m512i m0 = _mm512_set1_epi64(kPhiloxM0);
-  const __m512i m1 = _mm512_set1_epi64(kPhiloxM1);
-  __m512i round_key0[kPhiloxRounds];
-  __m512i round_key1[kPhiloxRounds];
-  for (int r = 0; r < kPhiloxRounds; ++r) {
-    round_key0[r] = _mm512_set1_epi64(static_cast<std::uint32_t>(key.x + r * kPhiloxW0));
-    round_key1[r] = _mm512_set1_epi64(static_cast<std::uint32_t>(key.y + r * kPhiloxW1));
-  }
+  const PhiloxKeysAvx512 keys = philox_keys_avx512(key);
   const __m512i word_x = _mm512_set1_epi64(static_cast<std::uint32_t>(position));
   const __m512i word_y = _mm512_set1_epi64(static_cast<std::uint32_t>(position >> 32));
   const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
@@ -61,17 +47,7 @@ __attribute__((target("avx512f"))) std::uint64_t pi_segment_hits_avx512(Uint2x32
       z[g] = _mm512_add_epi64(_mm512_set1_epi64(first_sub + step + 8 * g), iota);
       w[g] = _mm512_setzero_si512();
     }
-    for (int r = 0; r < kPhiloxRounds; ++r) {
-      for (int g = 0; g < kGroups; ++g) {
-        const __m512i p0 = _mm512_mul_epu32(x[g], m0);
-        const __m512i p1 = _mm512_mul_epu32(z[g], m1);
-        // 0x96 is the three-way xor.
-        x[g] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), y[g], round_key0[r], 0x96);
-        z[g] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), w[g], round_key1[r], 0x96);
-        y[g] = p1;
-        w[g] = p0;
-      }
-    }
+    philox_rounds_avx512<kGroups>(keys, x, y, z, w);
     for (int g = 0; g < kGroups; ++g) {
       hits = add_hits(hits, x[g], y[g]);
       hits = add_hits(hits, z[g], w[g]);
@@ -81,8 +57,4 @@ __attribute__((target("avx512f"))) std::uint64_t pi_segment_hits_avx512(Uint2x32
 }
 
 }  // namespace tessera::kernels::detail
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #endif

@@ -1,4 +1,4 @@
-// Internal: the vectorized pi hit counter behind count_pi_hits_host, with one kernel per
+// Internal: the vectorized pi hit counter behind host::pi_hits, with one kernel per
 // instruction set, chosen at run time so one binary runs fast on AVX-512, AVX2 and older CPUs.
 #pragma once
 

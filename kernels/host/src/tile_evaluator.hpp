@@ -1,5 +1,5 @@
-// Internal: the tile interpreter behind evaluate_host and reduce_host. A box is cut into 2-D tiles
-// of its last two dimensions; each instruction of the program runs over a whole tile (a dense
+// Internal: the tile interpreter behind host::evaluate and host::reduce. A box is cut into 2-D
+// tiles of its last two dimensions; each instruction of the program runs over a whole tile (a dense
 // buffer of doubles, small enough to stay in L1/L2), so elementwise loops vectorize and leaves are
 // generated in bulk: random leaves read along the tile's columns or rows cost one Philox call per
 // two doubles (uniform_simd.hpp). Values are exactly those of evaluate_element.

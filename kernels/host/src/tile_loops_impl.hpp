@@ -20,60 +20,9 @@ TESSERA_TILE_TARGET void binary_loop(double* a, const double* b, int n) {
   for (int k = 0; k < n; ++k) a[k] = binary<op>(a[k], b[k]);
 }
 
-TESSERA_TILE_TARGET void unary_tile(Op op, double* x, int n) {
-  switch (op) {
-    case Op::negate:
-      return unary_loop<Op::negate>(x, n);
-    case Op::absolute:
-      return unary_loop<Op::absolute>(x, n);
-    case Op::square_root:
-      return unary_loop<Op::square_root>(x, n);
-    case Op::exponential:
-      return unary_loop<Op::exponential>(x, n);
-    case Op::logarithm:
-      return unary_loop<Op::logarithm>(x, n);
-    case Op::sine:
-      return unary_loop<Op::sine>(x, n);
-    case Op::cosine:
-      return unary_loop<Op::cosine>(x, n);
-    case Op::logical_not:
-      return unary_loop<Op::logical_not>(x, n);
-    case Op::to_float32:
-      return unary_loop<Op::to_float32>(x, n);
-    case Op::to_int64:
-      return unary_loop<Op::to_int64>(x, n);
-    case Op::to_bool:
-      return unary_loop<Op::to_bool>(x, n);
-    default:  // to_float64 of doubles changes nothing
-      return;
-  }
-}
-
 template <Op op>
 TESSERA_TILE_TARGET void integer_unary_loop(double* x, int n) {
   for (int k = 0; k < n; ++k) x[k] = integer_unary<op>(x[k]);
-}
-
-TESSERA_TILE_TARGET void integer_unary_tile(Op op, double* x, int n) {
-  switch (op) {
-    case Op::negate:
-      return integer_unary_loop<Op::negate>(x, n);
-    case Op::absolute:
-      return integer_unary_loop<Op::absolute>(x, n);
-    case Op::logical_not:
-      return integer_unary_loop<Op::logical_not>(x, n);
-    case Op::to_float32:
-      return integer_unary_loop<Op::to_float32>(x, n);
-    case Op::to_bool:
-      return integer_unary_loop<Op::to_bool>(x, n);
-    case Op::to_float64:
-      return integer_unary_loop<Op::to_float64>(x, n);
-    case Op::to_int64:
-      for (int k = 0; k < n; ++k) x[k] = to_int64_lane(x[k]);
-      return;
-    default:
-      return;
-  }
 }
 
 template <Op op>
@@ -81,86 +30,25 @@ TESSERA_TILE_TARGET void integer_binary_loop(double* a, const double* b, int n) 
   for (int k = 0; k < n; ++k) a[k] = integer_binary<op>(a[k], b[k]);
 }
 
-TESSERA_TILE_TARGET void integer_binary_tile(Op op, double* a, const double* b, int n) {
-  switch (op) {
-    case Op::add:
-      return integer_binary_loop<Op::add>(a, b, n);
-    case Op::subtract:
-      return integer_binary_loop<Op::subtract>(a, b, n);
-    case Op::multiply:
-      return integer_binary_loop<Op::multiply>(a, b, n);
-    case Op::minimum:
-      return integer_binary_loop<Op::minimum>(a, b, n);
-    case Op::maximum:
-      return integer_binary_loop<Op::maximum>(a, b, n);
-    case Op::equal:
-      return integer_binary_loop<Op::equal>(a, b, n);
-    case Op::not_equal:
-      return integer_binary_loop<Op::not_equal>(a, b, n);
-    case Op::less:
-      return integer_binary_loop<Op::less>(a, b, n);
-    case Op::less_equal:
-      return integer_binary_loop<Op::less_equal>(a, b, n);
-    case Op::greater:
-      return integer_binary_loop<Op::greater>(a, b, n);
-    case Op::greater_equal:
-      return integer_binary_loop<Op::greater_equal>(a, b, n);
-    case Op::logical_and:
-      return integer_binary_loop<Op::logical_and>(a, b, n);
-    case Op::logical_or:
-      return integer_binary_loop<Op::logical_or>(a, b, n);
-    case Op::integer_power:
-      return integer_binary_loop<Op::integer_power>(a, b, n);
-    case Op::floor_divide:
-      return integer_binary_loop<Op::floor_divide>(a, b, n);
-    case Op::remainder:
-      return integer_binary_loop<Op::remainder>(a, b, n);
-    default:
-      return;
-  }
+// One loop per operator, chosen once per tile through program_eval.hpp's visitors: the switch
+// runs per call, the loops over the tile's values are the operator's own, compiled for this
+// instruction set (the lambdas carry the target too, so the loops inline into them).
+TESSERA_TILE_TARGET void unary_tile(Op op, double* x, int n) {
+  visit_unary(op, [=](auto o) TESSERA_TILE_TARGET { unary_loop<decltype(o)::value>(x, n); });
+}
+
+TESSERA_TILE_TARGET void integer_unary_tile(Op op, double* x, int n) {
+  visit_unary(op,
+              [=](auto o) TESSERA_TILE_TARGET { integer_unary_loop<decltype(o)::value>(x, n); });
 }
 
 TESSERA_TILE_TARGET void binary_tile(Op op, double* a, const double* b, int n) {
-  switch (op) {
-    case Op::add:
-      return binary_loop<Op::add>(a, b, n);
-    case Op::subtract:
-      return binary_loop<Op::subtract>(a, b, n);
-    case Op::multiply:
-      return binary_loop<Op::multiply>(a, b, n);
-    case Op::divide:
-      return binary_loop<Op::divide>(a, b, n);
-    case Op::power:
-      return binary_loop<Op::power>(a, b, n);
-    case Op::minimum:
-      return binary_loop<Op::minimum>(a, b, n);
-    case Op::maximum:
-      return binary_loop<Op::maximum>(a, b, n);
-    case Op::equal:
-      return binary_loop<Op::equal>(a, b, n);
-    case Op::not_equal:
-      return binary_loop<Op::not_equal>(a, b, n);
-    case Op::less:
-      return binary_loop<Op::less>(a, b, n);
-    case Op::less_equal:
-      return binary_loop<Op::less_equal>(a, b, n);
-    case Op::greater:
-      return binary_loop<Op::greater>(a, b, n);
-    case Op::greater_equal:
-      return binary_loop<Op::greater_equal>(a, b, n);
-    case Op::logical_and:
-      return binary_loop<Op::logical_and>(a, b, n);
-    case Op::logical_or:
-      return binary_loop<Op::logical_or>(a, b, n);
-    case Op::integer_power:
-      return binary_loop<Op::integer_power>(a, b, n);
-    case Op::floor_divide:
-      return binary_loop<Op::floor_divide>(a, b, n);
-    case Op::remainder:
-      return binary_loop<Op::remainder>(a, b, n);
-    default:
-      return;
-  }
+  visit_binary(op, [=](auto o) TESSERA_TILE_TARGET { binary_loop<decltype(o)::value>(a, b, n); });
+}
+
+TESSERA_TILE_TARGET void integer_binary_tile(Op op, double* a, const double* b, int n) {
+  visit_binary(
+      op, [=](auto o) TESSERA_TILE_TARGET { integer_binary_loop<decltype(o)::value>(a, b, n); });
 }
 
 TESSERA_TILE_TARGET void where_tile(double* a, const double* b, const double* c, int n) {
@@ -221,30 +109,9 @@ TESSERA_TILE_TARGET void accumulate_loop(const LaneFields& lanes, const double* 
 
 TESSERA_TILE_TARGET void accumulate_lanes(ReduceOp op, const LaneFields& lanes, const double* x,
                                           int n, double count) {
-  switch (op) {
-    case ReduceOp::sum:
-      return accumulate_loop<ReduceOp::sum>(lanes, x, n, count);
-    case ReduceOp::prod:
-      return accumulate_loop<ReduceOp::prod>(lanes, x, n, count);
-    case ReduceOp::min:
-      return accumulate_loop<ReduceOp::min>(lanes, x, n, count);
-    case ReduceOp::max:
-      return accumulate_loop<ReduceOp::max>(lanes, x, n, count);
-    case ReduceOp::any:
-      return accumulate_loop<ReduceOp::any>(lanes, x, n, count);
-    case ReduceOp::all:
-      return accumulate_loop<ReduceOp::all>(lanes, x, n, count);
-    case ReduceOp::sum_int64:
-      return accumulate_loop<ReduceOp::sum_int64>(lanes, x, n, count);
-    case ReduceOp::prod_int64:
-      return accumulate_loop<ReduceOp::prod_int64>(lanes, x, n, count);
-    case ReduceOp::min_int64:
-      return accumulate_loop<ReduceOp::min_int64>(lanes, x, n, count);
-    case ReduceOp::max_int64:
-      return accumulate_loop<ReduceOp::max_int64>(lanes, x, n, count);
-    case ReduceOp::moments:
-      return accumulate_loop<ReduceOp::moments>(lanes, x, n, count);
-  }
+  visit_reduce_op(op, [&](auto o) TESSERA_TILE_TARGET {
+    accumulate_loop<decltype(o)::value>(lanes, x, n, count);
+  });
 }
 
 // combine() itself on each pair of lanes, op fixed at compile time: the lanes hold elements
@@ -285,30 +152,9 @@ TESSERA_TILE_TARGET void combine_loop(const LaneFields& a, const LaneFields& b, 
 
 TESSERA_TILE_TARGET void combine_lanes(ReduceOp op, const LaneFields& a, const LaneFields& b, int n,
                                        double count_a, double count_b) {
-  switch (op) {
-    case ReduceOp::sum:
-      return combine_loop<ReduceOp::sum>(a, b, n, count_a, count_b);
-    case ReduceOp::prod:
-      return combine_loop<ReduceOp::prod>(a, b, n, count_a, count_b);
-    case ReduceOp::min:
-      return combine_loop<ReduceOp::min>(a, b, n, count_a, count_b);
-    case ReduceOp::max:
-      return combine_loop<ReduceOp::max>(a, b, n, count_a, count_b);
-    case ReduceOp::any:
-      return combine_loop<ReduceOp::any>(a, b, n, count_a, count_b);
-    case ReduceOp::all:
-      return combine_loop<ReduceOp::all>(a, b, n, count_a, count_b);
-    case ReduceOp::sum_int64:
-      return combine_loop<ReduceOp::sum_int64>(a, b, n, count_a, count_b);
-    case ReduceOp::prod_int64:
-      return combine_loop<ReduceOp::prod_int64>(a, b, n, count_a, count_b);
-    case ReduceOp::min_int64:
-      return combine_loop<ReduceOp::min_int64>(a, b, n, count_a, count_b);
-    case ReduceOp::max_int64:
-      return combine_loop<ReduceOp::max_int64>(a, b, n, count_a, count_b);
-    case ReduceOp::moments:
-      return combine_loop<ReduceOp::moments>(a, b, n, count_a, count_b);
-  }
+  visit_reduce_op(op, [&](auto o) TESSERA_TILE_TARGET {
+    combine_loop<decltype(o)::value>(a, b, n, count_a, count_b);
+  });
 }
 
 }  // namespace

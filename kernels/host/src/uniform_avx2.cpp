@@ -1,4 +1,5 @@
-// AVX2 kernels for bulk uniform doubles: the AVX-512 scheme (uniform_avx512.cpp) on 4 lanes. AVX2
+// AVX2 kernels for bulk uniform doubles: the AVX-512 scheme (uniform_avx512.cpp) on 4 lanes, with
+// the AVX2 Philox shared with the pi kernel (philox_avx2.hpp). AVX2
 // has no 64-bit integer to double conversion, so the 53 bits are converted as two exact halves
 // (the 2^52 exponent trick) and joined exactly; only the final + 2^-54 rounds, as in the scalar
 // code.
@@ -7,25 +8,14 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+#include "philox_avx2.hpp"
+
 #define TESSERA_AVX2 __attribute__((target("avx2")))
 
 namespace tessera::kernels::detail {
 namespace {
 
 constexpr int kGroups = 4;  // independent groups of 4 blocks in flight
-
-struct RoundKeys {
-  __m256i k0[kPhiloxRounds], k1[kPhiloxRounds];
-};
-
-TESSERA_AVX2 inline RoundKeys round_keys(Uint2x32 key) {
-  RoundKeys keys;
-  for (int r = 0; r < kPhiloxRounds; ++r) {
-    keys.k0[r] = _mm256_set1_epi64x(static_cast<std::uint32_t>(key.x + r * kPhiloxW0));
-    keys.k1[r] = _mm256_set1_epi64x(static_cast<std::uint32_t>(key.y + r * kPhiloxW1));
-  }
-  return keys;
-}
 
 // Exact double of each lane's value below 2^32.
 TESSERA_AVX2 inline __m256d small_to_double(__m256i v) {
@@ -47,10 +37,8 @@ TESSERA_AVX2 inline __m256d to_uniform(__m256i lo, __m256i hi) {
 
 // For each lane's even double index i[g]: the double at i (even[g]) and at i + 1 (odd[g]).
 template <int G>
-TESSERA_AVX2 inline void uniform_pairs(const RoundKeys& keys, const __m256i* i, __m256d* even,
+TESSERA_AVX2 inline void uniform_pairs(const PhiloxKeysAvx2& keys, const __m256i* i, __m256d* even,
                                        __m256d* odd) {
-  const __m256i m0 = _mm256_set1_epi64x(kPhiloxM0);
-  const __m256i m1 = _mm256_set1_epi64x(kPhiloxM1);
   const __m256i one = _mm256_set1_epi64x(1);
   __m256i x[G], y[G], z[G], w[G];
   for (int g = 0; g < G; ++g) {
@@ -61,16 +49,7 @@ TESSERA_AVX2 inline void uniform_pairs(const RoundKeys& keys, const __m256i* i, 
     z[g] = _mm256_and_si256(_mm256_srli_epi64(i[g], 2), _mm256_set1_epi64x(0xffff));
     w[g] = _mm256_setzero_si256();
   }
-  for (int r = 0; r < kPhiloxRounds; ++r) {
-    for (int g = 0; g < G; ++g) {
-      const __m256i p0 = _mm256_mul_epu32(x[g], m0);
-      const __m256i p1 = _mm256_mul_epu32(z[g], m1);
-      x[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), y[g]), keys.k0[r]);
-      z[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), w[g]), keys.k1[r]);
-      y[g] = p1;
-      w[g] = p0;
-    }
-  }
+  philox_rounds_avx2<G>(keys, x, y, z, w);
   for (int g = 0; g < G; ++g) {
     even[g] = to_uniform(x[g], y[g]);
     odd[g] = to_uniform(z[g], w[g]);
@@ -88,7 +67,7 @@ TESSERA_AVX2 inline void store_interleaved(double* out, __m256d even, __m256d od
 }  // namespace
 
 TESSERA_AVX2 void uniform_run_avx2(Uint2x32 key, std::uint64_t first, std::size_t n, double* out) {
-  const RoundKeys keys = round_keys(key);
+  const PhiloxKeysAvx2 keys = philox_keys_avx2(key);
   const __m256i iota2 = _mm256_set_epi64x(6, 4, 2, 0);
   __m256i i[kGroups];
   __m256d even[kGroups], odd[kGroups];
@@ -115,7 +94,7 @@ TESSERA_AVX2 void uniform_run_avx2(Uint2x32 key, std::uint64_t first, std::size_
 
 TESSERA_AVX2 void uniform_columns_avx2(Uint2x32 key, std::uint64_t base, std::int64_t col_stride,
                                        int rows, int cols, double* out, std::size_t ld) {
-  const RoundKeys keys = round_keys(key);
+  const PhiloxKeysAvx2 keys = philox_keys_avx2(key);
   const __m256i lanes = _mm256_set_epi64x(3 * col_stride, 2 * col_stride, col_stride, 0);
   __m256i i[kGroups];
   __m256d even[kGroups], odd[kGroups];

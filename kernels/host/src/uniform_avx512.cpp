@@ -1,19 +1,14 @@
-// AVX-512 (F + DQ) kernels for bulk uniform doubles: the Philox scheme of pi_hits_avx512.cpp (one
-// block per 64-bit lane, four independent groups of 8 blocks to hide the multiply latency), with
-// per-lane counters in cuRAND's double layout, and the 53-bit to double map of philox.hpp done
-// exactly (vcvtuqq2pd of an integer below 2^53 is exact; the fused multiply-add rounds once, as
-// the scalar code's exact product plus one rounded sum does).
+// AVX-512 (F + DQ) kernels for bulk uniform doubles: the AVX-512 Philox shared with the pi kernel
+// (philox_avx512.hpp: one block per 64-bit lane), four independent groups of 8 blocks to hide
+// the multiply latency, with per-lane counters in cuRAND's double layout, and the 53-bit to
+// double map of philox.hpp done exactly (vcvtuqq2pd of an integer below 2^53 is exact; the fused
+// multiply-add rounds once, as the scalar code's exact product plus one rounded sum does).
 #include "uniform_simd.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-// GCC 12's AVX-512 intrinsics trip -Wuninitialized (GCC bug 105593); see pi_hits_avx512.cpp.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "philox_avx512.hpp"
 
 #define TESSERA_AVX512 __attribute__((target("avx512f,avx512dq")))
 
@@ -21,20 +16,6 @@ namespace tessera::kernels::detail {
 namespace {
 
 constexpr int kGroups = 4;  // independent groups of 8 blocks in flight
-
-// The ten round keys of a Philox key, broadcast.
-struct RoundKeys {
-  __m512i k0[kPhiloxRounds], k1[kPhiloxRounds];
-};
-
-TESSERA_AVX512 inline RoundKeys round_keys(Uint2x32 key) {
-  RoundKeys keys;
-  for (int r = 0; r < kPhiloxRounds; ++r) {
-    keys.k0[r] = _mm512_set1_epi64(static_cast<std::uint32_t>(key.x + r * kPhiloxW0));
-    keys.k1[r] = _mm512_set1_epi64(static_cast<std::uint32_t>(key.y + r * kPhiloxW1));
-  }
-  return keys;
-}
 
 // Doubles from words (lo, hi) of each lane (high halves may hold garbage): 53 bits, centred.
 TESSERA_AVX512 inline __m512d to_uniform(__m512i lo, __m512i hi) {
@@ -48,10 +29,8 @@ TESSERA_AVX512 inline __m512d to_uniform(__m512i lo, __m512i hi) {
 
 // For each lane's even double index i[g]: the double at i (even[g]) and at i + 1 (odd[g]).
 template <int G>
-TESSERA_AVX512 inline void uniform_pairs(const RoundKeys& keys, const __m512i* i, __m512d* even,
-                                         __m512d* odd) {
-  const __m512i m0 = _mm512_set1_epi64(kPhiloxM0);
-  const __m512i m1 = _mm512_set1_epi64(kPhiloxM1);
+TESSERA_AVX512 inline void uniform_pairs(const PhiloxKeysAvx512& keys, const __m512i* i,
+                                         __m512d* even, __m512d* odd) {
   const __m512i one = _mm512_set1_epi64(1);
   __m512i x[G], y[G], z[G], w[G];
   for (int g = 0; g < G; ++g) {
@@ -63,17 +42,7 @@ TESSERA_AVX512 inline void uniform_pairs(const RoundKeys& keys, const __m512i* i
     z[g] = _mm512_and_si512(_mm512_srli_epi64(i[g], 2), _mm512_set1_epi64(0xffff));
     w[g] = _mm512_setzero_si512();
   }
-  for (int r = 0; r < kPhiloxRounds; ++r) {
-    for (int g = 0; g < G; ++g) {
-      const __m512i p0 = _mm512_mul_epu32(x[g], m0);
-      const __m512i p1 = _mm512_mul_epu32(z[g], m1);
-      // 0x96 is the three-way xor.
-      x[g] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), y[g], keys.k0[r], 0x96);
-      z[g] = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), w[g], keys.k1[r], 0x96);
-      y[g] = p1;
-      w[g] = p0;
-    }
-  }
+  philox_rounds_avx512<G>(keys, x, y, z, w);
   for (int g = 0; g < G; ++g) {
     even[g] = to_uniform(x[g], y[g]);
     odd[g] = to_uniform(z[g], w[g]);
@@ -84,7 +53,7 @@ TESSERA_AVX512 inline void uniform_pairs(const RoundKeys& keys, const __m512i* i
 
 TESSERA_AVX512 void uniform_run_avx512(Uint2x32 key, std::uint64_t first, std::size_t n,
                                        double* out) {
-  const RoundKeys keys = round_keys(key);
+  const PhiloxKeysAvx512 keys = philox_keys_avx512(key);
   const __m512i iota2 = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
   // Interleave even and odd doubles back into stream order.
   const __m512i low_half = _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0);
@@ -119,7 +88,7 @@ TESSERA_AVX512 void uniform_run_avx512(Uint2x32 key, std::uint64_t first, std::s
 TESSERA_AVX512 void uniform_columns_avx512(Uint2x32 key, std::uint64_t base,
                                            std::int64_t col_stride, int rows, int cols, double* out,
                                            std::size_t ld) {
-  const RoundKeys keys = round_keys(key);
+  const PhiloxKeysAvx512 keys = philox_keys_avx512(key);
   const __m512i lanes =
       _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64(col_stride));
   __m512i i[kGroups];
@@ -150,8 +119,4 @@ TESSERA_AVX512 void uniform_columns_avx512(Uint2x32 key, std::uint64_t base,
 }
 
 }  // namespace tessera::kernels::detail
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
 #endif

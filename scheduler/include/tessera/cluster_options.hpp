@@ -76,6 +76,13 @@ struct ClusterOptions {
   /// Per GPU worker, like dask-cuda's device_memory_limit: a fraction of its device (default
   /// 0.8; "auto" means the same), a byte count or a size string ("40GiB"); 0 for no limit.
   MemoryLimit device_memory_limit = 0.8;
+  /// Workers of backends the program defined with define_backend() (a simulated device, an
+  /// accelerator of its own), started as described (backend, threads, device, name,
+  /// memory_limit) beside the CPU and GPU workers that n_workers and n_gpu_workers plan. This is
+  /// how a new kind of place to run joins a cluster without an edit to the scheduler. A name left
+  /// empty becomes "<backend>-<i>"; host and cuda workers are refused here (those two counts
+  /// plan them).
+  std::vector<WorkerInfo> backend_workers;
 };
 
 /// What a LocalCluster with given options starts on given hardware.
@@ -83,6 +90,7 @@ struct ClusterPlan {
   std::vector<WorkerInfo> workers;  ///< as they will be started: their description only
   int cpu_workers = 0;
   int gpu_workers = 0;
+  int backend_workers = 0;         ///< of backends the program defined
   int total_threads = 0;           ///< CPU threads
   std::uint64_t total_memory = 0;  ///< host memory limit over all CPU workers (0: unlimited)
   std::uint64_t system_memory = 0;

@@ -1,6 +1,7 @@
 // Philox4x32-10 (Salmon et al., SC'11) and the element layout of cuRAND's host generator
 // CURAND_RNG_PSEUDO_PHILOX4_32_10, so element i of a random array can be computed directly on host
-// or device and equals what cuRAND's bulk generator writes at i (DESIGN.md, decision 2).
+// or device and equals what cuRAND's bulk generator writes at i. Random arrays are functions,
+// not buffers: any chunking, worker, device or rank computes the same element from its index.
 #pragma once
 
 #include <cstdint>

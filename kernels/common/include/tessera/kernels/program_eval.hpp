@@ -228,11 +228,19 @@ TESSERA_HD TESSERA_INLINE std::int64_t power_int64(std::int64_t a, std::int64_t 
   return wrapped(result);
 }
 
+/// to_int64 with `integer` set: double x as an integer lane (truncation; NaN and out of range:
+/// INT64_MIN, as to_int64_storage).
+TESSERA_HD TESSERA_INLINE double to_int64_lane(double x) {
+  return integer_lane((x >= -0x1p63 && x < 0x1p63) ? static_cast<std::int64_t>(x) : INT64_MIN);
+}
+
 /// Unary operator `op` of an instruction with `integer` set, applied to integer lane x: int64
 /// results as lanes, the others (logical_not, to_bool, to_float32, to_float64) as doubles.
-/// to_int64 of an integer is not one of these: with `integer` it converts a double (to_int64_lane).
+/// to_int64 with `integer` is the exception: its operand is a double, which it converts
+/// (to_int64_lane). Operators without an integer form (square_root, ...) leave the lane alone.
 template <Op op>
 TESSERA_HD TESSERA_INLINE double integer_unary(double lane) {
+  if constexpr (op == Op::to_int64) return to_int64_lane(lane);
   const std::int64_t x = as_integer(lane);
   if constexpr (op == Op::negate) return integer_lane(wrapped(0 - unsigned_bits(x)));
   // NumPy's abs(INT64_MIN) is INT64_MIN: the negation wraps.
@@ -270,12 +278,6 @@ TESSERA_HD TESSERA_INLINE double integer_binary(double a_lane, double b_lane) {
   return a_lane;
 }
 
-/// to_int64 with `integer` set: double x as an integer lane (truncation; NaN and out of range:
-/// INT64_MIN, as to_int64_storage).
-TESSERA_HD TESSERA_INLINE double to_int64_lane(double x) {
-  return integer_lane((x >= -0x1p63 && x < 0x1p63) ? static_cast<std::int64_t>(x) : INT64_MIN);
-}
-
 /// Whether `op` yields a truth value 0/1: the comparisons and the logical operators.
 TESSERA_HD TESSERA_INLINE constexpr bool yields_truth(Op op) {
   return (op >= Op::equal && op <= Op::logical_or) || op == Op::logical_not;
@@ -300,141 +302,149 @@ TESSERA_HD TESSERA_INLINE double select(double a, double b, double c) {
   return a != 0 ? b : c;
 }
 
-/// Unary operator `op` applied to x, dispatched at run time.
-TESSERA_HD inline double apply_unary(Op op, double x) {
+/// An operator as a type: what the dispatchers below hand to their visitor, so that one switch
+/// over the operators serves every template that is instantiated per operator.
+template <Op op>
+struct OpConstant {
+  static constexpr Op value = op;
+};
+
+/// A reduction as a type, for visit_reduce_op.
+template <ReduceOp op>
+struct ReduceOpConstant {
+  static constexpr ReduceOp value = op;
+};
+
+/// Returns visit(OpConstant<op>{}) for the unary operator `op` known only at run time: the one
+/// switch over the unary operators, shared by apply_unary, apply_integer_unary and the host's tile
+/// loops (tile_loops_impl.hpp), so an operator added to Op is dispatched everywhere at once.
+/// to_float64 (and anything that is not a unary operator) visits to_float64.
+template <class Visit>
+TESSERA_HD TESSERA_INLINE decltype(auto) visit_unary(Op op, Visit&& visit) {
   switch (op) {
     case Op::negate:
-      return unary<Op::negate>(x);
+      return visit(OpConstant<Op::negate>{});
     case Op::absolute:
-      return unary<Op::absolute>(x);
+      return visit(OpConstant<Op::absolute>{});
     case Op::square_root:
-      return unary<Op::square_root>(x);
+      return visit(OpConstant<Op::square_root>{});
     case Op::exponential:
-      return unary<Op::exponential>(x);
+      return visit(OpConstant<Op::exponential>{});
     case Op::logarithm:
-      return unary<Op::logarithm>(x);
+      return visit(OpConstant<Op::logarithm>{});
     case Op::sine:
-      return unary<Op::sine>(x);
+      return visit(OpConstant<Op::sine>{});
     case Op::cosine:
-      return unary<Op::cosine>(x);
+      return visit(OpConstant<Op::cosine>{});
     case Op::logical_not:
-      return unary<Op::logical_not>(x);
+      return visit(OpConstant<Op::logical_not>{});
     case Op::to_float32:
-      return unary<Op::to_float32>(x);
+      return visit(OpConstant<Op::to_float32>{});
     case Op::to_int64:
-      return unary<Op::to_int64>(x);
+      return visit(OpConstant<Op::to_int64>{});
     case Op::to_bool:
-      return unary<Op::to_bool>(x);
+      return visit(OpConstant<Op::to_bool>{});
     default:
-      return x;  // to_float64
+      return visit(OpConstant<Op::to_float64>{});
   }
+}
+
+/// Returns visit(OpConstant<op>{}) for the binary operator `op` known only at run time (the one
+/// switch over them, as visit_unary). Anything that is not a binary operator visits Op::where,
+/// for which binary() and integer_binary() return their first operand.
+template <class Visit>
+TESSERA_HD TESSERA_INLINE decltype(auto) visit_binary(Op op, Visit&& visit) {
+  switch (op) {
+    case Op::add:
+      return visit(OpConstant<Op::add>{});
+    case Op::subtract:
+      return visit(OpConstant<Op::subtract>{});
+    case Op::multiply:
+      return visit(OpConstant<Op::multiply>{});
+    case Op::divide:
+      return visit(OpConstant<Op::divide>{});
+    case Op::power:
+      return visit(OpConstant<Op::power>{});
+    case Op::minimum:
+      return visit(OpConstant<Op::minimum>{});
+    case Op::maximum:
+      return visit(OpConstant<Op::maximum>{});
+    case Op::equal:
+      return visit(OpConstant<Op::equal>{});
+    case Op::not_equal:
+      return visit(OpConstant<Op::not_equal>{});
+    case Op::less:
+      return visit(OpConstant<Op::less>{});
+    case Op::less_equal:
+      return visit(OpConstant<Op::less_equal>{});
+    case Op::greater:
+      return visit(OpConstant<Op::greater>{});
+    case Op::greater_equal:
+      return visit(OpConstant<Op::greater_equal>{});
+    case Op::logical_and:
+      return visit(OpConstant<Op::logical_and>{});
+    case Op::logical_or:
+      return visit(OpConstant<Op::logical_or>{});
+    case Op::integer_power:
+      return visit(OpConstant<Op::integer_power>{});
+    case Op::floor_divide:
+      return visit(OpConstant<Op::floor_divide>{});
+    case Op::remainder:
+      return visit(OpConstant<Op::remainder>{});
+    default:
+      return visit(OpConstant<Op::where>{});
+  }
+}
+
+/// Returns visit(ReduceOpConstant<op>{}) for the reduction `op` known only at run time. The last
+/// reduction, max_int64, is the default case, so that every path returns.
+template <class Visit>
+TESSERA_HD TESSERA_INLINE decltype(auto) visit_reduce_op(ReduceOp op, Visit&& visit) {
+  switch (op) {
+    case ReduceOp::sum:
+      return visit(ReduceOpConstant<ReduceOp::sum>{});
+    case ReduceOp::prod:
+      return visit(ReduceOpConstant<ReduceOp::prod>{});
+    case ReduceOp::min:
+      return visit(ReduceOpConstant<ReduceOp::min>{});
+    case ReduceOp::max:
+      return visit(ReduceOpConstant<ReduceOp::max>{});
+    case ReduceOp::any:
+      return visit(ReduceOpConstant<ReduceOp::any>{});
+    case ReduceOp::all:
+      return visit(ReduceOpConstant<ReduceOp::all>{});
+    case ReduceOp::moments:
+      return visit(ReduceOpConstant<ReduceOp::moments>{});
+    case ReduceOp::sum_int64:
+      return visit(ReduceOpConstant<ReduceOp::sum_int64>{});
+    case ReduceOp::prod_int64:
+      return visit(ReduceOpConstant<ReduceOp::prod_int64>{});
+    case ReduceOp::min_int64:
+      return visit(ReduceOpConstant<ReduceOp::min_int64>{});
+    default:
+      return visit(ReduceOpConstant<ReduceOp::max_int64>{});
+  }
+}
+
+/// Unary operator `op` applied to x, dispatched at run time.
+TESSERA_HD inline double apply_unary(Op op, double x) {
+  return visit_unary(op, [x](auto o) { return unary<decltype(o)::value>(x); });
 }
 
 /// Unary operator `op` of an instruction with `integer` set (integer_unary), dispatched at run
 /// time; to_int64 converts a double (to_int64_lane).
 TESSERA_HD inline double apply_integer_unary(Op op, double x) {
-  switch (op) {
-    case Op::negate:
-      return integer_unary<Op::negate>(x);
-    case Op::absolute:
-      return integer_unary<Op::absolute>(x);
-    case Op::logical_not:
-      return integer_unary<Op::logical_not>(x);
-    case Op::to_float32:
-      return integer_unary<Op::to_float32>(x);
-    case Op::to_int64:
-      return to_int64_lane(x);
-    case Op::to_bool:
-      return integer_unary<Op::to_bool>(x);
-    case Op::to_float64:
-      return integer_unary<Op::to_float64>(x);
-    default:
-      return x;
-  }
+  return visit_unary(op, [x](auto o) { return integer_unary<decltype(o)::value>(x); });
 }
 
 /// Binary operator `op` applied to (a, b), dispatched at run time.
 TESSERA_HD inline double apply_binary(Op op, double a, double b) {
-  switch (op) {
-    case Op::add:
-      return binary<Op::add>(a, b);
-    case Op::subtract:
-      return binary<Op::subtract>(a, b);
-    case Op::multiply:
-      return binary<Op::multiply>(a, b);
-    case Op::divide:
-      return binary<Op::divide>(a, b);
-    case Op::power:
-      return binary<Op::power>(a, b);
-    case Op::minimum:
-      return binary<Op::minimum>(a, b);
-    case Op::maximum:
-      return binary<Op::maximum>(a, b);
-    case Op::equal:
-      return binary<Op::equal>(a, b);
-    case Op::not_equal:
-      return binary<Op::not_equal>(a, b);
-    case Op::less:
-      return binary<Op::less>(a, b);
-    case Op::less_equal:
-      return binary<Op::less_equal>(a, b);
-    case Op::greater:
-      return binary<Op::greater>(a, b);
-    case Op::greater_equal:
-      return binary<Op::greater_equal>(a, b);
-    case Op::logical_and:
-      return binary<Op::logical_and>(a, b);
-    case Op::logical_or:
-      return binary<Op::logical_or>(a, b);
-    case Op::integer_power:
-      return binary<Op::integer_power>(a, b);
-    case Op::floor_divide:
-      return binary<Op::floor_divide>(a, b);
-    case Op::remainder:
-      return binary<Op::remainder>(a, b);
-    default:
-      return a;
-  }
+  return visit_binary(op, [a, b](auto o) { return binary<decltype(o)::value>(a, b); });
 }
 
 /// Binary operator `op` of integer lanes (integer_binary), dispatched at run time.
 TESSERA_HD inline double apply_integer_binary(Op op, double a, double b) {
-  switch (op) {
-    case Op::add:
-      return integer_binary<Op::add>(a, b);
-    case Op::subtract:
-      return integer_binary<Op::subtract>(a, b);
-    case Op::multiply:
-      return integer_binary<Op::multiply>(a, b);
-    case Op::minimum:
-      return integer_binary<Op::minimum>(a, b);
-    case Op::maximum:
-      return integer_binary<Op::maximum>(a, b);
-    case Op::equal:
-      return integer_binary<Op::equal>(a, b);
-    case Op::not_equal:
-      return integer_binary<Op::not_equal>(a, b);
-    case Op::less:
-      return integer_binary<Op::less>(a, b);
-    case Op::less_equal:
-      return integer_binary<Op::less_equal>(a, b);
-    case Op::greater:
-      return integer_binary<Op::greater>(a, b);
-    case Op::greater_equal:
-      return integer_binary<Op::greater_equal>(a, b);
-    case Op::logical_and:
-      return integer_binary<Op::logical_and>(a, b);
-    case Op::logical_or:
-      return integer_binary<Op::logical_or>(a, b);
-    case Op::integer_power:
-      return integer_binary<Op::integer_power>(a, b);
-    case Op::floor_divide:
-      return integer_binary<Op::floor_divide>(a, b);
-    case Op::remainder:
-      return integer_binary<Op::remainder>(a, b);
-    default:
-      return a;
-  }
+  return visit_binary(op, [a, b](auto o) { return integer_binary<decltype(o)::value>(a, b); });
 }
 
 /// evaluate_element's default way to read a leaf: leaf_value at the leaf's flat index.

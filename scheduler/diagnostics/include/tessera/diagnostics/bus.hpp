@@ -1,5 +1,6 @@
 #pragma once
-// The diagnostics bus (DESIGN.md decision 7): the scheduler publishes what happens — runs
+// The diagnostics bus: everything is observable, and free when nobody observes. The scheduler
+// publishes what happens — runs
 // submitted and finished, every task with its worker, thread and times — and the dashboard,
 // progress bars and report writers subscribe. With no subscriber the scheduler skips the clock
 // reads and copies entirely; the cost is one relaxed atomic load per task. With subscribers, a

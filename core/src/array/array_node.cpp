@@ -1,0 +1,12 @@
+#include "array/array_node.hpp"
+
+#include "release_chain.hpp"
+
+namespace tessera::detail {
+
+Node::~Node() {
+  detail::release_chain(
+      inputs, [](const Node& node) -> auto& { return node.inputs; });
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,62 @@
+#include "tessera/backend.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <mutex>
+#include <stdexcept>
+
+namespace tessera {
+namespace {
+
+// Names are written once, under the mutex, and never change: the views handed out stay valid.
+struct Registry {
+  std::mutex mutex;
+  std::array<std::string, max_backends> names{"host", "cuda"};
+  std::size_t count = 2;
+};
+
+Registry& registry() {
+  static Registry instance;
+  return instance;
+}
+
+}  // namespace
+
+Backend define_backend(std::string_view name) {
+  if (name.empty()) throw std::invalid_argument("a backend needs a name, got an empty one");
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (std::size_t b = 0; b < r.count; ++b)
+    if (r.names[b] == name) return static_cast<Backend>(b);
+  if (r.count == max_backends)
+    throw std::length_error(
+        fmt::format("cannot define backend '{}': all {} backends are taken", name, max_backends));
+  r.names[r.count] = std::string(name);
+  return static_cast<Backend>(r.count++);
+}
+
+std::string_view backend_name(Backend backend) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (backend_index(backend) < r.count) return r.names[backend_index(backend)];
+  static const std::array<std::string, max_backends> kUndefinedNames = [] {
+    std::array<std::string, max_backends> names;
+    for (std::size_t b = 0; b < max_backends; ++b) names[b] = fmt::format("backend {}", b);
+    return names;
+  }();
+  return backend_index(backend) < max_backends
+             ? std::string_view(kUndefinedNames[backend_index(backend)])
+             : std::string_view("backend out of range");
+}
+
+std::string BackendSet::names() const {
+  std::string text;
+  for_each([&](Backend backend) {
+    if (!text.empty()) text += ", ";
+    text += backend_name(backend);
+  });
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace tessera
