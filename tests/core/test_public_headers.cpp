@@ -21,7 +21,7 @@ struct value_nbytes {
   static constexpr bool kStandIn = true;
 };
 struct BlockStore {
-  static constexpr bool stand_in = true;
+  static constexpr bool kStandIn = true;
 };
 }  // namespace
 namespace kernels {
