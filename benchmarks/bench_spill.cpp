@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "tessera/block_store.hpp"
+#include "memory/block_store.hpp"
 #include "tessera/tessera.hpp"
 
 namespace ts = tessera;
@@ -34,7 +34,7 @@ int main() {
   ts::Client client(cluster);
   auto x = ts::random::random({4096, 8192}, {512, 512}, 1);  // 256 MiB, 4x the 64 MiB limit
   ts::Array p = x.persist();
-  auto store = cluster.executor()->block_store();
+  auto store = block_store_of(*cluster.executor());
   double total = 0;
   const double sum_seconds = best_seconds(3, [&] { total = p.sum().compute().item<double>(); });
   const std::string cat = "cat '" + store->directory() + "'/* > /dev/null";

@@ -123,12 +123,12 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
   // The sum is host code; any worker (a GPU worker's host thread too) may run it.
   TaskFunction sum = [](std::span<const Value* const> inputs, const TaskContext&) -> Value {
     std::uint64_t hits = 0;
-    for (const Value* part : inputs) hits += std::any_cast<std::uint64_t>(*part);
+    for (const Value* part : inputs) hits += part->get<std::uint64_t>();
     return hits;
   };
   auto total =
       std::make_shared<const TaskNode>("pi_sum", std::move(parts), TaskFunctions::anywhere(sum));
-  result.hits = std::any_cast<std::uint64_t>(run_graph(executor, {total})->output(0));
+  result.hits = run_graph(executor, {total})->output(0).get<std::uint64_t>();
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   result.samples = options.samples;

@@ -83,3 +83,47 @@ TEST_F(CurrentSerial, VectorOfDelayedIsAListOfDependencies) {
   EXPECT_EQ(total.node()->dependencies().size(), 4u);
   EXPECT_EQ(total.compute(), 105);
 }
+
+namespace {
+struct Reading {
+  double time, value;
+  int sensor;
+};
+}  // namespace
+
+// Memory accounting reads a result's size from the Value, counted when the task returned it:
+// the elements of a vector, the data of a string, the object itself for a plain struct.
+TEST_F(CurrentSerial, ResultsOfUserTypesReportTheBytesTheyHold) {
+  auto samples = delayed([] { return std::vector<double>(1000, 0.5); }, "samples")();
+  auto reading = delayed([] { return Reading{1.0, 2.0, 3}; }, "reading")();
+  auto label = delayed([] { return std::string(100, 'x'); }, "label")();
+  auto computation = run_graph({samples.node(), reading.node(), label.node()});
+  EXPECT_EQ(computation->output(0).nbytes(), 8000u);
+  EXPECT_EQ(computation->output(1).nbytes(), sizeof(Reading));
+  EXPECT_EQ(computation->output(2).nbytes(), 100u);
+  EXPECT_EQ(computation->output(1).get<Reading>().sensor, 3);
+}
+
+// A Delayed<T> around a task that returns something else (tasks built by hand can) used to
+// dereference a null std::any_cast; it is an error naming both types.
+TEST_F(CurrentSerial, ReadingAResultAsTheWrongTypeNamesBothTypes) {
+  auto text = delayed([] { return std::string("pi"); }, "text")();
+  const Delayed<int> wrong(text.node());
+  try {
+    (void)wrong.compute();
+    FAIL() << "no error";
+  } catch (const ValueTypeError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("read as int "), std::string::npos) << message;
+    EXPECT_NE(message.find("basic_string"), std::string::npos) << message;
+  }
+  const Value chunk(std::make_shared<NDArray>(Shape{2}, DType::float64));
+  EXPECT_EQ(chunk.nbytes(), 16u);
+  EXPECT_THROW((void)chunk.get<double>(), ValueTypeError);
+  try {
+    (void)Value().get<double>();
+    FAIL() << "no error";
+  } catch (const ValueTypeError& e) {
+    EXPECT_STREQ(e.what(), "task result read as double but it holds empty");
+  }
+}

@@ -20,6 +20,9 @@ struct log_warning {
 struct value_nbytes {
   static constexpr bool kStandIn = true;
 };
+struct BlockStore {
+  static constexpr bool kStandIn = true;
+};
 }  // namespace
 namespace kernels {
 namespace {
@@ -47,6 +50,8 @@ static_assert(stand_in<tessera::NpyWriter>, "tessera/npy.hpp declares the intern
 // The logger and the byte count of task results are the library's own.
 static_assert(stand_in<tessera::log_warning>, "a public header declares tessera::log_warning");
 static_assert(stand_in<tessera::value_nbytes>, "a public header declares tessera::value_nbytes");
+// Spilling is the scheduler's memory policy; users and core see the ChunkStore interface.
+static_assert(stand_in<tessera::BlockStore>, "a public header declares the scheduler's BlockStore");
 // A user naming a dtype gets the element types, not the kernels' program types.
 static_assert(stand_in<tessera::kernels::Program>,
               "a public header includes the kernel program types (tessera/kernels/program.hpp)");

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "dashboard_test_support.hpp"
-#include "tessera/block_store.hpp"
+#include "memory/block_store.hpp"
 
 using namespace tessera;
 using namespace tessera::dashboard_test;
@@ -490,7 +490,7 @@ TEST(DashboardSpilling, WorkersAndMetricsShowStoredAndSpilledBytesPerWorker) {
   LocalCluster cluster(options);
   Client user(cluster);
   Array p = random::random({1024, 1024}, {128, 1024}, 8).persist();  // 8 MiB, 1 MiB chunks
-  auto store = cluster.executor()->block_store();
+  auto store = block_store_of(*cluster.executor());
   ASSERT_GT(store->spilled_bytes(), 0u);
   auto http = dashboard_test::client_for(dashboard_test::port_of(cluster.dashboard_link()));
 

@@ -18,7 +18,8 @@ config_dir=$(dirname "$(find "$work/prefix" -name TesseraConfig.cmake | head -n1
 # the kernels' own, and none of the internals that once sat beside the public headers.
 for internal in tessera/kernels/program.hpp tessera/kernels/philox.hpp tessera/kernels/host/evaluate.hpp \
                 tessera/kernels/kokkos_runtime.hpp tessera/kernels/cuda/evaluate.hpp \
-                tessera/log.hpp tessera/function_name.hpp tessera/value_size.hpp; do
+                tessera/log.hpp tessera/function_name.hpp tessera/value_size.hpp \
+                tessera/block_store.hpp; do
   test ! -e "$work/prefix/include/$internal" || fail "installed the internal header $internal"
 done
 test -e "$work/prefix/include/tessera/kernels/dtype.hpp" || fail "tessera/kernels/dtype.hpp not installed"

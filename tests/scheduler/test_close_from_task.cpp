@@ -98,6 +98,6 @@ TEST(CloseFromTask, TheTaskMayDropTheLastReferenceToItsCluster) {
   auto computation = cluster->executor()->submit(build_graph({task.node()}));
   computation->wait();
   ASSERT_EQ(computation->output_error(0), nullptr);
-  EXPECT_EQ(std::any_cast<int>(computation->output(0)), 5);
+  EXPECT_EQ(computation->output(0).get<int>(), 5);
   EXPECT_EQ(cluster, nullptr);
 }

@@ -131,7 +131,7 @@ TEST(CustomBackend, RunsTasksThatHaveAFunctionForIt) {
           if (context.backend != backend)
             throw std::logic_error("ran on " + std::string(backend_name(context.backend)));
           int sum = add;
-          for (const Value* input : inputs) sum += std::any_cast<int>(*input);
+          for (const Value* input : inputs) sum += input->get<int>();
           return sum;
         });
   };
@@ -145,7 +145,7 @@ TEST(CustomBackend, RunsTasksThatHaveAFunctionForIt) {
   auto computation = client.executor()->submit(build_graph({c}));
   computation->wait();
   computation->rethrow_if_failed();
-  EXPECT_EQ(std::any_cast<int>(computation->output(0)), 13);
+  EXPECT_EQ(computation->output(0).get<int>(), 13);
 
   // A host-only task cannot run there: refused at submission, naming what it needs and has.
   auto host_only = std::make_shared<const TaskNode>(

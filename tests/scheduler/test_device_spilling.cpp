@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "host_device_memory.hpp"
+#include "memory/block_store.hpp"
 #include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
 #include "simulated_device.hpp"
-#include "tessera/block_store.hpp"
 #include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 
@@ -236,8 +236,7 @@ TaskPtr check_all(std::vector<TaskPtr> chunks) {
       [](std::span<const Value* const> in, const TaskContext&) -> Value {
         bool all = true;
         for (std::size_t k = 0; k < in.size(); ++k)
-          all = all &&
-                holds(*std::any_cast<const std::shared_ptr<NDArray>&>(*in[k]), static_cast<int>(k));
+          all = all && holds(in[k]->get<NDArray>(), static_cast<int>(k));
         return all;
       });
 }
@@ -264,7 +263,7 @@ TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
   std::vector<TaskPtr> chunks;
   for (int id = 0; id < 8; ++id) chunks.push_back(device_task(memory, id));
   auto computation = run_graph(scheduler, {check_all(chunks)});
-  EXPECT_TRUE(std::any_cast<bool>(computation->output(0))) << "every chunk came back exactly";
+  EXPECT_TRUE(computation->output(0).get<bool>()) << "every chunk came back exactly";
   EXPECT_LE(memory->peak(), 2 * MiB) << "room is made before each chunk is allocated";
   EXPECT_EQ(scheduler.stats(1).device_spilled_total, 6 * MiB);
   computation.reset();
@@ -277,7 +276,7 @@ TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
   scheduler_detail::Scheduler scheduler =
       simulated_gpu_cluster("device-outputs", 2 * MiB, scratch("tessera_device_outputs"));
   auto computation = run_graph(scheduler, {device_task(memory, 3)});
-  const auto* host = std::any_cast<std::shared_ptr<NDArray>>(&computation->output(0));
+  const Value::HostChunk* host = computation->output(0).host_chunk();
   ASSERT_NE(host, nullptr) << "a host array, not a device one";
   EXPECT_TRUE(holds(**host, 3));
   EXPECT_EQ(memory->live(), 0u) << "the device copy is freed at once";
@@ -293,13 +292,14 @@ TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
     keepers.push_back(std::make_shared<const TaskNode>(
         "store", std::vector<TaskPtr>{device_task(memory, id)},
         [store](std::span<const Value* const> in, const TaskContext&) -> Value {
-          return store->add(std::any_cast<const std::shared_ptr<DeviceArray>&>(*in[0]));
+          return store->add(in[0]->get<std::shared_ptr<DeviceArray>>());
         },
         /*stores_inputs=*/true));
   auto computation = run_graph(scheduler, keepers);
   std::vector<std::shared_ptr<StoredBlock>> blocks;
   for (std::size_t k = 0; k < keepers.size(); ++k)
-    blocks.push_back(std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
+    blocks.push_back(
+        std::static_pointer_cast<StoredBlock>(computation->output(k).get<Value::Stored>()));
   EXPECT_EQ(store->device_bytes(1), 2 * MiB);
   EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
   for (int id = 0; id < 5; ++id) EXPECT_TRUE(holds(*blocks[id]->load(), id)) << id;

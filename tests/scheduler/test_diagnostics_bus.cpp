@@ -164,21 +164,21 @@ TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
   {
     auto computation = scheduler.submit(build_graph({use, big}));  // big is also requested: held
     computation->wait();
-    EXPECT_EQ(scheduler.stats(0).memory, 8000 + static_cast<std::int64_t>(sizeof(Value)));
+    EXPECT_EQ(scheduler.stats(0).memory, 8000 + static_cast<std::int64_t>(sizeof(int)));
   }
   EXPECT_EQ(settled_memory(scheduler, 0), 0);
   {
     auto computation = scheduler.submit(build_graph({use}));  // big freed after its consumer
     computation->wait();
-    EXPECT_EQ(scheduler.stats(0).memory, static_cast<std::int64_t>(sizeof(Value)));
+    EXPECT_EQ(scheduler.stats(0).memory, static_cast<std::int64_t>(sizeof(int)));
   }
   EXPECT_EQ(settled_memory(scheduler, 0), 0);
   EXPECT_GE(scheduler.stats(0).cpu_seconds, 0.0);
 }
 
 // A delayed function that returns an NDArray by value (what user code writes) holds its data
-// too; it was counted as a plain value of sizeof(std::any) bytes, so the dashboard showed bytes
-// where workers held megabytes.
+// too; it was once counted as a plain value of sizeof(std::any) bytes, so the dashboard showed
+// bytes where workers held megabytes.
 TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
   scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "by-value");
   auto array = std::make_shared<const TaskNode>(
@@ -220,7 +220,7 @@ TEST(MemoryAccounting, CancelledTasksLetGoOfTheirInputs) {
   auto computation = scheduler.submit(build_graph({first, second, fine}));
   computation->wait();
   // Only the requested result that exists is held while the run is.
-  EXPECT_EQ(settled_memory(scheduler, sizeof(Value)), static_cast<std::int64_t>(sizeof(Value)));
+  EXPECT_EQ(settled_memory(scheduler, sizeof(int)), static_cast<std::int64_t>(sizeof(int)));
   computation.reset();
   EXPECT_EQ(settled_memory(scheduler, 0), 0);
 }

@@ -302,7 +302,7 @@ class FailureRunner {
   void check_held_by_finished_run(const GraphPlan& plan) {
     std::int64_t expected = 0;
     for (int task : plan.outputs)
-      if (!plan.affected(task)) expected += static_cast<std::int64_t>(sizeof(Value));
+      if (!plan.affected(task)) expected += static_cast<std::int64_t>(sizeof(std::uint64_t));
     const auto deadline = std::chrono::steady_clock::now() + settle_limit;
     while (held_bytes() != expected && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));

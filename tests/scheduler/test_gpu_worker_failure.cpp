@@ -39,7 +39,7 @@ TaskPtr plus_one(TaskPtr input) {
   return std::make_shared<const TaskNode>(
       "plus-one", std::vector<TaskPtr>{std::move(input)},
       [](std::span<const Value* const> in, const TaskContext&) -> Value {
-        return std::any_cast<int>(*in[0]) + 1;
+        return in[0]->get<int>() + 1;
       });
 }
 
@@ -95,10 +95,10 @@ TEST(GpuWorkerFailure, GpuOnlyWorkFailsNamingTheDeviceAndTheRestRunsOnCpuWorkers
       EXPECT_TRUE(fails_naming_the_device(*computation, 1, input_on_gpu->key())) << round;
       for (int k = 0; k < 8; ++k) {
         ASSERT_EQ(computation->output_error(2 + k), nullptr) << round;
-        EXPECT_EQ(std::any_cast<int>(computation->output(2 + k)), k);
+        EXPECT_EQ(computation->output(2 + k).get<int>(), k);
       }
       ASSERT_EQ(computation->output_error(10), nullptr) << round;
-      EXPECT_EQ(std::any_cast<int>(computation->output(10)), 101);
+      EXPECT_EQ(computation->output(10).get<int>(), 101);
     }
     const auto stats = scheduler.stats(1);
     EXPECT_EQ(stats.finished, 0u) << "the failed worker ran nothing";
@@ -118,7 +118,7 @@ TEST(GpuWorkerFailure, AnotherDeviceWorkerTakesOverTheFailedOnesWork) {
   std::vector<TaskPtr> outputs;
   for (int k = 0; k < 32; ++k) outputs.push_back(task(BackendSet{Backend::cuda, simulated}, k));
   auto computation = run_graph(scheduler, outputs);
-  for (int k = 0; k < 32; ++k) EXPECT_EQ(std::any_cast<int>(computation->output(k)), k);
+  for (int k = 0; k < 32; ++k) EXPECT_EQ(computation->output(k).get<int>(), k);
   EXPECT_NE(failure_of(scheduler, 0), "");
   EXPECT_EQ(scheduler.stats(0).finished, 0u) << "so gpu-1 ran them all";
   EXPECT_EQ(scheduler.stats(1).failure, "");

@@ -58,7 +58,7 @@ TEST_F(TwoWorkers, FanInOfTenThousand) {
   auto sum = std::make_shared<const TaskNode>(
       "sum", parts, [](std::span<const Value* const> in, const TaskContext&) -> Value {
         long total = 0;
-        for (const Value* v : in) total += std::any_cast<int>(*v);
+        for (const Value* v : in) total += v->get<int>();
         return total;
       });
   EXPECT_EQ(Delayed<long>(sum).compute(), 10'000L * 9'999 / 2);

@@ -10,10 +10,10 @@
 #include <mutex>
 #include <thread>
 
-#include "memory_monitor.hpp"
+#include "memory/block_store.hpp"
+#include "memory/memory_monitor.hpp"
 #include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
-#include "tessera/block_store.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
@@ -257,7 +257,7 @@ TEST(MemoryMonitor, ClusterSpillsPersistedChunksWhenUnmanagedMemoryFillsTheProce
                         .memory_target = (baseline + 100 * MiB) / limit,
                         .memory_spill = (baseline + 112 * MiB) / limit});
   Client client(cluster);
-  auto store = cluster.executor()->block_store();
+  auto store = block_store_of(*cluster.executor());
   Array p = random::random({8192, 1024}, {1024, 1024}, 5).persist();  // 64 MiB in 8 chunks
   std::this_thread::sleep_for(std::chrono::milliseconds(400));        // four monitor rounds
   EXPECT_EQ(store->spilled_bytes(), 0u) << "resident memory is under the spill threshold";
@@ -304,7 +304,7 @@ TEST(MemoryMonitor, WorkersReportTheirStoredAndSpilledBytes) {
                         .memory_spill = 0});
   Client client(cluster);
   Array p = random::random({1024, 1024}, {128, 1024}, 8).persist();  // 8 MiB in 1 MiB chunks
-  auto store = cluster.executor()->block_store();
+  auto store = block_store_of(*cluster.executor());
   std::uint64_t stored = 0, spilled = 0;
   for (const WorkerInfo& worker : cluster.executor()->workers()) {
     stored += worker.stored;
@@ -346,7 +346,7 @@ TEST(SpillEvents, SpillsAndReadsBackArePublishedAsDiskTasks) {
                         .memory_spill = 0});
   Client client(cluster);
   Array p = random::random({1024, 1024}, {128, 1024}, 8).persist();  // 8 x 1 MiB chunks
-  auto store = cluster.executor()->block_store();
+  auto store = block_store_of(*cluster.executor());
   const std::size_t spilled_chunks = store->spilled_bytes() / MiB;
   ASSERT_GE(spilled_chunks, 3u);
   EXPECT_EQ(recorder->count("disk-write"), spilled_chunks);
@@ -382,7 +382,7 @@ TEST(IntermediateSpilling, ResultsWaitingForAConsumerSpillAndComeBackExactly) {
                         .dashboard_address = "",
                         .memory_spill = 0});
   Client client(cluster);
-  auto store = cluster.executor()->block_store();
+  auto store = block_store_of(*cluster.executor());
   // Sixteen 1 MiB chunks (half returned as shared arrays, half by value) all wait for one sum.
   constexpr std::int64_t n = 131072;
   std::vector<Delayed<std::shared_ptr<NDArray>>> shared_parts;
@@ -446,7 +446,7 @@ TEST(IntermediateSpilling, TransposeOfAnArrayReadFromDiskSpillsItsWaitingChunks)
   // chunks apart (a chunk coming back in another's place changes them), and the same graph over
   // the generated array adds the same values in the same order: equal bit for bit.
   const NDArray from_file = (y + y.T()).sum({0}).compute();
-  EXPECT_GT(cluster.executor()->block_store()->spilled_bytes_total(), 0u);
+  EXPECT_GT(block_store_of(*cluster.executor())->spilled_bytes_total(), 0u);
   const NDArray generated = (x + x.T()).sum({0}).compute();
   ASSERT_EQ(from_file.size(), 1024);
   EXPECT_EQ(std::memcmp(from_file.raw(), generated.raw(), generated.nbytes()), 0);

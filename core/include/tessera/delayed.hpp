@@ -1,7 +1,6 @@
 #pragma once
 // delayed(f)(args...) builds a lazy task, as dask.delayed does; compute() runs it on the cluster.
 
-#include <any>
 #include <cstddef>
 #include <string>
 #include <tuple>
@@ -50,9 +49,11 @@ struct argument_of<std::vector<Delayed<U>>> {
 template <class A>
 using argument_t = typename argument_of<std::remove_cvref_t<A>>::type;
 
+/// A task result as the T its Delayed<T> promises; a mismatch (a task built by hand wrapped in
+/// the wrong Delayed<T>) throws ValueTypeError naming both types.
 template <class T>
 const T& value_as(const Value& value) {
-  return *std::any_cast<T>(&value);
+  return value.get<T>();
 }
 }  // namespace detail
 

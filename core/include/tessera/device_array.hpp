@@ -1,7 +1,8 @@
 #pragma once
 // Chunks in device memory: what a GPU worker's task returns when its result stays on the GPU,
-// and what the block store holds in its device tier (spilled device -> host -> disk, as
-// dask-cuda's workers do).
+// and what the scheduler's block store holds in its device tier (spilled device -> host -> disk,
+// as dask-cuda's workers do). It is a kind of task result (Value), made by core's tasks and by
+// backends' kernels, so it lives in core; the tier that keeps and moves it is the scheduler's.
 //
 // Device memory is reached through DeviceMemory, one per device: CUDA's in GPU builds, and in
 // tests a host-backed stand-in, so the store's device tier and the scheduler's handling of

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tessera/backend.hpp"
+#include "tessera/chunk_store.hpp"
 #include "tessera/graph.hpp"
 
 namespace tessera {
@@ -37,8 +38,6 @@ class Computation {
   /// Number of outputs requested.
   virtual std::size_t output_count() const = 0;
 };
-
-class BlockStore;
 
 /// One worker: what it is (the first fields, all that starting one needs) and, as
 /// Executor::workers() describes it, what it is doing. The one description of a worker: the
@@ -84,11 +83,10 @@ class Executor {
   virtual ~Executor() = default;
   /// Starts running `graph`; never blocks on its tasks.
   virtual std::shared_ptr<Computation> submit(Graph graph) = 0;
-  /// Where persist() keeps chunks (with this executor's memory budget and spill directory);
-  /// null: keep them in memory without a budget.
-  virtual std::shared_ptr<BlockStore> block_store() { return nullptr; }
-  /// The largest chunk a worker may hold in bytes (its memory limit); 0: no limit.
-  virtual std::uint64_t chunk_limit() const { return 0; }
+  /// Where persist() keeps chunks, and the largest chunk a worker may hold: the executor's
+  /// memory policy (a cluster's budgets and spill directory). By default chunks stay in memory
+  /// with no limit. Throws ClosedError once the executor is closed.
+  virtual std::shared_ptr<ChunkStore> chunk_store();
   /// Its workers and what each is doing now; empty when it has none of its own (it runs tasks
   /// on the calling thread).
   virtual std::vector<WorkerInfo> workers() const { return {}; }

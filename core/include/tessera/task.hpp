@@ -2,7 +2,6 @@
 // A task: one node of a task graph. Immutable once built and shared between graphs, so the same
 // Delayed can be computed from several threads at once.
 
-#include <any>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -13,10 +12,9 @@
 #include <vector>
 
 #include "tessera/backend.hpp"
+#include "tessera/value.hpp"
 
 namespace tessera {
-
-class BlockStore;
 
 /// What a running task knows about where it runs.
 struct TaskContext {
@@ -25,13 +23,10 @@ struct TaskContext {
   int thread = 0;                   ///< thread (host) or stream (device) index within the worker
   int device = -1;                  ///< device of a device worker (CUDA device index)
   void* stream = nullptr;           ///< cudaStream_t of a CUDA worker
-  /// The cluster's block store, where a device task makes room on its device before it
+  /// The executor's chunk store, where a device task makes room on its device before it
   /// allocates an output that stays there (null outside a cluster).
-  BlockStore* store = nullptr;
+  ChunkStore* store = nullptr;
 };
-
-/// Values flow between tasks type-erased; Delayed<T> restores the type at the edges.
-using Value = std::any;
 
 /// The callable a worker runs: inputs are the dependencies' values in order.
 using TaskFunction =
@@ -89,7 +84,7 @@ class TaskNode {
   BackendSet backends() const noexcept { return functions_.backends(); }
   /// Its function for `backend` (empty where it cannot run).
   const TaskFunction& function(Backend backend) const noexcept { return functions_[backend]; }
-  /// The task puts its inputs into the block store itself (persist's keepers): the scheduler
+  /// The task puts its inputs into the chunk store itself (persist's keepers): the scheduler
   /// need not store them on the way.
   bool stores_inputs() const noexcept { return stores_inputs_; }
 

@@ -8,8 +8,7 @@
 #include "array/checked_count.hpp"
 #include "lowering/array_lowering.hpp"
 #include "tessera/array.hpp"
-#include "tessera/block_store.hpp"
-#include "tessera/device_array.hpp"
+#include "tessera/chunk_store.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/run_graph.hpp"
 #include "tessera/visualize.hpp"
@@ -30,7 +29,7 @@ std::vector<std::shared_ptr<NDArray>> run_blocks(const BlockGrid& grid) {
   std::vector<std::shared_ptr<NDArray>> blocks;
   blocks.reserve(grid.tasks.size());
   for (std::size_t k = 0; k < grid.tasks.size(); ++k)
-    blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(computation->output(k)));
+    blocks.push_back(computation->output(k).get<std::shared_ptr<NDArray>>());
   return blocks;
 }
 
@@ -59,17 +58,18 @@ bool more_chunks_than(const Array& array, std::int64_t limit) {
 }  // namespace
 
 NDArray Array::compute() const {
-  GridPtr grid = Lowering(current_executor()->chunk_limit()).lower(node_);
+  GridPtr grid = Lowering(current_executor()->chunk_store()->chunk_limit()).lower(node_);
   return detail::assemble(*grid, run_blocks(*grid));
 }
 
 Array Array::persist() const {
   std::shared_ptr<Executor> executor = current_executor();
-  GridPtr grid = Lowering(executor->chunk_limit()).lower(node_);
+  // The store is the executor's memory policy (a cluster's budgets and spilling); persist only
+  // hands it chunks, so core never reaches into scheduler state.
+  std::shared_ptr<ChunkStore> store = executor->chunk_store();
+  GridPtr grid = Lowering(store->chunk_limit()).lower(node_);
   // Each chunk goes into the store from a task of its own as soon as it exists, so chunks beyond
   // the memory budget are spilled as they come instead of piling up in the run's results.
-  std::shared_ptr<BlockStore> store = executor->block_store();
-  if (!store) store = std::make_shared<BlockStore>(0, "");
   auto stored = std::make_shared<detail::StoredChunks>();
   if (grid->stored) {
     stored->blocks = grid->stored->blocks;
@@ -80,9 +80,9 @@ Array Array::persist() const {
     // of that worker.
     const TaskFunction keep = [store](std::span<const Value* const> in,
                                       const TaskContext& context) -> Value {
-      if (const auto* device = std::any_cast<std::shared_ptr<DeviceArray>>(in[0]))
-        return store->add(*device);
-      return store->add(std::any_cast<const std::shared_ptr<NDArray>&>(*in[0]), context.worker);
+      if (const Value::DeviceChunk* device = in[0]->device_chunk(); device && *device)
+        return store->put(*device);
+      return store->put(in[0]->get<std::shared_ptr<NDArray>>(), context.worker);
     };
     for (const TaskPtr& chunk : grid->tasks)
       keepers.push_back(std::make_shared<const TaskNode>("store", std::vector<TaskPtr>{chunk},
@@ -90,8 +90,7 @@ Array Array::persist() const {
                                                          /*stores_inputs=*/true));
     auto computation = run_graph(*executor, keepers);
     for (std::size_t k = 0; k < keepers.size(); ++k)
-      stored->blocks.push_back(
-          std::any_cast<const std::shared_ptr<StoredBlock>&>(computation->output(k)));
+      stored->blocks.push_back(computation->output(k).get<Value::Stored>());
   }
   return Array(std::make_shared<Node>(Node::Stored{std::move(stored)}, node_->name, node_->shape,
                                       node_->chunks, node_->dtype));

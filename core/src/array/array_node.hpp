@@ -7,16 +7,17 @@
 #include <vector>
 
 #include "tessera/array.hpp"
-#include "tessera/block_store.hpp"
+#include "tessera/chunk_store.hpp"
 #include "tessera/kernels/program.hpp"
 
 namespace tessera::detail {
 
 using NodePtr = std::shared_ptr<const Node>;
 
-/// Chunks already computed (a persisted array), in a BlockStore: in memory or spilled.
+/// Chunks already computed (a persisted array), in the executor's ChunkStore: in memory or
+/// spilled, as its policy decides.
 struct StoredChunks {
-  std::vector<std::shared_ptr<StoredBlock>> blocks;  ///< row-major over the block grid
+  std::vector<std::shared_ptr<StoredChunk>> blocks;  ///< row-major over the block grid
   /// Every block, loaded (from memory, or read back from its spill file).
   std::vector<std::shared_ptr<NDArray>> load_all() const {
     std::vector<std::shared_ptr<NDArray>> loaded;

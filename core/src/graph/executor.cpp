@@ -22,6 +22,11 @@ Registry& registry() {
 
 }  // namespace
 
+std::shared_ptr<ChunkStore> Executor::chunk_store() {
+  static const std::shared_ptr<ChunkStore> unlimited = in_memory_chunk_store();
+  return unlimited;
+}
+
 void Computation::rethrow_if_failed() const {
   for (std::size_t k = 0; k < output_count(); ++k)
     if (auto error = output_error(k)) std::rethrow_exception(error);

@@ -48,6 +48,10 @@ std::string symbol_name(const void* address) {
   return name;
 }
 
+std::string type_name(const std::type_info& type) {
+  return demangle(type.name());
+}
+
 std::string callable_type_name(const std::type_info& type) {
   std::string name = demangle(type.name());
   if (name.find("lambda") != std::string::npos) return "lambda";

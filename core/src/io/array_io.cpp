@@ -98,7 +98,7 @@ std::vector<std::shared_ptr<NDArray>> run(const std::vector<TaskPtr>& tasks) {
   auto computation = run_graph(tasks);
   std::vector<std::shared_ptr<NDArray>> blocks;
   for (std::size_t k = 0; k < tasks.size(); ++k)
-    blocks.push_back(std::any_cast<const std::shared_ptr<NDArray>&>(computation->output(k)));
+    blocks.push_back(computation->output(k).get<std::shared_ptr<NDArray>>());
   return blocks;
 }
 
@@ -179,8 +179,8 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
 }
 
 void to_npy(const Array& array, const std::string& path) {
-  detail::GridPtr grid =
-      detail::Lowering(current_executor()->chunk_limit()).lower(detail::node_of(array));
+  detail::GridPtr grid = detail::Lowering(current_executor()->chunk_store()->chunk_limit())
+                             .lower(detail::node_of(array));
   NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
   if (nb.empty()) {  // 0-d: one block
@@ -217,8 +217,8 @@ void to_npy(const Array& array, const std::string& path) {
 void to_npy_stack(const std::string& directory, const Array& array) {
   namespace fs = std::filesystem;
   fs::create_directories(directory);
-  detail::GridPtr grid =
-      detail::Lowering(current_executor()->chunk_limit()).lower(detail::node_of(array));
+  detail::GridPtr grid = detail::Lowering(current_executor()->chunk_store()->chunk_limit())
+                             .lower(detail::node_of(array));
   // One writer task per chunk, each depending on the chunk's task: chunks go to disk as they are
   // made and are freed right after.
   std::vector<TaskPtr> writers;
@@ -228,7 +228,7 @@ void to_npy_stack(const std::string& directory, const Array& array) {
     const std::string file = (fs::path(directory) / block_file_name(block)).string();
     names.push_back(block_file_name(block));
     TaskFunction write = [file](std::span<const Value* const> inputs, const TaskContext&) -> Value {
-      write_npy(file, *std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[0]));
+      write_npy(file, inputs[0]->get<NDArray>());
       return 0;
     };
     std::vector<TaskPtr> dependencies;

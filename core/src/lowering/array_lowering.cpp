@@ -10,7 +10,7 @@
 #include "lowering/box_copy.hpp"
 #include "lowering/fused_program.hpp"
 #include "tessera/array_kernels.hpp"
-#include "tessera/block_store.hpp"
+#include "tessera/chunk_store.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
@@ -164,8 +164,7 @@ kernels::Program finish_program(const BoxJob& job, std::span<const Value* const>
       if (job.input_start[r] == SIZE_MAX)  // persisted: read back from its spill file if needed
         held.push_back(source.stored->blocks[flat_index(plan.blocks[b], nb)]->load());
       else
-        held.push_back(
-            std::any_cast<const std::shared_ptr<NDArray>&>(*inputs[job.input_start[r] + b]));
+        held.push_back(inputs[job.input_start[r] + b]->get<std::shared_ptr<NDArray>>());
     }
     // A region that is exactly one whole block (same chunking upstream and here) is read in
     // place; otherwise the overlapping parts are copied into one buffer.
@@ -264,9 +263,9 @@ void store_value(NDArray& out, std::int64_t i, double value) {
 }
 
 std::vector<Partial> combine_inputs(std::span<const Value* const> inputs, ReduceOp op) {
-  std::vector<Partial> total = *std::any_cast<const PartialsPtr&>(*inputs[0]);
+  std::vector<Partial> total = *inputs[0]->get<PartialsPtr>();
   for (std::size_t i = 1; i < inputs.size(); ++i) {
-    const auto& next = *std::any_cast<const PartialsPtr&>(*inputs[i]);
+    const auto& next = *inputs[i]->get<PartialsPtr>();
     for (std::size_t k = 0; k < total.size(); ++k)
       total[k] = kernels::combine(total[k], next[k], op);
   }

@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "cluster_state.hpp"
+#include "memory/block_store.hpp"
 #if TESSERA_HAVE_DASHBOARD
 #include "dashboard_link.hpp"
 #include "dashboard_server.hpp"
 #endif
-#include "tessera/block_store.hpp"
 #include "tessera/bytes.hpp"
 #include "tessera/detail/log.hpp"
 #include "tessera/errors.hpp"

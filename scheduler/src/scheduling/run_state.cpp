@@ -65,13 +65,11 @@ void RunState::inputs(std::uint32_t i, std::vector<const Value*>& out,
   const auto dependencies = graph_.dependencies(i);
   loaded.reserve(dependencies.size());  // no reallocation: `out` points into it
   for (std::uint32_t d : dependencies) {
-    if (const auto* stored = std::any_cast<StoredResult>(&values_[d])) {
-      // From memory, or read back from its file; in the type the task returned.
-      std::shared_ptr<NDArray> array = stored->block->load();
-      if (stored->by_value)
-        loaded.emplace_back(NDArray(*array));  // shares the buffer
-      else
-        loaded.emplace_back(std::move(array));
+    // A stored chunk (an array result the scheduler put into the block store, where it spills
+    // like persisted chunks, least recently stored first) reaches its consumers as the host
+    // chunk it holds: from memory, or read back from its file.
+    if (const Value::Stored* stored = values_[d].stored_chunk(); stored && *stored) {
+      loaded.emplace_back((*stored)->load());
       out.push_back(&loaded.back());
     } else {
       out.push_back(&values_[d]);

@@ -10,20 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "tessera/block_store.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/graph.hpp"
 
 namespace tessera::scheduler_detail {
 
 class Scheduler;
-
-/// A task's array result kept in the cluster's block store (decision: intermediate results spill
-/// like persisted chunks, least recently stored first); consumers get the array back from it.
-struct StoredResult {
-  std::shared_ptr<StoredBlock> block;
-  bool by_value = false;  ///< the task returned an NDArray (else a std::shared_ptr<NDArray>)
-};
 
 /// Bytes of task results each worker holds now; shared so a run outliving its scheduler can
 /// still give its bytes back.

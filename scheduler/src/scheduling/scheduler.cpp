@@ -13,9 +13,7 @@
 
 #include "placement.hpp"
 #include "scheduler_worker.hpp"
-#include "tessera/block_store.hpp"
 #include "tessera/detail/log.hpp"
-#include "tessera/detail/value_size.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
@@ -54,8 +52,8 @@ Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePol
       name_(std::move(name)),
       store_(std::make_shared<BlockStore>(BlockStoreOptions{
           store.budget, std::move(store.directory), static_cast<int>(specs_.size()),
-          store.compression, std::move(store.worker_budgets), std::move(store.device_budgets)})),
-      chunk_limit_(store.chunk_limit),
+          store.compression, std::move(store.worker_budgets), std::move(store.device_budgets),
+          store.chunk_limit})),
       pause_fraction_(store.pause) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
@@ -163,12 +161,11 @@ std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, i
   // workers spill their data; small values (reduction partials) stay, not worth a file.
   if (nbytes < min_stored_result_bytes || !store || store->budget() == 0 || !run.may_store(task))
     return nbytes;
-  auto* shared = std::any_cast<std::shared_ptr<NDArray>>(&value);
-  auto* by_value = std::any_cast<NDArray>(&value);
-  if (!(shared && *shared) && !by_value) return nbytes;
-  std::shared_ptr<NDArray> array =
-      shared ? std::move(*shared) : std::make_shared<NDArray>(std::move(*by_value));
-  value = StoredResult{store->add(std::move(array), worker), by_value != nullptr};
+  const Value::HostChunk* chunk = value.host_chunk();
+  if (!chunk || !*chunk) return nbytes;
+  std::shared_ptr<NDArray> array = *chunk;
+  // Consumers read it back as the host chunk it was (RunState::inputs loads stored chunks).
+  value = store->add(std::move(array), worker);
   return 0;  // the store counts it now
 }
 
@@ -181,18 +178,19 @@ Scheduler::ThreadBuffers Scheduler::thread_buffers() const {
 
 bool Scheduler::settle_device_result(const RunState& run, std::uint32_t task, BlockStore* store,
                                      Value& value) {
-  auto* device = std::any_cast<std::shared_ptr<DeviceArray>>(&value);
-  if (!device || !*device) return false;
+  const Value::DeviceChunk* chunk = value.device_chunk();
+  if (!chunk || !*chunk) return false;
+  std::shared_ptr<DeviceArray> device = *chunk;
   // A chunk a later task reads stays on its device, in the store's device tier, which moves it
   // to host memory when the device is over its budget (dask-cuda's device spilling). Persist's
   // keepers store it themselves. Anything else (outputs, other consumers' inputs when there is
   // no device budget) is copied to host memory now, so every other task sees host arrays.
-  if (store && store->device_budget((*device)->owner()) > 0 && run.may_store(task)) {
-    value = StoredResult{store->add(std::move(*device)), false};
+  if (store && store->device_budget(device->owner()) > 0 && run.may_store(task)) {
+    value = store->add(std::move(device));
     return true;
   }
   if (run.only_stored_by_consumers(task)) return true;
-  value = std::make_shared<NDArray>((*device)->to_host());
+  value = std::make_shared<NDArray>(device->to_host());
   return false;
 }
 
@@ -203,7 +201,7 @@ void Scheduler::release_run(RunState& run) {
 
 std::shared_ptr<BlockStore> Scheduler::block_store() {
   std::lock_guard lock(store_mutex_);
-  if (!store_) throw ClosedError("cannot persist: the cluster is closed");
+  if (!store_) throw ClosedError("cannot compute or persist: the cluster is closed");
   return store_;
 }
 
@@ -456,7 +454,7 @@ void Scheduler::execute(int worker, int thread, const WorkerContext& worker_cont
     run.inputs(ref.task, buffers.inputs, buffers.loaded);
     Value value = node.function(self.spec.backend)(buffers.inputs, context);
     buffers.loaded.clear();  // inputs read back from the store: not needed any more
-    const std::uint64_t nbytes = value_nbytes(value);
+    const std::uint64_t nbytes = value.nbytes();
     BlockStore* store = buffers.store.get();
     const std::uint64_t held = settle_device_result(run, ref.task, store, value)
                                    ? 0

@@ -13,11 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "memory_monitor.hpp"
+#include "memory/block_store.hpp"
+#include "memory/memory_monitor.hpp"
 #include "placement.hpp"
 #include "run_state.hpp"
 #include "task_clock.hpp"
-#include "tessera/block_store.hpp"
 #include "tessera/diagnostics/detail/task_batch.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/worker_context.hpp"
@@ -56,8 +56,9 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   Scheduler& operator=(const Scheduler&) = delete;
 
   std::shared_ptr<Computation> submit(Graph graph) override;
-  std::shared_ptr<BlockStore> block_store() override;
-  std::uint64_t chunk_limit() const override { return chunk_limit_; }
+  /// Its block store (throws ClosedError once stopped).
+  std::shared_ptr<ChunkStore> chunk_store() override { return block_store(); }
+  std::shared_ptr<BlockStore> block_store();
 
   /// Stops the threads; tasks still queued fail with ClosedError so no waiter hangs. Called by a
   /// task (a task that closes its own cluster), it returns with the task's own thread still
@@ -152,7 +153,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   /// the worker itself now holds for it.
   static std::uint64_t store_result(const RunState& run, std::uint32_t task, int worker,
                                     BlockStore* store, std::uint64_t nbytes, Value& value);
-  /// Settles a GPU task's result left in device memory (a std::shared_ptr<DeviceArray>): into
+  /// Settles a GPU task's result left in device memory (a device chunk): into
   /// the store's device tier, left for persist's keepers, or copied to host memory. True when
   /// the worker holds no host bytes for it.
   static bool settle_device_result(const RunState& run, std::uint32_t task, BlockStore* store,
@@ -167,8 +168,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   mutable std::mutex store_mutex_;
   std::shared_ptr<BlockStore> store_;
   std::unique_ptr<MemoryMonitor> monitor_;  // process-memory spilling (Dask's `spill`)
-  std::uint64_t chunk_limit_ = 0;
-  double pause_fraction_ = 0.8;  // dropped (and its spill directory removed) by stop()
+  double pause_fraction_ = 0.8;             // dropped (and its spill directory removed) by stop()
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

@@ -9,6 +9,8 @@ namespace tessera::detail {
 
 /// The symbol at `address` (demangled, without parameters), or "" when it cannot be found.
 std::string symbol_name(const void* address);
+/// The demangled name of `type` (what error messages name it by).
+std::string type_name(const std::type_info& type);
 /// A short name for a callable type: the class name, or "lambda" for closures.
 std::string callable_type_name(const std::type_info& type);
 

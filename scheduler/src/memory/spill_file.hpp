@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "tessera/block_store.hpp"
+#include "block_store.hpp"
 #include "tessera/ndarray.hpp"
 
 namespace tessera::detail {

@@ -10,8 +10,8 @@
 #include <memory>
 
 #include "child_process.hpp"
+#include "memory/block_store.hpp"
 #include "scratch_path.hpp"
-#include "tessera/block_store.hpp"
 
 using namespace tessera;
 namespace fs = std::filesystem;

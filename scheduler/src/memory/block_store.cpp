@@ -1,4 +1,4 @@
-#include "tessera/block_store.hpp"
+#include "block_store.hpp"
 
 #include <fmt/format.h>
 
@@ -122,6 +122,7 @@ bool StoredBlock::compressed() const {
 
 BlockStore::BlockStore(BlockStoreOptions options)
     : budget_(options.budget),
+      chunk_limit_(options.chunk_limit),
       directory_(std::move(options.directory)),
       folder_(directory_.empty() ? nullptr : std::make_unique<detail::SpillFolder>(directory_)),
       compression_(options.compression),
@@ -334,6 +335,13 @@ void BlockStore::forget(StoredBlock& block) {
     count(spilled_, &OwnerBytes::spilled, block.owner_, -static_cast<std::int64_t>(block.nbytes()));
     spilled_file_.fetch_sub(block.file_->file_bytes);
   }
+}
+
+std::shared_ptr<BlockStore> block_store_of(Executor& executor) {
+  auto store = std::dynamic_pointer_cast<BlockStore>(executor.chunk_store());
+  if (!store)
+    throw std::invalid_argument("block_store_of: the executor keeps its chunks in another store");
+  return store;
 }
 
 }  // namespace tessera

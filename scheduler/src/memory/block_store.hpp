@@ -1,4 +1,7 @@
 #pragma once
+// The scheduler's memory policy, behind core's ChunkStore interface (persist() and device tasks
+// see only that): memory budgets and spilling belong to the cluster that runs the tasks.
+//
 // Where persisted chunks live: in memory up to a budget, the least recently used ones spilled to
 // files in a spill directory beyond it (Dask's `target` threshold) or when the process as a whole
 // uses too much memory (Dask's `spill` threshold, driven by the cluster's memory monitor), read
@@ -19,7 +22,9 @@
 
 #include <vector>
 
+#include "tessera/chunk_store.hpp"
 #include "tessera/device_array.hpp"
+#include "tessera/executor.hpp"
 #include "tessera/ndarray.hpp"
 
 namespace tessera {
@@ -48,19 +53,19 @@ std::vector<std::string> remove_stale_spill_folders(const std::string& directory
 class BlockStore;
 
 /// One stored chunk: in device memory, in host memory, or spilled to a file.
-class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
+class StoredBlock final : public StoredChunk, public std::enable_shared_from_this<StoredBlock> {
  public:
   StoredBlock(std::weak_ptr<BlockStore> store, std::shared_ptr<NDArray> data, std::uint64_t id,
               int owner);
   StoredBlock(std::weak_ptr<BlockStore> store, std::shared_ptr<DeviceArray> data, std::uint64_t id);
-  ~StoredBlock();
+  ~StoredBlock() override;
   StoredBlock(const StoredBlock&) = delete;
   StoredBlock& operator=(const StoredBlock&) = delete;
 
   /// The chunk in host memory: as held, copied from the device, or mapped from its spill file
   /// (copy-on-write). Copies and mappings are the caller's, not counted against any budget.
   /// Thread-safe.
-  std::shared_ptr<NDArray> load();
+  std::shared_ptr<NDArray> load() override;
   /// The chunk in device memory, or null once it has moved to the host.
   std::shared_ptr<DeviceArray> on_device() const;
   /// Writes the chunk to `stem` + ".npy" or ".lz4" and frees its memory; returns the bytes
@@ -70,7 +75,7 @@ class StoredBlock : public std::enable_shared_from_this<StoredBlock> {
   bool in_memory() const;
   /// True once spilled to an LZ4 file.
   bool compressed() const;
-  std::uint64_t nbytes() const noexcept { return nbytes_; }
+  std::uint64_t nbytes() const noexcept override { return nbytes_; }
   /// The worker that stored it (-1: none).
   int owner() const noexcept { return owner_; }
 
@@ -118,16 +123,18 @@ struct BlockStoreOptions {
   std::vector<std::uint64_t> owner_budgets = {};
   /// Device bytes each owner (GPU worker) may keep on its device (absent or 0: no limit).
   std::vector<std::uint64_t> device_budgets = {};
+  /// The largest chunk a worker may hold (ChunkStore::chunk_limit(); 0: no limit).
+  std::uint64_t chunk_limit = 0;
 };
 
 /// Accounts stored chunks against byte budgets and moves the least recently stored beyond them a
 /// tier down: device to host, host to disk.
-class BlockStore : public std::enable_shared_from_this<BlockStore> {
+class BlockStore final : public ChunkStore, public std::enable_shared_from_this<BlockStore> {
  public:
   explicit BlockStore(BlockStoreOptions options);
   BlockStore(std::uint64_t budget, std::string directory)
       : BlockStore(BlockStoreOptions{budget, std::move(directory)}) {}
-  ~BlockStore();
+  ~BlockStore() override;
 
   /// Takes a chunk stored by worker `owner` (-1: none) into the store, spilling older ones if the
   /// budget is exceeded. A chunk larger than the whole budget goes straight to disk.
@@ -137,11 +144,20 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
   /// than the whole device budget goes straight to host memory.
   std::shared_ptr<StoredBlock> add(std::shared_ptr<DeviceArray> data);
 
+  // ChunkStore: what persist() and device tasks call.
+  std::shared_ptr<StoredChunk> put(std::shared_ptr<NDArray> chunk, int owner) override {
+    return add(std::move(chunk), owner);
+  }
+  std::shared_ptr<StoredChunk> put(std::shared_ptr<DeviceArray> chunk) override {
+    return add(std::move(chunk));
+  }
+  std::uint64_t chunk_limit() const noexcept override { return chunk_limit_; }
+
   /// Moves `owner`'s least recently stored device chunks to host memory until `bytes` more fit
   /// in its device budget (or none is left on the device). A GPU task calls it before it
   /// allocates its output, so the device never holds more than the budget. Returns the bytes
   /// moved.
-  std::uint64_t make_device_room(int owner, std::uint64_t bytes);
+  std::uint64_t make_device_room(int owner, std::uint64_t bytes) override;
 
   /// Spills least recently stored chunks while `more()` says so and any is in memory; returns
   /// the bytes spilled. Thread-safe (the memory monitor calls it while tasks add chunks).
@@ -211,6 +227,7 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
              int owner, std::int64_t bytes);
 
   std::uint64_t budget_;
+  std::uint64_t chunk_limit_;
   std::string directory_;
   std::unique_ptr<detail::SpillFolder> folder_;  // null without a directory
   SpillCompression compression_;
@@ -225,5 +242,9 @@ class BlockStore : public std::enable_shared_from_this<BlockStore> {
   std::atomic<std::uint64_t> memory_{0}, spilled_{0}, spilled_file_{0}, spilled_total_{0},
       device_{0}, next_id_{1};
 };
+
+/// The block store behind a cluster's Executor::chunk_store(), for its counters (tests, the
+/// benchmarks); throws std::invalid_argument when `executor` keeps its chunks another way.
+std::shared_ptr<BlockStore> block_store_of(Executor& executor);
 
 }  // namespace tessera

@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "tessera/block_store.hpp"
+#include "block_store.hpp"
 #include "tessera/detail/posix_file.hpp"
 
 namespace tessera {

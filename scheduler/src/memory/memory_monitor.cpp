@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "tessera/block_store.hpp"
+#include "block_store.hpp"
 #include "tessera/bytes.hpp"
 #include "tessera/detail/log.hpp"
 
