@@ -214,7 +214,7 @@ TEST(CustomBackend, ItsWorkerThreadsHoldTheContextsItsFactoryMakes) {
   {
     LocalCluster cluster(workers(0, {{.backend = backend, .threads = 3, .name = "sim-0"}}));
     auto computation = run_graph(*cluster.executor(), {stream_probe(backend, false)});
-    EXPECT_NE(std::any_cast<void*>(computation->output(0)), nullptr) << "tasks see their stream";
+    EXPECT_NE(computation->output(0).get<void*>(), nullptr) << "tasks see their stream";
     cluster.close();
     EXPECT_EQ(contexts.opened.load(), 3) << "one per thread";
     EXPECT_EQ(contexts.closed.load(), 3) << "each taken back as its thread ends";

@@ -150,6 +150,6 @@ TEST(GpuWorkerFailure, ACudaWorkerWithoutADeviceFailsNamingIt) {
             std::string::npos)
       << scheduler.stats(1).failure;
   auto computation = run_graph(scheduler, {task(BackendSet{Backend::host, Backend::cuda}, 7)});
-  EXPECT_EQ(std::any_cast<int>(computation->output(0)), 7);
+  EXPECT_EQ(computation->output(0).get<int>(), 7);
   EXPECT_EQ(scheduler.stats(1).finished, 0u);
 }
