@@ -95,7 +95,8 @@ bool RunState::finish(std::uint32_t i, Value value, std::uint64_t nbytes, int wo
 }
 
 void RunState::release(std::uint32_t i) {
-  // A value nobody will read again is freed now, unless it was requested (decision 5).
+  // A value nobody will read again is freed now, unless it was requested: a chunk lives until
+  // its last consumer, so a graph's memory is its live frontier, not its whole history.
   if (pending_consumers_[i].fetch_sub(1, std::memory_order_acq_rel) == 1 && !is_output_[i])
     forget_value(i);
 }

@@ -434,8 +434,8 @@ void Scheduler::execute(int worker, int thread, const WorkerContext& worker_cont
   const TaskNode& node = *run.graph().tasks[ref.task];
   const TaskContext context{worker,           self.spec.backend,       thread,
                             self.spec.device, worker_context.stream(), buffers.store.get()};
-  // Clock reads and records only while someone listens (decision 7: free otherwise); see
-  // TaskClock for how few.
+  // Clock reads and records only while someone listens: watching is free when nobody watches;
+  // see TaskClock for how few reads it takes when someone does.
   const diagnostics::Bus& bus = diagnostics::Bus::instance();
   const bool observed = bus.active();
   if (!observed) buffers.clock.idle();
