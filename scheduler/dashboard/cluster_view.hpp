@@ -13,7 +13,7 @@ struct ClusterView {
   std::string name;
   ClusterOptions options;
   ClusterPlan plan;
-  std::shared_ptr<const scheduler_detail::Scheduler> scheduler;
+  std::shared_ptr<const detail::Scheduler> scheduler;
 };
 
 }  // namespace tessera::dashboard

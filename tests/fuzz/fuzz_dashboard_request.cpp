@@ -54,7 +54,7 @@ DashboardState& idle_state() {
   static DashboardState state;
   static const bool ready = [] {
     state.view.name = "fuzz";
-    state.view.scheduler = std::make_shared<scheduler_detail::Scheduler>(
+    state.view.scheduler = std::make_shared<detail::Scheduler>(
         std::vector<WorkerInfo>{{.name = "fuzz-worker"}}, "fuzz");
     state.log = std::make_shared<EventLog>("fuzz");
     state.facts.host = "127.0.0.1";

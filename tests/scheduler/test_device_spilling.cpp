@@ -241,14 +241,13 @@ TaskPtr check_all(std::vector<TaskPtr> chunks) {
       });
 }
 
-scheduler_detail::Scheduler simulated_gpu_cluster(const std::string& name,
-                                                  std::uint64_t device_budget,
-                                                  const fs::path& dir) {
-  scheduler_detail::StorePolicy policy;
+detail::Scheduler simulated_gpu_cluster(const std::string& name, std::uint64_t device_budget,
+                                        const fs::path& dir) {
+  detail::StorePolicy policy;
   policy.budget = 64 * MiB;
   policy.directory = dir.string();
   policy.device_budgets = {0, device_budget};
-  return scheduler_detail::Scheduler(
+  return detail::Scheduler(
       {{Backend::host, 1, -1, "cpu-0"},
        {test_support::simulated_device_backend(), 1, -1, "gpu-0", device_budget}},
       name, policy);
@@ -258,7 +257,7 @@ scheduler_detail::Scheduler simulated_gpu_cluster(const std::string& name,
 
 TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
   auto memory = std::make_shared<HostDeviceMemory>();
-  scheduler_detail::Scheduler scheduler =
+  detail::Scheduler scheduler =
       simulated_gpu_cluster("device-results", 2 * MiB, scratch("tessera_device_results"));
   std::vector<TaskPtr> chunks;
   for (int id = 0; id < 8; ++id) chunks.push_back(device_task(memory, id));
@@ -273,7 +272,7 @@ TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
 
 TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
   auto memory = std::make_shared<HostDeviceMemory>();
-  scheduler_detail::Scheduler scheduler =
+  detail::Scheduler scheduler =
       simulated_gpu_cluster("device-outputs", 2 * MiB, scratch("tessera_device_outputs"));
   auto computation = run_graph(scheduler, {device_task(memory, 3)});
   const Value::HostChunk* host = computation->output(0).host_chunk();
@@ -284,7 +283,7 @@ TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
 
 TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
   auto memory = std::make_shared<HostDeviceMemory>();
-  scheduler_detail::Scheduler scheduler =
+  detail::Scheduler scheduler =
       simulated_gpu_cluster("device-keepers", 2 * MiB, scratch("tessera_device_keepers"));
   std::shared_ptr<BlockStore> store = scheduler.block_store();
   std::vector<TaskPtr> keepers;

@@ -35,7 +35,7 @@ struct Recorder : diagnostics::Subscriber {
 
 // A finished run's outputs are released when its last holder lets go, which may be the worker
 // that finished it, a moment after compute() returned: wait (bounded) for that.
-std::int64_t settled_memory(const scheduler_detail::Scheduler& scheduler, std::int64_t expected) {
+std::int64_t settled_memory(const detail::Scheduler& scheduler, std::int64_t expected) {
   for (int i = 0; i < 2000 && scheduler.stats(0).memory != expected; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return scheduler.stats(0).memory;
@@ -152,7 +152,7 @@ TEST(DiagnosticsBus, NestedComputeWaitsForRunFinishedToo) {
 }
 
 TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
-  scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "memory");
+  detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "memory");
   auto big = std::make_shared<const TaskNode>(
       "big", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value {
@@ -180,7 +180,7 @@ TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
 // too; it was once counted as a plain value of sizeof(std::any) bytes, so the dashboard showed
 // bytes where workers held megabytes.
 TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
-  scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "by-value");
+  detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "by-value");
   auto array = std::make_shared<const TaskNode>(
       "array", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value {
@@ -199,7 +199,7 @@ TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
 // failed run kept every result its cancelled tasks would have read: 16,000 bytes here, gigabytes
 // with real chunks. Both orders: the input finishing before the failure, and after it.
 TEST(MemoryAccounting, CancelledTasksLetGoOfTheirInputs) {
-  scheduler_detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "cancelled");
+  detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "cancelled");
   const TaskFunction make_array = [](std::span<const Value* const>, const TaskContext&) -> Value {
     return std::make_shared<NDArray>(Shape{1000}, DType::float64);
   };

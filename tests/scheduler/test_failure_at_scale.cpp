@@ -172,7 +172,7 @@ class FailureRunner {
                   // and allocates at moments of its own, which the leak checks would count.
                   .memory_spill = 0}),
         client_(cluster_),
-        scheduler_(std::dynamic_pointer_cast<scheduler_detail::Scheduler>(cluster_.executor())),
+        scheduler_(std::dynamic_pointer_cast<detail::Scheduler>(cluster_.executor())),
         stacks_() {
     warm_up();
     threads_ = support::thread_count();
@@ -418,7 +418,7 @@ class FailureRunner {
   support::Watchdog& watchdog_;
   LocalCluster cluster_;
   Client client_;
-  std::shared_ptr<scheduler_detail::Scheduler> scheduler_;
+  std::shared_ptr<detail::Scheduler> scheduler_;
   Stacks stacks_;
   std::size_t threads_ = 0, fds_ = 0, heap_ = 0;
   Tally tally_;

@@ -17,7 +17,7 @@
 
 using namespace tessera;
 using namespace std::chrono_literals;
-using scheduler_detail::Scheduler;
+using detail::Scheduler;
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include "scheduling/placement.hpp"
 
 using namespace tessera;
-using namespace tessera::scheduler_detail;
+using namespace tessera::detail;
 
 namespace {
 

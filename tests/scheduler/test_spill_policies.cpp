@@ -17,8 +17,8 @@
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
-using scheduler_detail::MemoryMonitor;
-using scheduler_detail::process_resident_bytes;
+using detail::MemoryMonitor;
+using detail::process_resident_bytes;
 namespace fs = std::filesystem;
 using test_support::scratch;
 

@@ -12,7 +12,7 @@
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/tessera.hpp"
 
-using tessera::scheduler_detail::TaskClock;
+using tessera::detail::TaskClock;
 
 namespace {
 

@@ -41,6 +41,6 @@ struct ArrayKernels {
 void set_array_kernels(Backend backend, ArrayKernels kernels);
 
 /// The kernels of every backend that has them (null where none), as lowering sees them now.
-std::array<std::shared_ptr<const ArrayKernels>, max_backends> array_kernels();
+std::array<std::shared_ptr<const ArrayKernels>, kMaxBackends> array_kernels();
 
 }  // namespace tessera

@@ -20,14 +20,14 @@ enum class Backend : std::uint8_t { host = 0, cuda = 1 };
 /// How many backends a process may define in all, host and cuda included. Fixed and small: tasks
 /// hold their functions and the scheduler its queues in arrays of this size, which keeps a task's
 /// function one index away.
-inline constexpr std::size_t max_backends = 4;
+inline constexpr std::size_t kMaxBackends = 4;
 
 constexpr std::size_t backend_index(Backend backend) noexcept {
   return static_cast<std::size_t>(backend);
 }
 
 /// The backend named `name`, defined now unless it exists. Throws std::invalid_argument for an
-/// empty name and std::length_error naming `name` when all max_backends are taken.
+/// empty name and std::length_error naming `name` when all kMaxBackends are taken.
 Backend define_backend(std::string_view name);
 
 /// "host", "cuda", or the name the backend was defined with ("backend <n>" for one never defined).
@@ -41,7 +41,7 @@ class BackendSet {
     for (Backend backend : backends) insert(backend);
   }
   /// Every backend, defined or not.
-  static constexpr BackendSet all() { return BackendSet((1u << max_backends) - 1); }
+  static constexpr BackendSet all() { return BackendSet((1u << kMaxBackends) - 1); }
 
   constexpr bool contains(Backend backend) const noexcept {
     return (bits_ >> backend_index(backend)) & 1u;
@@ -64,7 +64,7 @@ class BackendSet {
   /// Calls f(backend) for each member, in index order.
   template <class F>
   constexpr void for_each(F&& f) const {
-    for (std::size_t b = 0; b < max_backends; ++b)
+    for (std::size_t b = 0; b < kMaxBackends; ++b)
       if ((bits_ >> b) & 1u) f(static_cast<Backend>(b));
   }
   /// The members' names, "host, cuda" ("none" when empty): for error messages.
@@ -73,7 +73,7 @@ class BackendSet {
  private:
   constexpr explicit BackendSet(unsigned bits) : bits_(static_cast<std::uint8_t>(bits)) {}
   std::uint8_t bits_ = 0;
-  static_assert(max_backends <= 8, "BackendSet keeps one bit per backend in a byte");
+  static_assert(kMaxBackends <= 8, "BackendSet keeps one bit per backend in a byte");
 };
 
 }  // namespace tessera

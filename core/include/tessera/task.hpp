@@ -54,7 +54,7 @@ class TaskFunctions {
   BackendSet backends() const noexcept { return backends_; }
 
  private:
-  std::array<TaskFunction, max_backends> functions_;
+  std::array<TaskFunction, kMaxBackends> functions_;
   BackendSet backends_;
 };
 

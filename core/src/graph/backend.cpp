@@ -12,7 +12,7 @@ namespace {
 // Names are written once, under the mutex, and never change: the views handed out stay valid.
 struct Registry {
   std::mutex mutex;
-  std::array<std::string, max_backends> names{"host", "cuda"};
+  std::array<std::string, kMaxBackends> names{"host", "cuda"};
   std::size_t count = 2;
 };
 
@@ -29,9 +29,9 @@ Backend define_backend(std::string_view name) {
   std::lock_guard lock(r.mutex);
   for (std::size_t b = 0; b < r.count; ++b)
     if (r.names[b] == name) return static_cast<Backend>(b);
-  if (r.count == max_backends)
+  if (r.count == kMaxBackends)
     throw std::length_error(
-        fmt::format("cannot define backend '{}': all {} backends are taken", name, max_backends));
+        fmt::format("cannot define backend '{}': all {} backends are taken", name, kMaxBackends));
   r.names[r.count] = std::string(name);
   return static_cast<Backend>(r.count++);
 }
@@ -40,12 +40,12 @@ std::string_view backend_name(Backend backend) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   if (backend_index(backend) < r.count) return r.names[backend_index(backend)];
-  static const std::array<std::string, max_backends> kUndefinedNames = [] {
-    std::array<std::string, max_backends> names;
-    for (std::size_t b = 0; b < max_backends; ++b) names[b] = fmt::format("backend {}", b);
+  static const std::array<std::string, kMaxBackends> kUndefinedNames = [] {
+    std::array<std::string, kMaxBackends> names;
+    for (std::size_t b = 0; b < kMaxBackends; ++b) names[b] = fmt::format("backend {}", b);
     return names;
   }();
-  return backend_index(backend) < max_backends
+  return backend_index(backend) < kMaxBackends
              ? std::string_view(kUndefinedNames[backend_index(backend)])
              : std::string_view("backend out of range");
 }

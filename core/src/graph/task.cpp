@@ -13,14 +13,14 @@ std::atomic<std::uint64_t> next_task_id{1};
 
 TaskFunctions TaskFunctions::anywhere(const TaskFunction& function) {
   TaskFunctions functions;
-  for (std::size_t b = 0; b < max_backends; ++b) functions.on(static_cast<Backend>(b), function);
+  for (std::size_t b = 0; b < kMaxBackends; ++b) functions.on(static_cast<Backend>(b), function);
   return functions;
 }
 
 TaskFunctions& TaskFunctions::on(Backend backend, TaskFunction function) & {
-  if (backend_index(backend) >= max_backends)
+  if (backend_index(backend) >= kMaxBackends)
     throw std::invalid_argument(fmt::format("backend {} is out of range: at most {} backends",
-                                            backend_index(backend), max_backends));
+                                            backend_index(backend), kMaxBackends));
   if (function)
     backends_.insert(backend);
   else

@@ -82,7 +82,7 @@ struct Registry {
         });
   }
   std::mutex mutex;
-  std::array<std::shared_ptr<const WorkerContextFactory>, max_backends> by_backend;
+  std::array<std::shared_ptr<const WorkerContextFactory>, kMaxBackends> by_backend;
 };
 
 Registry& registry() {
@@ -93,10 +93,10 @@ Registry& registry() {
 }  // namespace
 
 void set_worker_context_factory(Backend backend, WorkerContextFactory factory) {
-  if (backend_index(backend) >= max_backends)
+  if (backend_index(backend) >= kMaxBackends)
     throw std::invalid_argument(
         fmt::format("cannot set the worker contexts of backend {}: at most {}",
-                    backend_index(backend), max_backends));
+                    backend_index(backend), kMaxBackends));
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   r.by_backend[backend_index(backend)] =
@@ -105,7 +105,7 @@ void set_worker_context_factory(Backend backend, WorkerContextFactory factory) {
 
 std::unique_ptr<WorkerContext> make_worker_context(const WorkerInfo& worker, int thread) {
   std::shared_ptr<const WorkerContextFactory> factory;
-  if (backend_index(worker.backend) < max_backends) {
+  if (backend_index(worker.backend) < kMaxBackends) {
     Registry& r = registry();
     std::lock_guard lock(r.mutex);
     factory = r.by_backend[backend_index(worker.backend)];

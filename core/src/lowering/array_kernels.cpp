@@ -59,7 +59,7 @@ struct Registry {
           std::make_shared<const ArrayKernels>(cuda_kernels());
   }
   std::mutex mutex;
-  std::array<std::shared_ptr<const ArrayKernels>, max_backends> by_backend;
+  std::array<std::shared_ptr<const ArrayKernels>, kMaxBackends> by_backend;
 };
 
 Registry& registry() {
@@ -70,9 +70,9 @@ Registry& registry() {
 }  // namespace
 
 void set_array_kernels(Backend backend, ArrayKernels kernels) {
-  if (backend_index(backend) >= max_backends)
+  if (backend_index(backend) >= kMaxBackends)
     throw std::invalid_argument(fmt::format("cannot set array kernels of backend {}: at most {}",
-                                            backend_index(backend), max_backends));
+                                            backend_index(backend), kMaxBackends));
   if (!kernels.evaluate || !kernels.reduce)
     throw std::invalid_argument(fmt::format(
         "array kernels of backend '{}' need both evaluate and reduce", backend_name(backend)));
@@ -81,7 +81,7 @@ void set_array_kernels(Backend backend, ArrayKernels kernels) {
   r.by_backend[backend_index(backend)] = std::make_shared<const ArrayKernels>(std::move(kernels));
 }
 
-std::array<std::shared_ptr<const ArrayKernels>, max_backends> array_kernels() {
+std::array<std::shared_ptr<const ArrayKernels>, kMaxBackends> array_kernels() {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   return r.by_backend;

@@ -272,7 +272,7 @@ std::vector<Partial> combine_inputs(std::span<const Value* const> inputs, Reduce
   return total;
 }
 
-using BackendKernels = std::array<std::shared_ptr<const ArrayKernels>, max_backends>;
+using BackendKernels = std::array<std::shared_ptr<const ArrayKernels>, kMaxBackends>;
 
 // One function per backend that can run the chunk's program: every backend whose kernels read
 // host chunks (host), and, when the program only generates its inputs (random, constant, arange
@@ -281,7 +281,7 @@ template <class MakeFunction>
 TaskFunctions functions_for(const BackendKernels& backends, bool generated_only,
                             MakeFunction&& function_for) {
   TaskFunctions functions;
-  for (std::size_t b = 0; b < max_backends; ++b)
+  for (std::size_t b = 0; b < kMaxBackends; ++b)
     if (backends[b] && (backends[b]->reads_host_chunks || generated_only))
       functions.on(static_cast<Backend>(b), function_for(backends[b]));
   return functions;

@@ -76,7 +76,7 @@ class Client {
   /// while the client lives.
   LocalCluster cluster_;
   bool closed_ = false;
-  scheduler_detail::ClusterState& state() const;
+  detail::ClusterState& state() const;
 };
 
 }  // namespace tessera

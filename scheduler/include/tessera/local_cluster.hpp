@@ -10,7 +10,7 @@
 
 namespace tessera {
 
-namespace scheduler_detail {
+namespace detail {
 class ClusterState;
 }
 
@@ -49,13 +49,13 @@ class LocalCluster {
   /// connected to a cluster it did not start keeps, so that moving or destroying the user's
   /// LocalCluster object leaves the client working.
   struct View {};
-  LocalCluster(View, std::shared_ptr<scheduler_detail::ClusterState> state);
+  LocalCluster(View, std::shared_ptr<detail::ClusterState> state);
 
   /// The running or closed cluster; throws ClosedError for a moved-from one.
-  scheduler_detail::ClusterState& state() const;
-  const std::shared_ptr<scheduler_detail::ClusterState>& shared_state() const;
+  detail::ClusterState& state() const;
+  const std::shared_ptr<detail::ClusterState>& shared_state() const;
 
-  std::shared_ptr<scheduler_detail::ClusterState> state_;
+  std::shared_ptr<detail::ClusterState> state_;
   bool owns_ = true;  ///< whether the destructor closes the cluster (false for a View)
   friend class Client;
 };

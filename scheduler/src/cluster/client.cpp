@@ -34,7 +34,7 @@ void Client::shutdown() {
   state().close();
 }
 
-scheduler_detail::ClusterState& Client::state() const {
+detail::ClusterState& Client::state() const {
   return cluster_.state();
 }
 

@@ -12,7 +12,7 @@ namespace tessera::dashboard {
 class DashboardServer;
 }
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 class ClusterState {
  public:
@@ -35,4 +35,4 @@ class ClusterState {
   std::atomic<bool> closed_{false};
 };
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -21,7 +21,7 @@
 #include "tessera/errors.hpp"
 
 namespace tessera {
-namespace scheduler_detail {
+namespace detail {
 namespace {
 
 std::string random_name() {
@@ -127,24 +127,24 @@ void ClusterState::close() {
   scheduler->stop();
 }
 
-}  // namespace scheduler_detail
+}  // namespace detail
 
 LocalCluster::LocalCluster(ClusterOptions options)
-    : state_(std::make_shared<scheduler_detail::ClusterState>(std::move(options))) {}
+    : state_(std::make_shared<detail::ClusterState>(std::move(options))) {}
 
-LocalCluster::LocalCluster(View, std::shared_ptr<scheduler_detail::ClusterState> state)
+LocalCluster::LocalCluster(View, std::shared_ptr<detail::ClusterState> state)
     : state_(std::move(state)), owns_(false) {}
 
 LocalCluster::~LocalCluster() {
   if (state_ && owns_) state_->close();
 }
 
-const std::shared_ptr<scheduler_detail::ClusterState>& LocalCluster::shared_state() const {
+const std::shared_ptr<detail::ClusterState>& LocalCluster::shared_state() const {
   if (!state_)
     throw ClosedError("this LocalCluster was moved from: use the cluster it was moved to");
   return state_;
 }
-scheduler_detail::ClusterState& LocalCluster::state() const {
+detail::ClusterState& LocalCluster::state() const {
   return *shared_state();
 }
 

@@ -10,7 +10,7 @@
 #include "tessera/bytes.hpp"
 #include "tessera/detail/log.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 std::uint64_t process_resident_bytes() {
   std::FILE* f = std::fopen("/proc/self/statm", "r");
@@ -72,4 +72,4 @@ void MemoryMonitor::run() {
   }
 }
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

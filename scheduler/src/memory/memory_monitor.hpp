@@ -15,7 +15,7 @@ namespace tessera {
 class BlockStore;
 }
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 /// Resident memory of this process in bytes (/proc/self/statm); 0 where it cannot be read.
 std::uint64_t process_resident_bytes();
@@ -48,4 +48,4 @@ class MemoryMonitor {
   std::thread thread_;
 };
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -1,6 +1,6 @@
 #include "placement.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 int choose_worker(BackendSet backends, int preferred, std::span<const WorkerInfo> workers) {
   auto load_per_thread = [&](int w) {
@@ -33,4 +33,4 @@ int choose_worker(BackendSet backends, int preferred, std::span<const WorkerInfo
   return best;
 }
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

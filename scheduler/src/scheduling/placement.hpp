@@ -7,7 +7,7 @@
 #include "tessera/executor.hpp"
 #include "tessera/task.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 /// True when a task that has functions for `backends` may run on a worker of `backend`.
 constexpr bool can_run(BackendSet backends, Backend backend) {
@@ -26,4 +26,4 @@ constexpr BackendSet others_than_host(BackendSet backends) {
 /// can run it.
 int choose_worker(BackendSet backends, int preferred, std::span<const WorkerInfo> workers);
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -5,7 +5,7 @@
 #include "scheduler.hpp"
 #include "tessera/errors.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory,
                    std::uint64_t id)
@@ -223,4 +223,4 @@ const Value& RunState::output(std::size_t k) const {
   return values_[graph_.outputs[k]];
 }
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

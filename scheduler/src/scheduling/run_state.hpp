@@ -13,7 +13,7 @@
 #include "tessera/executor.hpp"
 #include "tessera/graph.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 class Scheduler;
 
@@ -119,4 +119,4 @@ class RunState final : public Computation {
   std::atomic<int> output_waiters_{0};
 };
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -18,7 +18,7 @@
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 thread_local CurrentThread current_thread;
 
@@ -57,10 +57,10 @@ Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePol
       pause_fraction_(store.pause) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
-    if (backend_index(specs_[w].backend) >= max_backends)
+    if (backend_index(specs_[w].backend) >= kMaxBackends)
       throw std::invalid_argument(fmt::format("worker {} has backend {}, out of range (at most {})",
                                               specs_[w].name, backend_index(specs_[w].backend),
-                                              max_backends));
+                                              kMaxBackends));
     backends_.insert(specs_[w].backend);
     if (specs_[w].threads < 1)
       throw std::invalid_argument(fmt::format("worker {} needs at least one thread, got {}",
@@ -277,7 +277,7 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
       });
   }
   // Counters go up before the tasks are visible, so a popper never drives them below zero.
-  for (std::size_t b = 0; b < max_backends; ++b) {
+  for (std::size_t b = 0; b < kMaxBackends; ++b) {
     if (queued[b]) queued_[b].fetch_add(queued[b]);
     if (runnable_in_host_queues[b])
       runnable_in_host_queues_[b].fetch_add(runnable_in_host_queues[b]);
@@ -301,7 +301,7 @@ void Scheduler::enqueue(int from_worker, RunState& run, std::span<const std::uin
     if (fail_unplaceable(run, task)) run_finished = true;
   if (run_finished) release_run(run);
   // From here on `run` may already be finished and gone: do not touch it.
-  for (std::size_t b = 0; b < max_backends; ++b)
+  for (std::size_t b = 0; b < kMaxBackends; ++b)
     if (queued[b] || runnable_in_host_queues[b]) wake(static_cast<Backend>(b));
 }
 
@@ -607,4 +607,4 @@ void Scheduler::fail_queued() {
   }
 }
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -23,7 +23,7 @@
 #include "tessera/worker_context.hpp"
 #include "work_queue.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 /// Where persisted chunks go: `budget` bytes in memory (0: no limit), the rest spilled under
 /// `directory`.
@@ -178,7 +178,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   // Per backend: ready tasks in its workers' queues, and tasks in host queues it may run too,
   // which its idle threads take (device workers steal host work; host workers only host work).
   template <class T>
-  using PerBackend = std::array<T, max_backends>;
+  using PerBackend = std::array<T, kMaxBackends>;
   PerBackend<std::atomic<std::size_t>> queued_{}, runnable_in_host_queues_{};
   PerBackend<std::atomic<int>> sleeping_{};
   std::mutex idle_mutex_;
@@ -211,4 +211,4 @@ bool Scheduler::help_until(Predicate&& finished) {
   return true;
 }
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

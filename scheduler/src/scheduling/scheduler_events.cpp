@@ -8,7 +8,7 @@
 #include "scheduler_worker.hpp"
 #include "tessera/diagnostics/bus.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 namespace {
 
@@ -94,4 +94,4 @@ void Scheduler::run_completed(const RunState& run) const {
   if (diagnostics::Bus::instance().active()) publish_run(run, true);
 }
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -13,7 +13,7 @@
 #include "scheduler.hpp"
 #include "work_queue.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 struct Scheduler::Worker {
   WorkerInfo spec;  // as started
@@ -33,4 +33,4 @@ struct Scheduler::Worker {
   std::vector<pthread_t> threads;  // filled before any thread runs a task; read for CPU time
 };
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -17,7 +17,7 @@
 
 #include "tessera/diagnostics/bus.hpp"
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 class TaskClock {
  public:
@@ -65,4 +65,4 @@ class TaskClock {
   bool estimated_ = false;   // the last stop() was estimated
 };
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <span>
 
-namespace tessera::scheduler_detail {
+namespace tessera::detail {
 
 class RunState;
 
@@ -64,4 +64,4 @@ class WorkQueue {
   std::atomic<std::size_t> size_{0};
 };
 
-}  // namespace tessera::scheduler_detail
+}  // namespace tessera::detail
