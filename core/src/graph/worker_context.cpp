@@ -3,10 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <mutex>
 #include <stdexcept>
+#include <string_view>
 
+#include "graph/backend_registry.hpp"
 #include "tessera/detail/log.hpp"
 #include "tessera/executor.hpp"
 #include "tessera/kernels/cuda_device.hpp"
@@ -72,46 +72,35 @@ class CudaStreamContext final : public WorkerContext {
   void* stream_ = nullptr;
 };
 
-struct Registry {
-  Registry() {
-    by_backend[backend_index(Backend::host)] =
+constexpr std::string_view kWhat = "the worker contexts";  // "cannot set the worker contexts ..."
+
+// Host and CUDA have theirs from the start; others come from set_worker_context_factory.
+detail::BackendRegistry<WorkerContextFactory>& registry() {
+  static detail::BackendRegistry<WorkerContextFactory> instance([] {
+    detail::BackendRegistry<WorkerContextFactory>::Values built;
+    built[backend_index(Backend::host)] =
         std::make_shared<const WorkerContextFactory>(host_context);
-    by_backend[backend_index(Backend::cuda)] = std::make_shared<const WorkerContextFactory>(
+    built[backend_index(Backend::cuda)] = std::make_shared<const WorkerContextFactory>(
         [](const WorkerInfo& worker, int) -> std::unique_ptr<WorkerContext> {
           return std::make_unique<CudaStreamContext>(worker);
         });
-  }
-  std::mutex mutex;
-  std::array<std::shared_ptr<const WorkerContextFactory>, kMaxBackends> by_backend;
-};
-
-Registry& registry() {
-  static Registry instance;
+    return built;
+  }());
   return instance;
 }
 
 }  // namespace
 
 void set_worker_context_factory(Backend backend, WorkerContextFactory factory) {
-  if (backend_index(backend) >= kMaxBackends)
-    throw std::invalid_argument(
-        fmt::format("cannot set the worker contexts of backend {}: at most {}",
-                    backend_index(backend), kMaxBackends));
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.by_backend[backend_index(backend)] =
-      factory ? std::make_shared<const WorkerContextFactory>(std::move(factory)) : nullptr;
+  registry().set(
+      backend, factory ? std::make_shared<const WorkerContextFactory>(std::move(factory)) : nullptr,
+      kWhat);
 }
 
 std::unique_ptr<WorkerContext> make_worker_context(const WorkerInfo& worker, int thread) {
-  std::shared_ptr<const WorkerContextFactory> factory;
-  if (backend_index(worker.backend) < kMaxBackends) {
-    Registry& r = registry();
-    std::lock_guard lock(r.mutex);
-    factory = r.by_backend[backend_index(worker.backend)];
-  }
-  // Called outside the lock: a factory may take long (a device's first stream starts its
-  // context) and threads of other workers start at the same time.
+  const std::shared_ptr<const WorkerContextFactory> factory = registry().get(worker.backend);
+  // Called outside the registry's lock: a factory may take long (a device's first stream starts
+  // its context) and threads of other workers start at the same time.
   std::unique_ptr<WorkerContext> context = factory ? (*factory)(worker, thread) : nullptr;
   return context ? std::move(context) : std::make_unique<WorkerContext>();
 }

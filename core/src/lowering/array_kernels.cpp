@@ -2,9 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <mutex>
 #include <stdexcept>
+#include <string_view>
 
+#include "graph/backend_registry.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/kernels/cuda/evaluate.hpp"
 #include "tessera/kernels/cuda/memory.hpp"
@@ -50,41 +51,32 @@ ArrayKernels cuda_kernels() {
       .reads_host_chunks = false};
 }
 
-// Host always; CUDA where this build has its kernels. Others come from set_array_kernels.
-struct Registry {
-  Registry() {
-    by_backend[backend_index(Backend::host)] = std::make_shared<const ArrayKernels>(host_kernels());
-    if (kernels::cuda_kernels_built())
-      by_backend[backend_index(Backend::cuda)] =
-          std::make_shared<const ArrayKernels>(cuda_kernels());
-  }
-  std::mutex mutex;
-  std::array<std::shared_ptr<const ArrayKernels>, kMaxBackends> by_backend;
-};
+constexpr std::string_view kWhat = "array kernels";  // in errors: "cannot set array kernels ..."
 
-Registry& registry() {
-  static Registry instance;
+// Host always; CUDA where this build has its kernels. Others come from set_array_kernels.
+detail::BackendRegistry<ArrayKernels>& registry() {
+  static detail::BackendRegistry<ArrayKernels> instance([] {
+    detail::BackendRegistry<ArrayKernels>::Values built;
+    built[backend_index(Backend::host)] = std::make_shared<const ArrayKernels>(host_kernels());
+    if (kernels::cuda_kernels_built())
+      built[backend_index(Backend::cuda)] = std::make_shared<const ArrayKernels>(cuda_kernels());
+    return built;
+  }());
   return instance;
 }
 
 }  // namespace
 
 void set_array_kernels(Backend backend, ArrayKernels kernels) {
-  if (backend_index(backend) >= kMaxBackends)
-    throw std::invalid_argument(fmt::format("cannot set array kernels of backend {}: at most {}",
-                                            backend_index(backend), kMaxBackends));
+  detail::BackendRegistry<ArrayKernels>::require_index(backend, kWhat);
   if (!kernels.evaluate || !kernels.reduce)
     throw std::invalid_argument(fmt::format(
         "array kernels of backend '{}' need both evaluate and reduce", backend_name(backend)));
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  r.by_backend[backend_index(backend)] = std::make_shared<const ArrayKernels>(std::move(kernels));
+  registry().set(backend, std::make_shared<const ArrayKernels>(std::move(kernels)), kWhat);
 }
 
 std::array<std::shared_ptr<const ArrayKernels>, kMaxBackends> array_kernels() {
-  Registry& r = registry();
-  std::lock_guard lock(r.mutex);
-  return r.by_backend;
+  return registry().all();
 }
 
 }  // namespace tessera
