@@ -9,7 +9,8 @@
 namespace tessera {
 namespace {
 
-// Names are written once, under the mutex, and never change: the views handed out stay valid.
+// Names are written once, under the mutex, and never change: the views handed out stay valid,
+// also during exit (the registry is never destroyed; worker threads name their backend).
 struct Registry {
   std::mutex mutex;
   std::array<std::string, kMaxBackends> names{"host", "cuda"};
@@ -17,8 +18,8 @@ struct Registry {
 };
 
 Registry& registry() {
-  static Registry instance;
-  return instance;
+  static auto* instance = new Registry();
+  return *instance;
 }
 
 }  // namespace
@@ -40,13 +41,13 @@ std::string_view backend_name(Backend backend) {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   if (backend_index(backend) < r.count) return r.names[backend_index(backend)];
-  static const std::array<std::string, kMaxBackends> kUndefinedNames = [] {
-    std::array<std::string, kMaxBackends> names;
-    for (std::size_t b = 0; b < kMaxBackends; ++b) names[b] = fmt::format("backend {}", b);
+  static const auto* kUndefinedNames = [] {  // never destroyed, as the registry
+    auto* names = new std::array<std::string, kMaxBackends>();
+    for (std::size_t b = 0; b < kMaxBackends; ++b) (*names)[b] = fmt::format("backend {}", b);
     return names;
   }();
   return backend_index(backend) < kMaxBackends
-             ? std::string_view(kUndefinedNames[backend_index(backend)])
+             ? std::string_view((*kUndefinedNames)[backend_index(backend)])
              : std::string_view("backend out of range");
 }
 

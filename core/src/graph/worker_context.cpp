@@ -74,9 +74,10 @@ class CudaStreamContext final : public WorkerContext {
 
 constexpr std::string_view kWhat = "the worker contexts";  // "cannot set the worker contexts ..."
 
-// Host and CUDA have theirs from the start; others come from set_worker_context_factory.
+// Host and CUDA have theirs from the start; others come from set_worker_context_factory. Never
+// destroyed: a process-lifetime cluster's threads may still be starting while the process exits.
 detail::BackendRegistry<WorkerContextFactory>& registry() {
-  static detail::BackendRegistry<WorkerContextFactory> instance([] {
+  static auto* instance = new detail::BackendRegistry<WorkerContextFactory>([] {
     detail::BackendRegistry<WorkerContextFactory>::Values built;
     built[backend_index(Backend::host)] =
         std::make_shared<const WorkerContextFactory>(host_context);
@@ -86,7 +87,7 @@ detail::BackendRegistry<WorkerContextFactory>& registry() {
         });
     return built;
   }());
-  return instance;
+  return *instance;
 }
 
 }  // namespace

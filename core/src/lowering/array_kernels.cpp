@@ -53,16 +53,17 @@ ArrayKernels cuda_kernels() {
 
 constexpr std::string_view kWhat = "array kernels";  // in errors: "cannot set array kernels ..."
 
-// Host always; CUDA where this build has its kernels. Others come from set_array_kernels.
+// Host always; CUDA where this build has its kernels. Others come from set_array_kernels. Never
+// destroyed: a process-lifetime cluster's tasks may still run while the process exits.
 detail::BackendRegistry<ArrayKernels>& registry() {
-  static detail::BackendRegistry<ArrayKernels> instance([] {
+  static auto* instance = new detail::BackendRegistry<ArrayKernels>([] {
     detail::BackendRegistry<ArrayKernels>::Values built;
     built[backend_index(Backend::host)] = std::make_shared<const ArrayKernels>(host_kernels());
     if (kernels::cuda_kernels_built())
       built[backend_index(Backend::cuda)] = std::make_shared<const ArrayKernels>(cuda_kernels());
     return built;
   }());
-  return instance;
+  return *instance;
 }
 
 }  // namespace
