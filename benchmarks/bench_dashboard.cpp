@@ -32,7 +32,7 @@ int noop(int x) {
 namespace {
 
 enum class Mode { off, on, on_with_client };
-constexpr int computes_per_round = 4;
+constexpr int kComputesPerRound = 4;
 
 // One client on api/v1/stream, reading (and counting) events until the server ends the stream.
 class StreamReader {
@@ -102,7 +102,7 @@ Round run(Mode mode, int n) {
     if (ts::compute(build()).size() != static_cast<std::size_t>(n)) std::abort();  // warm-up
     // The quickest of a few computes: a 30 ms window is at the mercy of the machine otherwise.
     round.seconds = round.cpu = 1e300;
-    for (int k = 0; k < computes_per_round; ++k) {
+    for (int k = 0; k < kComputesPerRound; ++k) {
       const auto start = std::chrono::steady_clock::now();
       const double cpu_start = cpu_seconds();
       const auto values = ts::compute(build());

@@ -16,10 +16,10 @@
 namespace tessera {
 namespace {
 
-constexpr std::uint64_t max_chunk_samples = std::uint64_t{1} << 28;
+constexpr std::uint64_t kMaxChunkSamples = std::uint64_t{1} << 28;
 // One task per chunk: a run holds at most this many (a 2^24-task graph is ~2 GiB of scheduler
 // state), so at most 2^52 (4.5e15) samples with automatic chunks, hours on any machine.
-constexpr std::uint64_t max_chunks = std::uint64_t{1} << 24;
+constexpr std::uint64_t kMaxChunks = std::uint64_t{1} << 24;
 
 struct WorkerCounts {
   int cpu = 0, gpu = 0, cpu_threads = 0, gpu_streams = 0;
@@ -102,14 +102,14 @@ PiResult monte_carlo_pi(const PiOptions& options, Executor& executor) {
     const std::uint64_t slots =
         static_cast<std::uint64_t>(std::max(1, workers.cpu_threads + workers.gpu_streams));
     chunks = std::max<std::uint64_t>(slots * 2,
-                                     (options.samples + max_chunk_samples - 1) / max_chunk_samples);
+                                     (options.samples + kMaxChunkSamples - 1) / kMaxChunkSamples);
   }
   chunks = std::min(chunks, options.samples);
-  if (chunks > max_chunks)
+  if (chunks > kMaxChunks)
     throw std::invalid_argument(fmt::format(
         "invalid samples {} in {} chunks: a run holds at most {} chunks (one task each) of at most "
         "{} samples when chunks are automatic, so at most {} samples",
-        options.samples, chunks, max_chunks, max_chunk_samples, max_chunks * max_chunk_samples));
+        options.samples, chunks, kMaxChunks, kMaxChunkSamples, kMaxChunks * kMaxChunkSamples));
 
   const auto start = std::chrono::steady_clock::now();
   std::vector<TaskPtr> parts;

@@ -7,7 +7,7 @@ namespace tessera::dashboard {
 std::string link_template(const std::string& option) {
   if (!option.empty()) return option;
   if (const char* env = std::getenv("TESSERA_DASHBOARD_LINK"); env && *env) return env;
-  return std::string(default_link_template);
+  return std::string(kDefaultLinkTemplate);
 }
 
 std::string expand_link(std::string_view pattern, std::string_view host, int port,

@@ -9,7 +9,7 @@
 namespace tessera::dashboard {
 
 /// The template used when neither ClusterOptions::dashboard_link nor TESSERA_DASHBOARD_LINK is set.
-inline constexpr std::string_view default_link_template = "http://{host}:{port}/status";
+inline constexpr std::string_view kDefaultLinkTemplate = "http://{host}:{port}/status";
 
 /// The template in force: `option` if non-empty, else $TESSERA_DASHBOARD_LINK, else the default.
 std::string link_template(const std::string& option);

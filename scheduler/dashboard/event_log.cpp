@@ -54,9 +54,9 @@ EventLog::Producer& EventLog::producer() {
 
 std::uint32_t EventLog::intern(std::string_view name) {
   if (auto it = name_ids_.find(name); it != name_ids_.end()) return it->second;
-  if (names_.size() >= max_group_names - 1) {  // full (say, a unique name per task)
-    if (names_.size() == max_group_names - 1) names_.emplace_back("(other groups)");
-    return max_group_names - 1;
+  if (names_.size() >= kMaxGroupNames - 1) {  // full (say, a unique name per task)
+    if (names_.size() == kMaxGroupNames - 1) names_.emplace_back("(other groups)");
+    return kMaxGroupNames - 1;
   }
   const auto id = static_cast<std::uint32_t>(names_.size());
   names_.emplace_back(name);
@@ -119,11 +119,11 @@ void EventLog::task_finished(const diagnostics::TaskRecord& record) {
   entry.failed = record.failed;
   entry.count = static_cast<std::uint8_t>(std::min<std::uint32_t>(record.count, 255));
   const std::uint64_t head = p.head.load(std::memory_order_relaxed);
-  if (head - p.tail.load(std::memory_order_acquire) == Producer::capacity) {
+  if (head - p.tail.load(std::memory_order_acquire) == Producer::kCapacity) {
     std::lock_guard lock(mutex_);  // nobody read for a while: make room ourselves
     drain();
   }
-  p.slots[head % Producer::capacity] = entry;
+  p.slots[head % Producer::kCapacity] = entry;
   p.head.store(head + 1, std::memory_order_release);
 }
 
@@ -163,7 +163,7 @@ void EventLog::drain() {
   for (const auto& p : producers_) {
     const std::uint64_t tail = p->tail.load(std::memory_order_relaxed);
     const std::uint64_t head = p->head.load(std::memory_order_acquire);
-    for (std::uint64_t i = tail; i < head; ++i) append(p->slots[i % Producer::capacity]);
+    for (std::uint64_t i = tail; i < head; ++i) append(p->slots[i % Producer::kCapacity]);
     p->tail.store(head, std::memory_order_release);
   }
 }

@@ -42,7 +42,7 @@ struct TaskEntry {
 static_assert(sizeof(TaskEntry) == 32);
 
 /// Group names beyond this many share the last one, "(other groups)".
-inline constexpr std::uint32_t max_group_names = 65536;
+inline constexpr std::uint32_t kMaxGroupNames = 65536;
 
 /// Progress of one task group within a run.
 struct GroupProgress {
@@ -98,9 +98,9 @@ class EventLog final : public diagnostics::Subscriber {
   // One publishing thread's records not yet in the ring: a single-producer, single-consumer
   // queue (the consumer is whoever holds mutex_).
   struct Producer {
-    static constexpr std::size_t capacity = 4096;
+    static constexpr std::size_t kCapacity = 4096;
     std::unique_ptr<TaskEntry[]> slots{
-        new TaskEntry[capacity]()};      // written now: no page faults later
+        new TaskEntry[kCapacity]()};     // written now: no page faults later
     std::atomic<std::uint64_t> head{0};  // records pushed (written by the producer)
     std::atomic<std::uint64_t> tail{0};  // records drained (written under mutex_)
     std::string last_group;              // producer only: its last group name and id

@@ -9,9 +9,9 @@
 namespace tessera::dashboard {
 namespace {
 
-constexpr auto tick = std::chrono::milliseconds(250);
-constexpr std::size_t max_tasks_per_event = 1000;  // a browser draws no more than this anyway
-constexpr double busy_status_interval = 0.5, idle_status_interval = 2.0;
+constexpr auto kTick = std::chrono::milliseconds(250);
+constexpr std::size_t kMaxTasksPerEvent = 1000;  // a browser draws no more than this anyway
+constexpr double kBusyStatusInterval = 0.5, kIdleStatusInterval = 2.0;
 
 std::uint64_t parse_seq(const std::string& text) {
   std::uint64_t value = 0;
@@ -30,7 +30,7 @@ struct Stream {
 }  // namespace
 
 void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpResponse& response) {
-  if (state.streams.fetch_add(1) >= max_streams) {
+  if (state.streams.fetch_add(1) >= kMaxStreams) {
     state.streams.fetch_sub(1);
     response.status = 503;
     response.set_content("too many live streams open\n", "text/plain; charset=utf-8");
@@ -51,13 +51,13 @@ void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpR
     if (!stream->started) {
       stream->started = true;
       if (!write("retry: 2000\n\n")) return StreamStep::abort;
-    } else if (!state.wait(tick)) {  // the server is stopping
+    } else if (!state.wait(kTick)) {  // the server is stopping
       return StreamStep::finish;
     }
     const double now = diagnostics::now_seconds();
     std::uint64_t newest = 0;  // the records up to here have been sent (or skipped)
     if (stream->tasks) {
-      const TaskBatch batch = state.log->tasks_since(stream->since, max_tasks_per_event, true);
+      const TaskBatch batch = state.log->tasks_since(stream->since, kMaxTasksPerEvent, true);
       newest = batch.last_seq;
       if (!batch.tasks.empty() || batch.skipped > 0) {
         const auto data = tasks_json(batch, state.view.scheduler->configured_workers());
@@ -72,8 +72,8 @@ void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpR
       stream->since = newest;
       stream->last_tasks = now;
     }
-    const bool busy = now - stream->last_tasks < idle_status_interval;
-    if (now - stream->last_status >= (busy ? busy_status_interval : idle_status_interval)) {
+    const bool busy = now - stream->last_tasks < kIdleStatusInterval;
+    if (now - stream->last_status >= (busy ? kBusyStatusInterval : kIdleStatusInterval)) {
       stream->last_status = now;
       if (!write(fmt::format("event: status\ndata: {}\n\n", state.status().dump())))
         return StreamStep::abort;

@@ -9,7 +9,7 @@
 namespace tessera::dashboard {
 
 /// Most live streams served at once; each holds a server thread while open.
-inline constexpr int max_streams = 8;
+inline constexpr int kMaxStreams = 8;
 
 /// Starts an event stream on `response`, from sequence number ?since= or Last-Event-ID.
 void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpResponse& response);

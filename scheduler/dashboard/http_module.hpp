@@ -48,10 +48,10 @@ struct HttpServerConfig {
 };
 
 /// Bumped whenever anything in this header or http_types.hpp changes layout.
-inline constexpr int http_module_abi = 2;
+inline constexpr int kHttpModuleAbi = 2;
 
 /// The module's one entry point, looked up by name with dlsym.
-inline constexpr const char* http_module_entry = "tessera_dashboard_make_http_server";
+inline constexpr const char* kHttpModuleEntry = "tessera_dashboard_make_http_server";
 using MakeHttpServer = HttpServer* (*)(int abi, HttpServerConfig config);
 
 /// Loads the module (once per process) and makes a server. Throws std::runtime_error naming

@@ -13,13 +13,13 @@
 namespace tessera::dashboard {
 namespace {
 
-constexpr const char* module_file = "libtessera_dashboard_http.so";
+constexpr const char* kModuleFile = "libtessera_dashboard_http.so";
 // Relative to the prefix, in an install and in the build tree alike: <prefix>/bin holds the
 // programs and <prefix>/<libdir>/tessera the module.
 #ifdef TESSERA_DASHBOARD_MODULE_RELATIVE_DIR
-constexpr const char* module_relative_dir = TESSERA_DASHBOARD_MODULE_RELATIVE_DIR;
+constexpr const char* kModuleRelativeDir = TESSERA_DASHBOARD_MODULE_RELATIVE_DIR;
 #else
-constexpr const char* module_relative_dir = "lib/tessera";
+constexpr const char* kModuleRelativeDir = "lib/tessera";
 #endif
 
 // The directory of the running program, or "" if /proc cannot say.
@@ -50,9 +50,9 @@ const LoadedModule& loaded_module() {
         tried += fmt::format("\n  {} ({})", candidate, dlerror());
         continue;
       }
-      auto make = reinterpret_cast<MakeHttpServer>(dlsym(handle, http_module_entry));
+      auto make = reinterpret_cast<MakeHttpServer>(dlsym(handle, kHttpModuleEntry));
       if (!make) {
-        tried += fmt::format("\n  {} (no {})", candidate, http_module_entry);
+        tried += fmt::format("\n  {} (no {})", candidate, kHttpModuleEntry);
         dlclose(handle);
         continue;
       }
@@ -62,7 +62,7 @@ const LoadedModule& loaded_module() {
     out.error = fmt::format(
         "the dashboard's HTTP module {} was not found or did not load (set "
         "TESSERA_DASHBOARD_MODULE to its path); tried:{}",
-        module_file, tried);
+        kModuleFile, tried);
     return out;
   }();
   return module;
@@ -77,26 +77,26 @@ std::vector<std::string> http_module_candidates() {
     return out;  // an explicit choice: nothing else is tried
   }
   if (const auto bin = program_directory(); !bin.empty())
-    out.push_back((bin.parent_path() / module_relative_dir / module_file).string());
+    out.push_back((bin.parent_path() / kModuleRelativeDir / kModuleFile).string());
 #ifdef TESSERA_DASHBOARD_MODULE_INSTALL_DIR
-  out.push_back(std::string(TESSERA_DASHBOARD_MODULE_INSTALL_DIR) + "/" + module_file);
+  out.push_back(std::string(TESSERA_DASHBOARD_MODULE_INSTALL_DIR) + "/" + kModuleFile);
 #endif
 #ifdef TESSERA_DASHBOARD_MODULE_BUILD_PATH
   out.emplace_back(TESSERA_DASHBOARD_MODULE_BUILD_PATH);
 #endif
-  out.emplace_back(module_file);  // LD_LIBRARY_PATH, the program's run path, ld.so.cache
+  out.emplace_back(kModuleFile);  // LD_LIBRARY_PATH, the program's run path, ld.so.cache
   return out;
 }
 
 std::unique_ptr<HttpServer> make_http_server(HttpServerConfig config) {
   const LoadedModule& module = loaded_module();
   if (!module.make) throw std::runtime_error(module.error);
-  HttpServer* server = module.make(http_module_abi, std::move(config));
+  HttpServer* server = module.make(kHttpModuleAbi, std::move(config));
   if (!server)
     throw std::runtime_error(fmt::format(
         "the dashboard's HTTP module is from another Tessera build (interface version {} "
         "expected)",
-        http_module_abi));
+        kHttpModuleAbi));
   return std::unique_ptr<HttpServer>(server);
 }
 

@@ -14,7 +14,7 @@ namespace tessera::dashboard {
 namespace {
 
 // cpp-httplib listens with a backlog of 5; many clients connecting at once need more.
-constexpr int listen_backlog = 128;
+constexpr int kListenBacklog = 128;
 
 class HttplibServer final : public HttpServer {
  public:
@@ -34,7 +34,7 @@ class HttplibServer final : public HttpServer {
     const int bound =
         port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
     if (bound <= 0) return -1;
-    ::listen(socket_, listen_backlog);  // listen() again on a listening socket resizes its queue
+    ::listen(socket_, kListenBacklog);  // listen() again on a listening socket resizes its queue
     return bound;
   }
 
@@ -67,6 +67,6 @@ class HttplibServer final : public HttpServer {
 
 extern "C" __attribute__((visibility("default"))) tessera::dashboard::HttpServer*
 tessera_dashboard_make_http_server(int abi, tessera::dashboard::HttpServerConfig config) {
-  if (abi != tessera::dashboard::http_module_abi) return nullptr;
+  if (abi != tessera::dashboard::kHttpModuleAbi) return nullptr;
   return new tessera::dashboard::HttplibServer(std::move(config));
 }

@@ -76,7 +76,7 @@ void refuse_busy(int fd, std::size_t limit) {
 // How long a connection over its client's limit may take to send its request head and still be
 // answered: long enough for a client that connects and then writes, short enough that the
 // connections of a client holding unfinished requests keep threads only briefly.
-constexpr auto over_limit_grace = std::chrono::milliseconds(100);
+constexpr auto kOverLimitGrace = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -134,7 +134,7 @@ void HttplibTransport::serve(httplib::Stream& stream, const std::function<bool()
 bool HttplibTransport::process_and_close_socket(socket_t sock) {
   bool served = false;
   const ConnectionsPerClient::Slot slot = clients_.admit(peer_address(sock));
-  if (slot || request_head_arrives(sock, over_limit_grace)) {
+  if (slot || request_head_arrives(sock, kOverLimitGrace)) {
     DeadlineSocketStream stream(sock, request_timeout_, std::chrono::seconds(write_timeout_sec_));
     // Between requests, wait up to the keep-alive timeout, a little at a time so that stop()
     // (which closes the listening socket) is not kept waiting.

@@ -27,9 +27,9 @@ std::string run_state(const RunProgress& run) {
 }
 
 // A run counts as "current" this long after it finished, so short jobs stay visible.
-constexpr double recent_seconds = 5.0;
+constexpr double kRecentSeconds = 5.0;
 // How many of the remembered runs /api/v1/status lists.
-constexpr std::size_t status_runs = 16;
+constexpr std::size_t kStatusRuns = 16;
 
 }  // namespace
 
@@ -67,7 +67,7 @@ nlohmann::json workers_json(const std::vector<WorkerInfo>& workers) {
 std::vector<GroupProgress> current_progress(const std::vector<RunProgress>& runs, double now) {
   std::vector<const RunProgress*> chosen;
   for (const RunProgress& run : runs)
-    if (run.finished == 0 || now - run.finished <= recent_seconds) chosen.push_back(&run);
+    if (run.finished == 0 || now - run.finished <= kRecentSeconds) chosen.push_back(&run);
   if (chosen.empty() && !runs.empty()) chosen.push_back(&runs.back());
   std::vector<GroupProgress> out;
   std::unordered_map<std::string_view, std::size_t> index;
@@ -87,7 +87,7 @@ nlohmann::json status_json(const ClusterView& view, const std::vector<WorkerInfo
                            const std::vector<RunProgress>& runs, std::uint64_t last_seq) {
   const double now = diagnostics::now_seconds();
   nlohmann::json run_list = nlohmann::json::array();
-  const std::size_t first = runs.size() > status_runs ? runs.size() - status_runs : 0;
+  const std::size_t first = runs.size() > kStatusRuns ? runs.size() - kStatusRuns : 0;
   for (std::size_t i = first; i < runs.size(); ++i) {
     const RunProgress& r = runs[i];
     run_list.push_back({{"run", r.run},

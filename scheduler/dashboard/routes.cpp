@@ -11,16 +11,16 @@
 namespace tessera::dashboard {
 namespace {
 
-constexpr const char* json_type = "application/json";
+constexpr const char* kJsonType = "application/json";
 
 // Pages at the top level, each an asset "<name>.html". Every page links to the others and to
 // its assets relatively ("static/dashboard.js"), so all of them work under any path prefix.
-constexpr std::array pages = {"status", "workers", "graph", "info"};
-constexpr std::array individual_pages = {"individual-task-stream",    "individual-progress",
+constexpr std::array kPages = {"status", "workers", "graph", "info"};
+constexpr std::array kIndividualPages = {"individual-task-stream",    "individual-progress",
                                          "individual-workers-memory", "individual-nprocessing",
                                          "individual-graph",          "individual-workers"};
 
-constexpr std::size_t default_task_limit = 10'000, max_task_limit = 100'000;
+constexpr std::size_t kDefaultTaskLimit = 10'000, kMaxTaskLimit = 100'000;
 
 std::string_view content_type(std::string_view name) {
   auto ends = [&](std::string_view suffix) { return name.ends_with(suffix); };
@@ -28,7 +28,7 @@ std::string_view content_type(std::string_view name) {
   if (ends(".js")) return "text/javascript; charset=utf-8";
   if (ends(".css")) return "text/css; charset=utf-8";
   if (ends(".svg")) return "image/svg+xml";
-  if (ends(".json")) return json_type;
+  if (ends(".json")) return kJsonType;
   return "application/octet-stream";
 }
 
@@ -66,20 +66,20 @@ void bad_request(HttpResponse& response, const std::string& why) {
 void serve_tasks(DashboardState& state, const HttpRequest& request, HttpResponse& response) {
   std::uint64_t since = 0, limit = 0, newest = 0;
   if (!count_param(request, "since", 0, since)) return bad_request(response, "since: not a count");
-  if (!count_param(request, "limit", default_task_limit, limit))
+  if (!count_param(request, "limit", kDefaultTaskLimit, limit))
     return bad_request(response, "limit: not a count");
   if (!count_param(request, "newest", 0, newest) || newest > 1)
     return bad_request(response, "newest: 0 or 1");
   const TaskBatch batch =
-      state.log->tasks_since(since, std::min<std::uint64_t>(limit, max_task_limit), newest == 1);
-  response.set_content(tasks_json(batch, state.view.scheduler->configured_workers()), json_type);
+      state.log->tasks_since(since, std::min<std::uint64_t>(limit, kMaxTaskLimit), newest == 1);
+  response.set_content(tasks_json(batch, state.view.scheduler->configured_workers()), kJsonType);
 }
 
 }  // namespace
 
 nlohmann::json individual_plots() {
   nlohmann::json out = nlohmann::json::object();
-  for (std::string_view page : individual_pages) {
+  for (std::string_view page : kIndividualPages) {
     // Dask's naming: "individual-task-stream" is listed as "Individual Task Stream".
     std::string title(page);
     bool word_start = true;
@@ -105,13 +105,13 @@ void handle_get(DashboardState& state, const HttpRequest& request, HttpResponse&
     return response.set_content(metrics_text(state.workers(), state.log->runs()),
                                 "text/plain; version=0.0.4; charset=utf-8");
   if (path == "/individual-plots.json")
-    return response.set_content(individual_plots().dump(), json_type);
-  if (path == "/api/v1/status") return response.set_content(state.status().dump(), json_type);
+    return response.set_content(individual_plots().dump(), kJsonType);
+  if (path == "/api/v1/status") return response.set_content(state.status().dump(), kJsonType);
   if (path == "/api/v1/workers")
-    return response.set_content(workers_json(state.workers()).dump(), json_type);
+    return response.set_content(workers_json(state.workers()).dump(), kJsonType);
   if (path == "/api/v1/tasks") return serve_tasks(state, request, response);
   if (path == "/api/v1/info")
-    return response.set_content(info_json(state.view, state.facts).dump(), json_type);
+    return response.set_content(info_json(state.view, state.facts).dump(), kJsonType);
   if (path == "/api/v1/stream") return serve_event_stream(state, request, response);
   if (path.starts_with("/static/")) {
     const std::string_view name = path.substr(8);
@@ -121,7 +121,7 @@ void handle_get(DashboardState& state, const HttpRequest& request, HttpResponse&
     auto known = [&](const auto& list) {
       return std::find(list.begin(), list.end(), page) != list.end();
     };
-    if ((known(pages) || known(individual_pages)) &&
+    if ((known(kPages) || known(kIndividualPages)) &&
         serve_asset(std::string(page).append(".html"), response))
       return;
   }

@@ -55,7 +55,7 @@ TEST(DashboardParts, LoopbackDashboardsAnswerOnlyLoopbackHostHeaders) {
 
 TEST(DashboardParts, ExpandsLinkTemplates) {
   setenv("TESSERA_TEST_PREFIX", "/user/grace/", 1);
-  EXPECT_EQ(expand_link(default_link_template, "127.0.0.1", 8787, ""),
+  EXPECT_EQ(expand_link(kDefaultLinkTemplate, "127.0.0.1", 8787, ""),
             "http://127.0.0.1:8787/status");
   EXPECT_EQ(expand_link("{TESSERA_TEST_PREFIX}proxy/{port}/status", "h", 41000, ""),
             "/user/grace/proxy/41000/status");
@@ -68,7 +68,7 @@ TEST(DashboardParts, ExpandsLinkTemplates) {
   EXPECT_EQ(expand_link("odd {brace", "h", 2, ""), "odd {brace");
   unsetenv("TESSERA_TEST_PREFIX");
   unsetenv("TESSERA_DASHBOARD_LINK");
-  EXPECT_EQ(link_template(""), default_link_template);
+  EXPECT_EQ(link_template(""), kDefaultLinkTemplate);
   EXPECT_EQ(link_template("{port}"), "{port}");
 }
 
@@ -137,15 +137,15 @@ TEST(DashboardParts, EventLogKeepsTheNewestRecordsWithIncreasingSeq) {
 TEST(DashboardParts, EventLogCapsTheNumberOfGroupNames) {
   EventLog log("c", 16);
   diagnostics::TaskRecord r = task(1);
-  for (std::uint32_t i = 0; i < max_group_names + 10; ++i) {
+  for (std::uint32_t i = 0; i < kMaxGroupNames + 10; ++i) {
     const std::string name = fmt::format("g{}", i);
     r.group = name;
     log.task_finished(r);
   }
   const TaskBatch batch = log.tasks_since(0, 100, true);
-  ASSERT_EQ(batch.group_names.size(), max_group_names);
+  ASSERT_EQ(batch.group_names.size(), kMaxGroupNames);
   EXPECT_EQ(batch.group_names.back(), "(other groups)");
-  EXPECT_EQ(batch.tasks.back().group, max_group_names - 1);
+  EXPECT_EQ(batch.tasks.back().group, kMaxGroupNames - 1);
 }
 
 TEST(DashboardParts, TokensAreRandomAndCheckedExactly) {

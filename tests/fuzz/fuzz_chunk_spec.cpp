@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "stack_manifest.hpp"
+#include "io/stack_manifest.hpp"
 #include "tessera/chunks.hpp"
 
 namespace {
@@ -17,7 +17,7 @@ namespace {
 using tessera::Chunks;
 using tessera::ChunkSpec;
 using tessera::Shape;
-using tessera::array_detail::json_int64s;
+using tessera::detail::json_int64s;
 
 const std::string where = "fuzz/manifest.json";
 
@@ -75,9 +75,9 @@ void check_spec(const nlohmann::json& input) {
 }
 
 void check_manifest(std::string_view text) {
-  tessera::array_detail::StackManifest manifest;
+  tessera::detail::StackManifest manifest;
   try {
-    manifest = tessera::array_detail::parse_stack_manifest(text, where);
+    manifest = tessera::detail::parse_stack_manifest(text, where);
   } catch (const std::invalid_argument&) {
     return;
   }

@@ -119,14 +119,13 @@ TEST(ArrayHost, EveryInstructionSetGivesTheSameBits) {
     const Case c = gen.next(20000);
     const std::int64_t n = testing::box_size(c.box, c.program.ndim);
     std::vector<double> want(n);
-    detail::evaluate_host_at(c.program, c.box, DType::float64, want.data(), SimdLevel::kGeneric);
+    detail::evaluate_host_at(c.program, c.box, DType::float64, want.data(), SimdLevel::generic);
     bool reduced[kMaxDims] = {};
     for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
     const ReduceOp op = kReduceOps[i % 7];
     std::vector<Partial> want_partials(testing::kept_size(c.box, c.program.ndim, reduced));
-    detail::reduce_host_at(c.program, c.box, reduced, op, want_partials.data(),
-                           SimdLevel::kGeneric);
-    for (SimdLevel level : {SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+    detail::reduce_host_at(c.program, c.box, reduced, op, want_partials.data(), SimdLevel::generic);
+    for (SimdLevel level : {SimdLevel::avx2, SimdLevel::avx512}) {
       if (!detail::simd_level_supported(level)) continue;
       std::vector<double> got(n);
       detail::evaluate_host_at(c.program, c.box, DType::float64, got.data(), level);
@@ -166,7 +165,7 @@ TEST(ArrayHost, IntegerLanesGiveTheReferenceAtEveryInstructionSet) {
       want[i * cols + j] = as_integer(evaluate_element(p, idx));
     }
   }
-  for (SimdLevel level : {SimdLevel::kGeneric, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+  for (SimdLevel level : {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512}) {
     if (!detail::simd_level_supported(level)) continue;
     std::vector<std::int64_t> got(rows * cols);
     detail::evaluate_host_at(p, box, DType::int64, got.data(), level);

@@ -103,7 +103,7 @@ TEST(ArrayHostOrder, EveryInstructionSetFollowsTheFixedOrder) {
     const Case c = gen.next(20000);
     bool reduced[kMaxDims] = {};
     for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
-    for (SimdLevel level : {SimdLevel::kGeneric, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+    for (SimdLevel level : {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512}) {
       if (!detail::simd_level_supported(level)) continue;
       ASSERT_TRUE(expect_fixed_order(c, reduced, kAllOps, level));
     }

@@ -17,7 +17,7 @@ namespace {
 
 TEST(PiSimd, EveryLevelMatchesScalarReference) {
   using detail::SimdLevel;
-  for (const SimdLevel level : {SimdLevel::kGeneric, SimdLevel::kAvx2, SimdLevel::kAvx512}) {
+  for (const SimdLevel level : {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512}) {
     if (!detail::simd_level_supported(level)) continue;
     for (const testing::RangeCase c : testing::kRanges) {
       EXPECT_EQ(detail::count_pi_hits_simd(c.seed, {c.first, c.first + c.n}, level),

@@ -13,7 +13,7 @@ namespace {
 
 using detail::SimdLevel;
 
-constexpr SimdLevel kLevels[] = {SimdLevel::kGeneric, SimdLevel::kAvx2, SimdLevel::kAvx512};
+constexpr SimdLevel kLevels[] = {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512};
 
 TEST(UniformSimd, RunsMatchScalar) {
   constexpr std::uint64_t seed = 0xdeadbeefcafef00dull;

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "scheduling/scheduler.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/tessera.hpp"
 

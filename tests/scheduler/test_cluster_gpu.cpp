@@ -3,7 +3,6 @@
 // memory, and every value comes back exactly.
 #include <gtest/gtest.h>
 
-#include "scheduling/scheduler.hpp"
 #include "tessera/kernels/cuda_device.hpp"
 #include "tessera/tessera.hpp"
 

@@ -6,7 +6,6 @@
 #include <mutex>
 #include <thread>
 
-#include "scheduling/scheduler.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/tessera.hpp"
 
@@ -33,12 +32,27 @@ struct Recorder : diagnostics::Subscriber {
   }
 };
 
+// One single-threaded CPU worker: it runs the tasks in graph order, and what it holds is all
+// the cluster holds.
+LocalCluster one_worker(const char* name) {
+  return LocalCluster({.n_workers = 1,
+                       .threads_per_worker = 1,
+                       .n_gpu_workers = 0,
+                       .dashboard_address = "",
+                       .name = name});
+}
+
+// Bytes of task results the cluster's worker holds now.
+std::int64_t held(const LocalCluster& cluster) {
+  return cluster.executor()->workers().at(0).memory;
+}
+
 // A finished run's outputs are released when its last holder lets go, which may be the worker
 // that finished it, a moment after compute() returned: wait (bounded) for that.
-std::int64_t settled_memory(const detail::Scheduler& scheduler, std::int64_t expected) {
-  for (int i = 0; i < 2000 && scheduler.stats(0).memory != expected; ++i)
+std::int64_t settled_memory(const LocalCluster& cluster, std::int64_t expected) {
+  for (int i = 0; i < 2000 && held(cluster) != expected; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return scheduler.stats(0).memory;
+  return held(cluster);
 }
 
 }  // namespace
@@ -152,7 +166,7 @@ TEST(DiagnosticsBus, NestedComputeWaitsForRunFinishedToo) {
 }
 
 TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
-  detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "memory");
+  LocalCluster cluster = one_worker("memory");
   auto big = std::make_shared<const TaskNode>(
       "big", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value {
@@ -162,36 +176,38 @@ TEST(MemoryAccounting, ResultsCountWhileHeldAndReturnToZero) {
       "use", std::vector<TaskPtr>{big},
       [](std::span<const Value* const>, const TaskContext&) -> Value { return 1; });
   {
-    auto computation = scheduler.submit(build_graph({use, big}));  // big is also requested: held
+    auto computation =
+        cluster.executor()->submit(build_graph({use, big}));  // big is also requested: held
     computation->wait();
-    EXPECT_EQ(scheduler.stats(0).memory, 8000 + static_cast<std::int64_t>(sizeof(int)));
+    EXPECT_EQ(held(cluster), 8000 + static_cast<std::int64_t>(sizeof(int)));
   }
-  EXPECT_EQ(settled_memory(scheduler, 0), 0);
+  EXPECT_EQ(settled_memory(cluster, 0), 0);
   {
-    auto computation = scheduler.submit(build_graph({use}));  // big freed after its consumer
+    auto computation =
+        cluster.executor()->submit(build_graph({use}));  // big freed after its consumer
     computation->wait();
-    EXPECT_EQ(scheduler.stats(0).memory, static_cast<std::int64_t>(sizeof(int)));
+    EXPECT_EQ(held(cluster), static_cast<std::int64_t>(sizeof(int)));
   }
-  EXPECT_EQ(settled_memory(scheduler, 0), 0);
-  EXPECT_GE(scheduler.stats(0).cpu_seconds, 0.0);
+  EXPECT_EQ(settled_memory(cluster, 0), 0);
+  EXPECT_GE(cluster.executor()->workers().at(0).cpu_seconds, 0.0);
 }
 
 // A delayed function that returns an NDArray by value (what user code writes) holds its data
 // too; it was once counted as a plain value of sizeof(std::any) bytes, so the dashboard showed
 // bytes where workers held megabytes.
 TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
-  detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "by-value");
+  LocalCluster cluster = one_worker("by-value");
   auto array = std::make_shared<const TaskNode>(
       "array", std::vector<TaskPtr>{},
       [](std::span<const Value* const>, const TaskContext&) -> Value {
         return NDArray(Shape{1000}, DType::float64);
       });
   {
-    auto computation = scheduler.submit(build_graph({array}));
+    auto computation = cluster.executor()->submit(build_graph({array}));
     computation->wait();
-    EXPECT_EQ(scheduler.stats(0).memory, 8000);
+    EXPECT_EQ(held(cluster), 8000);
   }
-  EXPECT_EQ(settled_memory(scheduler, 0), 0);
+  EXPECT_EQ(settled_memory(cluster, 0), 0);
 }
 
 // Tasks downstream of a failure are cancelled and never read their inputs. Those inputs were
@@ -199,7 +215,7 @@ TEST(MemoryAccounting, ArraysReturnedByValueCountTheirData) {
 // failed run kept every result its cancelled tasks would have read: 16,000 bytes here, gigabytes
 // with real chunks. Both orders: the input finishing before the failure, and after it.
 TEST(MemoryAccounting, CancelledTasksLetGoOfTheirInputs) {
-  detail::Scheduler scheduler({{Backend::host, 1, -1, "cpu-0"}}, "cancelled");
+  LocalCluster cluster = one_worker("cancelled");
   const TaskFunction make_array = [](std::span<const Value* const>, const TaskContext&) -> Value {
     return std::make_shared<NDArray>(Shape{1000}, DType::float64);
   };
@@ -217,10 +233,10 @@ TEST(MemoryAccounting, CancelledTasksLetGoOfTheirInputs) {
   auto first = node("use", {early, node("bad", {}, fail)}, one);
   auto second = node("use", {node("bad", {}, fail), late}, one);
   auto fine = node("fine", {}, one);
-  auto computation = scheduler.submit(build_graph({first, second, fine}));
+  auto computation = cluster.executor()->submit(build_graph({first, second, fine}));
   computation->wait();
   // Only the requested result that exists is held while the run is.
-  EXPECT_EQ(settled_memory(scheduler, sizeof(int)), static_cast<std::int64_t>(sizeof(int)));
+  EXPECT_EQ(settled_memory(cluster, sizeof(int)), static_cast<std::int64_t>(sizeof(int)));
   computation.reset();
-  EXPECT_EQ(settled_memory(scheduler, 0), 0);
+  EXPECT_EQ(settled_memory(cluster, 0), 0);
 }

@@ -25,7 +25,6 @@
 
 #include "failure_graph.hpp"
 #include "process_resources.hpp"
-#include "scheduling/scheduler.hpp"  // the cluster's own count of result bytes its workers hold
 #include "scratch_path.hpp"
 #include "tessera/tessera.hpp"
 #include "watchdog.hpp"
@@ -172,7 +171,6 @@ class FailureRunner {
                   // and allocates at moments of its own, which the leak checks would count.
                   .memory_spill = 0}),
         client_(cluster_),
-        scheduler_(std::dynamic_pointer_cast<detail::Scheduler>(cluster_.executor())),
         stacks_() {
     warm_up();
     threads_ = support::thread_count();
@@ -383,8 +381,7 @@ class FailureRunner {
 
   std::int64_t held_bytes() const {
     std::int64_t held = 0;
-    for (std::size_t w = 0; w < cluster_.plan().workers.size(); ++w)
-      held += scheduler_->stats(static_cast<int>(w)).memory;
+    for (const WorkerInfo& worker : cluster_.executor()->workers()) held += worker.memory;
     return held;
   }
 
@@ -418,7 +415,6 @@ class FailureRunner {
   support::Watchdog& watchdog_;
   LocalCluster cluster_;
   Client client_;
-  std::shared_ptr<detail::Scheduler> scheduler_;
   Stacks stacks_;
   std::size_t threads_ = 0, fds_ = 0, heap_ = 0;
   Tally tally_;

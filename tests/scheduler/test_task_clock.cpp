@@ -68,7 +68,7 @@ TEST(TaskClock, FastTasksAreTimedInWindowsThatEndAtTheRealTime) {
     }
   EXPECT_GE(slowest, 5e-3);
   EXPECT_GE(slowest_at, 40);
-  EXPECT_LT(slowest_at, 40 + TaskClock::window_tasks) << "within the window holding the sleep";
+  EXPECT_LT(slowest_at, 40 + TaskClock::kWindowTasks) << "within the window holding the sleep";
   // Estimated tasks repeat one duration: count distinct durations among the first 32 tasks,
   // which are all fast. Two windows of 16 need at most a few real reads.
   int estimated = 0;
@@ -155,7 +155,7 @@ TEST(TaskClock, LiveListenersGetEveryTaskCountedEvenWhenRecordsStandForSeveral) 
   }  // the cluster closed: every thread published what it held
   std::lock_guard lock(live->mutex);
   EXPECT_EQ(live->tasks, 20000u) << "no task lost or counted twice";
-  EXPECT_LE(live->largest, static_cast<std::uint32_t>(TaskClock::window_tasks));
+  EXPECT_LE(live->largest, static_cast<std::uint32_t>(TaskClock::kWindowTasks));
   EXPECT_TRUE(live->ordered);
   // Sub-microsecond tasks go out a window at a time (unless instrumentation slows every task
   // past the fast-task threshold, as sanitizers may).

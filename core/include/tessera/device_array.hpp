@@ -6,7 +6,9 @@
 //
 // Device memory is reached through DeviceMemory, one per device: CUDA's in GPU builds, and in
 // tests a host-backed stand-in, so the store's device tier and the scheduler's handling of
-// device results run (and are tested) on machines without a GPU.
+// device results run (and are tested) on machines without a GPU. Public because a backend a
+// program defines (tessera/array_kernels.hpp) returns its chunks as DeviceArrays of its own
+// DeviceMemory; how CUDA's memory is made is core's (lowering/cuda_device_memory.hpp).
 
 #include <cstdint>
 #include <memory>
@@ -28,10 +30,6 @@ class DeviceMemory {
   /// For messages: "cuda:0".
   virtual std::string name() const = 0;
 };
-
-/// CUDA device `device`'s memory (one shared instance per device). In builds without CUDA,
-/// or without that device, using it throws.
-std::shared_ptr<DeviceMemory> cuda_device_memory(int device);
 
 /// A chunk in device memory, owning its buffer.
 class DeviceArray {

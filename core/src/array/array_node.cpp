@@ -1,6 +1,6 @@
 #include "array/array_node.hpp"
 
-#include "release_chain.hpp"
+#include "support/release_chain.hpp"
 
 namespace tessera::detail {
 

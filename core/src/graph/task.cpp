@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "release_chain.hpp"
+#include "support/release_chain.hpp"
 
 namespace tessera {
 namespace {

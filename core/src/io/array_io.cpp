@@ -14,9 +14,9 @@
 #include <stdexcept>
 
 #include "io/npy_layout.hpp"
+#include "io/stack_manifest.hpp"
 #include "lowering/array_lowering.hpp"
 #include "lowering/box_copy.hpp"
-#include "stack_manifest.hpp"
 #include "tessera/detail/npy_writer.hpp"
 #include "tessera/detail/posix_file.hpp"
 #include "tessera/executor.hpp"
@@ -265,7 +265,7 @@ Array from_npy_stack(const std::string& directory) {
     throw std::invalid_argument(
         fmt::format("'{}' is not an npy stack: no {}", directory, kManifest));
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  array_detail::StackManifest manifest = array_detail::parse_stack_manifest(text, manifest_path);
+  detail::StackManifest manifest = detail::parse_stack_manifest(text, manifest_path);
   auto files = std::make_shared<FileChunks>();
   for (const auto& name : manifest.files)
     files->block_paths.push_back((fs::path(directory) / name).string());

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "cuda_device_memory.hpp"
 #include "graph/backend_registry.hpp"
 #include "tessera/device_array.hpp"
 #include "tessera/kernels/cuda/evaluate.hpp"
@@ -34,7 +35,8 @@ ArrayKernels host_kernels() {
 // the task returns and any thread may read it.
 ArrayKernels cuda_kernels() {
   return {
-      .memory = [](const TaskContext& context) { return cuda_device_memory(context.device); },
+      .memory =
+          [](const TaskContext& context) { return detail::cuda_device_memory(context.device); },
       .evaluate =
           [](const TaskContext& context, const kernels::Program& program, const kernels::Box& box,
              kernels::DType dtype, void* out) {

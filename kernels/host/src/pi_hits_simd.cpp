@@ -28,9 +28,9 @@ struct SegmentKernel {
 SegmentKernel kernel_for(SimdLevel level) {
   switch (level) {
 #if defined(__x86_64__) || defined(__i386__)
-    case SimdLevel::kAvx512:
+    case SimdLevel::avx512:
       return {pi_segment_hits_avx512, kAvx512GroupBlocks};
-    case SimdLevel::kAvx2:
+    case SimdLevel::avx2:
       return {pi_segment_hits_avx2, kAvx2GroupBlocks};
 #endif
     default:

@@ -5,9 +5,9 @@
 
 namespace tessera::kernels::detail {
 
-// Instruction sets with a dedicated kernel. kAvx512 means AVX-512 F and DQ (every AVX-512 CPU
-// since Skylake-SP, and Zen 4); kAvx2 means AVX2.
-enum class SimdLevel { kGeneric, kAvx2, kAvx512 };
+// Instruction sets with a dedicated kernel. avx512 means AVX-512 F and DQ (every AVX-512 CPU
+// since Skylake-SP, and Zen 4); avx2 means AVX2.
+enum class SimdLevel { generic, avx2, avx512 };
 
 // Whether the running CPU (and OS) can execute `level`.
 bool simd_level_supported(SimdLevel level) noexcept;

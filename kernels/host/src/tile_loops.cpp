@@ -5,8 +5,8 @@ namespace tessera::kernels::detail {
 
 const TileLoops& tile_loops(SimdLevel level) {
 #if defined(__x86_64__) || defined(__i386__)
-  if (level == SimdLevel::kAvx512) return kTileLoopsAvx512;
-  if (level == SimdLevel::kAvx2) return kTileLoopsAvx2;
+  if (level == SimdLevel::avx512) return kTileLoopsAvx512;
+  if (level == SimdLevel::avx2) return kTileLoopsAvx2;
 #endif
   return kTileLoopsGeneric;
 }

@@ -39,9 +39,9 @@ void uniform_columns_generic(Uint2x32 key, std::uint64_t base, std::int64_t col_
 UniformRunKernel run_kernel(SimdLevel level) {
   switch (level) {
 #if defined(__x86_64__) || defined(__i386__)
-    case SimdLevel::kAvx512:
+    case SimdLevel::avx512:
       return uniform_run_avx512;
-    case SimdLevel::kAvx2:
+    case SimdLevel::avx2:
       return uniform_run_avx2;
 #endif
     default:
@@ -52,9 +52,9 @@ UniformRunKernel run_kernel(SimdLevel level) {
 UniformColumnsKernel columns_kernel(SimdLevel level) {
   switch (level) {
 #if defined(__x86_64__) || defined(__i386__)
-    case SimdLevel::kAvx512:
+    case SimdLevel::avx512:
       return uniform_columns_avx512;
-    case SimdLevel::kAvx2:
+    case SimdLevel::avx2:
       return uniform_columns_avx2;
 #endif
     default:

@@ -37,8 +37,8 @@ bool kernel_uses_tsc() {
   return in >> source && source == "tsc";
 }
 
-constexpr double calibration_seconds = 0.05;  // rate measured over at least this long
-constexpr double anchor_seconds = 0.25;       // each thread re-reads CLOCK_REALTIME this often
+constexpr double kCalibrationSeconds = 0.05;  // rate measured over at least this long
+constexpr double kAnchorSeconds = 0.25;       // each thread re-reads CLOCK_REALTIME this often
 
 // Seconds per TSC tick for the process, 0 until measured.
 std::atomic<double> seconds_per_tick{0};
@@ -72,7 +72,7 @@ double tsc_now() {
     const std::uint64_t anchor = __rdtsc();
     if (rate == 0) {
       const Calibration& start = calibration_start();
-      if (now - start.time >= calibration_seconds && anchor > start.tsc)
+      if (now - start.time >= kCalibrationSeconds && anchor > start.tsc)
         seconds_per_tick.store((now - start.time) / static_cast<double>(anchor - start.tsc),
                                std::memory_order_relaxed);
     }
@@ -80,7 +80,7 @@ double tsc_now() {
     c.anchor_tsc = anchor;
     c.anchor_time = now;
     c.next_anchor =
-        measured > 0 ? anchor + static_cast<std::uint64_t>(anchor_seconds / measured) : 0;
+        measured > 0 ? anchor + static_cast<std::uint64_t>(kAnchorSeconds / measured) : 0;
   }
   if (now < c.last) now = c.last;
   c.last = now;

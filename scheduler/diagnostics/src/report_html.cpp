@@ -13,9 +13,9 @@ namespace {
 
 // Beyond this many bars a browser spends seconds laying the stream out; the tables still count
 // every task.
-constexpr std::size_t max_stream_tasks = 50'000;
+constexpr std::size_t kMaxStreamTasks = 50'000;
 
-constexpr std::string_view style = R"CSS(
+constexpr std::string_view kStyle = R"CSS(
 :root { --fg: #1d2433; --muted: #5b6475; --line: #dde2ea; --bg: #f6f7f9; --accent: #2b6cb0;
         --bad: #c53030; }
 * { box-sizing: border-box; }
@@ -135,7 +135,7 @@ std::string runs_section(const ReportSummary& s) {
 // where \u003c means the same, so no "</script>" can end the element early.
 std::string stream_data(const EventLogSnapshot& events) {
   nlohmann::json tasks = nlohmann::json::array();
-  const std::size_t n = std::min(events.tasks.size(), max_stream_tasks);
+  const std::size_t n = std::min(events.tasks.size(), kMaxStreamTasks);
   for (std::size_t i = 0; i < n; ++i) {
     const TaskRecord& t = events.tasks[i];
     tasks.push_back({{"key", t.key()},
@@ -196,16 +196,16 @@ std::string render_report_html(const EventLogSnapshot& events) {
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<link rel=\"icon\" href=\"data:,\">\n<title>Tessera performance report</title>\n<style>";
-  page += style;
+  page += kStyle;
   page += "</style>\n</head>\n<body>\n<header><h1>Tessera performance report</h1>";
   page += fmt::format("<p>{} &middot; {} tasks in {} computations &middot; {} computing</p>",
                       utc_text(s.start), s.tasks, s.runs.size(), seconds_text(s.computing));
   page += "</header>\n<main>\n";
   page += totals_section(s);
   page += "<section><h2>Task stream</h2><div id=\"task-stream\"></div>";
-  if (events.tasks.size() > max_stream_tasks)
+  if (events.tasks.size() > kMaxStreamTasks)
     page += fmt::format("<p class=\"note\">The stream shows the first {} of {} tasks.</p>",
-                        max_stream_tasks, events.tasks.size());
+                        kMaxStreamTasks, events.tasks.size());
   page += "</section>\n";
   page += workers_section(s);
   page += groups_section(s);

@@ -11,7 +11,7 @@ namespace {
 
 // Workers never have this many threads or streams, so worker * stride + thread is unique and
 // sorts threads under their worker.
-constexpr int thread_stride = 1000;
+constexpr int kThreadStride = 1000;
 
 nlohmann::json metadata(const char* name, int pid, int tid, nlohmann::json args) {
   nlohmann::json event = {{"ph", "M"}, {"name", name}, {"pid", pid}, {"args", std::move(args)}};
@@ -39,7 +39,7 @@ nlohmann::json trace_events(const EventLogSnapshot& events) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& t : events.tasks) {
     const int pid = pid_of(t.cluster);
-    const int tid = std::max(t.worker, 0) * thread_stride + t.thread;
+    const int tid = std::max(t.worker, 0) * kThreadStride + t.thread;
     thread_names.emplace(std::tuple{pid, tid},
                          fmt::format("{} {} {}", t.worker_name,
                                      t.backend == Backend::host ? "thread" : "stream", t.thread));

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "memory/cluster_memory.hpp"
 #include "scheduling/scheduler.hpp"
 #include "tessera/cluster_options.hpp"
 
@@ -19,7 +20,7 @@ class ClusterState {
   /// Starts the workers, and the dashboard unless options.dashboard_address is empty.
   explicit ClusterState(ClusterOptions options);
   ~ClusterState();
-  /// Stops the dashboard, then the workers. Idempotent.
+  /// Stops the dashboard, then the workers, then the memory monitor. Idempotent.
   void close();
   bool closed() const noexcept { return closed_.load(); }
 
@@ -27,6 +28,7 @@ class ClusterState {
   ClusterPlan plan;
   std::string name;
   std::string dashboard_link;  ///< as served (real port, token); "" when off
+  ClusterMemory memory;        ///< before the scheduler, which reads its store
   std::shared_ptr<Scheduler> scheduler;
   /// Null when off. A shared_ptr because the type is complete only in builds with the dashboard.
   std::shared_ptr<dashboard::DashboardServer> dashboard;

@@ -2,16 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <filesystem>
-#include <mutex>
 #include <random>
 #include <sstream>
 
-#include <unistd.h>
-
 #include "cluster_state.hpp"
-#include "memory/block_store.hpp"
 #if TESSERA_HAVE_DASHBOARD
 #include "dashboard_link.hpp"
 #include "dashboard_server.hpp"
@@ -29,67 +23,15 @@ std::string random_name() {
   return fmt::format("{:08x}", device());
 }
 
-// Persisted chunks may use memory_target of the CPU workers' limits; above memory_spill of them in
-// resident memory the monitor spills too. Spill files go to a folder of this cluster's own.
-StorePolicy store_policy(const ClusterOptions& options, const ClusterPlan& plan,
-                         const std::string& name) {
-  if (!(options.memory_target > 0 && options.memory_target <= 1))
-    throw std::invalid_argument(fmt::format(
-        "invalid memory_target {}: must be a fraction in (0, 1]", options.memory_target));
-  StorePolicy policy;
-  policy.budget =
-      static_cast<std::uint64_t>(options.memory_target * static_cast<double>(plan.total_memory));
-  const std::filesystem::path base = options.local_directory.empty()
-                                         ? std::filesystem::temp_directory_path()
-                                         : std::filesystem::path(options.local_directory);
-  // Folders an interrupted run left behind go now (a killed process cannot remove its own).
-  for (const std::string& stale : remove_stale_spill_folders(base.string()))
-    log_warning(fmt::format("removed spill folder '{}' left by a process that ended", stale));
-  // Unique in the process too: two clusters of the same name must not share (and remove) one.
-  static std::atomic<std::uint64_t> next_folder{0};
-  policy.directory =
-      (base / fmt::format("tessera-{}-{}-{}-spill", name, ::getpid(), next_folder.fetch_add(1)))
-          .string();
-  policy.pause = options.memory_pause;
-  if (!(options.memory_spill >= 0 && options.memory_spill <= 1))
-    throw std::invalid_argument(fmt::format(
-        "invalid memory_spill {}: must be a fraction in (0, 1], or 0 for no process-memory "
-        "spilling",
-        options.memory_spill));
-  if (options.memory_spill > 0 && plan.total_memory > 0) {
-    policy.process_spill =
-        static_cast<std::uint64_t>(options.memory_spill * static_cast<double>(plan.total_memory));
-    policy.process_target = policy.budget;
-  }
-  policy.compression = parse_spill_compression(options.spill_compression);
-  // Each worker's chunks count against its own limit, as in Dask: a CPU worker keeps
-  // memory_target of its memory_limit in host memory, a GPU worker its device_memory_limit on
-  // its device (what it moves to the host counts against the cluster's total only).
-  for (const auto& worker : plan.workers) {
-    const bool on_device = worker.backend != Backend::host;
-    policy.worker_budgets.push_back(
-        on_device ? 0
-                  : static_cast<std::uint64_t>(options.memory_target *
-                                               static_cast<double>(worker.memory_limit)));
-    policy.device_budgets.push_back(on_device ? worker.memory_limit : 0);
-  }
-  for (const auto& worker : plan.workers)
-    if (worker.backend == Backend::host)
-      policy.chunk_limit = std::max(policy.chunk_limit, worker.memory_limit);
-  // A worker without a limit can hold any chunk.
-  for (const auto& worker : plan.workers)
-    if (worker.backend == Backend::host && worker.memory_limit == 0) policy.chunk_limit = 0;
-  return policy;
-}
-
 }  // namespace
 
 ClusterState::ClusterState(ClusterOptions opts)
     : options(std::move(opts)),
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
-      scheduler(
-          std::make_shared<Scheduler>(plan.workers, name, store_policy(options, plan, name))) {
+      memory(options, plan, name),
+      scheduler(std::make_shared<Scheduler>(plan.workers, name, memory.store(),
+                                            memory.pause_fraction())) {
   if (options.dashboard_address.empty()) return;
     // The cluster is useful without its dashboard (Dask, too, only warns).
 #if TESSERA_HAVE_DASHBOARD
@@ -125,6 +67,7 @@ void ClusterState::close() {
   // Every time: after a task closed the cluster, a close from outside still waits for that
   // task's thread (stop() is idempotent, and returns at once inside a task).
   scheduler->stop();
+  memory.close();
 }
 
 }  // namespace detail

@@ -22,13 +22,13 @@ namespace tessera::detail {
 namespace {
 
 // A compressed file: this magic, the chunk's byte count (little-endian u64), then one LZ4 block.
-constexpr char lz4_magic[8] = {'T', 'E', 'S', 'S', 'L', 'Z', '4', '\0'};
-constexpr std::size_t lz4_header_bytes = 16;
+constexpr char kLz4Magic[8] = {'T', 'E', 'S', 'S', 'L', 'Z', '4', '\0'};
+constexpr std::size_t kLz4HeaderBytes = 16;
 
 // Compression must save at least this fraction of the bytes to be worth a decompression on
 // every read (a raw file is mapped, which costs nothing up front).
-constexpr double pays_below_ratio = 0.8;
-constexpr std::size_t sample_bytes = 64 * 1024;
+constexpr double kPaysBelowRatio = 0.8;
+constexpr std::size_t kSampleBytes = 64 * 1024;
 
 [[noreturn]] void fail_io(const char* what, const std::string& path) {
   throw std::runtime_error(
@@ -55,13 +55,13 @@ std::vector<char> compress(const char* data, std::size_t n, double ratio) {
 SpillFile write_lz4(const std::string& path, std::uint64_t nbytes, const std::vector<char>& block) {
   PosixFile file(path, O_WRONLY | O_CREAT | O_TRUNC);
   if (!file.is_open()) fail_io("create", path);
-  char header[lz4_header_bytes];
-  std::memcpy(header, lz4_magic, sizeof lz4_magic);
+  char header[kLz4HeaderBytes];
+  std::memcpy(header, kLz4Magic, sizeof kLz4Magic);
   for (int b = 0; b < 8; ++b) header[8 + b] = static_cast<char>((nbytes >> (8 * b)) & 0xff);
   if (!file.write_all(header, sizeof header) || !file.write_all(block.data(), block.size()))
     fail_io("write", path);
   if (!file.close()) fail_io("close", path);
-  return {path, lz4_header_bytes, lz4_header_bytes + block.size(), true};
+  return {path, kLz4HeaderBytes, kLz4HeaderBytes + block.size(), true};
 }
 
 #endif
@@ -104,13 +104,13 @@ std::shared_ptr<NDArray> decompress(const SpillFile& file, const Shape& shape, D
   std::uint64_t recorded = 0;
   for (int b = 0; b < 8; ++b)
     recorded |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[8 + b])) << (8 * b);
-  if (std::memcmp(bytes.data(), lz4_magic, sizeof lz4_magic) != 0 || recorded != nbytes)
+  if (std::memcmp(bytes.data(), kLz4Magic, sizeof kLz4Magic) != 0 || recorded != nbytes)
     throw std::runtime_error(fmt::format(
         "spill file '{}' is not the LZ4 chunk of {} bytes written there", file.path, nbytes));
   auto array = std::make_shared<NDArray>(shape, dtype);
   const int size = LZ4_decompress_safe(
-      bytes.data() + lz4_header_bytes, static_cast<char*>(array->raw()),
-      static_cast<int>(bytes.size() - lz4_header_bytes), static_cast<int>(nbytes));
+      bytes.data() + kLz4HeaderBytes, static_cast<char*>(array->raw()),
+      static_cast<int>(bytes.size() - kLz4HeaderBytes), static_cast<int>(nbytes));
   if (size < 0 || static_cast<std::uint64_t>(size) != nbytes)
     throw std::runtime_error(fmt::format(
         "spill file '{}' is corrupt: LZ4 gave {} bytes, expected {}", file.path, size, nbytes));
@@ -135,9 +135,9 @@ std::optional<SpillFile> try_write_lz4(const std::string& stem, const NDArray& a
   const char* data = static_cast<const char*>(array.raw());
   const bool fits_lz4 = n > 0 && n <= static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE);
   if (!fits_lz4 || compression == SpillCompression::none) return std::nullopt;
-  const double ratio = compression == SpillCompression::lz4 ? 1.0 : pays_below_ratio;
-  const bool trial_pays = compression == SpillCompression::lz4 || n <= sample_bytes ||
-                          !compress(data, sample_bytes, pays_below_ratio).empty();
+  const double ratio = compression == SpillCompression::lz4 ? 1.0 : kPaysBelowRatio;
+  const bool trial_pays = compression == SpillCompression::lz4 || n <= kSampleBytes ||
+                          !compress(data, kSampleBytes, kPaysBelowRatio).empty();
   if (!trial_pays) return std::nullopt;
   const std::vector<char> block = compress(data, n, ratio);
   if (block.empty()) return std::nullopt;

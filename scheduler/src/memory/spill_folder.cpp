@@ -22,12 +22,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view folder_prefix = "tessera-", folder_suffix = "-spill",
-                           lock_suffix = ".lock";
+constexpr std::string_view kFolderPrefix = "tessera-", kFolderSuffix = "-spill",
+                           kLockSuffix = ".lock";
 
 bool is_spill_folder_name(std::string_view name) {
-  return name.size() > folder_prefix.size() + folder_suffix.size() &&
-         name.starts_with(folder_prefix) && name.ends_with(folder_suffix);
+  return name.size() > kFolderPrefix.size() + kFolderSuffix.size() &&
+         name.starts_with(kFolderPrefix) && name.ends_with(kFolderSuffix);
 }
 
 // Opens `path` (creating it when `create`) and locks it without waiting. Returns the open file,
@@ -56,7 +56,7 @@ PosixFile lock_file(const std::string& path, bool create) {
 }  // namespace
 
 std::string spill_folder_lock_path(const std::string& folder) {
-  return folder + std::string(lock_suffix);
+  return folder + std::string(kLockSuffix);
 }
 
 SpillFolder::~SpillFolder() {
@@ -121,11 +121,11 @@ std::vector<std::string> remove_stale_spill_folders(const std::string& directory
       // A real folder only: never follow a link out of the temporary directory.
       if (fs::symlink_status(path, error).type() != fs::file_type::directory) continue;
       folder = path.string();
-    } else if (name.ends_with(detail::lock_suffix) &&
+    } else if (name.ends_with(detail::kLockSuffix) &&
                detail::is_spill_folder_name(
-                   std::string_view(name).substr(0, name.size() - detail::lock_suffix.size()))) {
+                   std::string_view(name).substr(0, name.size() - detail::kLockSuffix.size()))) {
       // A lock file whose folder is gone (its owner died between removing the two).
-      folder = path.string().substr(0, path.string().size() - detail::lock_suffix.size());
+      folder = path.string().substr(0, path.string().size() - detail::kLockSuffix.size());
       if (fs::exists(fs::symlink_status(folder, error))) continue;  // seen with its folder
     } else {
       continue;

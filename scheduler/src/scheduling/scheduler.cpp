@@ -17,6 +17,7 @@
 #include "tessera/device_array.hpp"
 #include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
+#include "thread_start_error.hpp"
 
 namespace tessera::detail {
 
@@ -29,16 +30,6 @@ std::atomic<std::uint64_t> next_run_id{1};
 // thread is done with it, whoever else lets go of it meanwhile.
 thread_local std::shared_ptr<Scheduler> closing_task_keeps_alive;
 
-// std::thread says only "Resource temporarily unavailable": say which thread, and which limits
-// usually refuse it.
-std::system_error thread_start_error(const std::system_error& e, const std::string& what) {
-  return std::system_error(
-      e.code(), fmt::format("cannot start the cluster: cannot start {}; the process may be at its "
-                            "limit of threads (ulimit -u, a cgroup's pids.max) or of address "
-                            "space (ulimit -v)",
-                            what));
-}
-
 double thread_cpu_seconds(pthread_t thread) {
   clockid_t clock;
   timespec ts{};
@@ -47,14 +38,14 @@ double thread_cpu_seconds(pthread_t thread) {
 }
 }  // namespace
 
-Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePolicy store)
+Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name,
+                     std::shared_ptr<BlockStore> store, double pause_fraction)
     : specs_(std::move(workers)),
       name_(std::move(name)),
-      store_(std::make_shared<BlockStore>(BlockStoreOptions{
-          store.budget, std::move(store.directory), static_cast<int>(specs_.size()),
-          store.compression, std::move(store.worker_budgets), std::move(store.device_budgets),
-          store.chunk_limit})),
-      pause_fraction_(store.pause) {
+      store_(store ? std::move(store)
+                   : std::make_shared<BlockStore>(
+                         BlockStoreOptions{.owners = static_cast<int>(specs_.size())})),
+      pause_fraction_(pause_fraction) {
   if (specs_.empty()) throw std::invalid_argument("a cluster needs at least one worker, got 0");
   for (std::size_t w = 0; w < specs_.size(); ++w) {
     if (backend_index(specs_[w].backend) >= kMaxBackends)
@@ -72,13 +63,6 @@ Scheduler::Scheduler(std::vector<WorkerInfo> workers, std::string name, StorePol
   }
   memory_ = std::make_shared<MemoryCounters>(specs_.size());
   store_->set_listener(spill_publisher());
-  if (store.process_spill > 0) {
-    try {
-      monitor_ = std::make_unique<MemoryMonitor>(store_, store.process_spill, store.process_target);
-    } catch (const std::system_error& e) {
-      throw thread_start_error(e, "the memory monitor's thread");
-    }
-  }
   start_threads();
 }
 
@@ -159,7 +143,7 @@ std::uint64_t Scheduler::store_result(const RunState& run, std::uint32_t task, i
   // Array chunks that others read later go into the block store, where they count against the
   // memory target with the persisted chunks and spill least recently stored first, as Dask's
   // workers spill their data; small values (reduction partials) stay, not worth a file.
-  if (nbytes < min_stored_result_bytes || !store || store->budget() == 0 || !run.may_store(task))
+  if (nbytes < kMinStoredResultBytes || !store || store->budget() == 0 || !run.may_store(task))
     return nbytes;
   const Value::HostChunk* chunk = value.host_chunk();
   if (!chunk || !*chunk) return nbytes;
@@ -580,8 +564,8 @@ void Scheduler::stop() {
     if (from_task) closing_task_keeps_alive = weak_from_this().lock();
     join_threads();
     fail_queued();
-    monitor_.reset();  // before the store it spills from
-    // Persisted chunks die with the cluster, as in Dask; this removes the spill directory.
+    // Persisted chunks die with the cluster, as in Dask: the spill directory goes once the
+    // cluster's memory lets go of the store too.
     std::lock_guard lock(store_mutex_);
     store_.reset();
   }

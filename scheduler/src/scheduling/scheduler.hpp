@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "memory/block_store.hpp"
-#include "memory/memory_monitor.hpp"
 #include "placement.hpp"
 #include "run_state.hpp"
 #include "task_clock.hpp"
@@ -25,32 +24,15 @@
 
 namespace tessera::detail {
 
-/// Where persisted chunks go: `budget` bytes in memory (0: no limit), the rest spilled under
-/// `directory`.
-struct StorePolicy {
-  std::uint64_t budget = 0;
-  std::string directory;
-  std::uint64_t chunk_limit = 0;  ///< the largest worker memory limit (0: none)
-  /// Fraction of its memory_limit at which a worker stops starting tasks (Dask's `pause`).
-  double pause = 0.8;
-  /// Resident bytes of the process above which the memory monitor spills persisted chunks until
-  /// it is back under `process_target` (0: no monitor).
-  std::uint64_t process_spill = 0, process_target = 0;
-  SpillCompression compression = SpillCompression::automatic;
-  /// Host bytes of persisted and stored chunks each worker may keep (Dask's per-worker
-  /// `target`; 0: only `budget` applies), indexed like the workers.
-  std::vector<std::uint64_t> worker_budgets = {};
-  /// Device bytes each GPU worker may keep on its device (dask-cuda's device_memory_limit).
-  std::vector<std::uint64_t> device_budgets = {};
-};
-
 class Scheduler final : public Executor, public std::enable_shared_from_this<Scheduler> {
  public:
-  /// Starts the workers; `name` labels diagnostics events (the cluster's name). Throws
-  /// std::system_error naming the thread limit when the system refuses a thread, with every
-  /// thread it had started stopped again.
+  /// Starts the workers; `name` labels diagnostics events (the cluster's name). Persisted and
+  /// stored chunks go to `store` (null: a store of its own without limits); a worker stops
+  /// starting tasks while it holds more than `pause_fraction` of its memory_limit (Dask's
+  /// `pause`; 0: never). Throws std::system_error naming the thread limit when the system
+  /// refuses a thread, with every thread it had started stopped again.
   explicit Scheduler(std::vector<WorkerInfo> workers, std::string name = "",
-                     StorePolicy store = {});
+                     std::shared_ptr<BlockStore> store = nullptr, double pause_fraction = 0.8);
   ~Scheduler() override;
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -101,7 +83,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
     std::vector<Value> loaded;
     /// Its tasks that TaskClock timed by estimate, not yet published: they go out as one record
     /// counting them (for sub-microsecond tasks, a record each would cost more than the task).
-    diagnostics::detail::TaskBatch pending{TaskClock::window_tasks};
+    diagnostics::detail::TaskBatch pending{TaskClock::kWindowTasks};
     /// The block store, held for as long as this thread runs tasks (see thread_buffers()).
     std::shared_ptr<BlockStore> store;
   };
@@ -148,7 +130,7 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
                     std::uint64_t nbytes, bool failed) const;
   void publish_run(const RunState& run, bool finished) const;
   /// Chunks at least this large go to the block store when others will read them.
-  static constexpr std::uint64_t min_stored_result_bytes = 64 * 1024;
+  static constexpr std::uint64_t kMinStoredResultBytes = 64 * 1024;
   /// Moves task `task`'s array result into the block store when it should; returns the bytes
   /// the worker itself now holds for it.
   static std::uint64_t store_result(const RunState& run, std::uint32_t task, int worker,
@@ -166,9 +148,8 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   std::string name_;
   std::shared_ptr<MemoryCounters> memory_;
   mutable std::mutex store_mutex_;
-  std::shared_ptr<BlockStore> store_;
-  std::unique_ptr<MemoryMonitor> monitor_;  // process-memory spilling (Dask's `spill`)
-  double pause_fraction_ = 0.8;             // dropped (and its spill directory removed) by stop()
+  std::shared_ptr<BlockStore> store_;  // dropped by stop(): chunk_store() then refuses
+  double pause_fraction_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

@@ -6,8 +6,8 @@
 //  - a thread that goes straight from one task to the next starts the next one when it recorded
 //    the last one stopping: one read per task instead of two;
 //  - when no subscriber needs exact times (the live dashboard and progress bars do not; reports
-//    and traces do), tasks shorter than `fast_task_seconds` on average are timed in windows of
-//    `window_tasks`: one read per window, each task between two reads getting the window's
+//    and traces do), tasks shorter than `kFastTaskSeconds` on average are timed in windows of
+//    `kWindowTasks`: one read per window, each task between two reads getting the window's
 //    average duration from the last one. The last task of a window ends at the real time, so
 //    the error never carries over; a long task inside a window shows at the window's last
 //    task, which then leaves fast mode. The scheduler publishes the estimated tasks of a window
@@ -21,8 +21,8 @@ namespace tessera::detail {
 
 class TaskClock {
  public:
-  static constexpr double fast_task_seconds = 2e-6;
-  static constexpr int window_tasks = 16;
+  static constexpr double kFastTaskSeconds = 2e-6;
+  static constexpr int kWindowTasks = 16;
 
   /// The start of the task about to run.
   double start() {
@@ -44,7 +44,7 @@ class TaskClock {
     }
     const double now = std::max(diagnostics::now_seconds(), start);
     const double average = (now - window_start_) / window_count_;
-    skip_ = !exact && average < fast_task_seconds ? window_tasks - 1 : 0;
+    skip_ = !exact && average < kFastTaskSeconds ? kWindowTasks - 1 : 0;
     estimate_ = average;
     window_start_ = now;
     window_count_ = 0;

@@ -1,7 +1,7 @@
-// The block store's device tier and GPU workers' device results, on a host-backed stand-in for
-// device memory, so they run on machines without a GPU: chunks beyond a GPU worker's device
-// budget move to host memory (and on to disk beyond the host budgets), come back bit for bit,
-// and free their device memory when dropped. The same paths on a real GPU: test_device_gpu.cpp.
+// The block store's device tier on its own, on a host-backed stand-in for device memory, so it
+// runs on machines without a GPU: chunks beyond a worker's device budget move to host memory (and
+// on to disk beyond the host budgets), come back bit for bit, and free their device memory when
+// dropped. Through a cluster: test_device_results.cpp; on a real GPU: test_device_gpu.cpp.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -9,46 +9,16 @@
 #include <random>
 #include <thread>
 
-#include "host_device_memory.hpp"
+#include "device_chunks.hpp"
 #include "memory/block_store.hpp"
-#include "scheduling/scheduler.hpp"
 #include "scratch_path.hpp"
-#include "simulated_device.hpp"
-#include "tessera/run_graph.hpp"
 #include "tessera/tessera.hpp"
 
 using namespace tessera;
-using test_support::HostDeviceMemory;
-using test_support::scratch;
+using namespace tessera::test_support;
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::uint64_t MiB = 1 << 20;
-constexpr std::int64_t doubles_per_mib = MiB / sizeof(double);
-
-// The value every element k of chunk `id` holds: distinct per chunk and per element.
-double pattern(int id, std::int64_t k) {
-  return id * 1e7 + static_cast<double>(k) * 0.5;
-}
-
-// A 1 MiB chunk on `memory`, held by `owner`, filled with chunk `id`'s pattern.
-std::shared_ptr<DeviceArray> device_chunk(const std::shared_ptr<HostDeviceMemory>& memory,
-                                          int owner, int id) {
-  auto chunk = std::make_shared<DeviceArray>(memory, Shape{doubles_per_mib}, DType::float64, owner);
-  auto* data = static_cast<double*>(chunk->data());  // host-backed: writable from here
-  for (std::int64_t k = 0; k < doubles_per_mib; ++k) data[k] = pattern(id, k);
-  return chunk;
-}
-
-// True if `array` holds chunk `id`'s pattern exactly.
-bool holds(const NDArray& array, int id) {
-  if (array.shape() != Shape{doubles_per_mib} || array.dtype() != DType::float64) return false;
-  const double* data = static_cast<const double*>(array.raw());
-  for (std::int64_t k = 0; k < doubles_per_mib; ++k)
-    if (data[k] != pattern(id, k)) return false;
-  return true;
-}
 
 BlockStoreOptions device_store(std::uint64_t device_budget, std::uint64_t host_budget = 0,
                                std::string directory = "") {
@@ -212,95 +182,4 @@ TEST(DeviceTier, ConcurrentStoresLoadsMovesAndDropsKeepTheCountsExact) {
   EXPECT_EQ(store->memory_bytes(), 0u);
   EXPECT_EQ(store->spilled_bytes(), 0u);
   EXPECT_EQ(memory->live(), 0u);
-}
-
-// ---- Device workers' results, through the scheduler (a simulated device worker) -----------
-
-namespace {
-
-// A task for device workers that makes room on its device and leaves chunk `id` there.
-TaskPtr device_task(std::shared_ptr<HostDeviceMemory> memory, int id) {
-  auto run = [memory, id](std::span<const Value* const>, const TaskContext& context) -> Value {
-    if (context.store) context.store->make_device_room(context.worker, MiB);
-    return device_chunk(memory, context.worker, id);
-  };
-  return std::make_shared<const TaskNode>(
-      "on-device", std::vector<TaskPtr>{},
-      TaskFunctions{}.on(test_support::simulated_device_backend(), run));
-}
-
-// One CPU task reading every chunk: true when each holds its pattern.
-TaskPtr check_all(std::vector<TaskPtr> chunks) {
-  return std::make_shared<const TaskNode>(
-      "check", std::move(chunks),
-      [](std::span<const Value* const> in, const TaskContext&) -> Value {
-        bool all = true;
-        for (std::size_t k = 0; k < in.size(); ++k)
-          all = all && holds(in[k]->get<NDArray>(), static_cast<int>(k));
-        return all;
-      });
-}
-
-detail::Scheduler simulated_gpu_cluster(const std::string& name, std::uint64_t device_budget,
-                                        const fs::path& dir) {
-  detail::StorePolicy policy;
-  policy.budget = 64 * MiB;
-  policy.directory = dir.string();
-  policy.device_budgets = {0, device_budget};
-  return detail::Scheduler(
-      {{Backend::host, 1, -1, "cpu-0"},
-       {test_support::simulated_device_backend(), 1, -1, "gpu-0", device_budget}},
-      name, policy);
-}
-
-}  // namespace
-
-TEST(DeviceResults, ChunksWaitingOnAGpuWorkerStayWithinItsDeviceBudget) {
-  auto memory = std::make_shared<HostDeviceMemory>();
-  detail::Scheduler scheduler =
-      simulated_gpu_cluster("device-results", 2 * MiB, scratch("tessera_device_results"));
-  std::vector<TaskPtr> chunks;
-  for (int id = 0; id < 8; ++id) chunks.push_back(device_task(memory, id));
-  auto computation = run_graph(scheduler, {check_all(chunks)});
-  EXPECT_TRUE(computation->output(0).get<bool>()) << "every chunk came back exactly";
-  EXPECT_LE(memory->peak(), 2 * MiB) << "room is made before each chunk is allocated";
-  EXPECT_EQ(scheduler.stats(1).device_spilled_total, 6 * MiB);
-  computation.reset();
-  EXPECT_EQ(memory->live(), 0u) << "chunks leave the device once their consumer finished";
-  EXPECT_EQ(scheduler.stats(1).device_bytes, 0u);
-}
-
-TEST(DeviceResults, RequestedOutputsAreCopiedToHostMemory) {
-  auto memory = std::make_shared<HostDeviceMemory>();
-  detail::Scheduler scheduler =
-      simulated_gpu_cluster("device-outputs", 2 * MiB, scratch("tessera_device_outputs"));
-  auto computation = run_graph(scheduler, {device_task(memory, 3)});
-  const Value::HostChunk* host = computation->output(0).host_chunk();
-  ASSERT_NE(host, nullptr) << "a host array, not a device one";
-  EXPECT_TRUE(holds(**host, 3));
-  EXPECT_EQ(memory->live(), 0u) << "the device copy is freed at once";
-}
-
-TEST(DeviceResults, PersistsKeepersTakeDeviceChunksIntoTheDeviceTier) {
-  auto memory = std::make_shared<HostDeviceMemory>();
-  detail::Scheduler scheduler =
-      simulated_gpu_cluster("device-keepers", 2 * MiB, scratch("tessera_device_keepers"));
-  std::shared_ptr<BlockStore> store = scheduler.block_store();
-  std::vector<TaskPtr> keepers;
-  for (int id = 0; id < 5; ++id)
-    keepers.push_back(std::make_shared<const TaskNode>(
-        "store", std::vector<TaskPtr>{device_task(memory, id)},
-        [store](std::span<const Value* const> in, const TaskContext&) -> Value {
-          return store->add(in[0]->get<std::shared_ptr<DeviceArray>>());
-        },
-        /*stores_inputs=*/true));
-  auto computation = run_graph(scheduler, keepers);
-  std::vector<std::shared_ptr<StoredBlock>> blocks;
-  for (std::size_t k = 0; k < keepers.size(); ++k)
-    blocks.push_back(
-        std::static_pointer_cast<StoredBlock>(computation->output(k).get<Value::Stored>()));
-  EXPECT_EQ(store->device_bytes(1), 2 * MiB);
-  EXPECT_EQ(store->memory_bytes(1), 3 * MiB);
-  for (int id = 0; id < 5; ++id) EXPECT_TRUE(holds(*blocks[id]->load(), id)) << id;
-  EXPECT_EQ(scheduler.stats(1).device_bytes, 2 * MiB);
 }

@@ -12,7 +12,7 @@
 #include "tessera/chunks.hpp"
 #include "tessera/dtype.hpp"
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 
 struct StackManifest {
   Shape shape;
@@ -32,4 +32,4 @@ StackManifest parse_stack_manifest(std::string_view text, const std::string& pat
 std::vector<std::int64_t> json_int64s(const nlohmann::json& value, std::string_view what,
                                       const std::string& path);
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail

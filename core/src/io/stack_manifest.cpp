@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 
-namespace tessera::array_detail {
+namespace tessera::detail {
 namespace {
 
 [[noreturn]] void bad(const std::string& path, std::string_view what) {
@@ -85,4 +85,4 @@ StackManifest parse_stack_manifest(std::string_view text, const std::string& pat
   return out;
 }
 
-}  // namespace tessera::array_detail
+}  // namespace tessera::detail
