@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "levels.hpp"
 #include "program_reference.hpp"
 #include "tessera/kernels/host/evaluate.hpp"
 #include "tessera/kernels/host/generate.hpp"
 #include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/host/simd.hpp"
 #include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/philox.hpp"
 #include "tessera/kernels/program_eval.hpp"
@@ -113,29 +113,29 @@ TEST(ArrayHost, FullReductionWritesOnePartial) {
 TEST(ArrayHost, EveryInstructionSetGivesTheSameBits) {
   // The tile loops are compiled per instruction set; reductions keep a fixed number of lanes, so
   // the bits never depend on the CPU.
-  using detail::SimdLevel;
+  using host::SimdLevel;
   CaseGenerator gen(2718);
   for (int i = 0; i < 80; ++i) {
     const Case c = gen.next(20000);
     const std::int64_t n = testing::box_size(c.box, c.program.ndim);
     std::vector<double> want(n);
-    detail::evaluate_host_at(c.program, c.box, DType::float64, want.data(), SimdLevel::generic);
+    host::evaluate_at(c.program, c.box, DType::float64, want.data(), SimdLevel::generic);
     bool reduced[kMaxDims] = {};
     for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
     const ReduceOp op = kReduceOps[i % 7];
     std::vector<Partial> want_partials(testing::kept_size(c.box, c.program.ndim, reduced));
-    detail::reduce_host_at(c.program, c.box, reduced, op, want_partials.data(), SimdLevel::generic);
+    host::reduce_at(c.program, c.box, reduced, op, want_partials.data(), SimdLevel::generic);
     for (SimdLevel level : {SimdLevel::avx2, SimdLevel::avx512}) {
-      if (!detail::simd_level_supported(level)) continue;
+      if (!host::simd_level_supported(level)) continue;
       std::vector<double> got(n);
-      detail::evaluate_host_at(c.program, c.box, DType::float64, got.data(), level);
+      host::evaluate_at(c.program, c.box, DType::float64, got.data(), level);
       ASSERT_EQ(testing::first_mismatch(reinterpret_cast<const std::uint8_t*>(got.data()),
                                         reinterpret_cast<const std::uint8_t*>(want.data()), n,
                                         DType::float64),
                 -1)
           << c.description << ", level " << static_cast<int>(level);
       std::vector<Partial> partials(want_partials.size());
-      detail::reduce_host_at(c.program, c.box, reduced, op, partials.data(), level);
+      host::reduce_at(c.program, c.box, reduced, op, partials.data(), level);
       for (std::size_t k = 0; k < partials.size(); ++k) {
         const Partial &p = partials[k], &q = want_partials[k];
         ASSERT_TRUE(testing::same_value(p.value, q.value) && p.count == q.count &&
@@ -152,7 +152,7 @@ TEST(ArrayHost, EveryInstructionSetGivesTheSameBits) {
 // either axis and both equal the reference's fold in any order (wrapping sums and products, min and
 // max do not depend on it).
 TEST(ArrayHost, IntegerLanesGiveTheReferenceAtEveryInstructionSet) {
-  using detail::SimdLevel;
+  using host::SimdLevel;
   constexpr std::int64_t rows = testing::kIntegerRows, cols = testing::kIntegerCols;
   const Program p = testing::wrapping_integer_program();
   Box box;
@@ -166,9 +166,9 @@ TEST(ArrayHost, IntegerLanesGiveTheReferenceAtEveryInstructionSet) {
     }
   }
   for (SimdLevel level : {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512}) {
-    if (!detail::simd_level_supported(level)) continue;
+    if (!host::simd_level_supported(level)) continue;
     std::vector<std::int64_t> got(rows * cols);
-    detail::evaluate_host_at(p, box, DType::int64, got.data(), level);
+    host::evaluate_at(p, box, DType::int64, got.data(), level);
     ASSERT_EQ(got, want) << "level " << static_cast<int>(level);
     for (const ReduceOp r :
          {ReduceOp::sum_int64, ReduceOp::prod_int64, ReduceOp::min_int64, ReduceOp::max_int64}) {
@@ -176,7 +176,7 @@ TEST(ArrayHost, IntegerLanesGiveTheReferenceAtEveryInstructionSet) {
         const bool reduced[] = {kept != 0, kept != 1};
         const std::int64_t outputs = kept < 0 ? 1 : kept == 0 ? rows : cols;
         std::vector<Partial> partials(outputs);
-        detail::reduce_host_at(p, box, reduced, r, partials.data(), level);
+        host::reduce_at(p, box, reduced, r, partials.data(), level);
         for (std::int64_t o = 0; o < outputs; ++o) {
           Partial expected = identity(r);
           for (std::int64_t e = 0; e < rows * cols; ++e) {

@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "fixed_order_reference.hpp"
-#include "levels.hpp"
 #include "program_reference.hpp"
 #include "tessera/kernels/host/evaluate.hpp"
 #include "tessera/kernels/host/generate.hpp"
 #include "tessera/kernels/host/reduce.hpp"
+#include "tessera/kernels/host/simd.hpp"
 #include "tessera/kernels/kokkos_runtime.hpp"
 #include "tessera/kernels/program_eval.hpp"
 #include "tessera/kernels/reduce_order.hpp"
@@ -61,12 +61,12 @@ std::vector<std::vector<double>> output_values(const Case& c, const bool* reduce
 // mismatch.
 bool expect_fixed_order(const Case& c, const bool* reduced,
                         std::initializer_list<ReduceOp> ops = kAllOps,
-                        detail::SimdLevel level = detail::best_simd_level()) {
+                        host::SimdLevel level = host::best_simd_level()) {
   const std::vector<std::vector<double>> values = output_values(c, reduced);
   for (ReduceOp op : ops) {
     std::vector<Partial> got(values.size() + 1);
     got.back().count = -7;  // past the outputs: must stay untouched
-    detail::reduce_host_at(c.program, c.box, reduced, op, got.data(), level);
+    host::reduce_at(c.program, c.box, reduced, op, got.data(), level);
     EXPECT_EQ(got.back().count, -7) << c.description;
     for (std::size_t o = 0; o < values.size(); ++o) {
       const auto n = static_cast<std::int64_t>(values[o].size());
@@ -97,14 +97,14 @@ TEST(ArrayHostOrder, RandomProgramsFollowTheFixedOrder) {
 }
 
 TEST(ArrayHostOrder, EveryInstructionSetFollowsTheFixedOrder) {
-  using detail::SimdLevel;
+  using host::SimdLevel;
   CaseGenerator gen(1618);
   for (int i = 0; i < 30; ++i) {
     const Case c = gen.next(20000);
     bool reduced[kMaxDims] = {};
     for (int d = 0; d < c.program.ndim; ++d) reduced[d] = gen.uniform_int(0, 1) == 1;
     for (SimdLevel level : {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512}) {
-      if (!detail::simd_level_supported(level)) continue;
+      if (!host::simd_level_supported(level)) continue;
       ASSERT_TRUE(expect_fixed_order(c, reduced, kAllOps, level));
     }
   }

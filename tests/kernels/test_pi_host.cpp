@@ -8,19 +8,19 @@
 
 #include <cstdint>
 
-#include "pi_hits_simd.hpp"
 #include "pi_ranges.hpp"
+#include "tessera/kernels/host/simd.hpp"
 #include "tessera/kernels/pi_thread_work.hpp"
 
 namespace tessera::kernels {
 namespace {
 
 TEST(PiSimd, EveryLevelMatchesScalarReference) {
-  using detail::SimdLevel;
+  using host::SimdLevel;
   for (const SimdLevel level : {SimdLevel::generic, SimdLevel::avx2, SimdLevel::avx512}) {
-    if (!detail::simd_level_supported(level)) continue;
+    if (!host::simd_level_supported(level)) continue;
     for (const testing::RangeCase c : testing::kRanges) {
-      EXPECT_EQ(detail::count_pi_hits_simd(c.seed, {c.first, c.first + c.n}, level),
+      EXPECT_EQ(host::pi_hits_at(c.seed, {c.first, c.first + c.n}, level),
                 count_pi_hits_scalar(c.seed, c.first, c.n))
           << "level " << static_cast<int>(level) << " seed " << c.seed << " first " << c.first
           << " n " << c.n;

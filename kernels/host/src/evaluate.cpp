@@ -7,7 +7,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "levels.hpp"
 #include "simd_level.hpp"
 #include "tessera/kernels/box_grid.hpp"
 #include "tessera/kernels/program_eval.hpp"
@@ -48,10 +47,11 @@ void store_row(const double* values, int n, bool integer, DType type, void* out,
 
 }  // namespace
 
-namespace detail {
+namespace host {
 
-void evaluate_host_at(const Program& program, const Box& box, DType out_type, void* out,
-                      SimdLevel level) {
+void evaluate_at(const Program& program, const Box& box, DType out_type, void* out,
+                 SimdLevel level) {
+  using namespace detail;
   validate(program, box);
   if (out_type > DType::float64) {
     throw std::invalid_argument("tessera::kernels: unknown output dtype " +
@@ -83,12 +83,8 @@ void evaluate_host_at(const Program& program, const Box& box, DType out_type, vo
   });
 }
 
-}  // namespace detail
-
-namespace host {
-
 void evaluate(const Place&, const Program& program, const Box& box, DType out_type, void* out) {
-  detail::evaluate_host_at(program, box, out_type, out, detail::best_simd_level());
+  evaluate_at(program, box, out_type, out, best_simd_level());
 }
 
 }  // namespace host

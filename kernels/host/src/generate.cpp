@@ -18,7 +18,7 @@ void generate_uniform(const Place&, std::uint64_t seed, std::uint64_t first, std
   const auto pieces = static_cast<std::int64_t>(n / kPiece + (n % kPiece != 0));
   detail::for_each_work_item("tessera::host::generate_uniform", pieces, [&](std::int64_t w) {
     const std::uint64_t at = static_cast<std::uint64_t>(w) * kPiece;
-    detail::uniform_run(seed, first + at, std::min(kPiece, n - at), out + at, level);
+    host::uniform_run_at(seed, first + at, std::min(kPiece, n - at), out + at, level);
   });
 }
 

@@ -35,7 +35,7 @@ struct PiWorkBlock {
     const std::uint64_t end =
         range.end - start <= kSamplesPerWorkBlock ? range.end : start + kSamplesPerWorkBlock;
     const PiSampleRange part{std::max(range.first, start), end};
-    partials(w) = detail::count_pi_hits_simd(seed, part, level);
+    partials(w) = host::pi_hits_at(seed, part, level);
   }
 };
 

@@ -39,8 +39,12 @@ SegmentKernel kernel_for(SimdLevel level) {
 }
 
 }  // namespace
+}  // namespace tessera::kernels::detail
 
-std::uint64_t count_pi_hits_simd(std::uint64_t seed, const PiSampleRange& range, SimdLevel level) {
+namespace tessera::kernels::host {
+
+std::uint64_t pi_hits_at(std::uint64_t seed, const PiSampleRange& range, SimdLevel level) {
+  using namespace detail;
   if (range.first >= range.end) return 0;
   const Uint2x32 key = philox_key(seed);
   const PhiloxBlocks blocks{key};
@@ -70,4 +74,4 @@ std::uint64_t count_pi_hits_simd(std::uint64_t seed, const PiSampleRange& range,
   return hits;
 }
 
-}  // namespace tessera::kernels::detail
+}  // namespace tessera::kernels::host

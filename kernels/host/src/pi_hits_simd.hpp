@@ -1,5 +1,5 @@
-// Internal: the vectorized pi hit counter behind host::pi_hits, with one kernel per
-// instruction set, chosen at run time so one binary runs fast on AVX-512, AVX2 and older CPUs.
+// Internal: the per-instruction-set segment kernels behind host::pi_hits_at (simd.hpp), which
+// picks one at run time so one binary runs fast on AVX-512, AVX2 and older CPUs.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +9,6 @@
 #include "tessera/kernels/pi_hits.hpp"
 
 namespace tessera::kernels::detail {
-
-// Hits of the samples in `range` under `seed`, using the kernel for `level` (which must be
-// supported); equals count_pi_hits_scalar bit for bit.
-std::uint64_t count_pi_hits_simd(std::uint64_t seed, const PiSampleRange& range, SimdLevel level);
 
 // A segment kernel counts the hits of both samples of blocks (position << 16) | s for s in
 // [first_sub, first_sub + n_blocks): blocks that share counter words x, y and differ only in z.

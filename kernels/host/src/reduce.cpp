@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "lane_folds.hpp"
-#include "levels.hpp"
 #include "simd_level.hpp"
 #include "tessera/kernels/box_grid.hpp"
 #include "tessera/kernels/program_eval.hpp"
@@ -279,9 +278,13 @@ void reduce_columns(const Program& program, const ReduceLayout& lay, ReduceOp op
 }
 
 }  // namespace
+}  // namespace detail
 
-void reduce_host_at(const Program& program, const Box& box, const bool* reduce_axis, ReduceOp op,
-                    Partial* out, SimdLevel level) {
+namespace host {
+
+void reduce_at(const Program& program, const Box& box, const bool* reduce_axis, ReduceOp op,
+               Partial* out, SimdLevel level) {
+  using namespace detail;
   validate(program, box);
   validate_reduction(program, op);
   const ReduceLayout lay(program.ndim, box, reduce_axis);
@@ -305,13 +308,9 @@ void reduce_host_at(const Program& program, const Box& box, const bool* reduce_a
   }
 }
 
-}  // namespace detail
-
-namespace host {
-
 void reduce(const Place&, const Program& program, const Box& box, const bool* reduce_axis,
             ReduceOp op, Partial* host_out) {
-  detail::reduce_host_at(program, box, reduce_axis, op, host_out, detail::best_simd_level());
+  reduce_at(program, box, reduce_axis, op, host_out, best_simd_level());
 }
 
 }  // namespace host

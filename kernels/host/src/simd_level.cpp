@@ -1,7 +1,7 @@
 // Run-time detection of the instruction sets behind SimdLevel.
 #include "simd_level.hpp"
 
-namespace tessera::kernels::detail {
+namespace tessera::kernels::host {
 
 bool simd_level_supported(SimdLevel level) noexcept {
 #if defined(__x86_64__) || defined(__i386__)
@@ -27,4 +27,4 @@ SimdLevel best_simd_level() noexcept {
   return best;
 }
 
-}  // namespace tessera::kernels::detail
+}  // namespace tessera::kernels::host

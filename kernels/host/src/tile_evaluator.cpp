@@ -185,30 +185,33 @@ void TileEvaluator::fill_uniform(const Instruction& in, std::int64_t sr, std::in
   const std::uint64_t seed = in.seed;
   if (sc == 1) {  // rows are runs of the stream
     for (int r = 0; r < (sr == 0 ? 1 : tr); ++r) {
-      uniform_run(seed, static_cast<std::uint64_t>(base + r * sr), tc, tile + r * tc, level_);
+      host::uniform_run_at(seed, static_cast<std::uint64_t>(base + r * sr), tc, tile + r * tc,
+                           level_);
     }
     if (sr == 0) repeat_first_row(tile, tr, tc);
   } else if (sr == 1 && sc == 0) {  // a column run, the same in every column
-    uniform_run(seed, static_cast<std::uint64_t>(base), tr, columns_, level_);
+    host::uniform_run_at(seed, static_cast<std::uint64_t>(base), tr, columns_, level_);
     for (int r = 0; r < tr; ++r) std::fill_n(tile + r * tc, tc, columns_[r]);
   } else if (sr == 1 && sc % 2 == 0) {  // transposed: pairs of rows share Philox blocks
     int first_row = 0;
     if (base & 1) {  // row 0 holds odd doubles: make its pairs (with the row before) aside
-      uniform_columns(seed, static_cast<std::uint64_t>(base - 1), sc, 2, tc, columns_, tc, level_);
+      host::uniform_columns_at(seed, static_cast<std::uint64_t>(base - 1), sc, 2, tc, columns_, tc,
+                               level_);
       std::memcpy(tile, columns_ + tc, sizeof(double) * tc);
       first_row = 1;
     }
-    uniform_columns(seed, static_cast<std::uint64_t>(base + first_row), sc, tr - first_row, tc,
-                    tile + first_row * tc, tc, level_);
+    host::uniform_columns_at(seed, static_cast<std::uint64_t>(base + first_row), sc, tr - first_row,
+                             tc, tile + first_row * tc, tc, level_);
   } else if (sr == 1) {  // transposed with odd column stride: runs per column, then transpose
     for (int c = 0; c < tc; ++c) {
-      uniform_run(seed, static_cast<std::uint64_t>(base + c * sc), tr, columns_ + c * tr, level_);
+      host::uniform_run_at(seed, static_cast<std::uint64_t>(base + c * sc), tr, columns_ + c * tr,
+                           level_);
     }
     loops_.transpose(columns_, tr, tc, tile);
   } else if (short_stride(sc)) {
     fill_strided(base, sr, sc, tr, tc, tile, columns_,
                  [seed, this](std::uint64_t first, int n, double* out) {
-                   uniform_run(seed, first, static_cast<std::size_t>(n), out, level_);
+                   host::uniform_run_at(seed, first, static_cast<std::size_t>(n), out, level_);
                  });
   } else {
     fill_each(base, sr, sc, tr, tc, tile,

@@ -63,9 +63,13 @@ UniformColumnsKernel columns_kernel(SimdLevel level) {
 }
 
 }  // namespace
+}  // namespace tessera::kernels::detail
 
-void uniform_run(std::uint64_t seed, std::uint64_t first, std::size_t n, double* out,
-                 SimdLevel level) {
+namespace tessera::kernels::host {
+
+void uniform_run_at(std::uint64_t seed, std::uint64_t first, std::size_t n, double* out,
+                    SimdLevel level) {
+  using detail::run_kernel;
   if (n == 0) return;
   if (first & 1u) {  // the run starts with the odd double of a block
     *out++ = uniform_double(seed, first++);
@@ -74,10 +78,11 @@ void uniform_run(std::uint64_t seed, std::uint64_t first, std::size_t n, double*
   run_kernel(level)(philox_key(seed), first, n, out);
 }
 
-void uniform_columns(std::uint64_t seed, std::uint64_t base, std::int64_t col_stride, int rows,
-                     int cols, double* out, std::size_t ld, SimdLevel level) {
+void uniform_columns_at(std::uint64_t seed, std::uint64_t base, std::int64_t col_stride, int rows,
+                        int cols, double* out, std::size_t ld, SimdLevel level) {
+  using detail::columns_kernel;
   if (rows <= 0 || cols <= 0) return;
   columns_kernel(level)(philox_key(seed), base, col_stride, rows, cols, out, ld);
 }
 
-}  // namespace tessera::kernels::detail
+}  // namespace tessera::kernels::host

@@ -1,7 +1,7 @@
-// Internal: bulk uniform doubles in cuRAND's layout (philox.hpp), vectorized. Doubles 2k and 2k+1
-// come from one Philox block (words x, y and z, w), so a contiguous run costs one Philox call per
-// two doubles; so does a transposed read, where the two doubles of a block land in two
-// consecutive rows of a tile and the lanes of a vector walk along the columns.
+// Internal: bulk uniform doubles in cuRAND's layout (philox.hpp), vectorized per instruction
+// set. Doubles 2k and 2k+1 come from one Philox block (words x, y and z, w), so a contiguous run
+// costs one Philox call per two doubles; so does a transposed read, where the two doubles of a
+// block land in two consecutive rows of a tile and the lanes of a vector walk along the columns.
 #pragma once
 
 #include <cstddef>
@@ -12,18 +12,8 @@
 
 namespace tessera::kernels::detail {
 
-// out[k] = uniform_double(seed, first + k) for k < n, with the kernel for `level` (which must be
-// supported).
-void uniform_run(std::uint64_t seed, std::uint64_t first, std::size_t n, double* out,
-                 SimdLevel level);
-
-// out[r * ld + c] = uniform_double(seed, base + c * col_stride + r) for r < rows, c < cols: a tile
-// whose rows are the fastest direction of the stream. base and col_stride must be even (then rows
-// r and r + 1 of a column share a Philox block for even r) and every index >= 0.
-void uniform_columns(std::uint64_t seed, std::uint64_t base, std::int64_t col_stride, int rows,
-                     int cols, double* out, std::size_t ld, SimdLevel level);
-
-// Per-level kernels behind the two functions above: the same contracts, with `first` even.
+// Per-level kernels behind host::uniform_run_at and uniform_columns_at (simd.hpp): the same
+// contracts, with `first` even.
 using UniformRunKernel = void (*)(Uint2x32 key, std::uint64_t first, std::size_t n, double* out);
 using UniformColumnsKernel = void (*)(Uint2x32 key, std::uint64_t base, std::int64_t col_stride,
                                       int rows, int cols, double* out, std::size_t ld);
