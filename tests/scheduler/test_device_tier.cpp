@@ -1,7 +1,8 @@
 // The block store's device tier on its own, on a host-backed stand-in for device memory, so it
 // runs on machines without a GPU: chunks beyond a worker's device budget move to host memory (and
 // on to disk beyond the host budgets), come back bit for bit, and free their device memory when
-// dropped. Through a cluster: test_device_results.cpp; on a real GPU: test_device_gpu.cpp.
+// dropped. Through a cluster: test_device_results.cpp; on a real GPU (label gpu):
+// test_cluster_gpu.cpp.
 #include <gtest/gtest.h>
 
 #include <cstring>
