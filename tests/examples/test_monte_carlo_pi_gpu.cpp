@@ -44,7 +44,7 @@ TEST(MonteCarloPiGpu, GpuAndMixedClustersCountTheCpuClustersHitsExactly) {
   const PiResult gpu_result = monte_carlo_pi(on_gpu, *gpu.executor());
   EXPECT_EQ(gpu_result.hits, reference.hits);
   EXPECT_EQ(gpu_result.device, "gpu");
-  EXPECT_EQ(gpu_tasks(gpu), 64u) << "every chunk on the GPU worker";
+  EXPECT_EQ(gpu_tasks(gpu), 65u) << "the 64 chunks and the sum, all on the only worker";
 
   LocalCluster mixed({.n_workers = 1,
                       .threads_per_worker = 2,
