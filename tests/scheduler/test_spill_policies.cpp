@@ -3,12 +3,9 @@
 // (Dask's `spill` threshold). The same through a cluster: test_spilling.cpp.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
 #include "memory/block_store.hpp"
