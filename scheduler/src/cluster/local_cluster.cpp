@@ -30,8 +30,8 @@ ClusterState::ClusterState(ClusterOptions opts)
       plan(plan_cluster(options, detect_hardware())),
       name(options.name.empty() ? random_name() : options.name),
       memory(options, plan, name),
-      scheduler(std::make_shared<Scheduler>(plan.workers, name, memory.store(),
-                                            memory.pause_fraction())) {
+      scheduler(
+          std::make_shared<Scheduler>(plan.workers, name, memory.store(), options.memory_pause)) {
   if (options.dashboard_address.empty()) return;
     // The cluster is useful without its dashboard (Dask, too, only warns).
 #if TESSERA_HAVE_DASHBOARD

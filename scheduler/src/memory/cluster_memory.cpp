@@ -71,8 +71,7 @@ BlockStoreOptions store_options(const ClusterOptions& options, const ClusterPlan
 }  // namespace
 
 ClusterMemory::ClusterMemory(const ClusterOptions& options, const ClusterPlan& plan,
-                             const std::string& name)
-    : pause_fraction_(options.memory_pause) {
+                             const std::string& name) {
   check_fraction(options.memory_target, "memory_target", false);
   check_fraction(options.memory_spill, "memory_spill", true);
   store_ = std::make_shared<BlockStore>(store_options(options, plan, name));

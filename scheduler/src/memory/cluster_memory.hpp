@@ -2,8 +2,8 @@
 // A cluster's memory, managed as Dask's workers manage theirs: the block store (persisted chunks
 // against each worker's `target`, spill files, the device tier) and, when the cluster has a
 // memory limit, the monitor that spills from the store above `spill` of the process's resident
-// memory. The cluster owns it; the scheduler only reads the store, and pauses a worker at
-// `pause` of its limit.
+// memory. The cluster owns it; the scheduler only reads the store (and pauses a worker at
+// ClusterOptions::memory_pause of its limit, which needs no part of its own).
 
 #include <memory>
 #include <mutex>
@@ -24,15 +24,12 @@ class ClusterMemory {
   ClusterMemory(const ClusterOptions& options, const ClusterPlan& plan, const std::string& name);
 
   std::shared_ptr<BlockStore> store() const noexcept { return store_; }
-  /// Fraction of its memory_limit at which a worker stops starting tasks (Dask's `pause`).
-  double pause_fraction() const noexcept { return pause_fraction_; }
 
   /// Stops the monitor and lets go of the store: persisted chunks die with the cluster, as in
   /// Dask, and the spill folder goes once the scheduler has let go too. Idempotent.
   void close();
 
  private:
-  double pause_fraction_;
   std::mutex mutex_;  // close() may come from a task of the cluster and from outside at once
   std::shared_ptr<BlockStore> store_;
   std::unique_ptr<MemoryMonitor> monitor_;  // null without a process memory threshold
