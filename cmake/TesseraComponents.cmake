@@ -70,7 +70,15 @@ macro(_tessera_probe_dashboard)
   endif()
 endmacro()
 
-set(TESSERA_ALL_COMPONENTS cuda dashboard graphviz hwloc lz4)
+# Many processes: Open MPI (libopenmpi-dev, openmpi-bin), through CMake's FindMPI.
+macro(_tessera_probe_mpi)
+  set(MPI_CXX_SKIP_MPICXX ON)  # the C API only: the C++ bindings are deprecated and unused
+  find_package(MPI COMPONENTS CXX QUIET)
+  set(_found ${MPI_CXX_FOUND})
+  set(_why "MPI (libopenmpi-dev)")
+endmacro()
+
+set(TESSERA_ALL_COMPONENTS cuda dashboard graphviz hwloc lz4 mpi)
 set(TESSERA_COMPONENTS "")
 set(_tessera_summary "")
 if(TESSERA_HAVE_CUDA)
@@ -83,6 +91,7 @@ _tessera_component(DASHBOARD "The web dashboard and /metrics (cpp-httplib, prome
 _tessera_component(GRAPHVIZ "visualize() renders with libgvc (else a dot program on PATH)" _tessera_probe_graphviz)
 _tessera_component(HWLOC "Topology from hwloc (else sysfs)" _tessera_probe_hwloc)
 _tessera_component(LZ4 "LZ4-compressed spill files (else uncompressed)" _tessera_probe_lz4)
+_tessera_component(MPI "MPICluster over Open MPI (tessera::mpi)" _tessera_probe_mpi)
 
 option(TESSERA_BUILD_TOOLS "Build the tessera command-line tool (needs CLI11)" ON)
 if(TESSERA_BUILD_TOOLS)

@@ -8,6 +8,11 @@ set(_tessera_targets tessera tessera_core tessera_diagnostics tessera_scheduler 
 if(TESSERA_HAVE_CUDA)
   list(APPEND _tessera_targets tessera_kernels_cuda)
 endif()
+if(TESSERA_HAVE_MPI)
+  list(APPEND _tessera_targets tessera_mpi)
+  set_target_properties(tessera_mpi PROPERTIES EXPORT_NAME mpi)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/scheduler/mpi/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endif()
 set_target_properties(tessera PROPERTIES EXPORT_NAME tessera)
 install(TARGETS ${_tessera_targets} EXPORT TesseraTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

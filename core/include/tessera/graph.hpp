@@ -55,4 +55,12 @@ struct Graph {
 /// Collects everything reachable from `outputs` (shared sub-graphs once) into a Graph.
 Graph build_graph(std::vector<TaskPtr> outputs);
 
+namespace detail {
+/// Completes a graph whose tasks (in topological order), dep_offset, dep_index, outputs and
+/// roots are set: its groups, consumers and common backends. What build_graph does after its
+/// walk, and how a process that runs its share of a graph (an MPI rank) makes its own, with
+/// edges that are not the nodes' own dependencies.
+void index_graph(Graph& graph);
+}  // namespace detail
+
 }  // namespace tessera

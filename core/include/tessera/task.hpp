@@ -70,6 +70,10 @@ class TaskNode {
   /// Builds a task that runs on the backends `functions` has a function for (at least one).
   TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunctions functions,
            bool stores_inputs = false);
+  /// A task no worker runs: its value is delivered from outside the scheduler (a value another
+  /// MPI rank computed). It has no dependencies and no functions.
+  struct External {};
+  TaskNode(std::string name, External);
   /// Releases dependencies iteratively: a 10^6-long chain must not recurse in destructors.
   ~TaskNode();
   TaskNode(const TaskNode&) = delete;
@@ -80,6 +84,8 @@ class TaskNode {
   /// Dask-style key: "<name>-<id in hex>", unique in the process.
   std::string key() const;
   const std::vector<TaskPtr>& dependencies() const noexcept { return dependencies_; }
+  /// True for a task whose value is delivered from outside (see External).
+  bool external() const noexcept { return external_; }
   /// Where it may run: the backends it has a function for.
   BackendSet backends() const noexcept { return functions_.backends(); }
   /// Its function for `backend` (empty where it cannot run).
@@ -92,6 +98,7 @@ class TaskNode {
   std::string name_;
   mutable std::vector<TaskPtr> dependencies_;  // mutable only for the iterative destructor
   bool stores_inputs_;
+  bool external_ = false;
   // The id next to the functions a worker calls: records of finished tasks read it, and next to
   // the host function it costs no cache miss of its own.
   std::uint64_t id_;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "tessera/chunk_store.hpp"
+#include "tessera/codec.hpp"
 #include "tessera/ndarray.hpp"
 
 namespace tessera {
@@ -64,6 +66,13 @@ std::uint64_t bytes_held(const T& object) {
 class Value;
 
 namespace detail {
+/// Registers T's codec (see codec.hpp) before main() in every process of the program: any type a
+/// task can return is known to a rank that receives it, whether or not that rank ever made one.
+template <class T>
+struct CodecRegistration {
+  static const bool registered;
+};
+
 /// A result that is none of the chunk kinds: kept type-erased (so copyable, as std::any needs).
 template <class T>
 concept other_result =
@@ -133,6 +142,12 @@ class Value {
     throw_wrong_type(typeid(T));
   }
 
+  /// The type of a value of none of the chunk kinds; null for the chunk kinds and no value.
+  const std::type_info* other_type() const noexcept {
+    const Other* other = std::get_if<Other>(&kind_);
+    return other ? &other->object.type() : nullptr;
+  }
+
   /// The type held, as get<T>() names it in its error ("empty" for no value).
   std::string type_name() const;
 
@@ -143,6 +158,8 @@ class Value {
   };
   template <class T>
   static Other make_other(T&& object) {
+    if constexpr (has_codec<std::decay_t<T>>)
+      static_cast<void>(detail::CodecRegistration<std::decay_t<T>>::registered);
     const std::uint64_t bytes = detail::bytes_held(object);  // before the object moves
     return Other{std::any(std::forward<T>(object)), bytes};
   }
@@ -150,6 +167,25 @@ class Value {
 
   std::variant<std::monostate, HostChunk, DeviceChunk, Stored, Other> kind_;
 };
+
+namespace detail {
+/// How values of one type of none of the chunk kinds become bytes and back.
+struct OtherCodec {
+  void (*encode)(const Value& value, ByteWriter& out);
+  Value (*decode)(ByteReader& in);
+};
+/// Records `codec` for `type` (keyed by its mangled name, the same in every process of one
+/// binary); returns true.
+bool register_other_codec(const std::type_info& type, OtherCodec codec);
+/// The codec registered under a mangled type name, or null.
+const OtherCodec* find_other_codec(std::string_view mangled_name);
+
+template <class T>
+const bool CodecRegistration<T>::registered = register_other_codec(
+    typeid(T),
+    OtherCodec{[](const Value& value, ByteWriter& out) { Codec<T>::encode(value.get<T>(), out); },
+               [](ByteReader& in) -> Value { return Value(Codec<T>::decode(in)); }});
+}  // namespace detail
 
 /// A task's result read as a type it does not hold.
 class ValueTypeError : public std::bad_cast {

@@ -1,8 +1,23 @@
 #include "tessera/random.hpp"
 
+#include <atomic>
 #include <random>
 
 #include "array/array_node.hpp"
+#include "tessera/detail/seed_source.hpp"
+
+namespace tessera {
+namespace {
+std::atomic<bool> seeded_source{false};
+std::atomic<std::uint64_t> source_base{0}, source_calls{0};
+}  // namespace
+
+void detail::set_seed_source(std::uint64_t base) {
+  source_base.store(base, std::memory_order_relaxed);
+  source_calls.store(0, std::memory_order_relaxed);
+  seeded_source.store(true, std::memory_order_release);
+}
+}  // namespace tessera
 
 namespace tessera::random {
 namespace {
@@ -22,17 +37,20 @@ Array random_leaf(const char* name, Op op, double a, double b, const Shape& shap
       std::make_shared<Node>(std::move(leaf), name, shape, chunks.normalize(shape), dtype));
 }
 
-std::uint64_t fresh_seed() {
-  std::random_device device;
-  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
-}
-
 // splitmix64: well-mixed seeds for a generator's later arrays.
 std::uint64_t splitmix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
   x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
   return x ^ (x >> 31);
+}
+
+std::uint64_t fresh_seed() {
+  if (seeded_source.load(std::memory_order_acquire))
+    return splitmix64(source_base.load(std::memory_order_relaxed) +
+                      source_calls.fetch_add(1, std::memory_order_relaxed));
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) ^ device();
 }
 
 }  // namespace

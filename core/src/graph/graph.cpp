@@ -40,6 +40,25 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
 
   const std::size_t n = graph.tasks.size();
   graph.dep_offset.assign(n + 1, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    graph.dep_offset[i + 1] = graph.dep_offset[i] + graph.tasks[i]->dependencies().size();
+  graph.dep_index.resize(graph.dep_offset[n]);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t* out = graph.dep_index.data() + graph.dep_offset[i];
+    for (const auto& dependency : graph.tasks[i]->dependencies())
+      *out++ = index_of.at(dependency.get());
+  }
+  graph.outputs.reserve(outputs.size());
+  for (const auto& output : outputs) graph.outputs.push_back(index_of.at(output.get()));
+  graph.roots = std::move(outputs);
+  detail::index_graph(graph);
+  return graph;
+}
+
+namespace detail {
+
+void index_graph(Graph& graph) {
+  const std::size_t n = graph.tasks.size();
   std::vector<std::uint32_t> consumer_count(n, 0);
   // A task's group is nearly always one of the last few seen (runs of one name, or a few names
   // interleaved by the post-order walk, like "random" and "store"): look there before hashing.
@@ -50,8 +69,8 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
   graph.group_of.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const TaskNode& task = *graph.tasks[i];
-    graph.dep_offset[i + 1] = graph.dep_offset[i] + task.dependencies().size();
-    graph.common_backends = graph.common_backends & task.backends();
+    // External tasks run nowhere: their values are delivered.
+    if (!task.external()) graph.common_backends = graph.common_backends & task.backends();
     const std::string_view name = task.name();
     std::size_t r = 0;
     while (r < recent_count && graph.groups[recent[r]].name != name) ++r;
@@ -70,14 +89,10 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
     ++graph.groups[group].tasks;
     graph.group_of[i] = static_cast<std::uint32_t>(group);
   }
-  graph.dep_index.resize(graph.dep_offset[n]);
   std::unordered_set<std::uint64_t> group_edges;  // (from << 32) | to
   std::uint64_t last_edge = UINT64_MAX;           // edges repeat in runs: skip the set for those
   for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t* out = graph.dep_index.data() + graph.dep_offset[i];
-    for (const auto& dependency : graph.tasks[i]->dependencies()) {
-      std::uint32_t d = index_of.at(dependency.get());
-      *out++ = d;
+    for (std::uint32_t d : graph.dependencies(static_cast<std::uint32_t>(i))) {
       ++consumer_count[d];
       const std::uint32_t from = graph.group_of[d], to = graph.group_of[i];
       const std::uint64_t edge = (std::uint64_t{from} << 32) | to;
@@ -93,11 +108,7 @@ Graph build_graph(std::vector<TaskPtr> outputs) {
   std::vector<std::uint32_t> fill(graph.consumer_offset.begin(), graph.consumer_offset.end() - 1);
   for (std::uint32_t i = 0; i < n; ++i)
     for (std::uint32_t d : graph.dependencies(i)) graph.consumer_index[fill[d]++] = i;
-
-  graph.outputs.reserve(outputs.size());
-  for (const auto& output : outputs) graph.outputs.push_back(index_of.at(output.get()));
-  graph.roots = std::move(outputs);
-  return graph;
 }
 
+}  // namespace detail
 }  // namespace tessera

@@ -48,6 +48,12 @@ TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunc
         fmt::format("task '{}' has no function: it could run on no backend", name_));
 }
 
+TaskNode::TaskNode(std::string name, External)
+    : name_(std::move(name)),
+      stores_inputs_(false),
+      external_(true),
+      id_(next_task_id.fetch_add(1, std::memory_order_relaxed)) {}
+
 TaskNode::~TaskNode() {
   detail::release_chain(
       dependencies_, [](const TaskNode& node) -> auto& { return node.dependencies_; });

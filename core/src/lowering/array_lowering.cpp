@@ -14,6 +14,10 @@
 #include "tessera/device_array.hpp"
 #include "tessera/kernels/program_eval.hpp"
 
+// Reduction partials are plain numbers: they cross MPI ranks as their bytes.
+template <>
+inline constexpr bool tessera::bitwise_codec<tessera::kernels::Partial> = true;
+
 namespace tessera::detail {
 namespace {
 

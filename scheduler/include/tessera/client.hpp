@@ -14,10 +14,15 @@
 
 namespace tessera {
 
+class MPICluster;
+
 class Client {
  public:
   /// Connects to a running cluster and makes it the default for compute().
   explicit Client(LocalCluster& cluster);
+  /// Connects to this rank's part of an MPI cluster (defined in tessera::mpi): compute() then
+  /// runs each task on its owner rank and returns results on every rank.
+  explicit Client(MPICluster& cluster);
   /// Starts its own LocalCluster with `options`; close() or shutdown() stops it.
   explicit Client(ClusterOptions options = {});
   ~Client();
@@ -32,7 +37,7 @@ class Client {
   std::string status() const;
   /// The executor compute() uses through this client; throws ClosedError after close().
   std::shared_ptr<Executor> executor() const;
-  /// The cluster this client talks to.
+  /// The cluster this client talks to (this rank's workers, for an MPICluster).
   const LocalCluster& cluster() const { return cluster_; }
 
   /// Runs f(args...) on the cluster now; Delayed arguments become dependencies.
@@ -76,6 +81,8 @@ class Client {
   /// while the client lives.
   LocalCluster cluster_;
   bool closed_ = false;
+  /// What compute() runs on: the cluster's scheduler, or an MPICluster's executor over it.
+  std::shared_ptr<Executor> executor_;
   detail::ClusterState& state() const;
 };
 

@@ -8,12 +8,14 @@
 
 namespace tessera {
 
-Client::Client(LocalCluster& cluster) : cluster_(LocalCluster::View{}, cluster.shared_state()) {
-  detail::push_executor(state().scheduler);
+Client::Client(LocalCluster& cluster)
+    : cluster_(LocalCluster::View{}, cluster.shared_state()), executor_(state().scheduler) {
+  detail::push_executor(executor_);
 }
 
-Client::Client(ClusterOptions options) : cluster_(std::move(options)) {
-  detail::push_executor(state().scheduler);
+Client::Client(ClusterOptions options)
+    : cluster_(std::move(options)), executor_(state().scheduler) {
+  detail::push_executor(executor_);
 }
 
 Client::~Client() {
@@ -26,7 +28,7 @@ Client::~Client() {
 void Client::close() {
   if (closed_) return;
   closed_ = true;
-  detail::remove_executor(state().scheduler.get());
+  detail::remove_executor(executor_.get());
 }
 
 void Client::shutdown() {
@@ -44,7 +46,7 @@ std::string Client::status() const {
 
 std::shared_ptr<Executor> Client::executor() const {
   if (closed_) throw ClosedError("cannot submit: the client is closed");
-  return state().scheduler;
+  return executor_;
 }
 
 std::ostream& operator<<(std::ostream& out, const Client& client) {

@@ -17,8 +17,9 @@ namespace tessera::detail {
 
 class ClusterState {
  public:
-  /// Starts the workers, and the dashboard unless options.dashboard_address is empty.
-  explicit ClusterState(ClusterOptions options);
+  /// Starts the workers, and the dashboard unless options.dashboard_address is empty. Worker
+  /// names start with `worker_prefix` (an MPI rank's "rank1."), so errors name where they ran.
+  explicit ClusterState(ClusterOptions options, const std::string& worker_prefix = "");
   ~ClusterState();
   /// Stops the dashboard, then the workers, then the memory monitor. Idempotent.
   void close();

@@ -25,9 +25,16 @@ std::string random_name() {
 
 }  // namespace
 
-ClusterState::ClusterState(ClusterOptions opts)
+namespace {
+ClusterPlan prefixed(ClusterPlan plan, const std::string& prefix) {
+  for (WorkerInfo& worker : plan.workers) worker.name = prefix + worker.name;
+  return plan;
+}
+}  // namespace
+
+ClusterState::ClusterState(ClusterOptions opts, const std::string& worker_prefix)
     : options(std::move(opts)),
-      plan(plan_cluster(options, detect_hardware())),
+      plan(prefixed(plan_cluster(options, detect_hardware()), worker_prefix)),
       name(options.name.empty() ? random_name() : options.name),
       memory(options, plan, name),
       scheduler(

@@ -8,11 +8,12 @@
 namespace tessera::detail {
 
 RunState::RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory,
-                   std::uint64_t id)
+                   std::uint64_t id, RunHooks hooks)
     : graph_(std::move(graph)),
       scheduler_(scheduler),
       memory_(std::move(memory)),
       id_(id),
+      hooks_(std::move(hooks)),
       nbytes_(graph_.size(), 0),
       values_(graph_.size()),
       pending_dependencies_(new std::atomic<std::uint32_t>[graph_.size()]),
@@ -54,7 +55,8 @@ void RunState::forget_value(std::uint32_t i) {
 std::vector<std::uint32_t> RunState::initial_ready() const {
   std::vector<std::uint32_t> ready;
   for (std::uint32_t i = 0; i < graph_.size(); ++i)
-    if (graph_.dep_offset[i + 1] == graph_.dep_offset[i]) ready.push_back(i);
+    if (graph_.dep_offset[i + 1] == graph_.dep_offset[i] && !graph_.tasks[i]->external())
+      ready.push_back(i);
   return ready;
 }
 
@@ -124,6 +126,17 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
   errors_[i] =
       closed ? std::make_exception_ptr(ClosedError("task " + key + ": " + message))
              : std::make_exception_ptr(TaskError(key, worker_name, std::move(message), error));
+  return cancel_from(i);
+}
+
+bool RunState::fail_delivered(std::uint32_t i, std::exception_ptr error) {
+  any_failed_.store(true, std::memory_order_relaxed);
+  errors_[i] = std::move(error);
+  return cancel_from(i);
+}
+
+bool RunState::cancel_from(std::uint32_t i) {
+  if (hooks_.on_failure) hooks_.on_failure(i, errors_[i]);
   state_[i].store(TaskState::failed, std::memory_order_release);
   // Neither the failed task nor the ones it cancels will read their inputs: a failed run that
   // the caller still holds (a future of it) must not keep those.
@@ -140,6 +153,7 @@ bool RunState::fail(std::uint32_t i, std::exception_ptr error, const std::string
     if (!state_[c].compare_exchange_strong(expected, TaskState::claimed, std::memory_order_acq_rel))
       continue;
     errors_[c] = errors_[i];
+    if (hooks_.on_failure) hooks_.on_failure(c, errors_[c]);
     state_[c].store(TaskState::cancelled, std::memory_order_release);
     release_inputs(c);
     ++finished;

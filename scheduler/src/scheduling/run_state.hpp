@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -29,10 +30,20 @@ struct MemoryCounters {
 // `claimed`: a failure is cancelling this task and writing its error; not yet visible as done.
 enum class TaskState : std::uint8_t { waiting, claimed, done, failed, cancelled };
 
+/// Observes a run's tasks from the threads that settle them: how the MPI layer sends values and
+/// errors that other ranks wait for. Set before the run starts; either may be empty.
+struct RunHooks {
+  /// After task i's function returned `value`, before it is stored or handed on. Throwing
+  /// fails the task with that error.
+  std::function<void(std::uint32_t task, const Value& value)> on_result;
+  /// Task i failed, or was cancelled by a failure it depends on (`error` is what its waiters get).
+  std::function<void(std::uint32_t task, const std::exception_ptr& error)> on_failure;
+};
+
 class RunState final : public Computation {
  public:
   RunState(Graph graph, Scheduler* scheduler, std::shared_ptr<MemoryCounters> memory,
-           std::uint64_t id);
+           std::uint64_t id, RunHooks hooks = {});
   ~RunState() override;
   /// Unique id of this run in the process (diagnostics).
   std::uint64_t id() const noexcept { return id_; }
@@ -60,6 +71,14 @@ class RunState final : public Computation {
               std::vector<std::uint32_t>& ready);
   /// Records a failure and cancels everything that depends on it. True when the run is finished.
   bool fail(std::uint32_t i, std::exception_ptr error, const std::string& worker_name);
+  /// The same for an external task whose failure was delivered: `error` is kept as it is (a
+  /// TaskError raised elsewhere names its own task and worker).
+  bool fail_delivered(std::uint32_t i, std::exception_ptr error);
+  const RunHooks& hooks() const noexcept { return hooks_; }
+  /// True while task i has neither finished, failed nor been cancelled.
+  bool waiting(std::uint32_t i) const {
+    return state_[i].load(std::memory_order_acquire) == TaskState::waiting;
+  }
   /// Gathers the input pointers of task i (valid until its consumers finish). Inputs that went to
   /// the block store are loaded into `loaded` (which the pointers then refer to: keep it until
   /// the task returns).
@@ -85,6 +104,8 @@ class RunState final : public Computation {
  private:
   template <class Predicate>
   void block_until(Predicate&& finished, bool for_output);
+  /// Publishes task i's failure (errors_[i] set) and cancels its transitive consumers.
+  bool cancel_from(std::uint32_t i);
   bool count_finished(std::size_t n);
   /// Drops one hold on task i's value (a consumer's, or its own once written); the last frees it.
   void release(std::uint32_t i);
@@ -97,6 +118,7 @@ class RunState final : public Computation {
   Scheduler* scheduler_;
   std::shared_ptr<MemoryCounters> memory_;
   std::uint64_t id_;
+  RunHooks hooks_;
   std::atomic<bool> any_failed_{false};
   std::vector<std::uint64_t> nbytes_;  // per task, written by the task's finisher
   std::vector<Value> values_;

@@ -190,14 +190,19 @@ std::shared_ptr<BlockStore> Scheduler::block_store() {
 }
 
 std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
+  return start(std::move(graph), {});
+}
+
+std::shared_ptr<RunState> Scheduler::start(Graph graph, RunHooks hooks) {
   if (stopping_.load()) throw ClosedError("cannot compute: the cluster is closed");
   if ((graph.common_backends & backends_).empty())
     for (const TaskNode* task : graph.tasks)  // name the first task that cannot run
-      if ((task->backends() & backends_).empty())
+      if (!task->external() && (task->backends() & backends_).empty())
         throw std::invalid_argument(
             fmt::format("task {} runs only on {} workers and the cluster has none (it has {})",
                         task->key(), task->backends().names(), backends_.names()));
-  auto run = std::make_shared<RunState>(std::move(graph), this, memory_, next_run_id.fetch_add(1));
+  auto run = std::make_shared<RunState>(std::move(graph), this, memory_, next_run_id.fetch_add(1),
+                                        std::move(hooks));
   if (run->graph().size() == 0) return run;
   if (diagnostics::Bus::instance().active()) publish_run(*run, false);
   run->keep_alive = run;
@@ -205,6 +210,18 @@ std::shared_ptr<Computation> Scheduler::submit(Graph graph) {
   auto ready = run->initial_ready();
   enqueue(-1, *run, ready, buffers);
   return run;
+}
+
+void Scheduler::deliver(RunState& run, std::uint32_t task, Value value) {
+  ThreadBuffers buffers;
+  // Delivered values count against no worker: they arrived, nobody here computed them.
+  const bool finished = run.finish(task, std::move(value), 0, -1, buffers.ready);
+  enqueue(-1, run, buffers.ready, buffers);
+  if (finished) release_run(run);
+}
+
+void Scheduler::deliver_failure(RunState& run, std::uint32_t task, std::exception_ptr error) {
+  if (run.fail_delivered(task, std::move(error))) release_run(run);
 }
 
 int Scheduler::preferred_worker(const RunState& run, std::uint32_t task, int from_worker) const {
@@ -440,9 +457,10 @@ void Scheduler::execute(int worker, int thread, const WorkerContext& worker_cont
     buffers.loaded.clear();  // inputs read back from the store: not needed any more
     const std::uint64_t nbytes = value.nbytes();
     BlockStore* store = buffers.store.get();
-    const std::uint64_t held = settle_device_result(run, ref.task, store, value)
-                                   ? 0
-                                   : store_result(run, ref.task, worker, store, nbytes, value);
+    const bool settled = settle_device_result(run, ref.task, store, value);
+    if (run.hooks().on_result) run.hooks().on_result(ref.task, value);
+    const std::uint64_t held =
+        settled ? 0 : store_result(run, ref.task, worker, store, nbytes, value);
     // Published before finish(): once the run finishes, its waiter may destroy the graph.
     if (observed) {
       const double stop = buffers.clock.stop(start, bus.exact_times());

@@ -38,6 +38,13 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   Scheduler& operator=(const Scheduler&) = delete;
 
   std::shared_ptr<Computation> submit(Graph graph) override;
+  /// submit() with `hooks` observing the run's tasks. External tasks wait for deliver() or
+  /// deliver_failure().
+  std::shared_ptr<RunState> start(Graph graph, RunHooks hooks);
+  /// Gives external task `task` of `run` its value, and queues the consumers that now can run.
+  void deliver(RunState& run, std::uint32_t task, Value value);
+  /// Fails external task `task` of `run` with `error` (kept as it is) and cancels its consumers.
+  void deliver_failure(RunState& run, std::uint32_t task, std::exception_ptr error);
   /// Its block store (throws ClosedError once stopped).
   std::shared_ptr<ChunkStore> chunk_store() override { return block_store(); }
   std::shared_ptr<BlockStore> block_store();

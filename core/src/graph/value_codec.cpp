@@ -1,0 +1,153 @@
+#include "tessera/detail/value_codec.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "tessera/detail/function_name.hpp"
+#include "tessera/dtype.hpp"
+
+namespace tessera {
+
+const std::byte* ByteReader::take(std::size_t n) {
+  if (n > size_ - position_)
+    throw std::out_of_range(fmt::format(
+        "encoded value truncated: {} bytes wanted at offset {} of {}", n, position_, size_));
+  const std::byte* at = data_ + position_;
+  position_ += n;
+  return at;
+}
+
+namespace detail {
+namespace {
+
+enum class Kind : std::uint8_t { empty = 0, host_chunk = 1, null_host_chunk = 2, other = 3 };
+constexpr std::size_t kDataAlignment = 64;
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, OtherCodec, std::less<>> by_name;
+};
+Registry& registry() {
+  // Never destroyed: registrations run before main() in any order, lookups until the end.
+  static auto* instance = new Registry;
+  return *instance;
+}
+
+}  // namespace
+
+bool register_other_codec(const std::type_info& type, OtherCodec codec) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.by_name.emplace(type.name(), codec);
+  return true;
+}
+
+const OtherCodec* find_other_codec(std::string_view mangled_name) {
+  Registry& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto it = r.by_name.find(mangled_name);
+  return it == r.by_name.end() ? nullptr : &it->second;
+}
+
+std::shared_ptr<std::byte> aligned_buffer(std::size_t size) {
+  const std::size_t rounded =
+      (std::max<std::size_t>(size, 1) + kDataAlignment - 1) / kDataAlignment * kDataAlignment;
+  auto* data = static_cast<std::byte*>(std::aligned_alloc(kDataAlignment, rounded));
+  if (!data) throw std::bad_alloc();
+  return std::shared_ptr<std::byte>(data, [](std::byte* p) { std::free(p); });
+}
+
+void encode_value(const Value& value, std::vector<std::byte>& out) {
+  ByteWriter writer(out);
+  if (const Value::Stored* stored = value.stored_chunk(); stored && *stored) {
+    encode_value(Value((*stored)->load()), out);
+    return;
+  }
+  if (!value.has_value()) {
+    writer.put(Kind::empty);
+  } else if (const Value::HostChunk* chunk = value.host_chunk()) {
+    if (!*chunk) {
+      writer.put(Kind::null_host_chunk);
+      return;
+    }
+    const NDArray& array = **chunk;
+    writer.put(Kind::host_chunk);
+    writer.put(array.dtype());
+    writer.put<std::uint32_t>(array.ndim());
+    for (std::int64_t extent : array.shape()) writer.put(extent);
+    writer.align(kDataAlignment);
+    const std::size_t at = out.size();
+    out.resize(at + array.nbytes());  // one copy, into the message itself
+    if (array.nbytes()) std::memcpy(out.data() + at, array.raw(), array.nbytes());
+  } else if (value.device_chunk()) {
+    throw std::invalid_argument(
+        "a chunk in device memory cannot cross ranks: it must come back to host memory first");
+  } else {
+    const std::type_info& type = *value.other_type();
+    const OtherCodec* codec = find_other_codec(type.name());
+    if (!codec)
+      throw std::invalid_argument(fmt::format(
+          "a value of type {} cannot cross ranks: give it a tessera::Codec specialization "
+          "(see tessera/codec.hpp)",
+          detail::type_name(type)));
+    writer.put(Kind::other);
+    Codec<std::string>::encode(type.name(), writer);
+    codec->encode(value, writer);
+  }
+}
+
+Value decode_value(const std::byte* data, std::size_t size, std::shared_ptr<void> owner) {
+  ByteReader reader(data, size);
+  try {
+    switch (reader.get<Kind>()) {
+      case Kind::empty:
+        return Value();
+      case Kind::null_host_chunk:
+        return Value(Value::HostChunk());
+      case Kind::host_chunk: {
+        const auto dtype = reader.get<DType>();
+        dtype_name(dtype);  // throws for a byte that is no dtype
+        const auto ndim = reader.get<std::uint32_t>();
+        if (ndim > reader.remaining() / sizeof(std::int64_t))
+          throw std::invalid_argument(fmt::format("{} dimensions", ndim));
+        Shape shape(ndim);
+        std::int64_t elements = 1;
+        for (auto& extent : shape) {
+          extent = reader.get<std::int64_t>();
+          if (extent < 0) throw std::invalid_argument(fmt::format("extent {}", extent));
+          elements *= extent;
+        }
+        reader.align(kDataAlignment);
+        const std::size_t nbytes = static_cast<std::size_t>(elements) * dtype_size(dtype);
+        const std::byte* bytes = reader.take(nbytes);
+        if (reinterpret_cast<std::uintptr_t>(bytes) % kDataAlignment != 0) {
+          NDArray copy(std::move(shape), dtype);  // an unaligned buffer: the data is copied
+          std::memcpy(copy.raw(), bytes, nbytes);
+          return Value(std::move(copy));
+        }
+        return Value(
+            NDArray(std::move(shape), dtype, std::move(owner), const_cast<std::byte*>(bytes)));
+      }
+      case Kind::other: {
+        const std::string name = Codec<std::string>::decode(reader);
+        const OtherCodec* codec = find_other_codec(name);
+        if (!codec)
+          throw std::invalid_argument(fmt::format("type {} has no codec in this process", name));
+        return codec->decode(reader);
+      }
+    }
+    throw std::invalid_argument("unknown value kind");
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(
+        fmt::format("bytes of {} are no encoded value: {}", size, e.what()));
+  }
+}
+
+}  // namespace detail
+}  // namespace tessera

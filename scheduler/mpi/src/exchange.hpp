@@ -1,0 +1,81 @@
+#pragma once
+// The one thread that talks MPI for a cluster: it sends what finished tasks queued for other
+// ranks and delivers what arrives to the external tasks waiting for it. Receives never block a
+// worker thread: a worker waiting for a peer while the peer waits for this rank's queued work
+// would deadlock both.
+
+#include <mpi.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "scheduling/run_state.hpp"
+#include "scheduling/scheduler.hpp"
+
+namespace tessera::detail {
+
+class Exchange {
+ public:
+  /// Owns `comm` (a communicator of this cluster's own) and starts the thread.
+  Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler);
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  /// Queues `message` for each rank in `to`; from any thread.
+  void send(std::vector<std::byte> message, const std::vector<int>& to);
+  /// Delivers messages of run `id` to `run`'s external tasks (`local_of`: the local index of
+  /// each task of the whole graph). Messages that came before are delivered now.
+  void open_run(std::uint64_t id, std::shared_ptr<RunState> run,
+                std::vector<std::int32_t> local_of);
+  /// Finishes the sends under way (waiting at most `kSendDrainSeconds` for peers to take them),
+  /// stops the thread and frees the communicator. Idempotent.
+  void stop();
+
+  static constexpr double kSendDrainSeconds = 30;
+
+ private:
+  struct Outgoing {
+    std::shared_ptr<const std::vector<std::byte>> message;
+    std::vector<int> to;
+  };
+  struct InFlight {
+    std::shared_ptr<const std::vector<std::byte>> message;
+    MPI_Request request;
+  };
+  struct OpenRun {
+    std::shared_ptr<RunState> run;
+    std::vector<std::int32_t> local_of;
+  };
+  struct Received {
+    std::shared_ptr<std::byte> buffer;
+    std::size_t size;
+  };
+
+  void loop();
+  /// One pass: start queued sends, complete finished ones, receive what waits. True when it did
+  /// anything.
+  bool progress();
+  void deliver(const Received& message);
+  void deliver_to(OpenRun& open, const Received& message);
+
+  MPI_Comm comm_;
+  std::shared_ptr<Scheduler> scheduler_;
+  std::mutex mutex_;  // guards outbox_, runs_, early_, stopping_
+  std::condition_variable wake_;
+  std::deque<Outgoing> outbox_;
+  std::map<std::uint64_t, OpenRun> runs_;
+  std::multimap<std::uint64_t, Received> early_;  // arrived before their run opened here
+  bool stopping_ = false;
+  std::vector<InFlight> in_flight_;  // the thread's own
+  std::thread thread_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,75 @@
+#include "mpi_executor.hpp"
+
+#include <stdexcept>
+
+#include "rank_plan.hpp"
+#include "tessera/detail/log.hpp"
+#include "tessera/errors.hpp"
+#include "wire.hpp"
+
+namespace tessera::detail {
+
+MPIExecutor::MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Exchange> exchange,
+                         int rank, int size)
+    : scheduler_(std::move(scheduler)), exchange_(std::move(exchange)), rank_(rank), size_(size) {}
+
+namespace {
+
+class RefusingStore final : public ChunkStore {
+ public:
+  explicit RefusingStore(std::shared_ptr<ChunkStore> local) : local_(std::move(local)) {}
+  std::shared_ptr<StoredChunk> put(std::shared_ptr<NDArray>, int) override { refuse(); }
+  std::shared_ptr<StoredChunk> put(std::shared_ptr<DeviceArray>) override { refuse(); }
+  std::uint64_t make_device_room(int owner, std::uint64_t bytes) override {
+    return local_->make_device_room(owner, bytes);
+  }
+  std::uint64_t chunk_limit() const noexcept override { return local_->chunk_limit(); }
+
+ private:
+  [[noreturn]] static void refuse() {
+    throw std::logic_error(
+        "persist() is not supported on an MPICluster yet: a persisted chunk would live only on "
+        "the rank that made it; compute() the result instead");
+  }
+  std::shared_ptr<ChunkStore> local_;
+};
+
+}  // namespace
+
+std::shared_ptr<ChunkStore> MPIExecutor::chunk_store() {
+  return std::make_shared<RefusingStore>(scheduler_->chunk_store());
+}
+
+std::shared_ptr<Computation> MPIExecutor::submit(Graph graph) {
+  const std::uint64_t run_id = next_run_.fetch_add(1);
+  auto plan = std::make_shared<RankPlan>(plan_rank(graph, rank_, size_));
+  RunHooks hooks;
+  // The hooks run on worker threads as tasks settle: the value is encoded there (in parallel,
+  // one copy into the message) and the communication thread only moves bytes.
+  std::weak_ptr<Exchange> exchange = exchange_;
+  hooks.on_result = [plan, exchange, run_id](std::uint32_t task, const Value& value) {
+    const std::vector<int>& to = plan->destinations[task];
+    if (to.empty()) return;
+    auto live = exchange.lock();
+    if (!live) throw ClosedError("cannot send to other ranks: the MPI cluster is closed");
+    live->send(value_message(run_id, plan->global_of[task], value), to);
+  };
+  hooks.on_failure = [plan, exchange, run_id](std::uint32_t task, const std::exception_ptr& error) {
+    const std::vector<int>& to = plan->destinations[task];
+    if (to.empty()) return;
+    // The ranks waiting for this value fail the same way (and so throw the same TaskError).
+    try {
+      if (auto live = exchange.lock())
+        live->send(error_message(run_id, plan->global_of[task], error), to);
+    } catch (const std::exception& e) {
+      log_warning(std::string("could not tell other ranks of a failure: ") + e.what());
+    }
+  };
+  Graph local = std::move(plan->local);
+  std::vector<std::int32_t> local_of = plan->local_of;
+  auto run = scheduler_->start(std::move(local), std::move(hooks));
+  exchange_->open_run(run_id, run, std::move(local_of));
+  return run;
+}
+
+}  // namespace tessera::detail

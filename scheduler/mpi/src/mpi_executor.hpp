@@ -1,0 +1,33 @@
+#pragma once
+// compute() over ranks: each submitted graph is planned (rank_plan.hpp), this rank's share runs
+// on its own scheduler, and the values other ranks need leave through the Exchange as their
+// tasks finish. Every rank submits the same graphs in the same order (SPMD), so the n-th run is
+// the same graph everywhere and its messages are matched by run number and task index.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "exchange.hpp"
+#include "tessera/executor.hpp"
+
+namespace tessera::detail {
+
+class MPIExecutor final : public Executor {
+ public:
+  MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Exchange> exchange, int rank,
+              int size);
+  std::shared_ptr<Computation> submit(Graph graph) override;
+  /// This rank's store for its limits, refusing to keep chunks: persisted chunks would live on
+  /// their owner rank only, and no later graph's task can find them there yet.
+  std::shared_ptr<ChunkStore> chunk_store() override;
+  std::vector<WorkerInfo> workers() const override { return scheduler_->workers(); }
+
+ private:
+  std::shared_ptr<Scheduler> scheduler_;
+  std::shared_ptr<Exchange> exchange_;
+  int rank_, size_;
+  std::atomic<std::uint64_t> next_run_{1};
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,89 @@
+#include "wire.hpp"
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "tessera/detail/value_codec.hpp"
+#include "tessera/errors.hpp"
+
+namespace tessera::detail {
+namespace {
+
+enum class ErrorKind : std::uint8_t { task = 1, closed = 2, other = 3 };
+
+std::vector<std::byte> with_header(std::uint64_t run, std::uint32_t task, MessageKind kind) {
+  std::vector<std::byte> message(kHeaderBytes);
+  std::memcpy(message.data(), &run, sizeof run);
+  std::memcpy(message.data() + 8, &task, sizeof task);
+  std::memcpy(message.data() + 12, &kind, sizeof kind);
+  return message;
+}
+
+}  // namespace
+
+std::vector<std::byte> value_message(std::uint64_t run, std::uint32_t task, const Value& value) {
+  std::vector<std::byte> message = with_header(run, task, MessageKind::value);
+  message.reserve(kHeaderBytes + 128 + value.nbytes());
+  encode_value(value, message);
+  return message;
+}
+
+std::vector<std::byte> error_message(std::uint64_t run, std::uint32_t task,
+                                     const std::exception_ptr& error) {
+  std::vector<std::byte> message = with_header(run, task, MessageKind::error);
+  ByteWriter out(message);
+  auto put = [&out](const std::string& text) { Codec<std::string>::encode(text, out); };
+  try {
+    std::rethrow_exception(error);
+  } catch (const TaskError& e) {
+    out.put(ErrorKind::task);
+    put(e.key());
+    put(e.worker());
+    put(e.original_message());
+  } catch (const ClosedError& e) {
+    out.put(ErrorKind::closed);
+    put(e.what());
+  } catch (const std::exception& e) {
+    out.put(ErrorKind::other);
+    put(e.what());
+  } catch (...) {
+    out.put(ErrorKind::other);
+    put("unknown exception");
+  }
+  return message;
+}
+
+MessageHeader read_header(const std::byte* data, std::size_t size) {
+  if (size < kHeaderBytes)
+    throw std::invalid_argument("message of " + std::to_string(size) +
+                                " bytes is shorter than its header");
+  MessageHeader header;
+  std::memcpy(&header.run, data, sizeof header.run);
+  std::memcpy(&header.task, data + 8, sizeof header.task);
+  std::memcpy(&header.kind, data + 12, sizeof header.kind);
+  return header;
+}
+
+Value read_value(const std::byte* data, std::size_t size, std::shared_ptr<void> owner) {
+  return decode_value(data + kHeaderBytes, size - kHeaderBytes, std::move(owner));
+}
+
+std::exception_ptr read_error(const std::byte* data, std::size_t size) {
+  ByteReader in(data + kHeaderBytes, size - kHeaderBytes);
+  auto get = [&in] { return Codec<std::string>::decode(in); };
+  switch (in.get<ErrorKind>()) {
+    case ErrorKind::task: {
+      std::string key = get(), worker = get(), message = get();
+      return std::make_exception_ptr(
+          TaskError(std::move(key), std::move(worker), std::move(message), nullptr));
+    }
+    case ErrorKind::closed:
+      return std::make_exception_ptr(ClosedError(get()));
+    case ErrorKind::other:
+      return std::make_exception_ptr(std::runtime_error(get()));
+  }
+  return std::make_exception_ptr(std::runtime_error("malformed error message"));
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,227 @@
+// MPICluster under mpirun -np N (N = 1..4): every test runs on every rank, against one cluster
+// made in main(). Results must be the same on every rank and bit-identical to a single-process
+// run of the same graph, which each rank computes itself on a LocalCluster for comparison.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tessera/mpi_cluster.hpp"
+#include "tessera/tessera.hpp"
+
+namespace ts = tessera;
+
+namespace {
+
+ts::MPICluster* cluster = nullptr;
+ts::Client* client = nullptr;  // the one client (closing a second one would disconnect both)
+int this_rank = 0;             // read by tasks: which rank ran them
+
+struct Particle {
+  double x;
+  std::int64_t id;
+};
+struct NoCodec {
+  int x;
+};
+
+}  // namespace
+
+template <>
+inline constexpr bool tessera::bitwise_codec<Particle> = true;
+
+namespace {
+
+/// The same on every rank? Compares `bytes` with rank 0's.
+bool same_on_every_rank(const void* data, std::size_t size) {
+  std::vector<char> mine(static_cast<const char*>(data), static_cast<const char*>(data) + size);
+  std::vector<char> root = mine;
+  MPI_Bcast(root.data(), static_cast<int>(size), MPI_CHAR, 0, MPI_COMM_WORLD);
+  int same = mine == root, all = 0;
+  MPI_Allreduce(&same, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return all == 1;
+}
+
+/// `make()` computed by a single-process cluster of one thread (the reference).
+template <class F>
+auto on_one_process(F&& make) {
+  ts::LocalCluster local({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+  ts::Client client(local);
+  return make();
+}
+
+std::vector<std::uint64_t> bits(const ts::NDArray& array) {
+  std::vector<std::uint64_t> out(array.size());
+  for (std::int64_t i = 0; i < array.size(); ++i) {
+    const double v = array.element_as_double(i);
+    std::memcpy(&out[i], &v, sizeof v);
+  }
+  return out;
+}
+
+TEST(MPICluster, ComputeRunsOnTheMPIExecutor) {
+  EXPECT_EQ(ts::current_executor(), cluster->executor());
+}
+
+TEST(MPICluster, DelayedTasksRunOnTheirOwnerAndReachEveryRank) {
+  auto where = ts::delayed([](int i) { return this_rank * 1000 + i; }, "where");
+  std::vector<ts::Delayed<int>> tasks;
+  for (int i = 0; i < 10; ++i) tasks.push_back(where(i));
+  const std::vector<int> values = ts::compute(tasks);
+  // Leaves go to ranks in turn, in graph order: task i on rank i % size.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(values[i], (i % cluster->size()) * 1000 + i) << i;
+}
+
+TEST(MPICluster, ValuesCrossRanksIntoLaterTasks) {
+  auto square = ts::delayed(
+      [](int i) {
+        return std::vector<double>{double(i), double(i) * i};
+      },
+      "square");
+  auto total = ts::delayed(
+      [](const std::vector<double>& a, const std::vector<double>& b, const std::vector<double>& c) {
+        return a[1] + b[1] + c[1] + std::string("xyz").size();
+      },
+      "total");
+  auto result = total(square(2), square(3), square(4));
+  EXPECT_EQ(result.compute(), 4.0 + 9.0 + 16.0 + 3.0);
+}
+
+TEST(MPICluster, ArrayReductionsAreBitIdenticalToOneProcess) {
+  auto make = [] {
+    auto x = ts::random::random({600, 600}, {100, 100}, 42);
+    auto y = x + x.T();
+    return std::vector<ts::NDArray>{y.mean(0).compute(), y.sum().compute(),
+                                    y.mean(0).std().compute(), y.var(1).compute(),
+                                    (x * 2.0 - 1.0).max().compute()};
+  };
+  const auto expected = on_one_process(make);
+  const auto got = make();
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_EQ(got[k].shape(), expected[k].shape()) << k;
+    EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
+    const auto b = bits(got[k]);
+    EXPECT_TRUE(same_on_every_rank(b.data(), b.size() * sizeof(std::uint64_t))) << k;
+  }
+}
+
+TEST(MPICluster, UnseededRandomArraysAreTheSameOnEveryRank) {
+  const double s = ts::random::random({300, 300}, {100, 100}).sum().compute().item<double>();
+  EXPECT_TRUE(same_on_every_rank(&s, sizeof s));
+  EXPECT_GT(s, 0.4 * 90000);
+}
+
+TEST(MPICluster, TaskErrorIsTheSameOnEveryRankAndTheClusterStaysUsable) {
+  auto fragile = ts::delayed(
+      [](int i) {
+        if (i == 3) throw std::invalid_argument("bad input 3");
+        return i;
+      },
+      "fragile");
+  auto add = ts::delayed([](int a, int b) { return a + b; }, "add");
+  std::vector<ts::Delayed<int>> tasks;
+  for (int i = 0; i < 6; ++i) tasks.push_back(add(fragile(i), fragile(i + 10)));
+  try {
+    ts::compute(tasks);
+    ADD_FAILURE() << "no error";
+  } catch (const ts::TaskError& e) {
+    // fragile(3) is leaf 6 in graph order (two leaves per add), so it ran on rank 6 % size.
+    EXPECT_EQ(e.worker(), fmt::format("rank{}.cpu-0", 6 % cluster->size()));
+    EXPECT_EQ(e.original_message(), "bad input 3");
+    const std::string text = e.what();
+    EXPECT_TRUE(same_on_every_rank(text.data(), text.size())) << text;
+  }
+  EXPECT_EQ(add(fragile(1), fragile(2)).compute(), 3);
+}
+
+TEST(MPICluster, UserTypesWithACodecCrossRanks) {
+  auto make = ts::delayed([](int i) { return Particle{i * 0.5, i}; }, "particle");
+  auto sum =
+      ts::delayed([](const Particle& a, const Particle& b) { return a.x + b.x + a.id + b.id; },
+                  "sum_particles");
+  EXPECT_EQ(sum(make(1), make(2)).compute(), 0.5 + 1.0 + 3);
+}
+
+TEST(MPICluster, ATypeWithoutACodecIsAClearErrorWhenItMustCrossRanks) {
+  auto make = ts::delayed([] { return NoCodec{7}; }, "no_codec");
+  if (cluster->size() == 1) {
+    EXPECT_EQ(make().compute().x, 7);  // nothing crosses ranks
+    return;
+  }
+  try {
+    make().compute();
+    ADD_FAILURE() << "no error";
+  } catch (const ts::TaskError& e) {
+    EXPECT_NE(std::string(e.what()).find("NoCodec"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cannot cross ranks"), std::string::npos) << e.what();
+  }
+}
+
+TEST(MPICluster, FuturesFromClientSubmitAndMap) {
+  auto future = client->submit([](int a, int b) { return a * b; }, 6, 7);
+  EXPECT_EQ(future.result(), 42);
+  auto futures =
+      client->map([](int i) { return this_rank * 100 + i; }, std::vector<int>{0, 1, 2, 3});
+  const auto values = client->gather(futures);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(values[i], (i % cluster->size()) * 100 + i);
+}
+
+TEST(MPICluster, ManyRunsInARowWithManySmallTasks) {
+  auto inc = ts::delayed([](int i) { return i + 1; }, "inc");
+  auto add = ts::delayed([](int a, int b) { return a + b; }, "add");
+  for (int run = 0; run < 20; ++run) {
+    std::vector<ts::Delayed<int>> level;
+    for (int i = 0; i < 64; ++i) level.push_back(inc(i + run));
+    while (level.size() > 1) {  // a tree of sums across ranks
+      std::vector<ts::Delayed<int>> next;
+      for (std::size_t k = 0; k + 1 < level.size(); k += 2)
+        next.push_back(add(level[k], level[k + 1]));
+      level = std::move(next);
+    }
+    EXPECT_EQ(level[0].compute(), 64 * (run + 1) + 63 * 64 / 2) << run;
+  }
+}
+
+TEST(MPICluster, PersistSaysItIsNotSupportedYet) {
+  auto x = ts::random::random({100, 100}, {50, 50}, 1);
+  try {
+    x.persist().sum().compute();  // persist() runs in the background, like Dask's
+    ADD_FAILURE() << "no error";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("not supported on an MPICluster"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_GT(x.sum().compute().item<double>(), 0);  // and the cluster still computes
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
+  ::testing::InitGoogleTest(&argc, argv);
+  MPI_Comm_rank(MPI_COMM_WORLD, &this_rank);
+  if (this_rank != 0) {  // one rank reports; all must agree on the outcome (below)
+    auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+    delete listeners.Release(listeners.default_result_printer());
+  }
+  int result = 0;
+  {
+    ts::MPICluster mpi({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+    cluster = &mpi;
+    ts::Client mpi_client(mpi);
+    client = &mpi_client;
+    result = RUN_ALL_TESTS();
+  }
+  int worst = 0;
+  MPI_Allreduce(&result, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (this_rank == 0 && worst != result) std::fprintf(stderr, "a test failed on another rank\n");
+  MPI_Finalize();
+  return worst;
+}
