@@ -15,7 +15,8 @@
 namespace tessera::detail {
 namespace {
 
-constexpr int kValueTag = 1;
+constexpr int kValueTag = 1;   // one message
+constexpr int kBundleTag = 2;  // several small ones (wire.hpp)
 using Clock = std::chrono::steady_clock;
 
 }  // namespace
@@ -53,41 +54,85 @@ void Exchange::open_run(std::uint64_t id, std::shared_ptr<RunState> run,
     early_.erase(first, last);
     wake_.notify_one();
   }
-  for (const Received& message : early) deliver(message);
+  deliver(early);
 }
 
-void Exchange::deliver(const Received& message) {
-  const MessageHeader header = read_header(message.buffer.get(), message.size);
-  std::shared_ptr<RunState> run;
-  std::int32_t task = -1;
-  {
-    std::lock_guard lock(mutex_);
-    auto it = runs_.find(header.run);
-    if (it == runs_.end()) {  // a faster rank is ahead: keep it until this rank gets there
-      early_.emplace(header.run, message);
-      return;
+void Exchange::deliver(const std::vector<Received>& messages) {
+  std::shared_ptr<RunState> batch_run;
+  std::vector<std::pair<std::uint32_t, Value>> batch;
+  auto flush = [&] {
+    if (!batch.empty()) scheduler_->deliver(*batch_run, batch);
+    batch.clear();
+  };
+  for (const Received& message : messages) {
+    const MessageHeader header = read_header(message.data, message.size);
+    std::shared_ptr<RunState> run;
+    std::int32_t task = -1;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = runs_.find(header.run);
+      if (it == runs_.end()) {  // a faster rank is ahead: kept until this rank gets there
+        early_.emplace(header.run, message);
+        continue;
+      }
+      run = it->second.run;
+      if (header.task < it->second.local_of.size()) task = it->second.local_of[header.task];
     }
-    run = it->second.run;
-    if (header.task < it->second.local_of.size()) task = it->second.local_of[header.task];
+    if (task < 0 || !run->graph().tasks[task]->external() || !run->waiting(task)) {
+      log_warning(fmt::format("dropped a message for task {} of run {}: not awaited here",
+                              header.task, header.run));
+      continue;
+    }
+    if (run != batch_run) {
+      flush();
+      batch_run = run;
+    }
+    const auto i = static_cast<std::uint32_t>(task);
+    std::exception_ptr error;
+    if (header.kind == MessageKind::error) {
+      error = read_error(message.data, message.size);
+    } else {
+      try {
+        batch.emplace_back(i, read_value(message.data, message.size, message.owner));
+        continue;
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    flush();
+    scheduler_->deliver_failure(*run, i, error);
   }
-  if (task < 0 || !run->graph().tasks[task]->external() || !run->waiting(task)) {
-    log_warning(fmt::format("dropped a message for task {} of run {}: not awaited here",
-                            header.task, header.run));
-    return;
-  }
-  const auto i = static_cast<std::uint32_t>(task);
-  if (header.kind == MessageKind::error) {
-    scheduler_->deliver_failure(*run, i, read_error(message.buffer.get(), message.size));
-    return;
-  }
-  Value value;
-  try {
-    value = read_value(message.buffer.get(), message.size, message.buffer);
-  } catch (...) {
-    scheduler_->deliver_failure(*run, i, std::current_exception());
-    return;
-  }
-  scheduler_->deliver(*run, i, std::move(value));
+  flush();
+}
+
+void Exchange::post(std::shared_ptr<const std::vector<std::byte>> bytes, int rank, int tag) {
+  MPI_Request& request = requests_.emplace_back(MPI_REQUEST_NULL);
+  mpi_check(MPI_Isend(bytes->data(), static_cast<int>(bytes->size()), MPI_BYTE, rank, tag, comm_,
+                      &request),
+            "MPI_Isend");
+  sending_.push_back(std::move(bytes));
+}
+
+void Exchange::start_sends(std::deque<Outgoing>& batch) {
+  // Small messages to one rank travel as one bundle: 100,000 tasks' values are a few hundred
+  // MPI messages, not 100,000 (MPI's per-message cost, not the bytes, bounds small tasks).
+  std::map<int, std::vector<std::byte>> bundles;
+  auto flush = [this](int rank, std::vector<std::byte>& bundle) {
+    if (bundle.empty()) return;
+    post(std::make_shared<const std::vector<std::byte>>(std::move(bundle)), rank, kBundleTag);
+    bundle.clear();
+  };
+  for (const Outgoing& out : batch)
+    for (int rank : out.to) {
+      if (out.message->size() > kBundledMessageLimit) {
+        post(out.message, rank, kValueTag);
+        continue;
+      }
+      std::vector<std::byte>& bundle = bundles[rank];
+      append_to_bundle(bundle, *out.message);
+      if (bundle.size() > kBundleBytes) flush(rank, bundle);
+    }
+  for (auto& [rank, bundle] : bundles) flush(rank, bundle);
 }
 
 bool Exchange::progress() {
@@ -99,38 +144,51 @@ bool Exchange::progress() {
     // Runs whose every task settled need nothing more from here.
     std::erase_if(runs_, [](const auto& entry) { return entry.second.run->done(); });
   }
-  for (const Outgoing& out : batch)
-    for (int rank : out.to) {
-      InFlight& sent = in_flight_.emplace_back(InFlight{out.message, MPI_REQUEST_NULL});
-      mpi_check(MPI_Isend(out.message->data(), static_cast<int>(out.message->size()), MPI_BYTE,
-                          rank, kValueTag, comm_, &sent.request),
-                "MPI_Isend");
+  if (!batch.empty()) {
+    start_sends(batch);
+    did = true;
+  }
+  if (!requests_.empty()) {
+    int completed = 0;
+    std::vector<int> indices(requests_.size());
+    mpi_check(MPI_Testsome(static_cast<int>(requests_.size()), requests_.data(), &completed,
+                           indices.data(), MPI_STATUSES_IGNORE),
+              "MPI_Testsome");
+    if (completed > 0 && completed != MPI_UNDEFINED) {
+      for (int k = 0; k < completed; ++k) sending_[indices[k]].reset();
+      std::size_t kept = 0;
+      for (std::size_t k = 0; k < requests_.size(); ++k)
+        if (sending_[k]) {
+          requests_[kept] = requests_[k];
+          sending_[kept++] = std::move(sending_[k]);
+        }
+      requests_.resize(kept);
+      sending_.resize(kept);
       did = true;
-    }
-  for (std::size_t k = 0; k < in_flight_.size();) {
-    int complete = 0;
-    mpi_check(MPI_Test(&in_flight_[k].request, &complete, MPI_STATUS_IGNORE), "MPI_Test");
-    if (complete) {
-      in_flight_[k] = std::move(in_flight_.back());
-      in_flight_.pop_back();
-      did = true;
-    } else {
-      ++k;
     }
   }
+  std::vector<Received> received;
   for (;;) {
     int waiting = 0;
     MPI_Status status;
-    mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, kValueTag, comm_, &waiting, &status), "MPI_Iprobe");
+    mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &waiting, &status), "MPI_Iprobe");
     if (!waiting) break;
     int count = 0;
     mpi_check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
-    Received message{aligned_buffer(static_cast<std::size_t>(count)),
-                     static_cast<std::size_t>(count)};
-    mpi_check(MPI_Recv(message.buffer.get(), count, MPI_BYTE, status.MPI_SOURCE, kValueTag, comm_,
+    std::shared_ptr<std::byte> buffer = aligned_buffer(static_cast<std::size_t>(count));
+    mpi_check(MPI_Recv(buffer.get(), count, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, comm_,
                        MPI_STATUS_IGNORE),
               "MPI_Recv");
-    deliver(message);
+    const auto size = static_cast<std::size_t>(count);
+    if (status.MPI_TAG == kBundleTag)
+      for_each_in_bundle(buffer.get(), size, [&](const std::byte* data, std::size_t n) {
+        received.push_back({buffer, data, n});
+      });
+    else
+      received.push_back({buffer, buffer.get(), size});
+  }
+  if (!received.empty()) {
+    deliver(received);
     did = true;
   }
   return did;
@@ -153,14 +211,14 @@ void Exchange::loop() {
       std::unique_lock lock(mutex_);
       if (stopping_) {
         if (stop_requested == Clock::time_point{}) stop_requested = Clock::now();
-        if (outbox_.empty() && in_flight_.empty()) break;
+        if (outbox_.empty() && requests_.empty()) break;
         if (Clock::now() - stop_requested > std::chrono::duration<double>(kSendDrainSeconds)) {
           log_warning(
-              fmt::format("MPI cluster closed with {} sends no rank took", in_flight_.size()));
+              fmt::format("MPI cluster closed with {} sends no rank took", requests_.size()));
           break;
         }
       }
-      const bool quiet = runs_.empty() && outbox_.empty() && in_flight_.empty() && !stopping_;
+      const bool quiet = runs_.empty() && outbox_.empty() && requests_.empty() && !stopping_;
       if (idle < microseconds(200)) {
         lock.unlock();
         std::this_thread::yield();
@@ -200,7 +258,7 @@ void Exchange::stop() {
             *open.run, i,
             std::make_exception_ptr(ClosedError(
                 "the MPI cluster was closed while this rank waited for another rank's value")));
-  if (in_flight_.empty()) MPI_Comm_free(&comm_);
+  if (requests_.empty()) MPI_Comm_free(&comm_);
 }
 
 }  // namespace tessera::detail

@@ -46,16 +46,14 @@ class Exchange {
     std::shared_ptr<const std::vector<std::byte>> message;
     std::vector<int> to;
   };
-  struct InFlight {
-    std::shared_ptr<const std::vector<std::byte>> message;
-    MPI_Request request;
-  };
   struct OpenRun {
     std::shared_ptr<RunState> run;
     std::vector<std::int32_t> local_of;
   };
+  /// One message received: its bytes inside a buffer that `owner` keeps alive.
   struct Received {
-    std::shared_ptr<std::byte> buffer;
+    std::shared_ptr<void> owner;
+    const std::byte* data;
     std::size_t size;
   };
 
@@ -63,8 +61,11 @@ class Exchange {
   /// One pass: start queued sends, complete finished ones, receive what waits. True when it did
   /// anything.
   bool progress();
-  void deliver(const Received& message);
-  void deliver_to(OpenRun& open, const Received& message);
+  /// Sends the queued messages, small ones to the same rank bundled into one MPI message.
+  void start_sends(std::deque<Outgoing>& batch);
+  void post(std::shared_ptr<const std::vector<std::byte>> bytes, int rank, int tag);
+  /// Delivers messages in order, values of one run in one batch.
+  void deliver(const std::vector<Received>& messages);
 
   MPI_Comm comm_;
   std::shared_ptr<Scheduler> scheduler_;
@@ -74,7 +75,10 @@ class Exchange {
   std::map<std::uint64_t, OpenRun> runs_;
   std::multimap<std::uint64_t, Received> early_;  // arrived before their run opened here
   bool stopping_ = false;
-  std::vector<InFlight> in_flight_;  // the thread's own
+  // Sends under way (the thread's own): requests side by side for MPI_Testsome, each with the
+  // bytes it sends.
+  std::vector<MPI_Request> requests_;
+  std::vector<std::shared_ptr<const std::vector<std::byte>>> sending_;
   std::thread thread_;
 };
 

@@ -54,6 +54,24 @@ std::vector<std::byte> error_message(std::uint64_t run, std::uint32_t task,
   return message;
 }
 
+void append_to_bundle(std::vector<std::byte>& bundle, const std::vector<std::byte>& message) {
+  const std::uint64_t length = message.size();
+  const std::size_t at = bundle.size();  // a multiple of 64
+  bundle.resize(at + 64 + (message.size() + 63) / 64 * 64);
+  std::memcpy(bundle.data() + at, &length, sizeof length);
+  std::memcpy(bundle.data() + at + 64, message.data(), message.size());
+}
+
+std::size_t bundle_entry(const std::byte* data, std::size_t size, std::size_t offset,
+                         std::size_t& length) {
+  std::uint64_t n = 0;
+  if (size - offset < 64 + kHeaderBytes) throw std::invalid_argument("truncated bundle");
+  std::memcpy(&n, data + offset, sizeof n);
+  if (n > size - offset - 64) throw std::invalid_argument("bundle entry longer than its bundle");
+  length = static_cast<std::size_t>(n);
+  return offset + 64;
+}
+
 MessageHeader read_header(const std::byte* data, std::size_t size) {
   if (size < kHeaderBytes)
     throw std::invalid_argument("message of " + std::to_string(size) +

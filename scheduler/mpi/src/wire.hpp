@@ -27,11 +27,35 @@ std::vector<std::byte> value_message(std::uint64_t run, std::uint32_t task, cons
 std::vector<std::byte> error_message(std::uint64_t run, std::uint32_t task,
                                      const std::exception_ptr& error);
 
+/// Bundles: small messages to one rank sent as one. Each entry is its length (8 bytes, padded to
+/// 64) then the message, starting 64-byte aligned so array data inside stays aligned.
+inline constexpr std::size_t kBundledMessageLimit = 64 * 1024;  ///< larger ones go alone
+inline constexpr std::size_t kBundleBytes = 1 << 20;            ///< a bundle is sent past this
+void append_to_bundle(std::vector<std::byte>& bundle, const std::vector<std::byte>& message);
+/// Calls `each(data, size)` for every message of a bundle; throws std::invalid_argument for a
+/// malformed one.
+template <class Each>
+void for_each_in_bundle(const std::byte* data, std::size_t size, Each&& each);
+
 /// The header of a received message; throws std::invalid_argument for one too short.
 MessageHeader read_header(const std::byte* data, std::size_t size);
 /// The value of a value message (pointing into `owner`'s buffer where it can).
 Value read_value(const std::byte* data, std::size_t size, std::shared_ptr<void> owner);
 /// The error of an error message, as the rank that raised it raised it.
 std::exception_ptr read_error(const std::byte* data, std::size_t size);
+
+std::size_t bundle_entry(const std::byte* data, std::size_t size, std::size_t offset,
+                         std::size_t& length);
+
+template <class Each>
+void for_each_in_bundle(const std::byte* data, std::size_t size, Each&& each) {
+  std::size_t offset = 0;
+  while (offset < size) {
+    std::size_t length = 0;
+    const std::size_t at = bundle_entry(data, size, offset, length);
+    each(data + at, length);
+    offset = (at + length + 63) / 64 * 64;
+  }
+}
 
 }  // namespace tessera::detail

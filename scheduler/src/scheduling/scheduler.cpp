@@ -212,10 +212,12 @@ std::shared_ptr<RunState> Scheduler::start(Graph graph, RunHooks hooks) {
   return run;
 }
 
-void Scheduler::deliver(RunState& run, std::uint32_t task, Value value) {
+void Scheduler::deliver(RunState& run, std::span<std::pair<std::uint32_t, Value>> values) {
   ThreadBuffers buffers;
+  bool finished = false;
   // Delivered values count against no worker: they arrived, nobody here computed them.
-  const bool finished = run.finish(task, std::move(value), 0, -1, buffers.ready);
+  for (auto& [task, value] : values)
+    finished |= run.finish(task, std::move(value), 0, -1, buffers.ready);
   enqueue(-1, run, buffers.ready, buffers);
   if (finished) release_run(run);
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,8 +42,9 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   /// submit() with `hooks` observing the run's tasks. External tasks wait for deliver() or
   /// deliver_failure().
   std::shared_ptr<RunState> start(Graph graph, RunHooks hooks);
-  /// Gives external task `task` of `run` its value, and queues the consumers that now can run.
-  void deliver(RunState& run, std::uint32_t task, Value value);
+  /// Gives external tasks of `run` their values (task, value), and queues the consumers that
+  /// now can run, all in one batch.
+  void deliver(RunState& run, std::span<std::pair<std::uint32_t, Value>> values);
   /// Fails external task `task` of `run` with `error` (kept as it is) and cancels its consumers.
   void deliver_failure(RunState& run, std::uint32_t task, std::exception_ptr error);
   /// Its block store (throws ClosedError once stopped).
