@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # MPICluster with `ranks` ranks of one thread each against a LocalCluster of `ranks` one-thread
 # workers, same workloads, one run each; prints both and the ratios (local time / MPI time:
-# above 1 means MPI is faster). Usage: benchmarks/bench_mpi.sh [build dir] [ranks]
+# above 1 means MPI is faster). Then Dask distributed's 2-process LocalCluster on 10,000 no-op
+# delayed tasks (100,000 would take minutes there), compared per task.
+# Usage: benchmarks/bench_mpi.sh [build dir] [ranks]
 set -euo pipefail
 build=${1:-build}
 ranks=${2:-2}
@@ -12,11 +14,17 @@ local_line=$("$build/bin/bench_mpi" --local --workers "$ranks")
 mpi_line=$(mpirun -np "$ranks" --oversubscribe --bind-to none "$build/bin/bench_mpi")
 echo "$local_line"
 echo "$mpi_line"
-python3 - "$local_line" "$mpi_line" <<'PY'
+dask_line=$(/usr/bin/python3 "$(dirname "$0")/dask_distributed_anchor.py" 10000 2>/dev/null)
+echo "$dask_line"
+/usr/bin/python3 - "$local_line" "$mpi_line" "$dask_line" <<'PY'
 import sys
 def parse(line):
     return {k: float(v) for k, v in (f.split("=") for f in line.split()[1:]) if k.endswith("_s")}
-local, mpi = parse(sys.argv[1]), parse(sys.argv[2])
+local, mpi, dask = parse(sys.argv[1]), parse(sys.argv[2]), parse(sys.argv[3])
 for key in local:
     print(f"{key[:-2]}: local/mpi = {local[key] / mpi[key]:.2f}")
+per_task_mpi = mpi["delayed_100k_s"] / 100000
+per_task_dask = dask["delayed_10000_s"] / 10000
+print(f"delayed per task: mpi {per_task_mpi * 1e6:.1f} us, dask distributed {per_task_dask * 1e6:.1f} us, "
+      f"dask/mpi = {per_task_dask / per_task_mpi:.0f}x")
 PY
