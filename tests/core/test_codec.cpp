@@ -98,6 +98,27 @@ TEST(Codec, EmptyValuesAndNullChunks) {
   EXPECT_EQ(*null_chunk.host_chunk(), nullptr);
 }
 
+TEST(Codec, AChunkWithAHomeRankCrossesAsAHandleNamingIt) {
+  struct Held final : StoredChunk {
+    std::shared_ptr<NDArray> load() override {
+      return std::make_shared<NDArray>(Shape{2}, DType::float64);
+    }
+    std::uint64_t nbytes() const noexcept override { return 16; }
+    int home() const noexcept override { return 2; }
+  };
+  const Value back = round_trip(Value(std::make_shared<Held>()));
+  const Value::Stored* handle = back.stored_chunk();
+  ASSERT_NE(handle, nullptr);
+  EXPECT_EQ((*handle)->home(), 2);
+  EXPECT_EQ((*handle)->nbytes(), 16u);
+  try {
+    (*handle)->load();
+    FAIL() << "a chunk held by another rank was loaded here";
+  } catch (const std::logic_error& e) {
+    EXPECT_NE(std::string(e.what()).find("rank 2"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Codec, ATypeWithoutACodecIsNamedInTheError) {
   std::vector<std::byte> bytes;
   try {

@@ -188,16 +188,21 @@ TEST(MPICluster, ManyRunsInARowWithManySmallTasks) {
   }
 }
 
-TEST(MPICluster, PersistSaysItIsNotSupportedYet) {
-  auto x = ts::random::random({100, 100}, {50, 50}, 1);
-  try {
-    x.persist().sum().compute();  // persist() runs in the background, like Dask's
-    ADD_FAILURE() << "no error";
-  } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("not supported on an MPICluster"), std::string::npos)
-        << e.what();
+TEST(MPICluster, PersistedChunksStayOnTheirRankAndFeedLaterComputes) {
+  auto make = [] {
+    auto x = ts::random::random({600, 600}, {100, 100}, 5);
+    auto p = (x * 3.0 - 1.0).persist();
+    // (p + p.T) reads chunk (i, j) and (j, i): held by different ranks, so chunks move.
+    return std::vector<ts::NDArray>{(p + p.T()).sum().compute(), (p + p.T()).mean(0).compute(),
+                                    p.max().compute(), p.compute()};
+  };
+  const auto expected = on_one_process(make);
+  const auto got = make();
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_EQ(got[k].shape(), expected[k].shape()) << k;
+    EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
   }
-  EXPECT_GT(x.sum().compute().item<double>(), 0);  // and the cluster still computes
 }
 
 }  // namespace

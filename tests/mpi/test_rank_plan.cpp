@@ -99,6 +99,22 @@ TEST(RankPlan, ARankOfALargeWorldHoldsOnlyItsShare) {
   EXPECT_GE(plan.local.size(), 97u);
 }
 
+TEST(RankPlan, ATaskWithAHomeRunsThereAndTakesNoTurn) {
+  auto body =
+      TaskFunction([](std::span<const Value* const>, const TaskContext&) { return Value(0); });
+  const TaskPtr held = std::make_shared<const TaskNode>("load", std::vector<TaskPtr>{},
+                                                        TaskFunctions(body), false, /*home=*/3);
+  const TaskPtr a = task("leaf"), b = task("leaf");
+  const TaskPtr sum = task("sum", {a, held, b});
+  const Graph graph = build_graph({sum});
+  const RankPlan plan = plan_rank(graph, 0, 4);
+  for (std::uint32_t i = 0; i < graph.size(); ++i) {
+    if (graph.tasks[i] == held.get()) EXPECT_EQ(plan.owner[i], 3);
+    if (graph.tasks[i] == a.get()) EXPECT_EQ(plan.owner[i], 0);
+    if (graph.tasks[i] == b.get()) EXPECT_EQ(plan.owner[i], 1);  // the held task took no turn
+  }
+}
+
 TEST(RankPlan, RejectsARankOutsideTheWorld) {
   Tree tree;
   EXPECT_THROW(plan_rank(tree.graph, 4, 4), std::invalid_argument);

@@ -23,6 +23,9 @@ class StoredChunk {
   virtual std::shared_ptr<NDArray> load() = 0;
   /// Bytes of the chunk's data.
   virtual std::uint64_t nbytes() const noexcept = 0;
+  /// The MPI rank that holds it when chunks are spread over ranks (an MPICluster's store), so
+  /// tasks that read it run there; -1 when every reader can load it here.
+  virtual int home() const noexcept { return -1; }
 };
 
 class ChunkStore {

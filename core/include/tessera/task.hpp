@@ -68,8 +68,10 @@ class TaskNode {
   TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunction host,
            bool stores_inputs = false);
   /// Builds a task that runs on the backends `functions` has a function for (at least one).
+  /// `home`: the MPI rank holding what it reads (a persisted chunk), where it must run; -1:
+  /// anywhere.
   TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunctions functions,
-           bool stores_inputs = false);
+           bool stores_inputs = false, int home = -1);
   /// A task no worker runs: its value is delivered from outside the scheduler (a value another
   /// MPI rank computed). It has no dependencies and no functions.
   struct External {};
@@ -84,6 +86,8 @@ class TaskNode {
   /// Dask-style key: "<name>-<id in hex>", unique in the process.
   std::string key() const;
   const std::vector<TaskPtr>& dependencies() const noexcept { return dependencies_; }
+  /// The MPI rank it must run on (see the constructor); -1: any.
+  int home() const noexcept { return home_; }
   /// True for a task whose value is delivered from outside (see External).
   bool external() const noexcept { return external_; }
   /// Where it may run: the backends it has a function for.
@@ -99,6 +103,7 @@ class TaskNode {
   mutable std::vector<TaskPtr> dependencies_;  // mutable only for the iterative destructor
   bool stores_inputs_;
   bool external_ = false;
+  int home_ = -1;
   // The id next to the functions a worker calls: records of finished tasks read it, and next to
   // the host function it costs no cache miss of its own.
   std::uint64_t id_;

@@ -35,10 +35,11 @@ TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunc
                stores_inputs) {}
 
 TaskNode::TaskNode(std::string name, std::vector<TaskPtr> dependencies, TaskFunctions functions,
-                   bool stores_inputs)
+                   bool stores_inputs, int home)
     : name_(std::move(name)),
       dependencies_(std::move(dependencies)),
       stores_inputs_(stores_inputs),
+      home_(home),
       id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
       functions_(std::move(functions)) {
   for (const auto& dependency : dependencies_)

@@ -26,7 +26,31 @@ const std::byte* ByteReader::take(std::size_t n) {
 namespace detail {
 namespace {
 
-enum class Kind : std::uint8_t { empty = 0, host_chunk = 1, null_host_chunk = 2, other = 3 };
+enum class Kind : std::uint8_t {
+  empty = 0,
+  host_chunk = 1,
+  null_host_chunk = 2,
+  other = 3,
+  remote_chunk = 4,  // a stored chunk another rank holds: its home and size, not its data
+};
+
+/// A persisted chunk held by another rank: tasks that read it run there (TaskNode::home), so
+/// nothing loads it here.
+class RemoteChunk final : public StoredChunk {
+ public:
+  RemoteChunk(int home, std::uint64_t nbytes) : home_(home), nbytes_(nbytes) {}
+  std::shared_ptr<NDArray> load() override {
+    throw std::logic_error(fmt::format(
+        "a chunk of {} bytes held by rank {} was read on another rank: read it in a task", nbytes_,
+        home_));
+  }
+  std::uint64_t nbytes() const noexcept override { return nbytes_; }
+  int home() const noexcept override { return home_; }
+
+ private:
+  int home_;
+  std::uint64_t nbytes_;
+};
 constexpr std::size_t kDataAlignment = 64;
 
 struct Registry {
@@ -66,6 +90,12 @@ std::shared_ptr<std::byte> aligned_buffer(std::size_t size) {
 void encode_value(const Value& value, std::vector<std::byte>& out) {
   ByteWriter writer(out);
   if (const Value::Stored* stored = value.stored_chunk(); stored && *stored) {
+    if (const int home = (*stored)->home(); home >= 0) {  // it stays where it is
+      writer.put(Kind::remote_chunk);
+      writer.put<std::int32_t>(home);
+      writer.put<std::uint64_t>((*stored)->nbytes());
+      return;
+    }
     encode_value(Value((*stored)->load()), out);
     return;
   }
@@ -133,6 +163,11 @@ Value decode_value(const std::byte* data, std::size_t size, std::shared_ptr<void
         }
         return Value(
             NDArray(std::move(shape), dtype, std::move(owner), const_cast<std::byte*>(bytes)));
+      }
+      case Kind::remote_chunk: {
+        const auto home = reader.get<std::int32_t>();
+        const auto nbytes = reader.get<std::uint64_t>();
+        return Value(std::make_shared<RemoteChunk>(home, nbytes));
       }
       case Kind::other: {
         const std::string name = Codec<std::string>::decode(reader);

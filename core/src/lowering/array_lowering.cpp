@@ -390,7 +390,22 @@ GridPtr Lowering::lower_stored(const Node& node, const Node::Stored& stored) {
   grid->shape = node.shape;
   grid->chunks = node.chunks;
   grid->dtype = node.dtype;
-  grid->stored = stored.chunks;
+  const auto& blocks = stored.chunks->blocks;
+  const bool spread = std::any_of(blocks.begin(), blocks.end(),
+                                  [](const auto& block) { return block->home() >= 0; });
+  if (!spread) {
+    grid->stored = stored.chunks;  // read in place by the tasks that use them
+    return grid;
+  }
+  // Chunks spread over MPI ranks: each is read by a task of its own on the rank holding it, so
+  // its readers elsewhere get it as an input like any other chunk.
+  grid->tasks.reserve(blocks.size());
+  for (const auto& block : blocks)
+    grid->tasks.push_back(std::make_shared<const TaskNode>(
+        "load-persisted", std::vector<TaskPtr>{},
+        TaskFunctions::anywhere([block](std::span<const Value* const>,
+                                        const TaskContext&) -> Value { return block->load(); }),
+        /*stores_inputs=*/false, block->home()));
   return grid;
 }
 

@@ -15,29 +15,46 @@ MPIExecutor::MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<E
 
 namespace {
 
-class RefusingStore final : public ChunkStore {
+/// A chunk this rank holds, marked with its rank: other ranks get a handle naming it, and tasks
+/// that read it run here.
+class HomedChunk final : public StoredChunk {
  public:
-  explicit RefusingStore(std::shared_ptr<ChunkStore> local) : local_(std::move(local)) {}
-  std::shared_ptr<StoredChunk> put(std::shared_ptr<NDArray>, int) override { refuse(); }
-  std::shared_ptr<StoredChunk> put(std::shared_ptr<DeviceArray>) override { refuse(); }
+  HomedChunk(std::shared_ptr<StoredChunk> chunk, int rank)
+      : chunk_(std::move(chunk)), rank_(rank) {}
+  std::shared_ptr<NDArray> load() override { return chunk_->load(); }
+  std::uint64_t nbytes() const noexcept override { return chunk_->nbytes(); }
+  int home() const noexcept override { return rank_; }
+
+ private:
+  std::shared_ptr<StoredChunk> chunk_;
+  int rank_;
+};
+
+/// This rank's store (its budgets, spilling), handing out chunks marked with this rank.
+class SpreadStore final : public ChunkStore {
+ public:
+  SpreadStore(std::shared_ptr<ChunkStore> local, int rank)
+      : local_(std::move(local)), rank_(rank) {}
+  std::shared_ptr<StoredChunk> put(std::shared_ptr<NDArray> chunk, int owner) override {
+    return std::make_shared<HomedChunk>(local_->put(std::move(chunk), owner), rank_);
+  }
+  std::shared_ptr<StoredChunk> put(std::shared_ptr<DeviceArray> chunk) override {
+    return std::make_shared<HomedChunk>(local_->put(std::move(chunk)), rank_);
+  }
   std::uint64_t make_device_room(int owner, std::uint64_t bytes) override {
     return local_->make_device_room(owner, bytes);
   }
   std::uint64_t chunk_limit() const noexcept override { return local_->chunk_limit(); }
 
  private:
-  [[noreturn]] static void refuse() {
-    throw std::logic_error(
-        "persist() is not supported on an MPICluster yet: a persisted chunk would live only on "
-        "the rank that made it; compute() the result instead");
-  }
   std::shared_ptr<ChunkStore> local_;
+  int rank_;
 };
 
 }  // namespace
 
 std::shared_ptr<ChunkStore> MPIExecutor::chunk_store() {
-  return std::make_shared<RefusingStore>(scheduler_->chunk_store());
+  return std::make_shared<SpreadStore>(scheduler_->chunk_store(), rank_);
 }
 
 std::shared_ptr<Computation> MPIExecutor::submit(Graph graph) {

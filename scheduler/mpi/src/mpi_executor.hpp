@@ -18,8 +18,8 @@ class MPIExecutor final : public Executor {
   MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Exchange> exchange, int rank,
               int size);
   std::shared_ptr<Computation> submit(Graph graph) override;
-  /// This rank's store for its limits, refusing to keep chunks: persisted chunks would live on
-  /// their owner rank only, and no later graph's task can find them there yet.
+  /// This rank's store, marking each chunk with this rank: a persisted chunk stays on the rank
+  /// that made it, and later tasks that read it run there (their readers elsewhere receive it).
   std::shared_ptr<ChunkStore> chunk_store() override;
   std::vector<WorkerInfo> workers() const override { return scheduler_->workers(); }
 

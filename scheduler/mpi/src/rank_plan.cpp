@@ -17,8 +17,12 @@ RankPlan plan_rank(const Graph& graph, int rank, int size) {
   std::uint64_t leaves = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     const auto dependencies = graph.dependencies(i);
-    plan.owner[i] =
-        dependencies.empty() ? static_cast<int>(leaves++ % size) : plan.owner[dependencies.front()];
+    const int home = graph.tasks[i]->home();
+    if (home >= 0)  // it reads what one rank holds (a persisted chunk)
+      plan.owner[i] = home % size;
+    else
+      plan.owner[i] = dependencies.empty() ? static_cast<int>(leaves++ % size)
+                                           : plan.owner[dependencies.front()];
   }
 
   // What this rank holds: its own tasks, their inputs, and every output.

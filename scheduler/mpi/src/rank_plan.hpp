@@ -23,7 +23,8 @@ struct RankPlan {
   std::vector<std::vector<int>> destinations;
 };
 
-/// Owners: a task without dependencies goes to the next rank in turn (in graph order, so a
+/// Owners: a task with a home (it reads a persisted chunk) runs on that rank; any other task
+/// without dependencies goes to the next rank in turn (in graph order, so a
 /// chunked array's leaves spread evenly); any other task runs where its first input is, so
 /// chains stay on one rank and a reduction's partials move, not its chunks. Outputs go to
 /// every rank.

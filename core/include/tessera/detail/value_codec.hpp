@@ -11,7 +11,8 @@
 
 namespace tessera::detail {
 
-/// Appends `value` to `out`. A stored chunk goes as the host chunk it holds. Throws
+/// Appends `value` to `out`. A stored chunk goes as the host chunk it holds, unless it has a home
+/// rank (StoredChunk::home): then as a handle naming that rank, whose load() throws. Throws
 /// std::invalid_argument naming the type for a device chunk or a type without a codec.
 void encode_value(const Value& value, std::vector<std::byte>& out);
 
