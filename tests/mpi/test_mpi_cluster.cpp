@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "tessera/detail/log.hpp"
 #include "tessera/mpi_cluster.hpp"
 #include "tessera/tessera.hpp"
 
@@ -66,6 +68,21 @@ std::vector<std::uint64_t> bits(const ts::NDArray& array) {
 
 TEST(MPICluster, ComputeRunsOnTheMPIExecutor) {
   EXPECT_EQ(ts::current_executor(), cluster->executor());
+}
+
+TEST(MPICluster, LogLinesNameTheRankTheSizeAndTheHost) {
+  const char* quiet = std::getenv("TESSERA_LOG");
+  const std::string saved = quiet ? quiet : "";
+  unsetenv("TESSERA_LOG");
+  testing::internal::CaptureStderr();
+  ts::log_warning("hello");
+  const std::string line = testing::internal::GetCapturedStderr();
+  if (!saved.empty()) setenv("TESSERA_LOG", saved.c_str(), 1);
+  char host[MPI_MAX_PROCESSOR_NAME];
+  int length = 0;
+  MPI_Get_processor_name(host, &length);
+  EXPECT_EQ(line, fmt::format("tessera [{}/{} {}]: warning: hello\n", this_rank, cluster->size(),
+                              std::string(host, length)));
 }
 
 TEST(MPICluster, DelayedTasksRunOnTheirOwnerAndReachEveryRank) {
@@ -203,6 +220,29 @@ TEST(MPICluster, PersistedChunksStayOnTheirRankAndFeedLaterComputes) {
     EXPECT_EQ(got[k].shape(), expected[k].shape()) << k;
     EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
   }
+}
+
+TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
+  auto make = [] {
+    auto x = ts::random::random({1000, 1000}, {100, 100}, 9);  // 8 MB in 80 kB chunks
+    auto p = x.persist();
+    return std::vector<ts::NDArray>{(p + p.T()).sum().compute(), p.mean(1).compute()};
+  };
+  const auto expected = on_one_process(make);
+  // Each rank may hold 2 MB: the 8 MB persisted over the ranks must spill on every rank when
+  // there are fewer than four of them.
+  ts::MPICluster small(
+      {.n_workers = 1, .threads_per_worker = 1, .memory_limit = "2MB", .dashboard_address = ""});
+  ts::Client small_client(small);
+  const auto got = make();
+  for (std::size_t k = 0; k < got.size(); ++k)
+    EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
+  std::uint64_t spilled = 0;
+  for (const ts::WorkerInfo& worker : small.executor()->workers()) spilled += worker.spilled_total;
+  std::uint64_t everywhere = 0;
+  MPI_Allreduce(&spilled, &everywhere, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+  EXPECT_GT(everywhere, 0u) << "nothing spilled under a 2 MB limit per rank";
+  if (small.size() < 4) EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
 }
 
 }  // namespace

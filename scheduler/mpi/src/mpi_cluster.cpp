@@ -11,6 +11,7 @@
 #include "mpi_executor.hpp"
 #include "mpi_world.hpp"
 #include "tessera/client.hpp"
+#include "tessera/detail/log.hpp"
 #include "tessera/detail/seed_source.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/hardware.hpp"
@@ -40,6 +41,7 @@ class MPIClusterState {
       seed_base = (std::uint64_t{std::random_device{}()} << 32) ^ std::random_device{}();
     mpi_check(MPI_Bcast(&seed_base, 1, MPI_UINT64_T, 0, comm), "MPI_Bcast");
     set_seed_source(seed_base);
+    set_log_prefix(fmt::format("[{}/{} {}]", rank, size, host));
 
     // Per rank: the node's cores shared among the node's ranks; the dashboard on rank 0 only.
     if (!options.n_workers) options.n_workers = 1;
@@ -47,7 +49,6 @@ class MPIClusterState {
       options.threads_per_worker = std::max(1, cpu_count() / node_size);
     if (!options.n_gpu_workers) options.n_gpu_workers = 0;
     if (rank != 0) options.dashboard_address.clear();
-    if (options.name.empty()) options.name = fmt::format("mpi-rank{}", rank);
     local = std::make_shared<ClusterState>(std::move(options), fmt::format("rank{}.", rank));
     exchange = std::make_shared<Exchange>(comm, local->scheduler);
     executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size);
