@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -83,6 +84,19 @@ TEST(MPICluster, LogLinesNameTheRankTheSizeAndTheHost) {
   MPI_Get_processor_name(host, &length);
   EXPECT_EQ(line, fmt::format("tessera [{}/{} {}]: warning: hello\n", this_rank, cluster->size(),
                               std::string(host, length)));
+}
+
+TEST(MPICluster, DescribesEveryRanksWorkers) {
+  const auto workers = cluster->executor()->workers();
+  ASSERT_EQ(static_cast<int>(workers.size()), cluster->size());  // one worker per rank here
+  std::ostringstream text;
+  text << *cluster;
+  for (int r = 0; r < cluster->size(); ++r) {
+    EXPECT_EQ(workers[r].name, fmt::format("rank{}.cpu-0", r));
+    EXPECT_NE(text.str().find(fmt::format("rank{}.cpu-0", r)), std::string::npos) << text.str();
+  }
+  EXPECT_NE(text.str().find(fmt::format("MPICluster(ranks={}", cluster->size())), std::string::npos)
+      << text.str();
 }
 
 TEST(MPICluster, DelayedTasksRunOnTheirOwnerAndReachEveryRank) {

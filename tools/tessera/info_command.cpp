@@ -52,7 +52,8 @@ void add_info_command(CLI::App& app) {
           {"dashboard", build.dashboard, "no web dashboard"},
           {"graphviz", build.graphviz, "visualize() renders with a dot program on PATH"},
           {"hwloc", build.hwloc, "topology from sysfs"},
-          {"lz4", build.lz4, "spill files uncompressed"}})
+          {"lz4", build.lz4, "spill files uncompressed"},
+          {"mpi", build.mpi, "one process only"}})
       fmt::print("  {:<15} {}\n", fmt::format("{}:", name),
                  built ? "yes" : fmt::format("no ({})", without));
     fmt::print("Machine\n");

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -9,8 +11,20 @@
 #include "monte_carlo_pi.hpp"
 #include "tessera/diagnostics/progress_bar.hpp"
 #include "tessera/tessera.hpp"
+#if TESSERA_CLI_WITH_MPI
+#include "tessera/mpi_cluster.hpp"
+#endif
 
 namespace tessera::cli {
+namespace {
+
+/// Started by mpirun or srun (Open MPI's, PMIx's or PMI's variables): every rank runs the
+/// command, as one MPICluster.
+bool launched_by_mpi() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
+}
+
+}  // namespace
 
 void add_pi_command(CLI::App& app) {
   struct Args {
@@ -35,32 +49,47 @@ void add_pi_command(CLI::App& app) {
     // GPU workers only when they may be used, so `--device cpu` never touches the CUDA driver.
     ClusterOptions cluster_options{.dashboard_address = ""};
     if (options.device == PiDevice::cpu) cluster_options.n_gpu_workers = 0;
-    LocalCluster cluster(cluster_options);
+    // Under mpirun every rank runs this; the ranks share the chunks and rank 0 reports.
+    std::unique_ptr<LocalCluster> local;
+    std::shared_ptr<Executor> executor;
+    int rank = 0, ranks = 1;
+#if TESSERA_CLI_WITH_MPI
+    std::unique_ptr<MPICluster> mpi;
+    if (launched_by_mpi()) {
+      mpi = std::make_unique<MPICluster>(cluster_options);
+      executor = mpi->executor();
+      rank = mpi->rank();
+      ranks = mpi->size();
+    }
+#endif
+    if (!executor) {
+      local = std::make_unique<LocalCluster>(cluster_options);
+      executor = local->executor();
+    }
+    int threads = 0;
+    for (const WorkerInfo& worker : executor->workers())
+      if (worker.backend == Backend::host) threads += worker.threads;
     // A bar (on stderr) only for a person watching: never in --json output or a pipe.
     std::optional<diagnostics::ProgressBar> bar;
-    if (!args->json && isatty(STDOUT_FILENO))
+    if (!args->json && isatty(STDOUT_FILENO) && ranks == 1)
       bar.emplace(diagnostics::ProgressBarOptions{.minimum = 0.5});
-    PiResult r = monte_carlo_pi(options, *cluster.executor());
+    PiResult r = monte_carlo_pi(options, *executor);
     bar.reset();
+    if (rank != 0) return;
     if (args->json) {
-      nlohmann::json out = {{"pi", r.pi},
-                            {"abs_error", r.abs_error},
-                            {"samples", r.samples},
-                            {"hits", r.hits},
-                            {"chunks", r.chunks},
-                            {"seed", options.seed},
-                            {"seconds", r.seconds},
-                            {"samples_per_second", r.samples_per_second},
-                            {"device", r.device},
-                            {"workers", r.workers},
-                            {"threads", cluster.plan().total_threads}};
+      nlohmann::json out = {{"pi", r.pi},           {"abs_error", r.abs_error},
+                            {"samples", r.samples}, {"hits", r.hits},
+                            {"chunks", r.chunks},   {"seed", options.seed},
+                            {"seconds", r.seconds}, {"samples_per_second", r.samples_per_second},
+                            {"device", r.device},   {"workers", r.workers},
+                            {"threads", threads},   {"ranks", ranks}};
       fmt::print("{}\n", out.dump());
       return;
     }
     fmt::print("pi estimate: {:.10f}\n", r.pi);
     fmt::print("pi error:    {:.3e}\n", r.abs_error);
-    fmt::print("samples:     {} in {} chunks on {} ({} workers)\n", r.samples, r.chunks, r.device,
-               r.workers);
+    fmt::print("samples:     {} in {} chunks on {} ({} workers{})\n", r.samples, r.chunks, r.device,
+               r.workers, ranks > 1 ? fmt::format(" over {} ranks", ranks) : "");
     fmt::print("wall time:   {:.3f} s  ({:.3f} G samples/s)\n", r.seconds,
                r.samples_per_second / 1e9);
   });

@@ -15,6 +15,7 @@ struct BuildInfo {
   bool graphviz = false;   ///< visualize() renders with libgvc (else a `dot` program on PATH)
   bool hwloc = false;      ///< topology from hwloc (else sysfs)
   bool lz4 = false;        ///< LZ4-compressed spill files (else uncompressed)
+  bool mpi = false;        ///< MPICluster over Open MPI (library tessera::mpi)
 
   /// The names of the components built, in the order above ("cuda", "dashboard", ...).
   std::vector<std::string> components() const;

@@ -13,7 +13,8 @@ std::vector<std::string> BuildInfo::components() const {
                                     {"dashboard", dashboard},
                                     {"graphviz", graphviz},
                                     {"hwloc", hwloc},
-                                    {"lz4", lz4}})
+                                    {"lz4", lz4},
+                                    {"mpi", mpi}})
     if (built) names.emplace_back(name);
   return names;
 }
@@ -24,7 +25,8 @@ const BuildInfo& build_info() {
                                     .dashboard = TESSERA_HAVE_DASHBOARD != 0,
                                     .graphviz = TESSERA_HAVE_GRAPHVIZ != 0,
                                     .hwloc = TESSERA_HAVE_HWLOC != 0,
-                                    .lz4 = TESSERA_HAVE_LZ4 != 0};
+                                    .lz4 = TESSERA_HAVE_LZ4 != 0,
+                                    .mpi = TESSERA_HAVE_MPI != 0};
   return kBuildInfo;
 }
 

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 
 #include "cluster/cluster_state.hpp"
 #include "exchange.hpp"
 #include "mpi_executor.hpp"
 #include "mpi_world.hpp"
+#include "tessera/bytes.hpp"
 #include "tessera/client.hpp"
+#include "tessera/codec.hpp"
 #include "tessera/detail/log.hpp"
 #include "tessera/detail/seed_source.hpp"
 #include "tessera/errors.hpp"
@@ -50,8 +53,9 @@ class MPIClusterState {
     if (!options.n_gpu_workers) options.n_gpu_workers = 0;
     if (rank != 0) options.dashboard_address.clear();
     local = std::make_shared<ClusterState>(std::move(options), fmt::format("rank{}.", rank));
+    gather_ranks();
     exchange = std::make_shared<Exchange>(comm, local->scheduler);
-    executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size);
+    executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
   }
   ~MPIClusterState() { close(); }
 
@@ -62,9 +66,54 @@ class MPIClusterState {
     local->close();
   }
 
+  /// Every rank's host and workers (as started), so that each rank can describe the whole job
+  /// and size work to all of it.
+  void gather_ranks() {
+    using Described =
+        std::tuple<std::string, std::uint8_t, int, int, std::uint64_t, std::string, std::uint64_t>;
+    std::vector<Described> mine;
+    for (const WorkerInfo& w : local->plan.workers)
+      mine.emplace_back(w.name, static_cast<std::uint8_t>(backend_index(w.backend)), w.threads,
+                        w.device, w.memory_limit, w.device_name, w.device_memory);
+    std::vector<std::byte> bytes;
+    ByteWriter out(bytes);
+    Codec<std::string>::encode(host, out);
+    Codec<std::vector<Described>>::encode(mine, out);
+    int length = static_cast<int>(bytes.size());
+    std::vector<int> lengths(size), offsets(size);
+    mpi_check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, comm),
+              "MPI_Allgather");
+    int total = 0;
+    for (int r = 0; r < size; ++r) {
+      offsets[r] = total;
+      total += lengths[r];
+    }
+    std::vector<std::byte> all(static_cast<std::size_t>(total));
+    mpi_check(MPI_Allgatherv(bytes.data(), length, MPI_BYTE, all.data(), lengths.data(),
+                             offsets.data(), MPI_BYTE, comm),
+              "MPI_Allgatherv");
+    hosts.resize(size);
+    rank_workers.resize(size);
+    for (int r = 0; r < size; ++r) {
+      ByteReader in(all.data() + offsets[r], static_cast<std::size_t>(lengths[r]));
+      hosts[r] = Codec<std::string>::decode(in);
+      for (const auto& [name, backend, threads, device, memory_limit, device_name, device_memory] :
+           Codec<std::vector<Described>>::decode(in))
+        rank_workers[r].push_back(WorkerInfo{.backend = static_cast<Backend>(backend),
+                                             .threads = threads,
+                                             .device = device,
+                                             .name = name,
+                                             .memory_limit = memory_limit,
+                                             .device_name = device_name,
+                                             .device_memory = device_memory});
+    }
+  }
+
   MPI_Comm comm = MPI_COMM_NULL;
   int rank = 0, size = 1, node_size = 1;
   std::string host;
+  std::vector<std::string> hosts;                     ///< per rank
+  std::vector<std::vector<WorkerInfo>> rank_workers;  ///< per rank, as started
   std::shared_ptr<ClusterState> local;
   std::shared_ptr<Exchange> exchange;
   std::shared_ptr<MPIExecutor> executor;
@@ -111,10 +160,26 @@ std::string MPICluster::dashboard_link() const {
 
 std::ostream& operator<<(std::ostream& out, const MPICluster& cluster) {
   const detail::MPIClusterState& state = checked(cluster.state_);
-  out << fmt::format("MPICluster(ranks={}, rank={}, host={}, status={})\n", state.size, state.rank,
-                     state.host, cluster.status());
-  out << fmt::format("  {:<15} {}\n", "This rank:", state.local->name);
-  return out << describe_plan(state.local->plan, state.local->dashboard_link);
+  int workers = 0, threads = 0, gpus = 0;
+  for (const auto& ranks : state.rank_workers)
+    for (const WorkerInfo& w : ranks) {
+      ++workers;
+      threads += w.threads;
+      gpus += w.backend == Backend::cuda;
+    }
+  out << fmt::format("MPICluster(ranks={}, workers={}, threads={}, gpus={}, status={})\n",
+                     state.size, workers, threads, gpus, cluster.status());
+  for (int r = 0; r < state.size; ++r) {
+    std::string names;
+    for (const WorkerInfo& w : state.rank_workers[r])
+      names += fmt::format("{}{} ({} thread{}{})", names.empty() ? "" : ", ", w.name, w.threads,
+                           w.threads == 1 ? "" : "s",
+                           w.memory_limit ? ", " + format_bytes(w.memory_limit) : "");
+    out << fmt::format("  rank {:<4} {:<20} {}\n", r, state.hosts[r], names);
+  }
+  if (!state.local->dashboard_link.empty())
+    out << fmt::format("  {:<15} {}\n", "Dashboard:", state.local->dashboard_link);
+  return out;
 }
 
 Client::Client(MPICluster& cluster)

@@ -10,8 +10,24 @@
 namespace tessera::detail {
 
 MPIExecutor::MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Exchange> exchange,
-                         int rank, int size)
-    : scheduler_(std::move(scheduler)), exchange_(std::move(exchange)), rank_(rank), size_(size) {}
+                         int rank, int size, std::vector<std::vector<WorkerInfo>> rank_workers)
+    : scheduler_(std::move(scheduler)),
+      exchange_(std::move(exchange)),
+      rank_(rank),
+      size_(size),
+      rank_workers_(std::move(rank_workers)) {}
+
+std::vector<WorkerInfo> MPIExecutor::workers() const {
+  std::vector<WorkerInfo> all;
+  for (int r = 0; r < size_; ++r) {
+    if (r == rank_) {
+      for (WorkerInfo& w : scheduler_->workers()) all.push_back(std::move(w));
+    } else {
+      all.insert(all.end(), rank_workers_[r].begin(), rank_workers_[r].end());
+    }
+  }
+  return all;
+}
 
 namespace {
 

@@ -15,18 +15,22 @@ namespace tessera::detail {
 
 class MPIExecutor final : public Executor {
  public:
+  /// `rank_workers`: every rank's workers as started (this rank's entry is read live instead).
   MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<Exchange> exchange, int rank,
-              int size);
+              int size, std::vector<std::vector<WorkerInfo>> rank_workers);
   std::shared_ptr<Computation> submit(Graph graph) override;
   /// This rank's store, marking each chunk with this rank: a persisted chunk stays on the rank
   /// that made it, and later tasks that read it run there (their readers elsewhere receive it).
   std::shared_ptr<ChunkStore> chunk_store() override;
-  std::vector<WorkerInfo> workers() const override { return scheduler_->workers(); }
+  /// The workers of every rank, in rank order: this rank's with what they are doing now, the
+  /// others' as started (their counters are not exchanged).
+  std::vector<WorkerInfo> workers() const override;
 
  private:
   std::shared_ptr<Scheduler> scheduler_;
   std::shared_ptr<Exchange> exchange_;
   int rank_, size_;
+  std::vector<std::vector<WorkerInfo>> rank_workers_;
   std::atomic<std::uint64_t> next_run_{1};
 };
 
