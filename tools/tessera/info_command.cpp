@@ -5,6 +5,12 @@
 
 #include "commands.hpp"
 #include "tessera/tessera.hpp"
+#if TESSERA_CLI_WITH_MPI
+#include <iostream>
+#include <sstream>
+
+#include "tessera/mpi_cluster.hpp"
+#endif
 
 namespace tessera::cli {
 
@@ -13,6 +19,31 @@ void add_info_command(CLI::App& app) {
   CLI::App* info = app.add_subcommand("info", "Show the cluster LocalCluster() would start here");
   info->add_flag("--json", *json, "print one JSON object");
   info->callback([json] {
+#if TESSERA_CLI_WITH_MPI
+    // Under mpirun: the whole job, as the MPICluster every rank would start sees it.
+    if (launched_by_mpi()) {
+      MPICluster cluster({.dashboard_address = ""});
+      if (cluster.rank() != 0) return;
+      std::ostringstream text;
+      text << cluster;
+      if (*json) {
+        nlohmann::json workers = nlohmann::json::array();
+        for (const WorkerInfo& w : cluster.executor()->workers())
+          workers.push_back({{"name", w.name},
+                             {"kind", w.backend == Backend::host ? "cpu" : "gpu"},
+                             {"threads", w.threads},
+                             {"memory_limit", w.memory_limit}});
+        fmt::print("{}\n", nlohmann::json{{"ranks", cluster.size()},
+                                          {"workers", workers},
+                                          {"version", build_info().version},
+                                          {"components", build_info().components()}}
+                               .dump());
+      } else {
+        fmt::print("Tessera {} under MPI\n{}", build_info().version, text.str());
+      }
+      return;
+    }
+#endif
     const Hardware hardware = detect_hardware();
     const ClusterOptions defaults;
     const ClusterPlan plan = plan_cluster(defaults, hardware);

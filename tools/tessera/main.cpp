@@ -1,9 +1,14 @@
 // tessera: the command-line face of the toolkit (pi, info, demo).
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <exception>
 
 #include "commands.hpp"
+
+bool tessera::cli::launched_by_mpi() {
+  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
+}
 
 int main(int argc, char** argv) {
   CLI::App app{"Tessera: chunked array computing on CPU and GPU workers"};

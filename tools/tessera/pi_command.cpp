@@ -16,15 +16,6 @@
 #endif
 
 namespace tessera::cli {
-namespace {
-
-/// Started by mpirun or srun (Open MPI's, PMIx's or PMI's variables): every rank runs the
-/// command, as one MPICluster.
-bool launched_by_mpi() {
-  return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_RANK");
-}
-
-}  // namespace
 
 void add_pi_command(CLI::App& app) {
   struct Args {

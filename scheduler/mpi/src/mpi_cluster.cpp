@@ -51,6 +51,9 @@ class MPIClusterState {
     if (!options.threads_per_worker)
       options.threads_per_worker = std::max(1, cpu_count() / node_size);
     if (!options.n_gpu_workers) options.n_gpu_workers = 0;
+    // "auto" memory: the node's memory shared among the node's ranks and their workers.
+    if (options.memory_limit.text() == "auto")
+      options.memory_limit = 1.0 / (node_size * std::max(1, *options.n_workers));
     if (rank != 0) options.dashboard_address.clear();
     local = std::make_shared<ClusterState>(std::move(options), fmt::format("rank{}.", rank));
     gather_ranks();
