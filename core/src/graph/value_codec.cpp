@@ -88,23 +88,27 @@ std::shared_ptr<std::byte> aligned_buffer(std::size_t size) {
 }
 
 void encode_value(const Value& value, std::vector<std::byte>& out) {
+  encode_value(value, out, SIZE_MAX);
+}
+
+BorrowedBytes encode_value(const Value& value, std::vector<std::byte>& out,
+                           std::size_t borrow_from) {
   ByteWriter writer(out);
   if (const Value::Stored* stored = value.stored_chunk(); stored && *stored) {
     if (const int home = (*stored)->home(); home >= 0) {  // it stays where it is
       writer.put(Kind::remote_chunk);
       writer.put<std::int32_t>(home);
       writer.put<std::uint64_t>((*stored)->nbytes());
-      return;
+      return {};
     }
-    encode_value(Value((*stored)->load()), out);
-    return;
+    return encode_value(Value((*stored)->load()), out, borrow_from);
   }
   if (!value.has_value()) {
     writer.put(Kind::empty);
   } else if (const Value::HostChunk* chunk = value.host_chunk()) {
     if (!*chunk) {
       writer.put(Kind::null_host_chunk);
-      return;
+      return {};
     }
     const NDArray& array = **chunk;
     writer.put(Kind::host_chunk);
@@ -112,6 +116,8 @@ void encode_value(const Value& value, std::vector<std::byte>& out) {
     writer.put<std::uint32_t>(array.ndim());
     for (std::int64_t extent : array.shape()) writer.put(extent);
     writer.align(kDataAlignment);
+    if (array.nbytes() >= borrow_from)  // sent from the chunk's own memory: no copy at all
+      return {*chunk, static_cast<const std::byte*>(array.raw()), array.nbytes()};
     const std::size_t at = out.size();
     out.resize(at + array.nbytes());  // one copy, into the message itself
     if (array.nbytes()) std::memcpy(out.data() + at, array.raw(), array.nbytes());
@@ -130,6 +136,7 @@ void encode_value(const Value& value, std::vector<std::byte>& out) {
     Codec<std::string>::encode(type.name(), writer);
     codec->encode(value, writer);
   }
+  return {};
 }
 
 Value decode_value(const std::byte* data, std::size_t size, std::shared_ptr<void> owner) {

@@ -30,13 +30,13 @@ Exchange::~Exchange() {
   stop();
 }
 
-void Exchange::send(std::vector<std::byte> message, const std::vector<int>& to) {
+void Exchange::send(Message message, const std::vector<int>& to) {
   if (message.size() > static_cast<std::size_t>(INT_MAX))
     throw std::invalid_argument(fmt::format(
         "a value of {} bytes cannot cross ranks: one MPI message holds at most {} bytes; use "
         "smaller chunks",
         message.size(), INT_MAX));
-  auto shared = std::make_shared<const std::vector<std::byte>>(std::move(message));
+  auto shared = std::make_shared<const Message>(std::move(message));
   std::lock_guard lock(mutex_);
   if (stopping_) throw ClosedError("cannot send to other ranks: the MPI cluster is closed");
   outbox_.push_back({std::move(shared), to});
@@ -105,12 +105,27 @@ void Exchange::deliver(const std::vector<Received>& messages) {
   flush();
 }
 
-void Exchange::post(std::shared_ptr<const std::vector<std::byte>> bytes, int rank, int tag) {
+void Exchange::post(std::shared_ptr<const Message> message, int rank, int tag) {
   MPI_Request& request = requests_.emplace_back(MPI_REQUEST_NULL);
-  mpi_check(MPI_Isend(bytes->data(), static_cast<int>(bytes->size()), MPI_BYTE, rank, tag, comm_,
-                      &request),
-            "MPI_Isend");
-  sending_.push_back(std::move(bytes));
+  if (message->tail.size == 0) {
+    mpi_check(MPI_Isend(message->head.data(), static_cast<int>(message->head.size()), MPI_BYTE,
+                        rank, tag, comm_, &request),
+              "MPI_Isend");
+  } else {
+    // Head and chunk data as one message, straight from where each lies.
+    MPI_Aint addresses[2];
+    MPI_Get_address(message->head.data(), &addresses[0]);
+    MPI_Get_address(message->tail.data, &addresses[1]);
+    const int lengths[2] = {static_cast<int>(message->head.size()),
+                            static_cast<int>(message->tail.size)};
+    MPI_Datatype both;
+    mpi_check(MPI_Type_create_hindexed(2, lengths, addresses, MPI_BYTE, &both),
+              "MPI_Type_create_hindexed");
+    MPI_Type_commit(&both);
+    mpi_check(MPI_Isend(MPI_BOTTOM, 1, both, rank, tag, comm_, &request), "MPI_Isend");
+    MPI_Type_free(&both);  // freed once the send no longer needs it
+  }
+  sending_.push_back(std::move(message));
 }
 
 void Exchange::start_sends(std::deque<Outgoing>& batch) {
@@ -119,12 +134,12 @@ void Exchange::start_sends(std::deque<Outgoing>& batch) {
   std::map<int, std::vector<std::byte>> bundles;
   auto flush = [this](int rank, std::vector<std::byte>& bundle) {
     if (bundle.empty()) return;
-    post(std::make_shared<const std::vector<std::byte>>(std::move(bundle)), rank, kBundleTag);
+    post(std::make_shared<const Message>(Message{std::move(bundle), {}}), rank, kBundleTag);
     bundle.clear();
   };
   for (const Outgoing& out : batch)
     for (int rank : out.to) {
-      if (out.message->size() > kBundledMessageLimit) {
+      if (out.message->size() > kBundledMessageLimit || out.message->tail.size) {
         post(out.message, rank, kValueTag);
         continue;
       }

@@ -18,6 +18,7 @@
 
 #include "scheduling/run_state.hpp"
 #include "scheduling/scheduler.hpp"
+#include "wire.hpp"
 
 namespace tessera::detail {
 
@@ -30,7 +31,7 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   /// Queues `message` for each rank in `to`; from any thread.
-  void send(std::vector<std::byte> message, const std::vector<int>& to);
+  void send(Message message, const std::vector<int>& to);
   /// Delivers messages of run `id` to `run`'s external tasks (`local_of`: the local index of
   /// each task of the whole graph). Messages that came before are delivered now.
   void open_run(std::uint64_t id, std::shared_ptr<RunState> run,
@@ -43,7 +44,7 @@ class Exchange {
 
  private:
   struct Outgoing {
-    std::shared_ptr<const std::vector<std::byte>> message;
+    std::shared_ptr<const Message> message;
     std::vector<int> to;
   };
   struct OpenRun {
@@ -63,7 +64,9 @@ class Exchange {
   bool progress();
   /// Sends the queued messages, small ones to the same rank bundled into one MPI message.
   void start_sends(std::deque<Outgoing>& batch);
-  void post(std::shared_ptr<const std::vector<std::byte>> bytes, int rank, int tag);
+  /// Starts sending `message` to `rank`: one buffer, or its head and borrowed tail together
+  /// through a datatype of the two (no copy of the tail).
+  void post(std::shared_ptr<const Message> message, int rank, int tag);
   /// Delivers messages in order, values of one run in one batch.
   void deliver(const std::vector<Received>& messages);
 
@@ -78,7 +81,7 @@ class Exchange {
   // Sends under way (the thread's own): requests side by side for MPI_Testsome, each with the
   // bytes it sends.
   std::vector<MPI_Request> requests_;
-  std::vector<std::shared_ptr<const std::vector<std::byte>>> sending_;
+  std::vector<std::shared_ptr<const Message>> sending_;
   std::thread thread_;
 };
 

@@ -22,17 +22,17 @@ std::vector<std::byte> with_header(std::uint64_t run, std::uint32_t task, Messag
 
 }  // namespace
 
-std::vector<std::byte> value_message(std::uint64_t run, std::uint32_t task, const Value& value) {
-  std::vector<std::byte> message = with_header(run, task, MessageKind::value);
-  message.reserve(kHeaderBytes + 128 + value.nbytes());
-  encode_value(value, message);
+Message value_message(std::uint64_t run, std::uint32_t task, const Value& value) {
+  Message message{with_header(run, task, MessageKind::value), {}};
+  if (value.nbytes() < kBorrowedChunkBytes)
+    message.head.reserve(kHeaderBytes + 128 + value.nbytes());
+  message.tail = encode_value(value, message.head, kBorrowedChunkBytes);
   return message;
 }
 
-std::vector<std::byte> error_message(std::uint64_t run, std::uint32_t task,
-                                     const std::exception_ptr& error) {
-  std::vector<std::byte> message = with_header(run, task, MessageKind::error);
-  ByteWriter out(message);
+Message error_message(std::uint64_t run, std::uint32_t task, const std::exception_ptr& error) {
+  Message message{with_header(run, task, MessageKind::error), {}};
+  ByteWriter out(message.head);
   auto put = [&out](const std::string& text) { Codec<std::string>::encode(text, out); };
   try {
     std::rethrow_exception(error);
@@ -54,12 +54,12 @@ std::vector<std::byte> error_message(std::uint64_t run, std::uint32_t task,
   return message;
 }
 
-void append_to_bundle(std::vector<std::byte>& bundle, const std::vector<std::byte>& message) {
-  const std::uint64_t length = message.size();
+void append_to_bundle(std::vector<std::byte>& bundle, const Message& message) {
+  const std::uint64_t length = message.head.size();
   const std::size_t at = bundle.size();  // a multiple of 64
-  bundle.resize(at + 64 + (message.size() + 63) / 64 * 64);
+  bundle.resize(at + 64 + (message.head.size() + 63) / 64 * 64);
   std::memcpy(bundle.data() + at, &length, sizeof length);
-  std::memcpy(bundle.data() + at + 64, message.data(), message.size());
+  std::memcpy(bundle.data() + at + 64, message.head.data(), message.head.size());
 }
 
 std::size_t bundle_entry(const std::byte* data, std::size_t size, std::size_t offset,

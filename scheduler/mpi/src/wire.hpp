@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "tessera/detail/value_codec.hpp"
 #include "tessera/value.hpp"
 
 namespace tessera::detail {
@@ -21,17 +22,30 @@ struct MessageHeader {
 };
 inline constexpr std::size_t kHeaderBytes = 64;
 
+/// A message to send: `head`, then (for a large array chunk) its data from the chunk's own memory.
+/// The receiver gets them as one contiguous message.
+struct Message {
+  std::vector<std::byte> head;
+  BorrowedBytes tail;
+  std::size_t size() const noexcept { return head.size() + tail.size; }
+};
+
+/// Array chunks at least this large are sent from their own memory, not copied into the message.
+inline constexpr std::size_t kBorrowedChunkBytes = 64 * 1024;
+
 /// Task `task`'s value as a message. Throws std::invalid_argument when it cannot cross ranks.
-std::vector<std::byte> value_message(std::uint64_t run, std::uint32_t task, const Value& value);
+Message value_message(std::uint64_t run, std::uint32_t task, const Value& value);
 /// Task `task`'s failure as a message: a TaskError keeps its key, worker and message.
-std::vector<std::byte> error_message(std::uint64_t run, std::uint32_t task,
-                                     const std::exception_ptr& error);
+Message error_message(std::uint64_t run, std::uint32_t task, const std::exception_ptr& error);
 
 /// Bundles: small messages to one rank sent as one. Each entry is its length (8 bytes, padded to
 /// 64) then the message, starting 64-byte aligned so array data inside stays aligned.
 inline constexpr std::size_t kBundledMessageLimit = 64 * 1024;  ///< larger ones go alone
-inline constexpr std::size_t kBundleBytes = 1 << 20;            ///< a bundle is sent past this
-void append_to_bundle(std::vector<std::byte>& bundle, const std::vector<std::byte>& message);
+static_assert(kBundledMessageLimit <= kBorrowedChunkBytes + kHeaderBytes,
+              "a bundled message never has borrowed bytes");
+inline constexpr std::size_t kBundleBytes = 1 << 20;  ///< a bundle is sent past this
+/// Appends a message without borrowed bytes (small ones are never large chunks).
+void append_to_bundle(std::vector<std::byte>& bundle, const Message& message);
 /// Calls `each(data, size)` for every message of a bundle; throws std::invalid_argument for a
 /// malformed one.
 template <class Each>

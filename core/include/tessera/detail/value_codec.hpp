@@ -11,6 +11,20 @@
 
 namespace tessera::detail {
 
+/// Bytes of an encoded value left where they are (an array chunk's data), to be sent right after
+/// the encoded part from their own memory; `owner` keeps them alive. Empty when none.
+struct BorrowedBytes {
+  std::shared_ptr<const void> owner;
+  const std::byte* data = nullptr;
+  std::size_t size = 0;
+};
+
+/// encode_value, except that the data of an array chunk of at least `borrow_from` bytes is not
+/// copied: `out` then ends where the data would start (64-byte aligned, as decode_value expects
+/// it) and the data is returned, to follow `out` unchanged.
+BorrowedBytes encode_value(const Value& value, std::vector<std::byte>& out,
+                           std::size_t borrow_from);
+
 /// Appends `value` to `out`. A stored chunk goes as the host chunk it holds, unless it has a home
 /// rank (StoredChunk::home): then as a handle naming that rank, whose load() throws. Throws
 /// std::invalid_argument naming the type for a device chunk or a type without a codec.
