@@ -10,8 +10,8 @@ ranks=${2:-2}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_plm_rsh_agent= TESSERA_LOG=quiet
-local_line=$("$build/bin/bench_mpi" --local --workers "$ranks")
-mpi_line=$(mpirun -np "$ranks" --oversubscribe --bind-to none "$build/bin/bench_mpi")
+local_line=$("$build/bin/bench_mpi" --local --workers "$ranks" --repeat 5)
+mpi_line=$(mpirun -np "$ranks" --oversubscribe --bind-to none "$build/bin/bench_mpi" --repeat 5)
 echo "$local_line"
 echo "$mpi_line"
 dask_line=$(/usr/bin/python3 "$(dirname "$0")/dask_distributed_anchor.py" 10000 2>/dev/null)

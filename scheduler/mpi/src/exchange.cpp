@@ -21,8 +21,8 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
-Exchange::Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler)
-    : comm_(comm), scheduler_(std::move(scheduler)) {
+Exchange::Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler, bool spare_core)
+    : comm_(comm), scheduler_(std::move(scheduler)), spare_core_(spare_core) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -235,8 +235,13 @@ void Exchange::loop() {
       }
       const bool quiet = runs_.empty() && outbox_.empty() && requests_.empty() && !stopping_;
       // MPI moves a large message only while someone calls into it (Open MPI's ob1 pipelines it
-      // in fragments): no naps while sends are under way.
-      if (idle < microseconds(200) || !requests_.empty()) {
+      // in fragments): no naps while sends are under way. While this rank's workers wait for
+      // values from other ranks, and the node has a core to spare, spin (with yields) so a value
+      // starts its consumer within microseconds; otherwise nap, leaving the cores to workers
+      // (on an oversubscribed node another rank's worker would pay for the spinning).
+      const bool waiting_for_peers = spare_core_ && !runs_.empty() && !scheduler_->busy();
+      if (!requests_.empty() || idle < microseconds(200) ||
+          (waiting_for_peers && idle < microseconds(5000))) {
         lock.unlock();
         std::this_thread::yield();
         continue;

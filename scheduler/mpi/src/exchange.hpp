@@ -24,8 +24,9 @@ namespace tessera::detail {
 
 class Exchange {
  public:
-  /// Owns `comm` (a communicator of this cluster's own) and starts the thread.
-  Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler);
+  /// Owns `comm` (a communicator of this cluster's own) and starts the thread. `spare_core`: the
+  /// node has a core for this thread beyond every rank's workers, so it may spin while waiting.
+  Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler, bool spare_core);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
@@ -72,6 +73,7 @@ class Exchange {
 
   MPI_Comm comm_;
   std::shared_ptr<Scheduler> scheduler_;
+  bool spare_core_;
   std::mutex mutex_;  // guards outbox_, runs_, early_, stopping_
   std::condition_variable wake_;
   std::deque<Outgoing> outbox_;

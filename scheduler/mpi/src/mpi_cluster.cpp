@@ -57,7 +57,9 @@ class MPIClusterState {
     if (rank != 0) options.dashboard_address.clear();
     local = std::make_shared<ClusterState>(std::move(options), fmt::format("rank{}.", rank));
     gather_ranks();
-    exchange = std::make_shared<Exchange>(comm, local->scheduler);
+    // One more thread per rank than its workers': is there a core for it on this node?
+    const bool spare_core = cpu_count() >= node_size * (local->plan.total_threads + 1);
+    exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core);
     executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
   }
   ~MPIClusterState() { close(); }

@@ -373,6 +373,12 @@ bool Scheduler::should_pause(int worker) const {
   return false;
 }
 
+bool Scheduler::busy() const noexcept {
+  for (const auto& w : workers_)
+    if (w->executing.load(std::memory_order_relaxed) > 0 || w->queue.size() > 0) return true;
+  return false;
+}
+
 bool Scheduler::has_work_for(Backend backend) const {
   const std::size_t b = backend_index(backend);
   return queued_[b].load() > 0 ||

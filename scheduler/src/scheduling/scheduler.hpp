@@ -66,6 +66,10 @@ class Scheduler final : public Executor, public std::enable_shared_from_this<Sch
   /// Worker `worker` with what it is doing now.
   WorkerInfo stats(int worker) const;
 
+  /// True while any worker runs a task or has one queued: the workers are busy (cheap: a few
+  /// atomic reads). What the MPI communication thread asks before spinning for messages.
+  bool busy() const noexcept;
+
   /// Called once when the last task of `run` finished, before its waiters wake.
   void run_completed(const RunState& run) const;
 
