@@ -27,12 +27,15 @@ std::vector<double> CpuMeter::update(double now, const std::vector<double>& cpu_
 
 std::vector<WorkerInfo> snapshot_workers(const ClusterView& view, CpuMeter& meter) {
   std::vector<WorkerInfo> workers = view.scheduler->workers();
+  const std::size_t own = workers.size();  // devices of other processes are not this driver's
+  if (view.other_workers)
+    for (WorkerInfo& other : view.other_workers->get()) workers.push_back(std::move(other));
   std::vector<double> cpu(workers.size());
   std::map<int, kernels::CudaMemoryInfo> devices;  // one driver query per device, not per worker
   for (std::size_t w = 0; w < workers.size(); ++w) {
     WorkerInfo& worker = workers[w];
     cpu[w] = worker.cpu_seconds;
-    if (!shown_as_gpu(worker)) continue;
+    if (w >= own || !shown_as_gpu(worker)) continue;
     auto it = devices.find(worker.device);
     if (it == devices.end()) {
       kernels::CudaMemoryInfo info{0, 0};

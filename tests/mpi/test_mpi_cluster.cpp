@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 #include <mpi.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tessera/detail/log.hpp"
@@ -257,6 +260,42 @@ TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
   MPI_Allreduce(&spilled, &everywhere, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
   EXPECT_GT(everywhere, 0u) << "nothing spilled under a 2 MB limit per rank";
   if (small.size() < 4) EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
+}
+
+TEST(MPICluster, RankZeroHearsWhatEveryRanksWorkersDid) {
+  auto where = ts::delayed([](int i) { return this_rank * 1000 + i; }, "where");
+  std::vector<ts::Delayed<int>> tasks;
+  for (int i = 0; i < 4 * cluster->size(); ++i) tasks.push_back(where(i));
+  ts::compute(tasks);
+  if (cluster->rank() != 0 || cluster->size() == 1) return;
+  // Each other rank reports every half second: within a few seconds rank 0 sees its tasks.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const auto workers = cluster->executor()->workers();
+    bool all = true;
+    for (const ts::WorkerInfo& w : workers) all &= w.finished >= 4;
+    if (all) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no report with the ranks' tasks";
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+TEST(MPICluster, RankZerosDashboardListsEveryRanksWorkers) {
+  ts::MPICluster watched(
+      {.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "127.0.0.1:0"});
+  EXPECT_EQ(watched.dashboard_link().empty(), watched.rank() != 0);
+  if (watched.rank() != 0) return;
+  std::string link = watched.dashboard_link();  // http://127.0.0.1:PORT/status
+  const std::string url = link.substr(0, link.rfind('/')) + "/api/v1/workers";
+  std::string body;
+  if (FILE* pipe = popen(("curl -s --max-time 10 " + url).c_str(), "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) body.append(buffer, n);
+    pclose(pipe);
+  }
+  for (int r = 0; r < watched.size(); ++r)
+    EXPECT_NE(body.find(fmt::format("\"rank{}.cpu-0\"", r)), std::string::npos)
+        << "rank " << r << " missing from " << body;
 }
 
 }  // namespace

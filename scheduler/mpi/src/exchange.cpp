@@ -17,12 +17,14 @@ namespace {
 
 constexpr int kValueTag = 1;   // one message
 constexpr int kBundleTag = 2;  // several small ones (wire.hpp)
+constexpr int kReportTag = 3;  // a rank's workers, for rank 0
 using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
 Exchange::Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler, bool spare_core)
     : comm_(comm), scheduler_(std::move(scheduler)), spare_core_(spare_core) {
+  MPI_Comm_rank(comm_, &rank_);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -150,8 +152,25 @@ void Exchange::start_sends(std::deque<Outgoing>& batch) {
   for (auto& [rank, bundle] : bundles) flush(rank, bundle);
 }
 
+std::vector<WorkerInfo> Exchange::reported_workers(int rank) const {
+  std::lock_guard lock(mutex_);
+  auto it = reported_.find(rank);
+  return it == reported_.end() ? std::vector<WorkerInfo>{} : it->second;
+}
+
+void Exchange::report_workers() {
+  if (rank_ == 0) return;
+  const auto now = Clock::now();
+  if (now - last_report_ < std::chrono::duration<double>(kReportSeconds)) return;
+  last_report_ = now;
+  // Small: Open MPI sends it eagerly, so it completes even when rank 0 has stopped listening.
+  post(std::make_shared<const Message>(Message{workers_report(scheduler_->workers()), {}}), 0,
+       kReportTag);
+}
+
 bool Exchange::progress() {
   bool did = false;
+  report_workers();
   std::deque<Outgoing> batch;
   {
     std::lock_guard lock(mutex_);
@@ -195,6 +214,12 @@ bool Exchange::progress() {
                        MPI_STATUS_IGNORE),
               "MPI_Recv");
     const auto size = static_cast<std::size_t>(count);
+    if (status.MPI_TAG == kReportTag) {
+      std::vector<WorkerInfo> workers = read_workers_report(buffer.get(), size);
+      std::lock_guard lock(mutex_);
+      reported_[status.MPI_SOURCE] = std::move(workers);
+      continue;
+    }
     if (status.MPI_TAG == kBundleTag)
       for_each_in_bundle(buffer.get(), size, [&](const std::byte* data, std::size_t n) {
         received.push_back({buffer, data, n});

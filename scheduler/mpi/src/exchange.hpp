@@ -6,6 +6,7 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -42,6 +43,12 @@ class Exchange {
   void stop();
 
   static constexpr double kSendDrainSeconds = 30;
+  /// How often ranks other than 0 report their workers to rank 0 (for its dashboard).
+  static constexpr double kReportSeconds = 0.5;
+
+  /// Rank `rank`'s workers as it last reported them (rank 0 only hears reports); empty before
+  /// the first.
+  std::vector<WorkerInfo> reported_workers(int rank) const;
 
  private:
   struct Outgoing {
@@ -60,6 +67,8 @@ class Exchange {
   };
 
   void loop();
+  /// Sends this rank's workers to rank 0 when a report is due.
+  void report_workers();
   /// One pass: start queued sends, complete finished ones, receive what waits. True when it did
   /// anything.
   bool progress();
@@ -74,11 +83,14 @@ class Exchange {
   MPI_Comm comm_;
   std::shared_ptr<Scheduler> scheduler_;
   bool spare_core_;
-  std::mutex mutex_;  // guards outbox_, runs_, early_, stopping_
+  int rank_ = 0;
+  std::chrono::steady_clock::time_point last_report_{};
+  mutable std::mutex mutex_;  // guards outbox_, runs_, early_, stopping_
   std::condition_variable wake_;
   std::deque<Outgoing> outbox_;
   std::map<std::uint64_t, OpenRun> runs_;
-  std::multimap<std::uint64_t, Received> early_;  // arrived before their run opened here
+  std::multimap<std::uint64_t, Received> early_;     // arrived before their run opened here
+  std::map<int, std::vector<WorkerInfo>> reported_;  // per rank, the latest report (rank 0)
   bool stopping_ = false;
   // Sends under way (the thread's own): requests side by side for MPI_Testsome, each with the
   // bytes it sends.

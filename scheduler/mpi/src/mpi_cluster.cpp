@@ -61,6 +61,24 @@ class MPIClusterState {
     const bool spare_core = cpu_count() >= node_size * (local->plan.total_threads + 1);
     exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core);
     executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
+    // Rank 0's dashboard lists every rank's workers after its own.
+    local->other_workers->set([executor = std::weak_ptr<MPIExecutor>(executor), rank = rank,
+                               own = local->plan.workers.size()] {
+      std::vector<WorkerInfo> others;
+      if (auto live = executor.lock()) {
+        std::vector<WorkerInfo> all = live->workers();
+        // all = ranks in order; drop this rank's own (the dashboard has them already)
+        std::size_t at = 0;
+        for (WorkerInfo& w : all) {
+          if (w.name.rfind(fmt::format("rank{}.", rank), 0) == 0 && at < own) {
+            ++at;
+            continue;
+          }
+          others.push_back(std::move(w));
+        }
+      }
+      return others;
+    });
   }
   ~MPIClusterState() { close(); }
 

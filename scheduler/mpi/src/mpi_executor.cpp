@@ -22,6 +22,9 @@ std::vector<WorkerInfo> MPIExecutor::workers() const {
   for (int r = 0; r < size_; ++r) {
     if (r == rank_) {
       for (WorkerInfo& w : scheduler_->workers()) all.push_back(std::move(w));
+    } else if (std::vector<WorkerInfo> reported = exchange_->reported_workers(r);
+               reported.size() == rank_workers_[r].size()) {
+      all.insert(all.end(), reported.begin(), reported.end());  // what it last reported (rank 0)
     } else {
       all.insert(all.end(), rank_workers_[r].begin(), rank_workers_[r].end());
     }

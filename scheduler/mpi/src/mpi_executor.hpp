@@ -22,8 +22,9 @@ class MPIExecutor final : public Executor {
   /// This rank's store, marking each chunk with this rank: a persisted chunk stays on the rank
   /// that made it, and later tasks that read it run there (their readers elsewhere receive it).
   std::shared_ptr<ChunkStore> chunk_store() override;
-  /// The workers of every rank, in rank order: this rank's with what they are doing now, the
-  /// others' as started (their counters are not exchanged).
+  /// The workers of every rank, in rank order: this rank's with what they are doing now; on
+  /// rank 0 the others' as they last reported (every Exchange::kReportSeconds), elsewhere as
+  /// started.
   std::vector<WorkerInfo> workers() const override;
 
  private:

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 #include "tessera/detail/value_codec.hpp"
 #include "tessera/errors.hpp"
@@ -70,6 +71,41 @@ std::size_t bundle_entry(const std::byte* data, std::size_t size, std::size_t of
   if (n > size - offset - 64) throw std::invalid_argument("bundle entry longer than its bundle");
   length = static_cast<std::size_t>(n);
   return offset + 64;
+}
+
+namespace {
+using Report =
+    std::tuple<std::string, std::uint8_t, int, int, std::uint64_t, std::uint64_t, std::uint64_t,
+               std::uint64_t, std::uint64_t, std::uint64_t, std::int64_t, std::uint64_t,
+               std::uint64_t, std::uint64_t, double, std::uint8_t, std::string>;
+}  // namespace
+
+std::vector<std::byte> workers_report(const std::vector<WorkerInfo>& workers) {
+  std::vector<Report> reports;
+  for (const WorkerInfo& w : workers)
+    reports.emplace_back(w.name, static_cast<std::uint8_t>(backend_index(w.backend)), w.threads,
+                         w.device, w.memory_limit, w.queued, w.executing, w.finished, w.failed,
+                         w.stolen, w.memory, w.stored, w.spilled, w.spilled_total, w.cpu_seconds,
+                         w.paused, w.failure);
+  std::vector<std::byte> bytes;
+  ByteWriter out(bytes);
+  Codec<std::vector<Report>>::encode(reports, out);
+  return bytes;
+}
+
+std::vector<WorkerInfo> read_workers_report(const std::byte* data, std::size_t size) {
+  ByteReader in(data, size);
+  std::vector<WorkerInfo> workers;
+  for (auto& r : Codec<std::vector<Report>>::decode(in)) {
+    WorkerInfo& w = workers.emplace_back();
+    std::uint8_t backend = 0, paused = 0;
+    std::tie(w.name, backend, w.threads, w.device, w.memory_limit, w.queued, w.executing,
+             w.finished, w.failed, w.stolen, w.memory, w.stored, w.spilled, w.spilled_total,
+             w.cpu_seconds, paused, w.failure) = std::move(r);
+    w.backend = static_cast<Backend>(backend);
+    w.paused = paused != 0;
+  }
+  return workers;
 }
 
 MessageHeader read_header(const std::byte* data, std::size_t size) {

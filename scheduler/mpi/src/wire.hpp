@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tessera/detail/value_codec.hpp"
+#include "tessera/executor.hpp"
 #include "tessera/value.hpp"
 
 namespace tessera::detail {
@@ -37,6 +38,11 @@ inline constexpr std::size_t kBorrowedChunkBytes = 64 * 1024;
 Message value_message(std::uint64_t run, std::uint32_t task, const Value& value);
 /// Task `task`'s failure as a message: a TaskError keeps its key, worker and message.
 Message error_message(std::uint64_t run, std::uint32_t task, const std::exception_ptr& error);
+
+/// A rank's workers with what they are doing, as other ranks' reports carry them (no live
+/// readings like cpu_percent: the receiver shows what was sent).
+std::vector<std::byte> workers_report(const std::vector<WorkerInfo>& workers);
+std::vector<WorkerInfo> read_workers_report(const std::byte* data, std::size_t size);
 
 /// Bundles: small messages to one rank sent as one. Each entry is its length (8 bytes, padded to
 /// 64) then the message, starting 64-byte aligned so array data inside stays aligned.

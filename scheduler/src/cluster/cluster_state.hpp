@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "cluster/other_workers.hpp"
 #include "memory/cluster_memory.hpp"
 #include "scheduling/scheduler.hpp"
 #include "tessera/cluster_options.hpp"
@@ -31,6 +32,8 @@ class ClusterState {
   std::string dashboard_link;  ///< as served (real port, token); "" when off
   ClusterMemory memory;        ///< before the scheduler, which reads its store
   std::shared_ptr<Scheduler> scheduler;
+  /// Workers of other processes shown with this cluster's (an MPI job's other ranks).
+  std::shared_ptr<OtherWorkers> other_workers = std::make_shared<OtherWorkers>();
   /// Null when off. A shared_ptr because the type is complete only in builds with the dashboard.
   std::shared_ptr<dashboard::DashboardServer> dashboard;
 

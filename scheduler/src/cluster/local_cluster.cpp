@@ -44,8 +44,8 @@ ClusterState::ClusterState(ClusterOptions opts, const std::string& worker_prefix
 #if TESSERA_HAVE_DASHBOARD
   try {
     dashboard = std::make_shared<dashboard::DashboardServer>(
-        dashboard::ClusterView{name, options, plan, scheduler}, options.dashboard_address,
-        dashboard::link_template(options.dashboard_link));
+        dashboard::ClusterView{name, options, plan, scheduler, other_workers},
+        options.dashboard_address, dashboard::link_template(options.dashboard_link));
     dashboard_link = dashboard->link();
   } catch (const std::runtime_error& e) {
     log_warning(fmt::format("dashboard not started: {}", e.what()));
