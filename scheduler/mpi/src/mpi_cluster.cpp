@@ -49,7 +49,8 @@ class MPIClusterState {
     // Per rank: the node's cores shared among the node's ranks; the dashboard on rank 0 only.
     if (!options.n_workers) options.n_workers = 1;
     if (!options.threads_per_worker)
-      options.threads_per_worker = std::max(1, cpu_count() / node_size);
+      options.threads_per_worker =
+          std::max(1, cpu_count() / (node_size * std::max(1, *options.n_workers)));
     if (!options.n_gpu_workers) options.n_gpu_workers = 0;
     // "auto" memory: the node's memory shared among the node's ranks and their workers.
     if (options.memory_limit.text() == "auto")
