@@ -259,7 +259,9 @@ TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
   std::uint64_t everywhere = 0;
   MPI_Allreduce(&spilled, &everywhere, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
   EXPECT_GT(everywhere, 0u) << "nothing spilled under a 2 MB limit per rank";
-  if (small.size() < 4) EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
+  if (small.size() < 4) {
+    EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
+  }
 }
 
 TEST(MPICluster, RankZeroHearsWhatEveryRanksWorkersDid) {

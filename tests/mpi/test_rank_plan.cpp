@@ -109,9 +109,13 @@ TEST(RankPlan, ATaskWithAHomeRunsThereAndTakesNoTurn) {
   const Graph graph = build_graph({sum});
   const RankPlan plan = plan_rank(graph, 0, 4);
   for (std::uint32_t i = 0; i < graph.size(); ++i) {
-    if (graph.tasks[i] == held.get()) EXPECT_EQ(plan.owner[i], 3);
-    if (graph.tasks[i] == a.get()) EXPECT_EQ(plan.owner[i], 0);
-    if (graph.tasks[i] == b.get()) EXPECT_EQ(plan.owner[i], 1);  // the held task took no turn
+    if (graph.tasks[i] == held.get()) {
+      EXPECT_EQ(plan.owner[i], 3);
+    } else if (graph.tasks[i] == a.get()) {
+      EXPECT_EQ(plan.owner[i], 0);
+    } else if (graph.tasks[i] == b.get()) {
+      EXPECT_EQ(plan.owner[i], 1);  // the held task took no turn
+    }
   }
 }
 
