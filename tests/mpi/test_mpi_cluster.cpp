@@ -70,6 +70,16 @@ std::vector<std::uint64_t> bits(const ts::NDArray& array) {
   return out;
 }
 
+/// Each result has the reference's shape and bits.
+void expect_same_bits(const std::vector<ts::NDArray>& got,
+                      const std::vector<ts::NDArray>& expected) {
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    EXPECT_EQ(got[k].shape(), expected[k].shape()) << k;
+    EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
+  }
+}
+
 TEST(MPICluster, ComputeRunsOnTheMPIExecutor) {
   EXPECT_EQ(ts::current_executor(), cluster->executor());
 }
@@ -136,10 +146,8 @@ TEST(MPICluster, ArrayReductionsAreBitIdenticalToOneProcess) {
   };
   const auto expected = on_one_process(make);
   const auto got = make();
-  ASSERT_EQ(got.size(), expected.size());
+  expect_same_bits(got, expected);
   for (std::size_t k = 0; k < got.size(); ++k) {
-    EXPECT_EQ(got[k].shape(), expected[k].shape()) << k;
-    EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
     const auto b = bits(got[k]);
     EXPECT_TRUE(same_on_every_rank(b.data(), b.size() * sizeof(std::uint64_t))) << k;
   }
@@ -231,12 +239,7 @@ TEST(MPICluster, PersistedChunksStayOnTheirRankAndFeedLaterComputes) {
                                     p.max().compute(), p.compute()};
   };
   const auto expected = on_one_process(make);
-  const auto got = make();
-  ASSERT_EQ(got.size(), expected.size());
-  for (std::size_t k = 0; k < got.size(); ++k) {
-    EXPECT_EQ(got[k].shape(), expected[k].shape()) << k;
-    EXPECT_EQ(bits(got[k]), bits(expected[k])) << "result " << k;
-  }
+  expect_same_bits(make(), expected);
 }
 
 TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {

@@ -63,22 +63,9 @@ class MPIClusterState {
     exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core);
     executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
     // Rank 0's dashboard lists every rank's workers after its own.
-    local->other_workers->set([executor = std::weak_ptr<MPIExecutor>(executor), rank = rank,
-                               own = local->plan.workers.size()] {
-      std::vector<WorkerInfo> others;
-      if (auto live = executor.lock()) {
-        std::vector<WorkerInfo> all = live->workers();
-        // all = ranks in order; drop this rank's own (the dashboard has them already)
-        std::size_t at = 0;
-        for (WorkerInfo& w : all) {
-          if (w.name.rfind(fmt::format("rank{}.", rank), 0) == 0 && at < own) {
-            ++at;
-            continue;
-          }
-          others.push_back(std::move(w));
-        }
-      }
-      return others;
+    local->other_workers->set([executor = std::weak_ptr<MPIExecutor>(executor)] {
+      auto live = executor.lock();
+      return live ? live->other_ranks_workers() : std::vector<WorkerInfo>{};
     });
   }
   ~MPIClusterState() { close(); }

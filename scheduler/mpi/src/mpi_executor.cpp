@@ -17,19 +17,26 @@ MPIExecutor::MPIExecutor(std::shared_ptr<Scheduler> scheduler, std::shared_ptr<E
       size_(size),
       rank_workers_(std::move(rank_workers)) {}
 
+std::vector<WorkerInfo> MPIExecutor::workers_of(int rank) const {
+  if (rank == rank_) return scheduler_->workers();
+  std::vector<WorkerInfo> reported = exchange_->reported_workers(rank);
+  // What it last reported (only rank 0 hears reports), else as it started.
+  return reported.size() == rank_workers_[rank].size() ? reported : rank_workers_[rank];
+}
+
 std::vector<WorkerInfo> MPIExecutor::workers() const {
   std::vector<WorkerInfo> all;
-  for (int r = 0; r < size_; ++r) {
-    if (r == rank_) {
-      for (WorkerInfo& w : scheduler_->workers()) all.push_back(std::move(w));
-    } else if (std::vector<WorkerInfo> reported = exchange_->reported_workers(r);
-               reported.size() == rank_workers_[r].size()) {
-      all.insert(all.end(), reported.begin(), reported.end());  // what it last reported (rank 0)
-    } else {
-      all.insert(all.end(), rank_workers_[r].begin(), rank_workers_[r].end());
-    }
-  }
+  for (int r = 0; r < size_; ++r)
+    for (WorkerInfo& w : workers_of(r)) all.push_back(std::move(w));
   return all;
+}
+
+std::vector<WorkerInfo> MPIExecutor::other_ranks_workers() const {
+  std::vector<WorkerInfo> others;
+  for (int r = 0; r < size_; ++r)
+    if (r != rank_)
+      for (WorkerInfo& w : workers_of(r)) others.push_back(std::move(w));
+  return others;
 }
 
 namespace {

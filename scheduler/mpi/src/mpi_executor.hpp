@@ -26,8 +26,12 @@ class MPIExecutor final : public Executor {
   /// rank 0 the others' as they last reported (every Exchange::kReportSeconds), elsewhere as
   /// started.
   std::vector<WorkerInfo> workers() const override;
+  /// The same without this rank's own (what rank 0's dashboard lists after them).
+  std::vector<WorkerInfo> other_ranks_workers() const;
 
  private:
+  std::vector<WorkerInfo> workers_of(int rank) const;
+
   std::shared_ptr<Scheduler> scheduler_;
   std::shared_ptr<Exchange> exchange_;
   int rank_, size_;
