@@ -60,7 +60,7 @@ void serve_event_stream(DashboardState& state, const HttpRequest& request, HttpR
       const TaskBatch batch = state.log->tasks_since(stream->since, kMaxTasksPerEvent, true);
       newest = batch.last_seq;
       if (!batch.tasks.empty() || batch.skipped > 0) {
-        const auto data = tasks_json(batch, state.view.scheduler->configured_workers());
+        const auto data = tasks_json(batch, task_row_workers(state.view));
         if (!write(fmt::format("id: {}\nevent: tasks\ndata: {}\n\n", batch.last_seq, data)))
           return StreamStep::abort;
       }

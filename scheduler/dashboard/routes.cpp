@@ -72,7 +72,7 @@ void serve_tasks(DashboardState& state, const HttpRequest& request, HttpResponse
     return bad_request(response, "newest: 0 or 1");
   const TaskBatch batch =
       state.log->tasks_since(since, std::min<std::uint64_t>(limit, kMaxTaskLimit), newest == 1);
-  response.set_content(tasks_json(batch, state.view.scheduler->configured_workers()), kJsonType);
+  response.set_content(tasks_json(batch, task_row_workers(state.view)), kJsonType);
 }
 
 }  // namespace

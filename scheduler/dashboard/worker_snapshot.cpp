@@ -25,6 +25,13 @@ std::vector<double> CpuMeter::update(double now, const std::vector<double>& cpu_
   return percent_;
 }
 
+std::vector<WorkerInfo> task_row_workers(const ClusterView& view) {
+  std::vector<WorkerInfo> workers = view.scheduler->configured_workers();
+  if (view.other_workers)
+    for (WorkerInfo& other : view.other_workers->get()) workers.push_back(std::move(other));
+  return workers;
+}
+
 std::vector<WorkerInfo> snapshot_workers(const ClusterView& view, CpuMeter& meter) {
   std::vector<WorkerInfo> workers = view.scheduler->workers();
   const std::size_t own = workers.size();  // devices of other processes are not this driver's

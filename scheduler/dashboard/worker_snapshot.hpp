@@ -41,4 +41,8 @@ class CpuMeter {
 /// device's memory in use and in all (device_memory_used, device_memory) read from the driver.
 std::vector<WorkerInfo> snapshot_workers(const ClusterView& view, CpuMeter& meter);
 
+/// Every worker a task record may name, by its index: this process's as configured, then other
+/// processes' (an MPI job's other ranks, whose tasks rank 0's dashboard shows too).
+std::vector<WorkerInfo> task_row_workers(const ClusterView& view);
+
 }  // namespace tessera::dashboard

@@ -251,8 +251,11 @@ TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
   const auto expected = on_one_process(make);
   // Each rank may hold 2 MB: the 8 MB persisted over the ranks must spill on every rank when
   // there are fewer than four of them.
-  ts::MPICluster small(
-      {.n_workers = 1, .threads_per_worker = 1, .memory_limit = "2MB", .dashboard_address = ""});
+  ts::MPICluster small({.n_workers = 1,
+                        .threads_per_worker = 1,
+                        .memory_limit = "2MB",
+                        .n_gpu_workers = 0,
+                        .dashboard_address = ""});
   ts::Client small_client(small);
   const auto got = make();
   for (std::size_t k = 0; k < got.size(); ++k)
@@ -265,6 +268,57 @@ TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
   if (small.size() < 4) {
     EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
   }
+}
+
+/// One worker of one thread per rank, no GPU, no dashboard, the watchdog at `timeout` seconds.
+ts::MPIClusterOptions watched_options(double timeout) {
+  ts::MPIClusterOptions options;
+  options.n_workers = 1;
+  options.threads_per_worker = 1;
+  options.n_gpu_workers = 0;
+  options.dashboard_address = "";
+  options.exchange_timeout = timeout;
+  return options;
+}
+
+TEST(MPICluster, WatchdogNamesARankThatNeverStartsTheComputation) {
+  if (cluster->size() == 1) GTEST_SKIP() << "needs another rank to wait for";
+  ts::MPICluster strict(watched_options(0.5));
+  ts::Client strict_client(strict);
+  auto where = ts::delayed([](int i) { return this_rank * 1000 + i; }, "where");
+  auto add = ts::delayed([](int a, int b) { return a + b; }, "add");
+  if (strict.rank() != 0) {  // rank 0 owns `add` (after its first input) and never computes it
+    try {
+      add(where(0), where(1)).compute();
+      ADD_FAILURE() << "no error while rank 0 never computed";
+    } catch (const ts::TimeoutError& e) {
+      const std::string text = e.what();
+      EXPECT_NE(text.find(fmt::format("rank {} waited 0.5 s for task 'add-", strict.rank())),
+                std::string::npos)
+          << text;
+      EXPECT_NE(text.find("from rank 0, which has not started computation #1"), std::string::npos)
+          << text;
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);  // rank 0's exchange answers until every rank has its error
+}
+
+TEST(MPICluster, WatchdogLeavesALongTaskOnAnotherRankAlone) {
+  if (cluster->size() == 1) GTEST_SKIP() << "needs another rank to wait for";
+  // A second of silence before asking: on CI's two cores four ranks' threads may wait a few
+  // hundred milliseconds for a core, and an answer slower than the timeout counts as none.
+  ts::MPICluster strict(watched_options(1));
+  ts::Client strict_client(strict);
+  auto slow = ts::delayed(
+      [](int i) {
+        if (this_rank == 1) std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+        return i;
+      },
+      "slow");
+  auto add = ts::delayed([](int a, int b) { return a + b; }, "add");
+  // Rank 0 waits 3.5 s for rank 1's leaf, three watchdog timeouts: rank 1 answers "running"
+  // each time (and rank 0 does so to the ranks waiting for `add`).
+  EXPECT_EQ(add(slow(10), slow(20)).compute(), 30);
 }
 
 TEST(MPICluster, RankZeroHearsWhatEveryRanksWorkersDid) {
@@ -285,38 +339,67 @@ TEST(MPICluster, RankZeroHearsWhatEveryRanksWorkersDid) {
   }
 }
 
-TEST(MPICluster, RankZerosDashboardListsEveryRanksWorkers) {
-  ts::MPICluster watched(
-      {.n_workers = 1, .threads_per_worker = 1, .dashboard_address = "127.0.0.1:0"});
-  EXPECT_EQ(watched.dashboard_link().empty(), watched.rank() != 0);
-  if (watched.rank() != 0) return;
-  std::string link = watched.dashboard_link();  // http://127.0.0.1:PORT/status
-  const std::string url = link.substr(0, link.rfind('/')) + "/api/v1/workers";
+/// The body of `url` fetched with curl ("" when it fails).
+std::string http_get(const std::string& url) {
   std::string body;
-  if (FILE* pipe = popen(("curl -s --max-time 10 " + url).c_str(), "r")) {
+  if (FILE* pipe = popen(("curl -s --max-time 10 '" + url + "'").c_str(), "r")) {
     char buffer[4096];
     for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) body.append(buffer, n);
     pclose(pipe);
   }
-  for (int r = 0; r < watched.size(); ++r)
-    EXPECT_NE(body.find(fmt::format("\"rank{}.cpu-0\"", r)), std::string::npos)
-        << "rank " << r << " missing from " << body;
+  return body;
+}
+
+TEST(MPICluster, RankZerosDashboardListsEveryRanksWorkersAndTasks) {
+  ts::MPICluster watched({.n_workers = 1,
+                          .threads_per_worker = 1,
+                          .n_gpu_workers = 0,
+                          .dashboard_address = "127.0.0.1:0"});
+  EXPECT_EQ(watched.dashboard_link().empty(), watched.rank() != 0);
+  ts::Client watched_client(watched);
+  auto where = ts::delayed([](int i) { return this_rank * 1000 + i; }, "where");
+  std::vector<ts::Delayed<int>> tasks;
+  for (int i = 0; i < 4 * watched.size(); ++i) tasks.push_back(where(i));
+  ts::compute(tasks);  // leaves in turn: four on every rank
+  if (watched.rank() == 0) {
+    std::string link = watched.dashboard_link();  // http://127.0.0.1:PORT/status
+    const std::string api = link.substr(0, link.rfind('/')) + "/api/v1/";
+    const std::string workers = http_get(api + "workers");
+    for (int r = 0; r < watched.size(); ++r)
+      EXPECT_NE(workers.find(fmt::format("\"rank{}.cpu-0\"", r)), std::string::npos)
+          << "rank " << r << " missing from " << workers;
+    // Each other rank sends its tasks with its next report (twice a second): every rank's
+    // "where" tasks reach rank 0's task stream, on that rank's worker row.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (int r = 0; r < watched.size(); ++r) {
+      const std::string row = fmt::format("\"worker_name\":\"rank{}.cpu-0\"", r);
+      std::string stream;
+      while ((stream = http_get(api + "tasks?limit=10000")).find(row) == std::string::npos &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      EXPECT_NE(stream.find(row), std::string::npos) << "no task of rank " << r << ": " << stream;
+    }
+  }
+  MPI_Barrier(MPI_COMM_WORLD);  // every rank's workers stay up while rank 0 looks
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
   ::testing::InitGoogleTest(&argc, argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &this_rank);
-  if (this_rank != 0) {  // one rank reports; all must agree on the outcome (below)
+  // One rank reports; all must agree on the outcome (below). TESSERA_TEST_ALL_RANKS=1 lets every
+  // rank print, to see what failed elsewhere.
+  if (this_rank != 0 && !std::getenv("TESSERA_TEST_ALL_RANKS")) {
     auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
     delete listeners.Release(listeners.default_result_printer());
   }
   int result = 0;
   {
-    ts::MPICluster mpi({.n_workers = 1, .threads_per_worker = 1, .dashboard_address = ""});
+    ts::MPICluster mpi(
+        {.n_workers = 1, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});
     cluster = &mpi;
     ts::Client mpi_client(mpi);
     client = &mpi_client;

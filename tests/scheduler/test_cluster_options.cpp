@@ -80,6 +80,35 @@ TEST(ClusterOptions, OneGpuWorkerPerDevice) {
   expect_invalid_naming([] { plan_cluster({.n_gpu_workers = 3}, machine(4, 1, 2)); }, "3");
 }
 
+TEST(ClusterOptions, GpuDevicesPickEachGpuWorkersDevice) {
+  ClusterOptions second;
+  second.gpu_devices = {1};
+  ClusterPlan plan = plan_cluster(second, machine(4, 1, 2));
+  ASSERT_EQ(plan.gpu_workers, 1);
+  EXPECT_EQ(plan.workers.back().device, 1);
+  EXPECT_EQ(plan.workers.back().name, "gpu-0");
+  // Two workers sharing one device (as two ranks on a one-GPU node do).
+  ClusterOptions shared{.n_gpu_workers = 2};
+  shared.gpu_devices = {0, 0};
+  plan = plan_cluster(shared, machine(4, 1, 2));
+  ASSERT_EQ(plan.gpu_workers, 2);
+  EXPECT_EQ(plan.workers[plan.workers.size() - 2].device, 0);
+  EXPECT_EQ(plan.workers.back().device, 0);
+}
+
+TEST(ClusterOptions, BadGpuDevicesNameTheEntry) {
+  ClusterOptions missing;
+  missing.gpu_devices = {0, 2};
+  expect_invalid_naming([&] { plan_cluster(missing, machine(4, 1, 2)); }, "gpu_devices entry 2");
+  missing.gpu_devices = {-1};
+  expect_invalid_naming([&] { plan_cluster(missing, machine(4, 1, 2)); }, "gpu_devices entry -1");
+  missing.gpu_devices = {0};
+  expect_invalid_naming([&] { plan_cluster(missing, machine(4, 1, 0)); }, "0 CUDA device(s)");
+  ClusterOptions disagree{.n_gpu_workers = 2};
+  disagree.gpu_devices = {1};
+  expect_invalid_naming([&] { plan_cluster(disagree, machine(4, 1, 2)); }, "n_gpu_workers 2");
+}
+
 TEST(ClusterOptions, DeviceMemoryLimitTakesEveryForm) {
   const Hardware hw = machine(4, 8ull << 30, 1);
   const std::uint64_t device = 80ull << 30;

@@ -29,4 +29,11 @@ class ClosedError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A wait the cluster bounds ran out: an exchange between ranks that stopped progressing
+/// (MPIClusterOptions::exchange_timeout). The message names the ranks and tasks involved.
+class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace tessera

@@ -83,6 +83,11 @@ struct ClusterOptions {
   /// empty becomes "<backend>-<i>"; host and cuda workers are refused here (those two counts
   /// plan them).
   std::vector<WorkerInfo> backend_workers;
+  /// CUDA devices of the GPU workers, one entry per worker, as indices among the visible
+  /// devices (like dask-cuda's CUDA_VISIBLE_DEVICES): {1} puts one GPU worker on device 1, {0, 0}
+  /// two on device 0. Default: the first n_gpu_workers devices. When given, n_gpu_workers
+  /// defaults to its size and must equal it.
+  std::vector<int> gpu_devices;
 };
 
 /// What a LocalCluster with given options starts on given hardware.

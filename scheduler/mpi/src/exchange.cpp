@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
+#include <set>
 #include <stdexcept>
 
 #include "mpi_world.hpp"
@@ -18,13 +20,23 @@ namespace {
 constexpr int kValueTag = 1;   // one message
 constexpr int kBundleTag = 2;  // several small ones (wire.hpp)
 constexpr int kReportTag = 3;  // a rank's workers, for rank 0
+constexpr int kQueryTag = 4;   // the watchdog asks how far a rank is with a run
+constexpr int kStatusTag = 5;  // and hears the answer
 using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
-Exchange::Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler, bool spare_core)
-    : comm_(comm), scheduler_(std::move(scheduler)), spare_core_(spare_core) {
+Exchange::Exchange(MPI_Comm comm, std::shared_ptr<Scheduler> scheduler, bool spare_core,
+                   double timeout, ReportHooks reports)
+    : comm_(comm),
+      scheduler_(std::move(scheduler)),
+      spare_core_(spare_core),
+      timeout_(timeout),
+      reports_(std::move(reports)) {
   MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  sent_to_.assign(size_, 0);
+  received_from_.assign(size_, 0);
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -46,11 +58,16 @@ void Exchange::send(Message message, const std::vector<int>& to) {
 }
 
 void Exchange::open_run(std::uint64_t id, std::shared_ptr<RunState> run,
-                        std::vector<std::int32_t> local_of) {
+                        std::vector<std::int32_t> local_of, std::vector<int> source_of) {
   std::vector<Received> early;
   {
     std::lock_guard lock(mutex_);
-    runs_.emplace(id, OpenRun{std::move(run), std::move(local_of)});
+    runs_.emplace(id, OpenRun{.run = std::move(run),
+                              .local_of = std::move(local_of),
+                              .source_of = std::move(source_of),
+                              .quiet_since = Clock::now(),
+                              .asked = {}});
+    last_opened_ = std::max(last_opened_, id);
     auto [first, last] = early_.equal_range(id);
     for (auto it = first; it != last; ++it) early.push_back(std::move(it->second));
     early_.erase(first, last);
@@ -78,6 +95,7 @@ void Exchange::deliver(const std::vector<Received>& messages) {
         continue;
       }
       run = it->second.run;
+      it->second.quiet_since = Clock::now();  // the run progresses
       if (header.task < it->second.local_of.size()) task = it->second.local_of[header.task];
     }
     if (task < 0 || !run->graph().tasks[task]->external() || !run->waiting(task)) {
@@ -108,6 +126,7 @@ void Exchange::deliver(const std::vector<Received>& messages) {
 }
 
 void Exchange::post(std::shared_ptr<const Message> message, int rank, int tag) {
+  ++sent_to_[rank];
   MPI_Request& request = requests_.emplace_back(MPI_REQUEST_NULL);
   if (message->tail.size == 0) {
     mpi_check(MPI_Isend(message->head.data(), static_cast<int>(message->head.size()), MPI_BYTE,
@@ -158,19 +177,22 @@ std::vector<WorkerInfo> Exchange::reported_workers(int rank) const {
   return it == reported_.end() ? std::vector<WorkerInfo>{} : it->second;
 }
 
-void Exchange::report_workers() {
+void Exchange::report_workers(bool last) {
   if (rank_ == 0) return;
   const auto now = Clock::now();
-  if (now - last_report_ < std::chrono::duration<double>(kReportSeconds)) return;
+  if (!last && now - last_report_ < std::chrono::duration<double>(kReportSeconds)) return;
   last_report_ = now;
-  // Small: Open MPI sends it eagerly, so it completes even when rank 0 has stopped listening.
-  post(std::make_shared<const Message>(Message{workers_report(scheduler_->workers()), {}}), 0,
-       kReportTag);
+  std::vector<std::byte> report = workers_report(scheduler_->workers());
+  if (reports_.extend) reports_.extend(report);
+  post(std::make_shared<const Message>(Message{std::move(report), {}}), 0, kReportTag);
 }
 
 bool Exchange::progress() {
   bool did = false;
-  report_workers();
+  if (!counting_) {  // once counting, nothing more is sent
+    report_workers();
+    watch();
+  }
   std::deque<Outgoing> batch;
   {
     std::lock_guard lock(mutex_);
@@ -182,6 +204,12 @@ bool Exchange::progress() {
     start_sends(batch);
     did = true;
   }
+  // After the sends queued before each answer was decided: a rank told "finished" has every
+  // value of the run ahead of the answer (MPI keeps one sender's messages in order).
+  if (!counting_)
+    for (const auto& [rank, status] : answers_)
+      post(std::make_shared<const Message>(Message{run_status(status), {}}), rank, kStatusTag);
+  answers_.clear();
   if (!requests_.empty()) {
     int completed = 0;
     std::vector<int> indices(requests_.size());
@@ -202,11 +230,13 @@ bool Exchange::progress() {
     }
   }
   std::vector<Received> received;
+  std::vector<std::pair<int, RunStatus>> statuses;
   for (;;) {
     int waiting = 0;
     MPI_Status status;
     mpi_check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &waiting, &status), "MPI_Iprobe");
     if (!waiting) break;
+    ++received_from_[status.MPI_SOURCE];
     int count = 0;
     mpi_check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
     std::shared_ptr<std::byte> buffer = aligned_buffer(static_cast<std::size_t>(count));
@@ -215,9 +245,19 @@ bool Exchange::progress() {
               "MPI_Recv");
     const auto size = static_cast<std::size_t>(count);
     if (status.MPI_TAG == kReportTag) {
-      std::vector<WorkerInfo> workers = read_workers_report(buffer.get(), size);
+      ByteReader in(buffer.get(), size);
+      std::vector<WorkerInfo> workers = read_workers_report(in);
+      if (reports_.read) reports_.read(status.MPI_SOURCE, in);
       std::lock_guard lock(mutex_);
       reported_[status.MPI_SOURCE] = std::move(workers);
+      continue;
+    }
+    if (status.MPI_TAG == kQueryTag) {
+      answers_.emplace_back(status.MPI_SOURCE, status_of(read_run_query(buffer.get(), size)));
+      continue;
+    }
+    if (status.MPI_TAG == kStatusTag) {
+      statuses.emplace_back(status.MPI_SOURCE, read_run_status(buffer.get(), size));
       continue;
     }
     if (status.MPI_TAG == kBundleTag)
@@ -231,7 +271,108 @@ bool Exchange::progress() {
     deliver(received);
     did = true;
   }
+  // After the values that came before them.
+  for (const auto& [rank, status] : statuses) heard(rank, status);
   return did;
+}
+
+RunStatus Exchange::status_of(std::uint64_t run) {
+  std::lock_guard lock(mutex_);
+  RunStatus status{.run = run, .progress = RunProgress::finished, .last_opened = last_opened_};
+  const bool busy = std::any_of(runs_.begin(), runs_.end(),
+                                [](const auto& entry) { return !entry.second.run->done(); });
+  if (run > last_opened_) {
+    // Still at work on an earlier run (its compute() has not returned): not stuck, behind.
+    status.progress = busy ? RunProgress::running : RunProgress::not_started;
+  } else if (auto it = runs_.find(run); it != runs_.end() && !it->second.run->done()) {
+    status.progress = RunProgress::running;
+  }
+  return status;
+}
+
+void Exchange::watch() {
+  if (timeout_ <= 0) return;
+  const auto now = Clock::now();
+  if (now - last_watch_ < std::chrono::duration<double>(std::min(1.0, timeout_ / 4))) return;
+  last_watch_ = now;
+  const std::chrono::duration<double> limit(timeout_);
+  std::vector<std::pair<int, std::uint64_t>> ask, unanswered;  // (rank, run)
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, open] : runs_) {
+      if (open.run->done() || now - open.quiet_since < limit) continue;
+      std::set<int> owing;  // the ranks whose values the run still waits for
+      for (std::size_t i = 0; i < open.source_of.size(); ++i)
+        if (open.source_of[i] >= 0 && open.run->waiting(static_cast<std::uint32_t>(i)))
+          owing.insert(open.source_of[i]);
+      for (int rank : owing) {
+        auto asked = open.asked.find(rank);
+        if (asked == open.asked.end()) {
+          open.asked.emplace(rank, now);
+          ask.emplace_back(rank, id);
+        } else if (now - asked->second >= limit) {
+          unanswered.emplace_back(rank, id);
+        }
+      }
+    }
+  }
+  for (const auto& [rank, id] : ask)
+    post(std::make_shared<const Message>(Message{run_query(id), {}}), rank, kQueryTag);
+  for (const auto& [rank, id] : unanswered)
+    fail_waiting_on(
+        id, rank,
+        fmt::format("did not answer the watchdog within {:g} s: it is stuck or gone", timeout_));
+}
+
+void Exchange::heard(int rank, const RunStatus& status) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runs_.find(status.run);
+    if (it == runs_.end()) return;  // settled meanwhile
+    it->second.asked.erase(rank);
+    if (status.progress == RunProgress::running) {
+      it->second.quiet_since = Clock::now();  // at work on it: a long task is no hang
+      return;
+    }
+  }
+  if (status.progress == RunProgress::not_started)
+    fail_waiting_on(status.run, rank,
+                    fmt::format("has not started computation #{} (its last is #{}): every rank "
+                                "must compute the same graphs in the same order (a rank busy "
+                                "outside compute() longer than exchange_timeout looks the same)",
+                                status.run, status.last_opened));
+  else
+    fail_waiting_on(status.run, rank,
+                    fmt::format("finished computation #{} without sending them: the ranks built "
+                                "different graphs",
+                                status.run));
+}
+
+void Exchange::fail_waiting_on(std::uint64_t id, int rank, const std::string& why) {
+  std::shared_ptr<RunState> run;
+  std::vector<std::uint32_t> tasks;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = runs_.find(id);
+    if (it == runs_.end()) return;
+    run = it->second.run;
+    const std::vector<int>& source_of = it->second.source_of;
+    for (std::size_t i = 0; i < source_of.size(); ++i)
+      if (source_of[i] == rank && run->waiting(static_cast<std::uint32_t>(i)))
+        tasks.push_back(static_cast<std::uint32_t>(i));
+  }
+  if (tasks.empty()) return;
+  std::string names;
+  for (std::size_t k = 0; k < std::min<std::size_t>(tasks.size(), 5); ++k)
+    names += fmt::format("{}'{}'", k ? ", " : "", run->graph().tasks[tasks[k]]->key());
+  if (tasks.size() > 5) names += fmt::format(" and {} more", tasks.size() - 5);
+  const std::string message =
+      fmt::format("MPI exchange stuck: rank {} waited {:g} s for task{} {} from rank {}, which {}",
+                  rank_, timeout_, tasks.size() == 1 ? "" : "s", names, rank, why);
+  log_warning(message);
+  const auto error = std::make_exception_ptr(TimeoutError(message));
+  for (std::uint32_t task : tasks)
+    if (run->waiting(task)) scheduler_->deliver_failure(*run, task, error);
 }
 
 void Exchange::loop() {
@@ -250,11 +391,27 @@ void Exchange::loop() {
       const auto idle = Clock::now() - last;
       std::unique_lock lock(mutex_);
       if (stopping_) {
-        if (stop_requested == Clock::time_point{}) stop_requested = Clock::now();
-        if (outbox_.empty() && requests_.empty()) break;
+        if (stop_requested == Clock::time_point{}) {
+          stop_requested = Clock::now();
+          lock.unlock();
+          if (reports_.extend) report_workers(/*last=*/true);  // the last tasks for rank 0
+          continue;
+        }
+        if (!counting_ && outbox_.empty() && requests_.empty()) {
+          lock.unlock();
+          start_counting();
+          continue;
+        }
+        if (counting_ && all_received()) {
+          comm_settled_ = true;
+          break;
+        }
         if (Clock::now() - stop_requested > std::chrono::duration<double>(kSendDrainSeconds)) {
-          log_warning(
-              fmt::format("MPI cluster closed with {} sends no rank took", requests_.size()));
+          log_warning(fmt::format(
+              "MPI cluster closed without every rank closing it within {:g} s ({} of its sends "
+              "not taken); its communicator is left allocated so that late messages cannot reach "
+              "a later cluster's",
+              kSendDrainSeconds, requests_.size()));
           break;
         }
       }
@@ -274,7 +431,9 @@ void Exchange::loop() {
       const auto nap = quiet                       ? microseconds(10000)
                        : idle < microseconds(2000) ? microseconds(20)
                                                    : microseconds(200);
-      wake_.wait_for(lock, nap, [this] { return !outbox_.empty() || stopping_; });
+      wake_.wait_for(lock, nap, [&] {
+        return !outbox_.empty() || (stopping_ && stop_requested == Clock::time_point{});
+      });
     }
   } catch (const std::exception& e) {
     // MPI itself failed: this rank cannot keep its promises to the others. Ending the job is
@@ -282,6 +441,27 @@ void Exchange::loop() {
     log_warning(fmt::format("MPI communication failed: {}; aborting the job", e.what()));
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
+}
+
+void Exchange::start_counting() {
+  // No message leaves after this: each rank learns how many every other rank sent it, and
+  // receives until it has them all (a Dijkstra-style count, as termination detection does).
+  count_sent_ = sent_to_;
+  expected_from_.assign(size_, 0);
+  mpi_check(MPI_Ialltoall(count_sent_.data(), 1, MPI_UINT64_T, expected_from_.data(), 1,
+                          MPI_UINT64_T, comm_, &count_request_),
+            "MPI_Ialltoall");
+  counting_ = true;
+}
+
+bool Exchange::all_received() {
+  int done = 0;
+  if (count_request_ != MPI_REQUEST_NULL)
+    mpi_check(MPI_Test(&count_request_, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  if (count_request_ != MPI_REQUEST_NULL) return false;
+  for (int r = 0; r < size_; ++r)
+    if (received_from_[r] < expected_from_[r]) return false;
+  return true;
 }
 
 void Exchange::stop() {
@@ -305,7 +485,9 @@ void Exchange::stop() {
             *open.run, i,
             std::make_exception_ptr(ClosedError(
                 "the MPI cluster was closed while this rank waited for another rank's value")));
-  if (requests_.empty()) MPI_Comm_free(&comm_);
+  // Freed only when no message can still arrive on it: MPI may give a later communicator the
+  // same context, and a late message would then land in that one's sequence (and stall it).
+  if (comm_settled_) MPI_Comm_free(&comm_);
 }
 
 }  // namespace tessera::detail

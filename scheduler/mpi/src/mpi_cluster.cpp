@@ -11,11 +11,14 @@
 #include "exchange.hpp"
 #include "mpi_executor.hpp"
 #include "mpi_world.hpp"
+#include "rank_devices.hpp"
+#include "task_forwarder.hpp"
 #include "tessera/bytes.hpp"
 #include "tessera/client.hpp"
 #include "tessera/codec.hpp"
 #include "tessera/detail/log.hpp"
 #include "tessera/detail/seed_source.hpp"
+#include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 #include "tessera/hardware.hpp"
 
@@ -24,7 +27,7 @@ namespace detail {
 
 class MPIClusterState {
  public:
-  explicit MPIClusterState(ClusterOptions options) {
+  explicit MPIClusterState(MPIClusterOptions options) {
     ensure_mpi_initialized();
     // A communicator of its own: clusters made one after another never see each other's
     // messages, and the program's own MPI traffic never meets the cluster's.
@@ -35,7 +38,9 @@ class MPIClusterState {
     MPI_Comm node;
     mpi_check(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node),
               "MPI_Comm_split_type");
+    int node_rank = 0;
     MPI_Comm_size(node, &node_size);
+    MPI_Comm_rank(node, &node_rank);
     MPI_Comm_free(&node);
     host = mpi_host_name();
     // Unseeded random arrays must be the same array on every rank: one seed base for all.
@@ -51,16 +56,26 @@ class MPIClusterState {
     if (!options.threads_per_worker)
       options.threads_per_worker =
           std::max(1, cpu_count() / (node_size * std::max(1, *options.n_workers)));
-    if (!options.n_gpu_workers) options.n_gpu_workers = 0;
+    choose_rank_devices(options, {.rank = rank,
+                                  .size = size,
+                                  .node_rank = node_rank,
+                                  .node_size = node_size,
+                                  .visible_gpus = static_cast<int>(detect_hardware().gpus.size())});
     // "auto" memory: the node's memory shared among the node's ranks and their workers.
     if (options.memory_limit.text() == "auto")
       options.memory_limit = 1.0 / (node_size * std::max(1, *options.n_workers));
     if (rank != 0) options.dashboard_address.clear();
-    local = std::make_shared<ClusterState>(std::move(options), fmt::format("rank{}.", rank));
+    const double exchange_timeout = options.exchange_timeout;
+    if (!(exchange_timeout >= 0))
+      throw std::invalid_argument(
+          fmt::format("invalid exchange_timeout {}: must be >= 0 seconds", exchange_timeout));
+    local = std::make_shared<ClusterState>(static_cast<ClusterOptions&&>(std::move(options)),
+                                           fmt::format("rank{}.", rank));
     gather_ranks();
     // One more thread per rank than its workers': is there a core for it on this node?
     const bool spare_core = cpu_count() >= node_size * (local->plan.total_threads + 1);
-    exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core);
+    exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core, exchange_timeout,
+                                          task_stream_hooks());
     executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
     // Rank 0's dashboard lists every rank's workers after its own.
     local->other_workers->set([executor = std::weak_ptr<MPIExecutor>(executor)] {
@@ -74,7 +89,39 @@ class MPIClusterState {
     if (closed) return;
     closed = true;
     exchange->stop();  // first: runs waiting for other ranks fail rather than hang
+    if (forwarder) diagnostics::Bus::instance().unsubscribe(forwarder.get());
     local->close();
+  }
+
+  /// While rank 0 serves a dashboard, every rank's tasks go to its task stream (see
+  /// task_forwarder.hpp); otherwise nothing is recorded.
+  ReportHooks task_stream_hooks() {
+    std::uint8_t dashboard = rank == 0 && !local->dashboard_link.empty();
+    mpi_check(MPI_Bcast(&dashboard, 1, MPI_UINT8_T, 0, comm), "MPI_Bcast");
+    if (!dashboard || size == 1) return {};
+    ReportHooks hooks;
+    if (rank != 0) {
+      forwarder = std::make_shared<TaskForwarder>(local->name);
+      diagnostics::Bus::instance().subscribe(forwarder);
+      hooks.extend = [forwarder = forwarder](std::vector<std::byte>& report) {
+        forwarder->take(report);
+      };
+      return hooks;
+    }
+    // Rank r's workers are listed after rank 0's and those of ranks 1..r-1.
+    std::vector<int> first_worker(size, 0);
+    std::vector<std::vector<std::string>> names(size);
+    int next = static_cast<int>(rank_workers[0].size());
+    for (int r = 1; r < size; ++r) {
+      first_worker[r] = next;
+      next += static_cast<int>(rank_workers[r].size());
+      for (const WorkerInfo& w : rank_workers[r]) names[r].push_back(w.name);
+    }
+    hooks.read = [cluster = local->name, first_worker, names](int from, ByteReader& in) {
+      if (from > 0 && from < static_cast<int>(names.size()))
+        republish_tasks(in, cluster, first_worker[from], names[from]);
+    };
+    return hooks;
   }
 
   /// Every rank's host and workers (as started), so that each rank can describe the whole job
@@ -128,13 +175,16 @@ class MPIClusterState {
   std::shared_ptr<ClusterState> local;
   std::shared_ptr<Exchange> exchange;
   std::shared_ptr<MPIExecutor> executor;
+  std::shared_ptr<TaskForwarder> forwarder;  ///< ranks other than 0, while rank 0 has a dashboard
   bool closed = false;
 };
 
 }  // namespace detail
 
-MPICluster::MPICluster(ClusterOptions options)
+MPICluster::MPICluster(MPIClusterOptions options)
     : state_(std::make_shared<detail::MPIClusterState>(std::move(options))) {}
+MPICluster::MPICluster(ClusterOptions options)
+    : MPICluster(MPIClusterOptions{std::move(options)}) {}
 MPICluster::~MPICluster() {
   if (state_) state_->close();
 }

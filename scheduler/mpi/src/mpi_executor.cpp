@@ -110,8 +110,11 @@ std::shared_ptr<Computation> MPIExecutor::submit(Graph graph) {
   };
   Graph local = std::move(plan->local);
   std::vector<std::int32_t> local_of = plan->local_of;
+  std::vector<int> source_of(local.size(), -1);  // where each external task's value comes from
+  for (std::size_t i = 0; i < local.size(); ++i)
+    if (local.tasks[i]->external()) source_of[i] = plan->owner[plan->global_of[i]];
   auto run = scheduler_->start(std::move(local), std::move(hooks));
-  exchange_->open_run(run_id, run, std::move(local_of));
+  exchange_->open_run(run_id, run, std::move(local_of), std::move(source_of));
   return run;
 }
 

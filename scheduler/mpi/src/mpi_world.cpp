@@ -23,8 +23,7 @@ void ensure_mpi_initialized() {
   MPI_Initialized(&initialized);
   if (!initialized) {
     int provided = 0;
-    mpi_check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided),
-              "MPI_Init_thread");
+    mpi_check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread");
     // Errors come back as codes that mpi_check turns into exceptions, not as aborts.
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     std::atexit([] {
@@ -35,11 +34,12 @@ void ensure_mpi_initialized() {
   }
   int provided = 0;
   MPI_Query_thread(&provided);
-  if (provided < MPI_THREAD_SERIALIZED)
+  if (provided < MPI_THREAD_MULTIPLE)
     throw std::runtime_error(fmt::format(
-        "MPI provides thread level {} but Tessera needs MPI_THREAD_SERIALIZED ({}): its "
-        "communication thread calls MPI; initialize MPI with MPI_Init_thread",
-        provided, MPI_THREAD_SERIALIZED));
+        "MPI provides thread level {} but Tessera needs MPI_THREAD_MULTIPLE ({}): each cluster's "
+        "communication thread calls MPI while the program's threads may too; initialize MPI "
+        "with MPI_Init_thread(..., MPI_THREAD_MULTIPLE, ...) or let MPICluster do it",
+        provided, MPI_THREAD_MULTIPLE));
 }
 
 std::string mpi_host_name() {

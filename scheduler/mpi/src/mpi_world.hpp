@@ -7,9 +7,10 @@
 
 namespace tessera::detail {
 
-/// Initializes MPI unless the program did (asking for MPI_THREAD_SERIALIZED: one communication
-/// thread calls MPI besides the main thread, never at the same time), and finalizes it at exit
-/// when it initialized it. Throws std::runtime_error when MPI offers less thread support.
+/// Initializes MPI unless the program did, asking for MPI_THREAD_MULTIPLE (each cluster's
+/// communication thread calls MPI at any time, as may the program's own threads: a program that
+/// calls MPI_Bcast while a computation runs, or two clusters side by side), and finalizes it at
+/// exit when it initialized it. Throws std::runtime_error when MPI offers less thread support.
 void ensure_mpi_initialized();
 
 /// Throws std::runtime_error naming `what` and MPI's message unless `code` is MPI_SUCCESS.

@@ -11,7 +11,7 @@
 namespace tessera::detail {
 namespace {
 
-enum class ErrorKind : std::uint8_t { task = 1, closed = 2, other = 3 };
+enum class ErrorKind : std::uint8_t { task = 1, closed = 2, other = 3, timeout = 4 };
 
 std::vector<std::byte> with_header(std::uint64_t run, std::uint32_t task, MessageKind kind) {
   std::vector<std::byte> message(kHeaderBytes);
@@ -44,6 +44,9 @@ Message error_message(std::uint64_t run, std::uint32_t task, const std::exceptio
     put(e.original_message());
   } catch (const ClosedError& e) {
     out.put(ErrorKind::closed);
+    put(e.what());
+  } catch (const TimeoutError& e) {
+    out.put(ErrorKind::timeout);
     put(e.what());
   } catch (const std::exception& e) {
     out.put(ErrorKind::other);
@@ -93,8 +96,7 @@ std::vector<std::byte> workers_report(const std::vector<WorkerInfo>& workers) {
   return bytes;
 }
 
-std::vector<WorkerInfo> read_workers_report(const std::byte* data, std::size_t size) {
-  ByteReader in(data, size);
+std::vector<WorkerInfo> read_workers_report(ByteReader& in) {
   std::vector<WorkerInfo> workers;
   for (auto& r : Codec<std::vector<Report>>::decode(in)) {
     WorkerInfo& w = workers.emplace_back();
@@ -106,6 +108,36 @@ std::vector<WorkerInfo> read_workers_report(const std::byte* data, std::size_t s
     w.paused = paused != 0;
   }
   return workers;
+}
+
+std::vector<std::byte> run_query(std::uint64_t run) {
+  std::vector<std::byte> bytes(sizeof run);
+  std::memcpy(bytes.data(), &run, sizeof run);
+  return bytes;
+}
+
+std::uint64_t read_run_query(const std::byte* data, std::size_t size) {
+  return ByteReader(data, size).get<std::uint64_t>();
+}
+
+std::vector<std::byte> run_status(const RunStatus& status) {
+  std::vector<std::byte> bytes;
+  ByteWriter out(bytes);
+  out.put(status.run);
+  out.put(status.progress);
+  out.put(status.last_opened);
+  return bytes;
+}
+
+RunStatus read_run_status(const std::byte* data, std::size_t size) {
+  ByteReader in(data, size);
+  RunStatus status;
+  status.run = in.get<std::uint64_t>();
+  status.progress = in.get<RunProgress>();
+  status.last_opened = in.get<std::uint64_t>();
+  if (status.progress < RunProgress::running || status.progress > RunProgress::finished)
+    throw std::invalid_argument("malformed run status");
+  return status;
 }
 
 MessageHeader read_header(const std::byte* data, std::size_t size) {
@@ -134,6 +166,8 @@ std::exception_ptr read_error(const std::byte* data, std::size_t size) {
     }
     case ErrorKind::closed:
       return std::make_exception_ptr(ClosedError(get()));
+    case ErrorKind::timeout:
+      return std::make_exception_ptr(TimeoutError(get()));
     case ErrorKind::other:
       return std::make_exception_ptr(std::runtime_error(get()));
   }

@@ -40,9 +40,24 @@ Message value_message(std::uint64_t run, std::uint32_t task, const Value& value)
 Message error_message(std::uint64_t run, std::uint32_t task, const std::exception_ptr& error);
 
 /// A rank's workers with what they are doing, as other ranks' reports carry them (no live
-/// readings like cpu_percent: the receiver shows what was sent).
+/// readings like cpu_percent: the receiver shows what was sent). A report may carry more after
+/// them (ReportHooks): reading leaves `in` there.
 std::vector<std::byte> workers_report(const std::vector<WorkerInfo>& workers);
-std::vector<WorkerInfo> read_workers_report(const std::byte* data, std::size_t size);
+std::vector<WorkerInfo> read_workers_report(ByteReader& in);
+
+/// The exchange watchdog's question to a rank that owes values of run `run`, and the answer:
+/// how far that rank is with the run, and the last run it opened.
+enum class RunProgress : std::uint8_t { running = 1, not_started = 2, finished = 3 };
+struct RunStatus {
+  std::uint64_t run = 0;
+  RunProgress progress = RunProgress::running;
+  std::uint64_t last_opened = 0;
+};
+std::vector<std::byte> run_query(std::uint64_t run);
+std::uint64_t read_run_query(const std::byte* data, std::size_t size);
+std::vector<std::byte> run_status(const RunStatus& status);
+/// Throws std::invalid_argument for a malformed one.
+RunStatus read_run_status(const std::byte* data, std::size_t size);
 
 /// Bundles: small messages to one rank sent as one. Each entry is its length (8 bytes, padded to
 /// 64) then the message, starting 64-byte aligned so array data inside stays aligned.

@@ -120,10 +120,24 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
     throw std::invalid_argument(
         fmt::format("invalid streams_per_gpu {}: must be >= 1", options.streams_per_gpu));
   const int gpus = static_cast<int>(hardware.gpus.size());
-  if (options.n_gpu_workers && *options.n_gpu_workers > gpus)
-    throw std::invalid_argument(fmt::format(
-        "invalid n_gpu_workers {}: only {} CUDA device(s) visible{}", *options.n_gpu_workers, gpus,
-        hardware.cuda_error.empty() ? "" : " (CUDA failed: " + hardware.cuda_error + ")"));
+  const auto cuda_failed = [&] {
+    return hardware.cuda_error.empty() ? "" : " (CUDA failed: " + hardware.cuda_error + ")";
+  };
+  for (int device : options.gpu_devices)
+    if (device < 0 || device >= gpus)
+      throw std::invalid_argument(
+          fmt::format("invalid gpu_devices entry {}: {} CUDA device(s) visible{}", device, gpus,
+                      cuda_failed()));
+  const bool devices_given = !options.gpu_devices.empty();
+  if (devices_given && options.n_gpu_workers &&
+      *options.n_gpu_workers != static_cast<int>(options.gpu_devices.size()))
+    throw std::invalid_argument(
+        fmt::format("invalid n_gpu_workers {}: gpu_devices names {} device(s), one per GPU worker",
+                    *options.n_gpu_workers, options.gpu_devices.size()));
+  if (!devices_given && options.n_gpu_workers && *options.n_gpu_workers > gpus)
+    throw std::invalid_argument(
+        fmt::format("invalid n_gpu_workers {}: only {} CUDA device(s) visible{}",
+                    *options.n_gpu_workers, gpus, cuda_failed()));
 
   const int cpus = std::max(1, hardware.cpu_count);
   int n_workers, threads;
@@ -139,7 +153,8 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
     n_workers = *options.n_workers;
     threads = *options.threads_per_worker;
   }
-  const int n_gpu = options.n_gpu_workers.value_or(gpus);
+  const int n_gpu = devices_given ? static_cast<int>(options.gpu_devices.size())
+                                  : options.n_gpu_workers.value_or(gpus);
   for (const WorkerInfo& worker : options.backend_workers) {
     if (worker.backend == Backend::host || worker.backend == Backend::cuda)
       throw std::invalid_argument(
@@ -165,7 +180,8 @@ ClusterPlan plan_cluster(const ClusterOptions& options, const Hardware& hardware
                             .name = fmt::format("cpu-{}", w),
                             .memory_limit = per_worker});
   for (int g = 0; g < n_gpu; ++g) {
-    WorkerInfo worker = hardware.gpus[g];  // the device as detected, made a worker here
+    // The device as detected, made a worker here.
+    WorkerInfo worker = hardware.gpus[devices_given ? options.gpu_devices[g] : g];
     worker.threads = options.streams_per_gpu;
     worker.name = fmt::format("gpu-{}", g);
     worker.memory_limit = options.device_memory_limit.text() == "auto"

@@ -8,6 +8,7 @@
 //   ts::Client client(cluster);
 //   double s = (x + x.T()).mean(0).std().compute().item<double>();   // same value on every rank
 
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -21,14 +22,41 @@ namespace detail {
 class MPIClusterState;
 }
 
+/// Where a rank runs, for choosing its GPU: its rank in the job, its rank among the ranks on its
+/// node (MPI_Comm_split_type SHARED) and the CUDA devices it sees.
+struct RankPlace {
+  int rank = 0, size = 1;
+  int node_rank = 0, node_size = 1;
+  int visible_gpus = 0;
+};
+
+/// LocalCluster's options, applied per rank, and what only a job of many ranks needs.
+/// Set fields by name (`MPIClusterOptions options; options.gpu_for_rank = ...;`) or aggregate
+/// initialize with the ClusterOptions first: `MPIClusterOptions{{.threads_per_worker = 1}, ...}`.
+struct MPIClusterOptions : ClusterOptions {
+  /// The CUDA device (among the visible ones) of this rank's first GPU worker; further GPU
+  /// workers of the rank take the next devices, modulo the visible ones. -1: no GPU worker.
+  /// Unset: the node-local rank modulo the visible devices, so the ranks of a node spread over
+  /// its GPUs (several ranks share a GPU when there are more ranks than GPUs). Ignored when
+  /// gpu_devices is given. With a device chosen, n_gpu_workers defaults to 1 per rank.
+  std::function<int(const RankPlace&)> gpu_for_rank;
+  /// Seconds a computation may wait for another rank's values while that rank shows no progress
+  /// towards them (it has not started the computation, finished it without sending them, or
+  /// does not answer) before the computation fails with a TimeoutError naming the ranks and
+  /// tasks. A rank still running the computation is never timed out. 0: wait forever.
+  double exchange_timeout = 60;
+};
+
 /// Every rank constructs one, in the same order as every other rank (it is collective).
-/// Initializes MPI when the program has not (MPI_THREAD_SERIALIZED; finalized at exit).
+/// Initializes MPI when the program has not (MPI_THREAD_MULTIPLE; finalized at exit).
 class MPICluster {
  public:
   /// Starts this rank's workers sized by `options`, which apply per rank. Defaults: one CPU
-  /// worker whose threads share this node's cores with the node's other ranks, no GPU worker
-  /// unless n_gpu_workers asks for one, and the dashboard on rank 0 only.
-  explicit MPICluster(ClusterOptions options = {});
+  /// worker whose threads share this node's cores with the node's other ranks, one GPU worker
+  /// on the device gpu_for_rank picks when a GPU is visible, and the dashboard on rank 0 only.
+  explicit MPICluster(MPIClusterOptions options = {});
+  /// The same with LocalCluster's options: `MPICluster cluster({.threads_per_worker = 1});`.
+  explicit MPICluster(ClusterOptions options);
   ~MPICluster();
   MPICluster(MPICluster&&) noexcept;
   MPICluster& operator=(MPICluster&&) noexcept;
@@ -36,7 +64,10 @@ class MPICluster {
   /// This process's rank and the number of ranks.
   int rank() const;
   int size() const;
-  /// Stops this rank's workers; computations still running fail with ClosedError. Idempotent.
+  /// Stops this rank's workers; computations still running fail with ClosedError. Collective,
+  /// like the constructor (and the destructor, which closes): it returns once every rank has
+  /// closed and every message between them has arrived, or after 30 s without that (logged).
+  /// Idempotent.
   void close();
   /// "running" or "closed".
   std::string status() const;

@@ -1,0 +1,67 @@
+#pragma once
+// Every rank's tasks on rank 0's dashboard. A rank other than 0 keeps the records of the tasks its
+// workers ran since its last report and sends them with it (ReportHooks); rank 0 publishes them
+// on its diagnostics bus as tasks of its own cluster, on the rows of that rank's workers, which
+// its dashboard lists after its own. Only while rank 0 serves a dashboard: otherwise nobody
+// subscribes and tasks cost no records.
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "tessera/codec.hpp"
+#include "tessera/diagnostics/bus.hpp"
+
+namespace tessera::detail {
+
+/// One task as forwarded: its times, id, group (an index into the report's names), and where it
+/// ran on its rank.
+struct ForwardedTask {
+  double start = 0, stop = 0;  ///< seconds since the epoch (system clocks: NTP-synced nodes agree)
+  std::uint64_t task = 0;
+  std::uint32_t group = 0;
+  std::uint32_t count = 1;
+  std::uint16_t worker = 0;  ///< index among the sending rank's workers
+  std::uint16_t thread = 0;
+  std::uint8_t backend = 0;
+  std::uint8_t failed = 0;
+};
+
+/// Kept on ranks other than 0: a subscriber to this process's bus for one cluster.
+class TaskForwarder final : public diagnostics::Subscriber {
+ public:
+  /// Keeps the tasks of cluster `cluster` (the rank's local cluster's name).
+  explicit TaskForwarder(std::string cluster) : cluster_(std::move(cluster)) {}
+  void task_finished(const diagnostics::TaskRecord& record) override;
+  /// The dashboard draws tasks live: windows of a few sub-microsecond tasks will do.
+  bool needs_exact_times() const override { return false; }
+  /// Appends the kept tasks (and the names they use) to a report and forgets them.
+  void take(std::vector<std::byte>& report);
+
+  /// Tasks kept between two reports at most (twice a second: 100,000 tasks/s per rank); the
+  /// ones past it are counted as dropped and left out of the stream.
+  static constexpr std::size_t kMaxPerReport = 50'000;
+  std::uint64_t dropped() const;
+
+ private:
+  std::string cluster_;
+  mutable std::mutex mutex_;
+  std::vector<ForwardedTask> tasks_;
+  std::vector<std::string> names_;  // group names of tasks_, by index
+  std::unordered_map<std::string, std::uint32_t> name_index_;
+  std::uint64_t dropped_ = 0;
+};
+
+/// Rank 0: publishes the tasks a report carries (after its workers) as tasks of cluster
+/// `cluster` run by `workers` (the sending rank's, as named on rank 0), whose rows start at
+/// `first_worker` in rank 0's list of workers.
+void republish_tasks(ByteReader& in, const std::string& cluster, int first_worker,
+                     const std::vector<std::string>& workers);
+
+}  // namespace tessera::detail
+
+template <>
+inline constexpr bool tessera::bitwise_codec<tessera::detail::ForwardedTask> = true;
