@@ -430,7 +430,9 @@ class ArrayProperties : public ::testing::TestWithParam<Place> {
       EXPECT_EQ(device().foreign_calls.load(), 0);
       EXPECT_EQ(device().memory->live(), 0u);  // every chunk left its memory
     }
-    if (GetParam() == Place::cpu_cluster) EXPECT_EQ(ran, 0);  // the device has no worker
+    if (GetParam() == Place::cpu_cluster) {
+      EXPECT_EQ(ran, 0);  // the device has no worker
+    }
     client_.reset();
     cluster_.reset();
   }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -267,6 +268,44 @@ TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
   EXPECT_GT(everywhere, 0u) << "nothing spilled under a 2 MB limit per rank";
   if (small.size() < 4) {
     EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
+  }
+}
+
+/// A fresh directory, the same path on every rank (rank 0 makes it).
+std::string shared_temp_dir() {
+  char path[64] = "/tmp/tessera_mpi_XXXXXX";
+  if (this_rank == 0 && !mkdtemp(path)) std::abort();
+  MPI_Bcast(path, sizeof path, MPI_CHAR, 0, MPI_COMM_WORLD);
+  return path;
+}
+
+TEST(MPICluster, ToNpyWritesOneFileThatEveryRankReadsBack) {
+  const std::string dir = shared_temp_dir();
+  auto make = [] { return ts::random::random({70, 50}, {20, 15}, 5) * 3.0 + 1.0; };
+  const auto expected = on_one_process([&] { return make().compute(); });
+  ts::to_npy(make(), dir + "/x.npy");
+  // Written once, by rank 0, before any rank returns: each reads it whole right away.
+  expect_same_bits({ts::from_npy(dir + "/x.npy", {20, 15}).compute()}, {expected});
+  ts::to_npy(make().sum(), dir + "/s.npy");  // 0-d
+  EXPECT_EQ(ts::from_npy(dir + "/s.npy", {}).compute().item<double>(),
+            on_one_process([&] { return make().sum().compute().item<double>(); }));
+  ts::to_npy_stack(dir + "/stack", make());
+  expect_same_bits({ts::from_npy_stack(dir + "/stack").compute()}, {expected});
+  // Persisted chunks spread over the ranks go to the writer too.
+  auto p = make().persist();
+  ts::to_npy(p, dir + "/p.npy");
+  expect_same_bits({ts::from_npy(dir + "/p.npy", {20, 15}).compute()}, {expected});
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (this_rank == 0) std::filesystem::remove_all(dir);
+}
+
+TEST(MPICluster, ToNpyErrorsReachEveryRank) {
+  try {
+    ts::to_npy(ts::random::random({10, 10}, {5, 5}, 1), "/nonexistent-dir/x.npy");
+    ADD_FAILURE() << "no error";
+  } catch (const ts::TaskError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/x.npy"), std::string::npos) << e.what();
+    EXPECT_EQ(e.worker(), "rank0.cpu-0");
   }
 }
 

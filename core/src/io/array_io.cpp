@@ -11,6 +11,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 
 #include "io/npy_layout.hpp"
@@ -93,15 +94,6 @@ Array files_array(std::string name, const Shape& shape, Chunks chunks, DType dty
                                       std::move(chunks), dtype));
 }
 
-// Runs a set of chunk tasks and returns their arrays, in order.
-std::vector<std::shared_ptr<NDArray>> run(const std::vector<TaskPtr>& tasks) {
-  auto computation = run_graph(tasks);
-  std::vector<std::shared_ptr<NDArray>> blocks;
-  for (std::size_t k = 0; k < tasks.size(); ++k)
-    blocks.push_back(computation->output(k).get<std::shared_ptr<NDArray>>());
-  return blocks;
-}
-
 }  // namespace
 
 namespace detail {
@@ -181,37 +173,58 @@ Array from_npy(const std::string& path, const ChunkSpec& chunks) {
 void to_npy(const Array& array, const std::string& path) {
   detail::GridPtr grid = detail::Lowering(current_executor()->chunk_store()->chunk_limit())
                              .lower(detail::node_of(array));
-  NpyWriter writer(path, array.shape(), array.dtype());
   const Index nb = numblocks(array.chunks());
-  if (nb.empty()) {  // 0-d: one block
-    auto blocks = grid->stored ? grid->stored->load_all() : run(grid->tasks);
-    writer.write(blocks[0]->raw(), blocks[0]->nbytes());
+  // Blocks are row-major over the grid, so a band (one block index along axis 0; the one block
+  // of a 0-d array) is a contiguous range of them, and its rows are contiguous in the file.
+  const std::int64_t bands = nb.empty() ? 1 : nb[0];
+  const std::size_t band_size = static_cast<std::size_t>(std::accumulate(
+      nb.begin() + (nb.empty() ? 0 : 1), nb.end(), std::int64_t{1}, std::multiplies<>()));
+  auto band_grid = [&](std::int64_t b) {
+    detail::BlockGrid band;
+    band.chunks = array.chunks();
+    band.shape = array.shape();
+    band.dtype = array.dtype();
+    if (!nb.empty()) {
+      band.chunks[0] = {array.chunks()[0][b]};
+      band.shape[0] = band.chunks[0][0];
+    }
+    return band;
+  };
+  if (grid->stored) {  // persisted here: every block is at hand
+    NpyWriter writer(path, array.shape(), array.dtype());
+    for (std::int64_t b = 0; b < bands; ++b) {
+      std::vector<std::shared_ptr<NDArray>> blocks;
+      for (std::size_t k = b * band_size; k < (b + 1) * band_size; ++k)
+        blocks.push_back(grid->stored->blocks[k]->load());
+      const NDArray rows = detail::assemble(band_grid(b), blocks);
+      writer.write(rows.raw(), rows.nbytes());
+    }
     return writer.close();
   }
-  // Blocks are row-major over the grid, so a band (one block index along axis 0) is a
-  // contiguous range of them, and its rows are contiguous in the file.
-  const std::size_t band_size = static_cast<std::size_t>(
-      std::accumulate(nb.begin() + 1, nb.end(), std::int64_t{1}, std::multiplies<>()));
-  Chunks band_chunks = array.chunks();
-  for (std::int64_t b = 0; b < nb[0]; ++b) {
-    const std::size_t first = static_cast<std::size_t>(b) * band_size;
-    std::vector<std::shared_ptr<NDArray>> blocks;
-    if (grid->stored) {
-      for (std::size_t k = first; k < first + band_size; ++k)
-        blocks.push_back(grid->stored->blocks[k]->load());
-    } else {
-      blocks = run({grid->tasks.begin() + first, grid->tasks.begin() + first + band_size});
-    }
-    detail::BlockGrid band;
-    band.chunks = band_chunks;
-    band.chunks[0] = {array.chunks()[0][b]};
-    band.shape = array.shape();
-    band.shape[0] = band.chunks[0][0];
-    band.dtype = array.dtype();
-    const NDArray rows = detail::assemble(band, blocks);
-    writer.write(rows.raw(), rows.nbytes());
+  // One band per computation, so memory holds one band, not the array. The file is written by
+  // a task per band that reads the band's blocks, all of them with home 0: locally any worker
+  // runs them; in a job of many processes (which all call to_npy alike) the first process
+  // writes, only it receives the bands, and every process returns once its band is written,
+  // or throws the writer's error.
+  auto writer = std::make_shared<std::optional<NpyWriter>>();  // opened where the tasks run
+  for (std::int64_t b = 0; b < bands; ++b) {
+    std::vector<TaskPtr> blocks(grid->tasks.begin() + b * band_size,
+                                grid->tasks.begin() + (b + 1) * band_size);
+    TaskFunction write = [writer, band = band_grid(b), first = b == 0, last = b + 1 == bands, path,
+                          shape = array.shape(), dtype = array.dtype()](
+                             std::span<const Value* const> inputs, const TaskContext&) -> Value {
+      if (first) writer->emplace(path, shape, dtype);
+      std::vector<std::shared_ptr<NDArray>> parts;
+      for (const Value* input : inputs) parts.push_back(input->get<std::shared_ptr<NDArray>>());
+      const NDArray rows = detail::assemble(band, parts);
+      (*writer)->write(rows.raw(), rows.nbytes());
+      if (last) (*writer)->close();
+      return 0;
+    };
+    run_graph({std::make_shared<const TaskNode>("to-npy", std::move(blocks),
+                                                TaskFunctions(std::move(write)),
+                                                /*stores_inputs=*/false, /*home=*/0)});
   }
-  writer.close();
 }
 
 void to_npy_stack(const std::string& directory, const Array& array) {
@@ -244,17 +257,25 @@ void to_npy_stack(const std::string& directory, const Array& array) {
                                                        std::move(write)));
     ++flat;
   });
-  run_graph(std::move(writers));
-
+  // The manifest last, from a task after every chunk's, with home 0: in a job of many processes
+  // (which all call to_npy_stack alike) the first writes it, once, and every process returns
+  // once it is written.
   nlohmann::json manifest = {
       {"format", "tessera-npy-stack"}, {"version", 1},
       {"shape", array.shape()},        {"dtype", std::string(dtype_name(array.dtype()))},
       {"chunks", array.chunks()},      {"files", names}};
   const std::string manifest_path = (fs::path(directory) / kManifest).string();
-  std::ofstream out(manifest_path);
-  if (!(out << manifest.dump(2) << "\n"))
-    throw std::runtime_error(
-        fmt::format("cannot write '{}': {}", manifest_path, std::strerror(errno)));
+  TaskFunction write_manifest = [manifest_path, text = manifest.dump(2)](
+                                    std::span<const Value* const>, const TaskContext&) -> Value {
+    std::ofstream out(manifest_path);
+    if (!(out << text << "\n"))
+      throw std::runtime_error(
+          fmt::format("cannot write '{}': {}", manifest_path, std::strerror(errno)));
+    return 0;
+  };
+  run_graph({std::make_shared<const TaskNode>("to-npy-stack-manifest", std::move(writers),
+                                              TaskFunctions(std::move(write_manifest)),
+                                              /*stores_inputs=*/false, /*home=*/0)});
 }
 
 Array from_npy_stack(const std::string& directory) {
