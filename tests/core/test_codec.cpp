@@ -11,8 +11,10 @@
 #include <tuple>
 #include <vector>
 
+#include "host_device_memory.hpp"
 #include "tessera/codec.hpp"
 #include "tessera/detail/value_codec.hpp"
+#include "tessera/device_array.hpp"
 #include "tessera/value.hpp"
 
 namespace {
@@ -89,6 +91,30 @@ TEST(Codec, ArrayChunksKeepShapeDtypeAndBitsAndPointIntoTheMessage) {
   // No copy on the receiving side: the array's data is inside the received buffer.
   EXPECT_GE(static_cast<const std::byte*>(b.raw()), buffer.get());
   EXPECT_LE(static_cast<const std::byte*>(b.raw()) + b.nbytes(), buffer.get() + bytes.size());
+}
+
+TEST(Codec, DeviceChunksCrossAsHostChunksWithTheSameBits) {
+  auto device = std::make_shared<test_support::HostDeviceMemory>();
+  auto chunk = std::make_shared<DeviceArray>(device, Shape{5, 3}, DType::float64, 0);
+  for (int i = 0; i < 15; ++i) static_cast<double*>(chunk->data())[i] = 1.0 / (i + 1);
+  const Value back = round_trip(Value(chunk));
+  ASSERT_NE(back.host_chunk(), nullptr) << "arrives as a host chunk, whatever the sender held";
+  const NDArray& b = back.get<NDArray>();
+  EXPECT_EQ(b.shape(), (Shape{5, 3}));
+  EXPECT_EQ(b.dtype(), DType::float64);
+  EXPECT_EQ(std::memcmp(b.raw(), chunk->data(), chunk->nbytes()), 0);
+  // Large ones are sent from the host copy itself (borrowed), which the message keeps alive.
+  auto big = std::make_shared<DeviceArray>(device, Shape{100000}, DType::float64, 0);
+  std::memset(big->data(), 0x3f, big->nbytes());
+  std::vector<std::byte> head;
+  const detail::BorrowedBytes tail = detail::encode_value(Value(big), head, 64 * 1024);
+  ASSERT_EQ(tail.size, big->nbytes());
+  big.reset();  // the device chunk may go: the borrowed bytes are the host copy's
+  EXPECT_EQ(std::to_integer<int>(tail.data[tail.size - 1]), 0x3f);
+  // A copy that fails is the sender's error, named by the device.
+  device->fail_copies = true;
+  std::vector<std::byte> bytes;
+  EXPECT_THROW(detail::encode_value(Value(chunk), bytes), std::runtime_error);
 }
 
 TEST(Codec, EmptyValuesAndNullChunks) {

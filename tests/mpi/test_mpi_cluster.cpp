@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "simulated_device.hpp"
 #include "tessera/detail/log.hpp"
 #include "tessera/mpi_cluster.hpp"
 #include "tessera/tessera.hpp"
@@ -269,6 +270,28 @@ TEST(MPICluster, PersistedChunksSpillUnderEachRanksMemoryLimit) {
   if (small.size() < 4) {
     EXPECT_GT(spilled, 0u) << "rank " << small.rank() << " did not spill";
   }
+}
+
+TEST(MPICluster, DeviceChunksCrossRanksThroughHostMemory) {
+  // Every chunk runs on a device of its rank (a simulated one: its chunks are DeviceArrays in
+  // "device" memory); results and partials that other ranks read leave the device (through the
+  // store's device tier, or the codec for a bare device chunk) and cross as host chunks.
+  ts::test_support::SimulatedDevice& device = ts::test_support::simulated_coherent_device();
+  auto make = [] {
+    auto x = ts::random::random({60, 60}, {20, 20}, 11);
+    return std::vector<ts::NDArray>{(x * 2.0 + 1.0).compute(), (x + x.T()).sum(0).compute()};
+  };
+  const auto expected = on_one_process(make);
+  const int before = device.evaluated.load();
+  ts::MPIClusterOptions options;
+  options.n_workers = 0;
+  options.n_gpu_workers = 0;
+  options.dashboard_address = "";
+  options.backend_workers = {{.backend = device.backend, .threads = 1}};
+  ts::MPICluster on_devices(options);
+  ts::Client devices_client(on_devices);
+  expect_same_bits(make(), expected);
+  EXPECT_GT(device.evaluated.load(), before) << "no chunk ran on rank " << this_rank << "'s device";
 }
 
 /// A fresh directory, the same path on every rank (rank 0 makes it).

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tessera/detail/function_name.hpp"
+#include "tessera/device_array.hpp"
 #include "tessera/dtype.hpp"
 
 namespace tessera {
@@ -121,9 +122,15 @@ BorrowedBytes encode_value(const Value& value, std::vector<std::byte>& out,
     const std::size_t at = out.size();
     out.resize(at + array.nbytes());  // one copy, into the message itself
     if (array.nbytes()) std::memcpy(out.data() + at, array.raw(), array.nbytes());
-  } else if (value.device_chunk()) {
-    throw std::invalid_argument(
-        "a chunk in device memory cannot cross ranks: it must come back to host memory first");
+  } else if (const Value::DeviceChunk* chunk = value.device_chunk()) {
+    // Staged through host memory (Debian's Open MPI is not CUDA-aware): one copy from the
+    // device, then sent as a host chunk from that copy. The receiver gets a host chunk; a GPU
+    // task there uploads it as it does any host input.
+    if (!*chunk) {
+      writer.put(Kind::null_host_chunk);
+      return {};
+    }
+    return encode_value(Value((*chunk)->to_host()), out, borrow_from);
   } else {
     const std::type_info& type = *value.other_type();
     const OtherCodec* codec = find_other_codec(type.name());
