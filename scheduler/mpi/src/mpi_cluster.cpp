@@ -29,6 +29,7 @@ class MPIClusterState {
  public:
   explicit MPIClusterState(MPIClusterOptions options) {
     ensure_mpi_initialized();
+    slot = std::make_unique<ClusterSlot>();
     // A communicator of its own: clusters made one after another never see each other's
     // messages, and the program's own MPI traffic never meets the cluster's.
     mpi_check(MPI_Comm_dup(MPI_COMM_WORLD, &comm), "MPI_Comm_dup");
@@ -91,6 +92,7 @@ class MPIClusterState {
     exchange->stop();  // first: runs waiting for other ranks fail rather than hang
     if (forwarder) diagnostics::Bus::instance().unsubscribe(forwarder.get());
     local->close();
+    slot.reset();
   }
 
   /// While rank 0 serves a dashboard, every rank's tasks go to its task stream (see
@@ -177,6 +179,7 @@ class MPIClusterState {
   std::shared_ptr<MPIExecutor> executor;
   std::shared_ptr<TaskForwarder> forwarder;  ///< ranks other than 0, while rank 0 has a dashboard
   bool closed = false;
+  std::unique_ptr<ClusterSlot> slot;  ///< while open (one at a time below MPI_THREAD_MULTIPLE)
 };
 
 }  // namespace detail

@@ -34,12 +34,36 @@ void ensure_mpi_initialized() {
   }
   int provided = 0;
   MPI_Query_thread(&provided);
-  if (provided < MPI_THREAD_MULTIPLE)
+  if (provided < MPI_THREAD_SERIALIZED)
     throw std::runtime_error(fmt::format(
-        "MPI provides thread level {} but Tessera needs MPI_THREAD_MULTIPLE ({}): each cluster's "
-        "communication thread calls MPI while the program's threads may too; initialize MPI "
-        "with MPI_Init_thread(..., MPI_THREAD_MULTIPLE, ...) or let MPICluster do it",
-        provided, MPI_THREAD_MULTIPLE));
+        "MPI provides thread level {} but Tessera needs MPI_THREAD_MULTIPLE ({}), or "
+        "MPI_THREAD_SERIALIZED ({}) for one cluster at a time: its communication thread calls "
+        "MPI; initialize MPI with MPI_Init_thread(..., MPI_THREAD_MULTIPLE, ...) or let "
+        "MPICluster do it",
+        provided, MPI_THREAD_MULTIPLE, MPI_THREAD_SERIALIZED));
+}
+
+namespace {
+std::mutex clusters_mutex;
+int open_clusters = 0;
+}  // namespace
+
+ClusterSlot::ClusterSlot() {
+  int provided = 0;
+  MPI_Query_thread(&provided);
+  std::lock_guard lock(clusters_mutex);
+  if (provided < MPI_THREAD_MULTIPLE && open_clusters > 0)
+    throw std::runtime_error(
+        fmt::format("a second MPICluster while one is open needs MPI_THREAD_MULTIPLE ({}); MPI was "
+                    "initialized with thread level {}: close the first, or initialize MPI with "
+                    "MPI_THREAD_MULTIPLE (as MPICluster does when it initializes MPI)",
+                    MPI_THREAD_MULTIPLE, provided));
+  ++open_clusters;
+}
+
+ClusterSlot::~ClusterSlot() {
+  std::lock_guard lock(clusters_mutex);
+  --open_clusters;
 }
 
 std::string mpi_host_name() {
