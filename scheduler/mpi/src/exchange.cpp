@@ -239,7 +239,7 @@ bool Exchange::progress() {
     ++received_from_[status.MPI_SOURCE];
     int count = 0;
     mpi_check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
-    std::shared_ptr<std::byte> buffer = aligned_buffer(static_cast<std::size_t>(count));
+    std::shared_ptr<std::byte> buffer = buffers_->take(static_cast<std::size_t>(count));
     mpi_check(MPI_Recv(buffer.get(), count, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, comm_,
                        MPI_STATUS_IGNORE),
               "MPI_Recv");

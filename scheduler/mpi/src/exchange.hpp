@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "receive_buffers.hpp"
 #include "scheduling/run_state.hpp"
 #include "scheduling/scheduler.hpp"
 #include "tessera/codec.hpp"
@@ -121,6 +122,7 @@ class Exchange {
   bool spare_core_;
   double timeout_;
   ReportHooks reports_;
+  std::shared_ptr<ReceiveBuffers> buffers_ = std::make_shared<ReceiveBuffers>();
   int rank_ = 0, size_ = 1;
   // Closing (the thread's own): messages sent to and received from each rank, and, once every
   // rank has closed, how many each sent here.
