@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "scheduling/scheduler.hpp"
+#include "tessera/diagnostics/bus.hpp"
 #include "tessera/errors.hpp"
 
 using namespace tessera;
@@ -153,3 +154,44 @@ TEST(ExternalTasks, AGraphOfOnlyExternalTasksNeedsNoWorkerThatCanRunThem) {
 }
 
 }  // namespace
+
+namespace {
+/// Keeps the run records published for one cluster name.
+struct RunRecords final : diagnostics::Subscriber {
+  std::mutex mutex;
+  std::vector<diagnostics::RunRecord> submitted, finished;
+  void run_submitted(const diagnostics::RunRecord& r) override {
+    std::lock_guard lock(mutex);
+    if (r.cluster == "externals-progress") submitted.push_back(r);
+  }
+  void run_finished(const diagnostics::RunRecord& r) override {
+    std::lock_guard lock(mutex);
+    if (r.cluster == "externals-progress") finished.push_back(r);
+  }
+};
+}  // namespace
+
+TEST(ExternalTasks, ProgressCountsOnlyTheTasksThatRunHere) {
+  auto records = std::make_shared<RunRecords>();
+  diagnostics::Bus::instance().subscribe(records);
+  {
+    auto scheduler = std::make_shared<Scheduler>(cpu_workers(1, 1), "externals-progress");
+    TaskPtr in = external();
+    Graph graph = build_graph({plus_one(plus_one(in))});
+    auto run = scheduler->start(std::move(graph), RunHooks{});
+    std::uint32_t input = 0;
+    while (run->graph().tasks[input] != in.get()) ++input;
+    std::pair<std::uint32_t, Value> value{input, Value(1)};
+    scheduler->deliver(*run, std::span(&value, 1));
+    run->wait();
+    EXPECT_EQ(run->output(0).get<int>(), 3);
+  }
+  diagnostics::Bus::instance().unsubscribe(records.get());
+  std::lock_guard lock(records->mutex);
+  ASSERT_EQ(records->submitted.size(), 1u);
+  EXPECT_EQ(records->submitted[0].tasks, 2u);  // the two plus-ones, not the delivered value
+  for (const auto& [name, count] : records->submitted[0].groups)
+    EXPECT_EQ(count, name == "plus-one" ? 2u : 0u) << name;
+  ASSERT_EQ(records->finished.size(), 1u);
+  EXPECT_EQ(records->finished[0].tasks, 2u);
+}

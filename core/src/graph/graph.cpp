@@ -86,7 +86,9 @@ void index_graph(Graph& graph) {
     }
     for (; r > 0; --r) recent[r] = recent[r - 1];  // move to the front
     recent[0] = group;
-    ++graph.groups[group].tasks;
+    // A group counts the tasks that run here: an external task's value is computed elsewhere
+    // (progress shows this process's share; the group stays for its edges).
+    if (!task.external()) ++graph.groups[group].tasks;
     graph.group_of[i] = static_cast<std::uint32_t>(group);
   }
   std::unordered_set<std::uint64_t> group_edges;  // (from << 32) | to

@@ -76,7 +76,9 @@ void Scheduler::publish_run(const RunState& run, bool finished) const {
   diagnostics::RunRecord record;
   record.run = run.id();
   record.cluster = name_;
-  record.tasks = run.graph().size();
+  // The tasks that run here: external tasks' values come from elsewhere (the groups count the
+  // same way), so a finished run does not count them as cancelled.
+  for (const TaskGroupCount& group : run.graph().groups) record.tasks += group.tasks;
   record.time = diagnostics::now_seconds();
   record.failed = run.any_failed();
   if (!finished) {
