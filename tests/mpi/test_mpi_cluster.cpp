@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mpi.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -363,6 +365,42 @@ TEST(MPICluster, WatchdogNamesARankThatNeverStartsTheComputation) {
     }
   }
   MPI_Barrier(MPI_COMM_WORLD);  // rank 0's exchange answers until every rank has its error
+}
+
+TEST(MPICluster, WatchdogNamesARankThatDoesNotAnswer) {
+  if (cluster->size() == 1) GTEST_SKIP() << "needs another rank to wait for";
+  // Every rank's process id, so that rank 0 can stop rank 1 (all ranks on one node, as in CI).
+  int pid = static_cast<int>(getpid());
+  std::vector<int> pids(cluster->size());
+  MPI_Allgather(&pid, 1, MPI_INT, pids.data(), 1, MPI_INT, MPI_COMM_WORLD);
+  ts::MPICluster strict(watched_options(0.5));
+  ts::Client strict_client(strict);
+  auto where = ts::delayed(
+      [](int i) {
+        if (this_rank == 1) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return this_rank * 1000 + i;
+      },
+      "where");
+  auto add = ts::delayed([](int a, int b) { return a + b; }, "add");
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (strict.rank() == 0) {
+    kill(pids[1], SIGSTOP);  // rank 1 is alive but answers nothing, as a hung process
+    try {
+      add(where(0), where(1)).compute();
+      ADD_FAILURE() << "no error while rank 1 was stopped";
+    } catch (const ts::TimeoutError& e) {
+      const std::string text = e.what();
+      EXPECT_NE(text.find("rank 0 waited 0.5 s for task 'where-"), std::string::npos) << text;
+      EXPECT_NE(text.find("from rank 1, which did not answer the watchdog within 0.5 s"),
+                std::string::npos)
+          << text;
+    }
+    kill(pids[1], SIGCONT);
+  } else {
+    // The others wait for `add` from rank 0, which fails: its TimeoutError reaches them (rank 1,
+    // continued, may also find rank 0 finished without sending it: a TimeoutError too).
+    EXPECT_THROW(add(where(0), where(1)).compute(), ts::TimeoutError);
+  }
 }
 
 TEST(MPICluster, WatchdogLeavesALongTaskOnAnotherRankAlone) {
