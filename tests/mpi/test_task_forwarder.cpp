@@ -39,6 +39,19 @@ struct Seen final : diagnostics::Subscriber {
   }
 };
 
+/// What rank 0 publishes from `report` for a rank whose workers are `workers`, rows from
+/// `first_worker` on.
+std::vector<std::string> published(const std::vector<std::byte>& report, int first_worker,
+                                   const std::vector<std::string>& workers) {
+  auto seen = std::make_shared<Seen>();
+  diagnostics::Bus::instance().subscribe(seen);
+  ByteReader in(report.data(), report.size());
+  republish_tasks(in, "rank0-cluster", first_worker, workers);
+  diagnostics::Bus::instance().unsubscribe(seen.get());
+  std::lock_guard lock(seen->mutex);
+  return seen->rows;
+}
+
 TEST(TaskForwarder, KeepsItsClustersTasksAndRankZeroPublishesThemOnThatRanksRows) {
   TaskForwarder forwarder("rank1-cluster");
   forwarder.task_finished(record("rank1-cluster", "add", 7));
@@ -47,14 +60,8 @@ TEST(TaskForwarder, KeepsItsClustersTasksAndRankZeroPublishesThemOnThatRanksRows
   std::vector<std::byte> report;
   forwarder.take(report);
 
-  auto seen = std::make_shared<Seen>();
-  diagnostics::Bus::instance().subscribe(seen);
-  ByteReader in(report.data(), report.size());
   // Rank 1's one worker is row 2 on rank 0 (after rank 0's two).
-  republish_tasks(in, "rank0-cluster", 2, {"rank1.cpu-0"});
-  diagnostics::Bus::instance().unsubscribe(seen.get());
-  std::lock_guard lock(seen->mutex);
-  EXPECT_EQ(seen->rows,
+  EXPECT_EQ(published(report, 2, {"rank1.cpu-0"}),
             (std::vector<std::string>{"rank1.cpu-0 2 1 add 7", "rank1.cpu-0 2 1 sum 9"}));
 
   // Taken: the next report starts empty.
@@ -85,13 +92,8 @@ TEST(TaskForwarder, EntriesNamingNoKnownWorkerOrGroupAreSkipped) {
                                              {.task = 2, .group = 5, .worker = 0},
                                              {.task = 3, .group = 0, .worker = 9}},
                                             out);
-  auto seen = std::make_shared<Seen>();
-  diagnostics::Bus::instance().subscribe(seen);
-  ByteReader in(report.data(), report.size());
-  republish_tasks(in, "rank0-cluster", 1, {"rank1.cpu-0"});
-  diagnostics::Bus::instance().unsubscribe(seen.get());
-  std::lock_guard lock(seen->mutex);
-  EXPECT_EQ(seen->rows, (std::vector<std::string>{"rank1.cpu-0 1 0 ok 1"}));
+  EXPECT_EQ(published(report, 1, {"rank1.cpu-0"}),
+            (std::vector<std::string>{"rank1.cpu-0 1 0 ok 1"}));
 }
 
 }  // namespace
