@@ -72,6 +72,12 @@ TEST(TaskForwarder, KeepsItsClustersTasksAndRankZeroPublishesThemOnThatRanksRows
   EXPECT_TRUE(Codec<std::vector<ForwardedTask>>::decode(again).empty());
 }
 
+TEST(TaskForwarder, RanksShareWhatRankZeroTakesIn) {
+  EXPECT_EQ(TaskForwarder::cap_for(1), TaskForwarder::kMaxPerReport);
+  EXPECT_EQ(TaskForwarder::cap_for(3), TaskForwarder::kMaxPerReport / 3);
+  EXPECT_EQ(TaskForwarder::cap_for(511), 1000u);  // a floor, so every rank still shows
+}
+
 TEST(TaskForwarder, TasksBeyondTheCapPerReportAreCountedAsDropped) {
   TaskForwarder forwarder("busy");
   for (std::size_t i = 0; i < TaskForwarder::kMaxPerReport + 10; ++i)

@@ -103,7 +103,7 @@ class MPIClusterState {
     if (!dashboard || size == 1) return {};
     ReportHooks hooks;
     if (rank != 0) {
-      forwarder = std::make_shared<TaskForwarder>(local->name);
+      forwarder = std::make_shared<TaskForwarder>(local->name, TaskForwarder::cap_for(size - 1));
       diagnostics::Bus::instance().subscribe(forwarder);
       hooks.extend = [forwarder = forwarder](std::vector<std::byte>& report) {
         forwarder->take(report);

@@ -7,7 +7,7 @@ namespace tessera::detail {
 void TaskForwarder::task_finished(const diagnostics::TaskRecord& record) {
   if (record.cluster != cluster_ || record.worker < 0) return;
   std::lock_guard lock(mutex_);
-  if (tasks_.size() >= kMaxPerReport) {
+  if (tasks_.size() >= cap_) {
     dropped_ += record.count;
     return;
   }

@@ -5,6 +5,7 @@
 // its dashboard lists after its own. Only while rank 0 serves a dashboard: otherwise nobody
 // subscribes and tasks cost no records.
 
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -33,21 +34,31 @@ struct ForwardedTask {
 /// Kept on ranks other than 0: a subscriber to this process's bus for one cluster.
 class TaskForwarder final : public diagnostics::Subscriber {
  public:
-  /// Keeps the tasks of cluster `cluster` (the rank's local cluster's name).
-  explicit TaskForwarder(std::string cluster) : cluster_(std::move(cluster)) {}
+  /// Keeps the tasks of cluster `cluster` (the rank's local cluster's name), at most `cap` per
+  /// report (see cap_for()).
+  explicit TaskForwarder(std::string cluster, std::size_t cap = kMaxPerReport)
+      : cluster_(std::move(cluster)), cap_(cap) {}
   void task_finished(const diagnostics::TaskRecord& record) override;
   /// The dashboard draws tasks live: windows of a few sub-microsecond tasks will do.
   bool needs_exact_times() const override { return false; }
   /// Appends the kept tasks (and the names they use) to a report and forgets them.
   void take(std::vector<std::byte>& report);
 
-  /// Tasks kept between two reports at most (twice a second: 100,000 tasks/s per rank); the
-  /// ones past it are counted as dropped and left out of the stream.
+  /// Tasks rank 0 takes in per report interval from all ranks together (twice a second: 100,000
+  /// tasks/s, what its task stream can draw); tasks past a rank's share are counted as dropped
+  /// and left out of the stream.
   static constexpr std::size_t kMaxPerReport = 50'000;
+  /// A rank's share of that among `senders` ranks, and at least 1,000 (a 512-rank job still
+  /// shows some of every rank's tasks).
+  static std::size_t cap_for(int senders) {
+    return std::max<std::size_t>(1000,
+                                 kMaxPerReport / static_cast<std::size_t>(std::max(senders, 1)));
+  }
   std::uint64_t dropped() const;
 
  private:
   std::string cluster_;
+  std::size_t cap_;
   mutable std::mutex mutex_;
   std::vector<ForwardedTask> tasks_;
   std::vector<std::string> names_;  // group names of tasks_, by index
