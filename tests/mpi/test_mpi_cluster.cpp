@@ -421,6 +421,27 @@ TEST(MPICluster, WatchdogLeavesALongTaskOnAnotherRankAlone) {
   EXPECT_EQ(add(slow(10), slow(20)).compute(), 30);
 }
 
+TEST(MPICluster, AStartThatFailsOnOneRankFailsOnEveryRank) {
+  if (cluster->size() == 1) GTEST_SKIP() << "needs a rank that starts well";
+  ts::MPIClusterOptions options = watched_options(60);
+  options.n_gpu_workers.reset();
+  // Rank 1 asks for a device it cannot see; the others for none.
+  options.gpu_for_rank = [](const ts::RankPlace& place) { return place.rank == 1 ? 5 : -1; };
+  try {
+    ts::MPICluster broken(options);
+    ADD_FAILURE() << "rank " << this_rank << " started a cluster that rank 1 could not";
+  } catch (const std::invalid_argument& e) {  // rank 1's own error
+    EXPECT_EQ(this_rank, 1);
+    EXPECT_NE(std::string(e.what()).find("invalid device 5"), std::string::npos) << e.what();
+  } catch (const std::runtime_error& e) {  // everyone else's: naming rank 1 and why
+    EXPECT_NE(this_rank, 1);
+    EXPECT_NE(std::string(e.what()).find("rank 1 could not start: invalid device 5"),
+              std::string::npos)
+        << e.what();
+  }
+  // No rank is left inside the constructor: the clusters after this one start as usual.
+}
+
 TEST(MPICluster, RankZeroHearsWhatEveryRanksWorkersDid) {
   auto where = ts::delayed([](int i) { return this_rank * 1000 + i; }, "where");
   std::vector<ts::Delayed<int>> tasks;

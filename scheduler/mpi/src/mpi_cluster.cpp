@@ -52,7 +52,33 @@ class MPIClusterState {
     set_seed_source(seed_base);
     set_log_prefix(fmt::format("[{}/{} {}]", rank, size, host));
 
-    // Per rank: the node's cores shared among the node's ranks; the dashboard on rank 0 only.
+    // This rank's own part may fail on one rank only (its device, its dashboard's port): every
+    // rank learns that before the next collective call, which would otherwise wait forever.
+    const double exchange_timeout = options.exchange_timeout;
+    std::exception_ptr error;
+    std::string why;
+    try {
+      start_local(std::move(options), node_rank);
+    } catch (const std::exception& e) {
+      error = std::current_exception();
+      why = e.what();
+    }
+    agree_on_start(error, why);
+    gather_ranks();
+    // One more thread per rank than its workers': is there a core for it on this node?
+    const bool spare_core = cpu_count() >= node_size * (local->plan.total_threads + 1);
+    exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core, exchange_timeout,
+                                          task_stream_hooks());
+    executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
+    // Rank 0's dashboard lists every rank's workers after its own.
+    local->other_workers->set([executor = std::weak_ptr<MPIExecutor>(executor)] {
+      auto live = executor.lock();
+      return live ? live->other_ranks_workers() : std::vector<WorkerInfo>{};
+    });
+  }
+  /// Sizes this rank's workers (per rank: the node's cores and memory shared among the node's
+  /// ranks, its GPU, the dashboard on rank 0 only) and starts them.
+  void start_local(MPIClusterOptions options, int node_rank) {
     if (!options.n_workers) options.n_workers = 1;
     if (!options.threads_per_worker)
       options.threads_per_worker =
@@ -66,24 +92,30 @@ class MPIClusterState {
     if (options.memory_limit.text() == "auto")
       options.memory_limit = 1.0 / (node_size * std::max(1, *options.n_workers));
     if (rank != 0) options.dashboard_address.clear();
-    const double exchange_timeout = options.exchange_timeout;
-    if (!(exchange_timeout >= 0))
-      throw std::invalid_argument(
-          fmt::format("invalid exchange_timeout {}: must be >= 0 seconds", exchange_timeout));
+    if (!(options.exchange_timeout >= 0))
+      throw std::invalid_argument(fmt::format("invalid exchange_timeout {}: must be >= 0 seconds",
+                                              options.exchange_timeout));
     local = std::make_shared<ClusterState>(static_cast<ClusterOptions&&>(std::move(options)),
                                            fmt::format("rank{}.", rank));
-    gather_ranks();
-    // One more thread per rank than its workers': is there a core for it on this node?
-    const bool spare_core = cpu_count() >= node_size * (local->plan.total_threads + 1);
-    exchange = std::make_shared<Exchange>(comm, local->scheduler, spare_core, exchange_timeout,
-                                          task_stream_hooks());
-    executor = std::make_shared<MPIExecutor>(local->scheduler, exchange, rank, size, rank_workers);
-    // Rank 0's dashboard lists every rank's workers after its own.
-    local->other_workers->set([executor = std::weak_ptr<MPIExecutor>(executor)] {
-      auto live = executor.lock();
-      return live ? live->other_ranks_workers() : std::vector<WorkerInfo>{};
-    });
   }
+
+  /// Every rank throws when any rank's start failed: the failing ranks their own error, the
+  /// others one naming the first failing rank and its message.
+  void agree_on_start(const std::exception_ptr& error, std::string why) {
+    const int mine = error ? rank : size;
+    int first = size;
+    mpi_check(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm), "MPI_Allreduce");
+    if (first == size) return;
+    int length = static_cast<int>(why.size());
+    mpi_check(MPI_Bcast(&length, 1, MPI_INT, first, comm), "MPI_Bcast");
+    why.resize(static_cast<std::size_t>(length));
+    mpi_check(MPI_Bcast(why.data(), length, MPI_CHAR, first, comm), "MPI_Bcast");
+    if (local) local->close();
+    MPI_Comm_free(&comm);
+    if (error) std::rethrow_exception(error);
+    throw std::runtime_error(fmt::format("MPICluster: rank {} could not start: {}", first, why));
+  }
+
   ~MPIClusterState() { close(); }
 
   void close() {

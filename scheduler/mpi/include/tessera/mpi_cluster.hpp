@@ -51,7 +51,9 @@ struct MPIClusterOptions : ClusterOptions {
 /// Initializes MPI when the program has not (MPI_THREAD_MULTIPLE; finalized at exit).
 class MPICluster {
  public:
-  /// Starts this rank's workers sized by `options`, which apply per rank. Defaults: one CPU
+  /// Starts this rank's workers sized by `options`, which apply per rank. When any rank cannot
+  /// start (a bad option, a busy dashboard port), every rank throws: that rank its own error,
+  /// the others a std::runtime_error naming it and its message. Defaults: one CPU
   /// worker whose threads share this node's cores with the node's other ranks, one GPU worker
   /// on the device gpu_for_rank picks when a GPU is visible, and the dashboard on rank 0 only.
   explicit MPICluster(MPIClusterOptions options = {});
