@@ -340,10 +340,10 @@ void Exchange::loop() {
 void Exchange::start_counting() {
   // No message leaves after this: each rank learns how many every other rank sent it, and
   // receives until it has them all (a Dijkstra-style count, as termination detection does).
-  count_sent_ = sent_to_;
+  // sent_to_ stays as it is while the call reads it: nothing is posted once counting.
   expected_from_.assign(size_, 0);
-  mpi_check(MPI_Ialltoall(count_sent_.data(), 1, MPI_UINT64_T, expected_from_.data(), 1,
-                          MPI_UINT64_T, comm_, &count_request_),
+  mpi_check(MPI_Ialltoall(sent_to_.data(), 1, MPI_UINT64_T, expected_from_.data(), 1, MPI_UINT64_T,
+                          comm_, &count_request_),
             "MPI_Ialltoall");
   counting_ = true;
 }

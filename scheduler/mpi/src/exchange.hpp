@@ -126,7 +126,7 @@ class Exchange {
   int rank_ = 0, size_ = 1;
   // Closing (the thread's own): messages sent to and received from each rank, and, once every
   // rank has closed, how many each sent here.
-  std::vector<std::uint64_t> sent_to_, received_from_, count_sent_, expected_from_;
+  std::vector<std::uint64_t> sent_to_, received_from_, expected_from_;
   MPI_Request count_request_ = MPI_REQUEST_NULL;
   bool counting_ = false;      // the counts are out: nothing more is sent
   bool comm_settled_ = false;  // every message sent on comm_ has been received

@@ -11,9 +11,12 @@ void TaskForwarder::task_finished(const diagnostics::TaskRecord& record) {
     dropped_ += record.count;
     return;
   }
-  auto [it, added] =
-      name_index_.try_emplace(std::string(record.group), static_cast<std::uint32_t>(names_.size()));
-  if (added) names_.push_back(it->first);
+  auto it = name_index_.find(record.group);
+  if (it == name_index_.end()) {
+    it = name_index_.emplace(std::string(record.group), static_cast<std::uint32_t>(names_.size()))
+             .first;
+    names_.push_back(it->first);
+  }
   tasks_.push_back({.start = record.start,
                     .stop = record.stop,
                     .task = record.task,

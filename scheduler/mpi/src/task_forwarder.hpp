@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -62,7 +63,14 @@ class TaskForwarder final : public diagnostics::Subscriber {
   mutable std::mutex mutex_;
   std::vector<ForwardedTask> tasks_;
   std::vector<std::string> names_;  // group names of tasks_, by index
-  std::unordered_map<std::string, std::uint32_t> name_index_;
+  // Looked up by the record's string_view: a task whose group is known allocates nothing.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const noexcept {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> name_index_;
   std::uint64_t dropped_ = 0;
 };
 
