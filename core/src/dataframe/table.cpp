@@ -85,6 +85,17 @@ Table::Table(std::vector<std::string> names, std::vector<Column> columns, std::s
   }
 }
 
+std::size_t Table::nbytes() const noexcept {
+  std::size_t bytes = 0;
+  for (const Column& c : columns_) {
+    bytes += c.int64s.size() * 8 + c.float64s.size() * 8 + c.bools.size() + c.codes.size() * 4 +
+             c.valid.size();
+    if (c.dictionary)
+      for (const std::string& s : *c.dictionary) bytes += s.size();
+  }
+  return bytes;
+}
+
 std::size_t Table::num_rows() const noexcept {
   return columns_.empty() ? 0 : columns_.front().size();
 }

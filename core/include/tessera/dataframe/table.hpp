@@ -65,6 +65,9 @@ class Table {
   /// a quote or a line break. Throws std::runtime_error naming the path when it cannot write.
   void to_csv(const std::string& path) const;
 
+  /// Bytes the columns hold (values, masks and dictionaries): what a worker's memory counts.
+  std::size_t nbytes() const noexcept;
+
   /// The columns in file order, for code that walks them all.
   const std::vector<Column>& columns() const noexcept { return columns_; }
 
