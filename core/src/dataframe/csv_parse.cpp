@@ -1,5 +1,8 @@
 #include "dataframe/csv_parse.hpp"
 
+#include "dataframe/byte_search.hpp"
+#include "dataframe/string_codes.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -78,18 +81,28 @@ void check_width(const CsvText& text, const CsvRows& rows, std::size_t fields,
     fail(text, rows.line(), fmt::format("{} fields where the header has {}", fields, columns));
 }
 
-// Equal strings get one code; lookups take the field's view without copying it.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
 }  // namespace
 
-bool CsvFormat::is_na(std::string_view field) const {
-  return std::binary_search(na_values.begin(), na_values.end(), field, std::less<>());
+void CsvFormat::set_na_values(std::vector<std::string> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  na_values_ = std::move(values);
+  firsts_.fill(0);
+  lasts_.fill(0);
+  long_na_ = false;
+  for (const std::string& v : na_values_) {
+    if (v.size() >= 64) {
+      long_na_ = true;
+      continue;
+    }
+    const std::uint64_t bit = std::uint64_t{1} << v.size();
+    firsts_[static_cast<unsigned char>(v.empty() ? 0 : v.front())] |= bit;
+    lasts_[static_cast<unsigned char>(v.empty() ? 0 : v.back())] |= bit;
+  }
+}
+
+bool CsvFormat::slow_is_na(std::string_view field) const {
+  return std::binary_search(na_values_.begin(), na_values_.end(), field, std::less<>());
 }
 
 std::vector<std::string> default_na_values() {
@@ -103,7 +116,8 @@ std::vector<std::string> default_na_values() {
 CsvRows::CsvRows(const CsvText& text, const CsvFormat& format)
     : text_(text), format_(format), line_(text.line) {}
 
-bool CsvRows::next(std::vector<std::string_view>& fields) {
+template <class OnField>
+std::size_t CsvRows::visit_row(OnField&& on_field) {
   const std::string_view b = text_.bytes;
   const std::size_t size = b.size();
   const char sep = format_.sep, quote = format_.quote;
@@ -113,17 +127,16 @@ bool CsvRows::next(std::vector<std::string_view>& fields) {
     pos_ += b[pos_] == '\r' ? 2 : 1;
     ++line_;
   }
-  if (pos_ >= size) return false;
+  if (pos_ >= size) return kNoRow;
   row_line_ = line_;
-  spans_.clear();
-  scratch_.clear();
-  for (;;) {
+  std::size_t field = 0;
+  for (;; ++field) {
     if (pos_ < size && b[pos_] == quote) {
       // A quoted field runs to the quote not followed by another; "" stands for one quote.
       const std::uint64_t field_line = line_;
       std::size_t segment = ++pos_;
-      const std::size_t scratch_start = scratch_.size();
-      bool unescaped = false;
+      bool escaped = false;
+      scratch_.clear();
       for (;;) {
         const void* hit = std::memchr(b.data() + pos_, quote, size - pos_);
         if (!hit)
@@ -132,28 +145,28 @@ bool CsvRows::next(std::vector<std::string_view>& fields) {
         line_ += std::count(b.data() + pos_, b.data() + q, '\n');
         if (q + 1 < size && b[q + 1] == quote) {
           scratch_.append(b.data() + segment, q + 1 - segment);
-          unescaped = true;
+          escaped = true;
           pos_ = segment = q + 2;
           continue;
         }
-        if (unescaped) scratch_.append(b.data() + segment, q - segment);
-        spans_.push_back(unescaped ? Field{true, scratch_start, scratch_.size() - scratch_start}
-                                   : Field{false, segment, q - segment});
+        if (escaped) {
+          scratch_.append(b.data() + segment, q - segment);
+          on_field(field, std::string_view(scratch_));
+        } else {
+          on_field(field, b.substr(segment, q - segment));
+        }
         pos_ = q + 1;
         break;
       }
     } else {
-      std::size_t e = pos_;
-      while (e < size && b[e] != sep && b[e] != '\n') {
-        if (b[e] == quote)
-          fail(text_, line_,
-               fmt::format("a quote inside an unquoted field (column {}): quote the whole field",
-                           spans_.size() + 1));
-        ++e;
-      }
+      const std::size_t e = find_first_of3(b, pos_, sep, '\n', quote);
+      if (e < size && b[e] == quote)
+        fail(text_, line_,
+             fmt::format("a quote inside an unquoted field (column {}): quote the whole field",
+                         field + 1));
       std::size_t end = e;
       if (end > pos_ && b[end - 1] == '\r' && (e == size || b[e] == '\n')) --end;  // CRLF
-      spans_.push_back({false, pos_, end - pos_});
+      on_field(field, b.substr(pos_, end - pos_));
       pos_ = e;
     }
     if (pos_ < size && b[pos_] == sep) {
@@ -168,14 +181,24 @@ bool CsvRows::next(std::vector<std::string_view>& fields) {
       fail(text_, line_,
            fmt::format("unexpected '{}' after the closing quote of a field", b[pos_]));
     }
-    break;
+    return field + 1;
   }
+}
+
+bool CsvRows::next(std::vector<std::string_view>& fields) {
+  // Views into scratch_ would not survive the next quoted field: copies for those.
   fields.clear();
-  for (const Field& field : spans_)
-    fields.emplace_back(field.unescaped
-                            ? std::string_view(scratch_).substr(field.offset, field.size)
-                            : b.substr(field.offset, field.size));
-  return true;
+  owned_.clear();
+  std::vector<std::size_t> unescaped;
+  const std::size_t n = visit_row([&](std::size_t, std::string_view field) {
+    if (!scratch_.empty() && field.data() == scratch_.data()) {
+      unescaped.push_back(fields.size());
+      owned_.emplace_back(field);
+    }
+    fields.push_back(field);
+  });
+  for (std::size_t k = 0; k < unescaped.size(); ++k) fields[unescaped[k]] = owned_[k];
+  return n != kNoRow;
 }
 
 FieldKind widen(FieldKind a, FieldKind b) noexcept {
@@ -209,86 +232,102 @@ std::vector<FieldKind> infer_kinds(const CsvText& text, const CsvFormat& format,
                                    std::size_t columns) {
   std::vector<FieldKind> kinds(columns, FieldKind::missing);
   CsvRows rows(text, format);
-  std::vector<std::string_view> fields;
-  while (rows.next(fields)) {
-    check_width(text, rows, fields.size(), columns);
-    for (std::size_t c = 0; c < columns; ++c)
-      if (kinds[c] != FieldKind::string) kinds[c] = widen(kinds[c], kind_of(fields[c], format));
+  for (;;) {
+    const std::size_t n = rows.visit_row([&](std::size_t c, std::string_view field) {
+      if (c < columns && kinds[c] != FieldKind::string)
+        kinds[c] = widen(kinds[c], kind_of(field, format));
+    });
+    if (n == kNoRow) return kinds;
+    check_width(text, rows, n, columns);
   }
-  return kinds;
 }
 
 std::vector<Column> parse_columns(const CsvText& text, const CsvFormat& format,
                                   const CsvSchema& schema) {
   const std::size_t n = schema.use.size();
   std::vector<Column> columns(n);
-  using Dictionary = std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>>;
-  std::vector<Dictionary> lookups(n);
-  std::vector<std::vector<std::string>> dictionaries(n);
-  for (std::size_t i = 0; i < n; ++i) columns[i].type = schema.types[i];
+  std::vector<StringCodes> dictionaries(n);
+  // Rows are at most the line breaks plus one: room for them once, not by doubling.
+  const auto rows_at_most =
+      static_cast<std::size_t>(std::count(text.bytes.begin(), text.bytes.end(), '\n') + 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    Column& column = columns[i];
+    column.type = schema.types[i];
+    switch (column.type) {
+      case ColumnType::int64:
+        column.int64s.reserve(rows_at_most);
+        break;
+      case ColumnType::float64:
+        column.float64s.reserve(rows_at_most);
+        break;
+      case ColumnType::boolean:
+        column.bools.reserve(rows_at_most);
+        break;
+      case ColumnType::string:
+        column.codes.reserve(rows_at_most);
+        break;
+    }
+  }
 
+  // Output column of each file column (-1: not read); fields are parsed as they are split.
+  std::vector<std::int32_t> output_of(schema.file_columns.size(), -1);
+  for (std::size_t i = 0; i < n; ++i) output_of[schema.use[i]] = static_cast<std::int32_t>(i);
   CsvRows rows(text, format);
-  std::vector<std::string_view> fields;
   std::size_t row = 0;
-  while (rows.next(fields)) {
-    check_width(text, rows, fields.size(), schema.file_columns.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::string_view field = fields[schema.use[i]];
-      Column& column = columns[i];
-      if (format.is_na(field)) {
-        if (column.type == ColumnType::float64) {
-          column.float64s.push_back(std::numeric_limits<double>::quiet_NaN());
-          continue;
-        }
-        // The first missing value makes the validity mask: every earlier row was valid.
-        if (column.valid.empty()) column.valid.assign(row, 1);
-        column.valid.push_back(0);
-        switch (column.type) {
-          case ColumnType::int64:
-            column.int64s.push_back(0);
-            break;
-          case ColumnType::boolean:
-            column.bools.push_back(0);
-            break;
-          default:
-            column.codes.push_back(-1);
-        }
-        continue;
+  auto put = [&](std::size_t file_column, std::string_view field) {
+    if (file_column >= output_of.size() || output_of[file_column] < 0) return;
+    const auto i = static_cast<std::size_t>(output_of[file_column]);
+    Column& column = columns[i];
+    if (format.is_na(field)) {
+      if (column.type == ColumnType::float64) {
+        column.float64s.push_back(std::numeric_limits<double>::quiet_NaN());
+        return;
       }
-      if (!column.valid.empty()) column.valid.push_back(1);
-      bool ok = true;
+      // The first missing value makes the validity mask: every earlier row was valid.
+      if (column.valid.empty()) column.valid.assign(row, 1);
+      column.valid.push_back(0);
       switch (column.type) {
         case ColumnType::int64:
-          ok = parse_int64(field, column.int64s.emplace_back());
-          break;
-        case ColumnType::float64:
-          ok = parse_float64(field, column.float64s.emplace_back());
+          column.int64s.push_back(0);
           break;
         case ColumnType::boolean:
-          ok = parse_bool(field, column.bools.emplace_back());
+          column.bools.push_back(0);
           break;
-        case ColumnType::string: {
-          auto found = lookups[i].find(field);
-          if (found == lookups[i].end()) {
-            const auto code = static_cast<std::int32_t>(dictionaries[i].size());
-            dictionaries[i].emplace_back(field);
-            found = lookups[i].emplace(std::string(field), code).first;
-          }
-          column.codes.push_back(found->second);
-          break;
-        }
+        default:
+          column.codes.push_back(-1);
       }
-      if (!ok)
-        fail(text, rows.line(),
-             fmt::format("column '{}' is {} but holds '{}'", schema.file_columns[schema.use[i]],
-                         type_name(column.type), field));
+      return;
     }
-    ++row;
+    if (!column.valid.empty()) column.valid.push_back(1);
+    bool ok = true;
+    switch (column.type) {
+      case ColumnType::int64:
+        ok = parse_int64(field, column.int64s.emplace_back());
+        break;
+      case ColumnType::float64:
+        ok = parse_float64(field, column.float64s.emplace_back());
+        break;
+      case ColumnType::boolean:
+        ok = parse_bool(field, column.bools.emplace_back());
+        break;
+      case ColumnType::string:
+        column.codes.push_back(dictionaries[i].code_of(field));
+        break;
+    }
+    if (!ok)
+      fail(text, rows.line(),
+           fmt::format("column '{}' is {} but holds '{}'", schema.file_columns[file_column],
+                       type_name(column.type), field));
+  };
+  for (;; ++row) {
+    const std::size_t fields = rows.visit_row(put);
+    if (fields == kNoRow) break;
+    check_width(text, rows, fields, schema.file_columns.size());
   }
   for (std::size_t i = 0; i < n; ++i)
     if (columns[i].type == ColumnType::string)
       columns[i].dictionary =
-          std::make_shared<const std::vector<std::string>>(std::move(dictionaries[i]));
+          std::make_shared<const std::vector<std::string>>(dictionaries[i].take());
   return columns;
 }
 

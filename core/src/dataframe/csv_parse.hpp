@@ -3,11 +3,13 @@
 // CRLF), finding each column's type, and parsing the fields into typed columns. Every error
 // names the file, the line, the column and the value.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dataframe/csv_scan.hpp"
 #include "tessera/dataframe/table.hpp"
 
 namespace tessera::dataframe::detail {
@@ -16,9 +18,25 @@ namespace tessera::dataframe::detail {
 struct CsvFormat {
   char sep = ',';
   char quote = '"';
-  /// Fields that are missing values, sorted (pandas 1.5's defaults unless the user gives more).
-  std::vector<std::string> na_values;
-  bool is_na(std::string_view field) const;
+  /// The fields that are missing values (pandas 1.5's defaults, plus the user's).
+  void set_na_values(std::vector<std::string> values);
+  const std::vector<std::string>& na_values() const noexcept { return na_values_; }
+  /// Asked of every field: a filter on its first byte and length rejects most without
+  /// comparing strings (a binary search for each field took a third of the parse).
+  bool is_na(std::string_view field) const {
+    const std::size_t n = field.size();
+    if (n >= 64) return long_na_ && slow_is_na(field);
+    const auto first = static_cast<unsigned char>(n ? field[0] : 0);
+    const auto last = static_cast<unsigned char>(n ? field[n - 1] : 0);
+    return (firsts_[first] >> n & 1) && (lasts_[last] >> n & 1) && slow_is_na(field);
+  }
+
+ private:
+  bool slow_is_na(std::string_view field) const;
+  std::vector<std::string> na_values_;  ///< sorted
+  /// Bit n of [c]: a missing string of n bytes starts (ends) with c.
+  std::array<std::uint64_t, 256> firsts_{}, lasts_{};
+  bool long_na_ = false;  ///< one is 64 bytes or longer
 };
 
 /// pandas' default missing-value strings ("", "NA", "NaN", "null", "N/A", ...).
@@ -39,20 +57,20 @@ class CsvRows {
   /// The next row's fields (views valid until the next call); false at the end. An unterminated
   /// quote at the end throws naming the file and the line where its field began.
   bool next(std::vector<std::string_view>& fields);
+  /// Splits the next row, calling on_field(index, view) for each field as it is found (the
+  /// view is valid during the call). Returns the row's field count; kNoRow at the end.
+  template <class OnField>
+  std::size_t visit_row(OnField&& on_field);
   /// Physical line number where the row just returned began.
   std::uint64_t line() const noexcept { return row_line_; }
 
  private:
-  struct Field {
-    bool unescaped;  ///< held in scratch_ (a quoted field with doubled quotes)
-    std::size_t offset, size;
-  };
   const CsvText& text_;
   const CsvFormat& format_;
   std::size_t pos_ = 0;
   std::uint64_t line_, row_line_ = 0;
-  std::vector<Field> spans_;
-  std::string scratch_;
+  std::string scratch_;             ///< the current quoted field with doubled quotes, unescaped
+  std::vector<std::string> owned_;  ///< next()'s copies of such fields
 };
 
 /// What a column's fields have shown so far, in order of generality: a column is the most

@@ -1,5 +1,7 @@
 #include "dataframe/csv_scan.hpp"
 
+#include "dataframe/byte_search.hpp"
+
 #include <algorithm>
 
 namespace tessera::dataframe::detail {
@@ -9,7 +11,8 @@ BlockScan scan_block(std::string_view bytes, char quote) {
   // `inside` is the state for start state 0; start state 1 sees the opposite at every byte, so
   // one pass serves both: a line break ends a row under start state (inside ? 1 : 0).
   bool inside = false;
-  for (std::uint64_t i = 0; i < bytes.size(); ++i) {
+  for (std::uint64_t i = find_first_of3(bytes, 0, quote, '\n', quote); i < bytes.size();
+       i = find_first_of3(bytes, i + 1, quote, '\n', quote)) {
     const char c = bytes[i];
     if (c == quote) {
       inside = !inside;
@@ -17,7 +20,7 @@ BlockScan scan_block(std::string_view bytes, char quote) {
       const int state = inside ? 1 : 0;  // the start state under which this break ends a row
       if (scan.first_row[state] == kNoRow) {
         scan.first_row[state] = i + 1;
-        scan.newlines_before[state] = scan.newlines;
+        scan.newlines_before[state] = scan.newlines + 1;  // the break ending that row too
       }
       ++scan.newlines;
     }

@@ -20,7 +20,8 @@ struct BlockScan {
   /// Offset in the block just past its first row end ('\n' outside quotes): where the first
   /// row that begins in this block starts. kNoRow: no row ends in the block.
   std::uint64_t first_row[2] = {kNoRow, kNoRow};
-  /// Line breaks before first_row (for physical line numbers in error messages).
+  /// Line breaks before first_row, the one ending the row before it included (for the physical
+  /// line numbers of error messages).
   std::uint64_t newlines_before[2] = {0, 0};
   /// Whether the block ends inside a quoted field.
   bool ends_inside[2] = {false, true};

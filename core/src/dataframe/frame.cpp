@@ -23,10 +23,11 @@ std::shared_ptr<Frame> copy_of(const Frame& frame) {
 }
 
 // What a partition task does: its rows, masked, with the frame's columns.
-Table materialize(const Frame& frame, std::size_t partition, const Table* input) {
+Table materialize(const Frame& frame, std::size_t partition, const TablePtr& input) {
   std::vector<std::string> names = frame.schema.names;
   if (frame.mask) columns_read(*frame.mask, names);
-  Table source = load_partition(frame, partition, names, input);
+  const TablePtr loaded = load_partition(frame, partition, names, input);
+  const Table& source = *loaded;
   std::vector<Column> columns;
   std::vector<std::uint8_t> keep;
   if (frame.mask) keep = evaluate(*frame.mask, source).bools;
@@ -45,30 +46,22 @@ std::size_t Schema::position(const std::string& name) const {
   return static_cast<std::size_t>(found - names.begin());
 }
 
-Table load_partition(const Frame& frame, std::size_t partition,
-                     const std::vector<std::string>& names, const Table* input) {
-  std::vector<Column> columns;
-  if (!frame.csv) {
-    for (const std::string& name : names) columns.push_back(input->at(name));
-  } else {
-    const CsvSource& csv = *frame.csv;
-    const CsvSource::Partition& part = csv.partitions[partition];
-    const std::string& path = csv.paths[part.file];
-    CsvSchema schema{csv.file_columns, {}, {}};
-    for (const std::string& name : names) {
-      schema.use.push_back(static_cast<std::size_t>(
-          std::find(csv.file_columns.begin(), csv.file_columns.end(), name) -
-          csv.file_columns.begin()));
-      schema.types.push_back(frame.source_schema.types[frame.source_schema.position(name)]);
-    }
-    const std::string bytes = read_range(path, part.rows.begin, part.rows.end);
-    columns = parse_columns(CsvText{bytes, &path, part.rows.line}, csv.format, schema);
+TablePtr load_partition(const Frame& frame, std::size_t partition,
+                        const std::vector<std::string>& names, const TablePtr& input) {
+  if (!frame.csv) return input;
+  const CsvSource& csv = *frame.csv;
+  const CsvSource::Partition& part = csv.partitions[partition];
+  const std::string& path = csv.paths[part.file];
+  CsvSchema schema{csv.file_columns, {}, {}};
+  for (const std::string& name : names) {
+    schema.use.push_back(
+        static_cast<std::size_t>(std::find(csv.file_columns.begin(), csv.file_columns.end(), name) -
+                                 csv.file_columns.begin()));
+    schema.types.push_back(frame.source_schema.types[frame.source_schema.position(name)]);
   }
-  std::size_t index = 0;
-  while (index < names.size() && index < frame.source_schema.index_columns &&
-         names[index] == frame.source_schema.names[index])
-    ++index;
-  return Table(names, std::move(columns), index);
+  const std::string bytes = read_range(path, part.rows.begin, part.rows.end);
+  return std::make_shared<const Table>(
+      names, parse_columns(CsvText{bytes, &path, part.rows.line}, csv.format, schema));
 }
 
 Column take(const Column& column, const std::vector<std::uint8_t>& keep) {
@@ -141,7 +134,7 @@ std::vector<TaskPtr> partition_tasks(const FramePtr& frame) {
         name, std::move(inputs),
         TaskFunctions::anywhere(
             [frame, i](std::span<const Value* const> in, const TaskContext&) -> Value {
-              const Table* input = in.empty() ? nullptr : in[0]->get<TablePtr>().get();
+              const TablePtr input = in.empty() ? nullptr : in[0]->get<TablePtr>();
               return TablePtr(std::make_shared<const Table>(materialize(*frame, i, input)));
             })));
   }
@@ -224,6 +217,23 @@ Table DataFrame::compute() const {
   }
   if (parts.size() == 1) return *parts[0];
   return concat(parts, frame_->schema);
+}
+
+DataFrame DataFrame::persist() const {
+  const std::vector<TaskPtr> tasks = partition_tasks(frame_);
+  auto frame = std::make_shared<Frame>();
+  frame->source_schema = frame->schema = frame_->schema;
+  frame->name = "persisted";
+  if (tasks.empty()) return DataFrame(std::move(frame));
+  const auto computation = run_graph(tasks);
+  for (std::size_t k = 0; k < tasks.size(); ++k) {
+    const TablePtr part = computation->output(k).get<TablePtr>();
+    frame->tasks.push_back(std::make_shared<const TaskNode>(
+        "persisted", std::vector<TaskPtr>{},
+        TaskFunctions::anywhere(
+            [part](std::span<const Value* const>, const TaskContext&) -> Value { return part; })));
+  }
+  return DataFrame(std::move(frame));
 }
 
 std::size_t DataFrame::length() const {

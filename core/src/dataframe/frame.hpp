@@ -84,9 +84,10 @@ void columns_read(const Expr& expr, std::vector<std::string>& names);
 /// Evaluates `expr` over a table's columns (missing values: NaN, or invalid and false in masks).
 Column evaluate(const Expr& expr, const Table& table);
 
-/// The partition's source rows with the columns `names` (the task's own parse or its input).
-Table load_partition(const Frame& frame, std::size_t partition,
-                     const std::vector<std::string>& names, const Table* input);
+/// The partition's source rows with (at least) the columns `names`: parsed from its file, or the
+/// input task's table itself (read in place, not copied).
+TablePtr load_partition(const Frame& frame, std::size_t partition,
+                        const std::vector<std::string>& names, const TablePtr& input);
 
 /// Rows of `column` where keep[i] != 0.
 Column take(const Column& column, const std::vector<std::uint8_t>& keep);

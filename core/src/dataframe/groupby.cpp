@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "dataframe/frame.hpp"
+#include "dataframe/string_codes.hpp"
 
 namespace tessera::dataframe {
 namespace detail {
@@ -33,26 +34,55 @@ bool numeric_only(How how) {
   return how != How::count && how != How::size;
 }
 
-// One value column's partial over one group: what every aggregation finishes from.
-struct Stats {
-  std::int64_t count = 0;  // values present
-  double sum = 0;          // float64 columns
-  std::int64_t isum = 0;   // int64 columns: exact, wrapping as NumPy's int64 does
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  std::int64_t imin = std::numeric_limits<std::int64_t>::max();
-  std::int64_t imax = std::numeric_limits<std::int64_t>::min();
-  double mean = 0, m2 = 0;  // Welford per row, Chan between partials
+// What a value column keeps per group: only the arrays its aggregations finish from.
+struct Needs {
+  bool count = false;       // count, mean, std, var, min and max (an empty group has none)
+  bool int_sum = false;     // sum of an int64 column: exact, wrapping as NumPy's int64 does
+  bool double_sum = false;  // sum of a float64 column, or any column's mean
+  bool min_max = false;
+  bool moments = false;  // std, var: Welford's mean and M2 per row, Chan's rule between partials
+};
+
+// One value column's partials, one entry per group (column-major: a question over 10^5 groups
+// touches an array of 8-byte sums, not 100-byte records, and stays in cache).
+struct ColumnPartials {
+  std::vector<std::int64_t> count;  // values present (when needed)
+  std::vector<std::int64_t> isum, imin, imax;
+  std::vector<double> sum, min, max, mean, m2;
+
+  void resize(std::size_t groups, const Needs& needs, bool integer) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    if (needs.count || needs.moments) count.resize(groups, 0);
+    if (needs.int_sum) isum.resize(groups, 0);
+    if (needs.double_sum) sum.resize(groups, 0);
+    if (needs.min_max && integer) {
+      imin.resize(groups, std::numeric_limits<std::int64_t>::max());
+      imax.resize(groups, std::numeric_limits<std::int64_t>::min());
+    } else if (needs.min_max) {
+      min.resize(groups, inf);
+      max.resize(groups, -inf);
+    }
+    if (needs.moments) {
+      mean.resize(groups, 0);
+      m2.resize(groups, 0);
+    }
+  }
+  std::size_t nbytes() const {
+    return 8 * (count.size() + isum.size() + imin.size() + imax.size() + sum.size() + min.size() +
+                max.size() + mean.size() + m2.size());
+  }
 };
 
 // Per-group partials of one partition or subtree. Groups are named by their encoded key
-// (key columns' bytes one after another), in order of first appearance.
+// (key columns' bytes one after another), numbered in order of first appearance.
 struct Partials {
-  std::vector<std::string> keys;
+  StringCodes keys;  // group number = the key's code
   std::vector<std::int64_t> sizes;
-  std::vector<Stats> stats;  // group-major: stats[group * columns + column]
+  std::vector<ColumnPartials> columns;
   std::size_t nbytes() const {
-    return keys.size() * 32 + sizes.size() * 8 + stats.size() * sizeof(Stats);
+    std::size_t bytes = keys.size() * 48 + sizes.size() * 8;
+    for (const ColumnPartials& c : columns) bytes += c.nbytes();
+    return bytes;
   }
 };
 using PartialsPtr = std::shared_ptr<const Partials>;
@@ -63,7 +93,7 @@ struct Plan {
   std::vector<ColumnType> key_types;
   std::vector<std::string> values;  // distinct value columns read
   std::vector<ColumnType> value_types;
-  bool moments = false;  // std or var asked for: keep Welford's mean and M2
+  std::vector<Needs> needs;  // per value column
   struct Output {
     std::string name;
     std::size_t value;  // index into values (unused for size)
@@ -71,6 +101,14 @@ struct Plan {
   };
   std::vector<Output> outputs;
   int ddof = 1;
+
+  /// Every group's arrays, for `groups` groups (new ones empty).
+  void resize(Partials& p, std::size_t groups) const {
+    p.sizes.resize(groups, 0);
+    p.columns.resize(values.size());
+    for (std::size_t c = 0; c < values.size(); ++c)
+      p.columns[c].resize(groups, needs[c], value_types[c] == ColumnType::int64);
+  }
 };
 
 void encode_key(std::string& key, const Column& column, std::size_t row) {
@@ -96,69 +134,134 @@ void encode_key(std::string& key, const Column& column, std::size_t row) {
   }
 }
 
-struct KeyHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept {
-    return std::hash<std::string_view>{}(s);
-  }
+// Small-integer codes of a key column, where it has them: dictionary codes (strings), 0/1
+// (bools), value - min (int64 of a range not much larger than the rows). A few key columns with
+// codes index one dense array of groups, so most rows find their group without hashing.
+struct DenseCodes {
+  std::int64_t offset = 0, range = 0;  // range 0: none
 };
-using GroupIndex = std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>>;
 
-std::uint32_t group_of(Partials& p, GroupIndex& index, std::string_view key, std::size_t columns) {
-  const auto found = index.find(key);
-  if (found != index.end()) return found->second;
-  const auto g = static_cast<std::uint32_t>(p.keys.size());
-  index.emplace(std::string(key), g);
-  p.keys.emplace_back(key);
-  p.sizes.push_back(0);
-  p.stats.resize(p.stats.size() + columns);
-  return g;
-}
-
-void add(Stats& s, double x, bool moments) {
-  ++s.count;
-  s.sum += x;
-  s.min = std::min(s.min, x);
-  s.max = std::max(s.max, x);
-  if (moments) {
-    const double delta = x - s.mean;
-    s.mean += delta / static_cast<double>(s.count);
-    s.m2 += delta * (x - s.mean);
+DenseCodes dense_codes(const Column& key, std::size_t rows) {
+  switch (key.type) {
+    case ColumnType::string:
+      return {0, static_cast<std::int64_t>(key.dictionary->size())};
+    case ColumnType::boolean:
+      return {0, 2};
+    case ColumnType::int64: {
+      std::int64_t lo = std::numeric_limits<std::int64_t>::max(),
+                   hi = std::numeric_limits<std::int64_t>::min();
+      for (std::size_t i = 0; i < key.int64s.size(); ++i)
+        if (key.is_valid(i)) {
+          lo = std::min(lo, key.int64s[i]);
+          hi = std::max(hi, key.int64s[i]);
+        }
+      if (lo > hi) return {0, 1};
+      const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+      if (span >= 4 * rows + 1024) return {};
+      return {lo, static_cast<std::int64_t>(span) + 1};
+    }
+    default:
+      return {};
   }
 }
 
-void add_int(Stats& s, std::int64_t x, bool moments) {
-  add(s, static_cast<double>(x), moments);
-  s.isum =
-      static_cast<std::int64_t>(static_cast<std::uint64_t>(s.isum) + static_cast<std::uint64_t>(x));
-  s.imin = std::min(s.imin, x);
-  s.imax = std::max(s.imax, x);
+std::int64_t dense_code(const Column& key, std::size_t row, std::int64_t offset) {
+  switch (key.type) {
+    case ColumnType::string:
+      return key.codes[row];
+    case ColumnType::boolean:
+      return key.bools[row];
+    default:
+      return key.int64s[row] - offset;
+  }
 }
 
-// Chan et al.'s pairwise combination, so any tree of partials gives the moments of the whole.
-void merge(Stats& a, const Stats& b) {
-  if (b.count == 0) return;
-  const double na = static_cast<double>(a.count), nb = static_cast<double>(b.count), n = na + nb;
-  const double delta = b.mean - a.mean;
-  a.mean += delta * nb / n;
-  a.m2 += b.m2 + delta * delta * na * nb / n;
-  a.count += b.count;
-  a.sum += b.sum;
-  a.isum = static_cast<std::int64_t>(static_cast<std::uint64_t>(a.isum) +
-                                     static_cast<std::uint64_t>(b.isum));
-  a.min = std::min(a.min, b.min);
-  a.max = std::max(a.max, b.max);
-  a.imin = std::min(a.imin, b.imin);
-  a.imax = std::max(a.imax, b.imax);
+// Folds one value column's rows into its partials: row i goes to group gid[i] (< 0: none).
+template <class T>
+void fold(const std::vector<T>& x, const Column& column, const std::vector<std::int32_t>& gid,
+          const Needs& needs, ColumnPartials& p) {
+  const std::size_t n = gid.size();
+  auto valid = [&](std::size_t i) {
+    if constexpr (std::is_same_v<T, double>)
+      return !std::isnan(x[i]);
+    else
+      return column.valid.empty() || column.valid[i] != 0;
+  };
+  // One loop per array: each is a tight pass over the rows, as pandas' kernels are.
+  if (needs.moments) {  // Welford: needs the count so far, so it runs first
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int32_t g = gid[i];
+      if (g < 0 || !valid(i)) continue;
+      const double v = static_cast<double>(x[i]);
+      const double seen = static_cast<double>(++p.count[g]);
+      const double delta = v - p.mean[g];
+      p.mean[g] += delta / seen;
+      p.m2[g] += delta * (v - p.mean[g]);
+    }
+  } else if (needs.count) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (gid[i] >= 0 && valid(i)) ++p.count[gid[i]];
+  }
+  if (needs.double_sum)
+    for (std::size_t i = 0; i < n; ++i)
+      if (gid[i] >= 0 && valid(i)) p.sum[gid[i]] += static_cast<double>(x[i]);
+  if constexpr (std::is_same_v<T, std::int64_t>) {
+    if (needs.int_sum)
+      for (std::size_t i = 0; i < n; ++i)
+        if (gid[i] >= 0 && valid(i))
+          p.isum[gid[i]] = static_cast<std::int64_t>(static_cast<std::uint64_t>(p.isum[gid[i]]) +
+                                                     static_cast<std::uint64_t>(x[i]));
+    if (needs.min_max)
+      for (std::size_t i = 0; i < n; ++i)
+        if (gid[i] >= 0 && valid(i)) {
+          p.imin[gid[i]] = std::min(p.imin[gid[i]], x[i]);
+          p.imax[gid[i]] = std::max(p.imax[gid[i]], x[i]);
+        }
+  } else {
+    if (needs.min_max)
+      for (std::size_t i = 0; i < n; ++i)
+        if (gid[i] >= 0 && valid(i)) {
+          p.min[gid[i]] = std::min(p.min[gid[i]], x[i]);
+          p.max[gid[i]] = std::max(p.max[gid[i]], x[i]);
+        }
+  }
+}
+
+// Merges group h of `b` into group g of `a`. Chan et al.'s pairwise rule for the moments, so any
+// tree of partials gives the moments of the whole.
+void merge(ColumnPartials& a, std::size_t g, const ColumnPartials& b, std::size_t h) {
+  if (!b.count.empty()) {
+    if (b.count[h] == 0) return;
+  }
+  if (!a.mean.empty()) {
+    const double na = static_cast<double>(a.count[g]), nb = static_cast<double>(b.count[h]);
+    const double n = na + nb, delta = b.mean[h] - a.mean[g];
+    a.mean[g] += delta * nb / n;
+    a.m2[g] += b.m2[h] + delta * delta * na * nb / n;
+  }
+  if (!a.count.empty()) a.count[g] += b.count[h];
+  if (!a.isum.empty())
+    a.isum[g] = static_cast<std::int64_t>(static_cast<std::uint64_t>(a.isum[g]) +
+                                          static_cast<std::uint64_t>(b.isum[h]));
+  if (!a.sum.empty()) a.sum[g] += b.sum[h];
+  if (!a.imin.empty()) {
+    a.imin[g] = std::min(a.imin[g], b.imin[h]);
+    a.imax[g] = std::max(a.imax[g], b.imax[h]);
+  }
+  if (!a.min.empty()) {
+    a.min[g] = std::min(a.min[g], b.min[h]);
+    a.max[g] = std::max(a.max[g], b.max[h]);
+  }
 }
 
 // groupby-chunk: one partition's rows (read, masked) folded into partials.
-Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition, const Table* input) {
+Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition, const TablePtr& input) {
   std::vector<std::string> names = plan.keys;
   for (const std::string& v : plan.values)
     if (std::find(names.begin(), names.end(), v) == names.end()) names.push_back(v);
   if (frame.mask) columns_read(*frame.mask, names);
-  const Table rows = load_partition(frame, partition, names, input);
+  const TablePtr loaded = load_partition(frame, partition, names, input);
+  const Table& rows = *loaded;
   std::vector<std::uint8_t> keep;
   if (frame.mask) keep = evaluate(*frame.mask, rows).bools;
   std::vector<const Column*> keys, values;
@@ -166,56 +269,102 @@ Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition, cons
   for (const std::string& v : plan.values) values.push_back(&rows.at(v));
 
   Partials p;
-  GroupIndex index;
-  const std::size_t columns = values.size();
+  const std::size_t n = rows.num_rows();
+  // Dense indexing when every key column has codes and their product stays small.
+  std::vector<DenseCodes> dense;
+  std::uint64_t slots = 1;
+  for (const Column* k : keys) {
+    dense.push_back(dense_codes(*k, n));
+    slots = dense.back().range == 0 ? 0 : slots * static_cast<std::uint64_t>(dense.back().range);
+    if (slots > 4 * n + 1024) slots = 0;
+  }
+  std::vector<std::int32_t> group_of_slot(slots, -1);
   std::string key;
-  for (std::size_t i = 0, n = rows.num_rows(); i < n; ++i) {
-    if (frame.mask && !keep[i]) continue;
+  auto encoded_group = [&](std::size_t i) -> std::int32_t {
     key.clear();
-    bool missing_key = false;
     for (const Column* k : keys) {
-      if (!k->is_valid(i))
-        missing_key = true;  // dropped, as pandas' dropna=True does
-      else
-        encode_key(key, *k, i);
+      if (!k->is_valid(i)) return -1;  // dropped, as pandas' dropna=True does
+      encode_key(key, *k, i);
     }
-    if (missing_key) continue;
-    const std::uint32_t g = group_of(p, index, key, columns);
-    ++p.sizes[g];
-    for (std::size_t c = 0; c < columns; ++c) {
-      const Column& v = *values[c];
-      if (!v.is_valid(i)) continue;
-      Stats& s = p.stats[g * columns + c];
-      if (v.type == ColumnType::int64)
-        add_int(s, v.int64s[i], plan.moments);
-      else if (v.type == ColumnType::float64)
-        add(s, v.float64s[i], plan.moments);
-      else
-        ++s.count;  // counted only
+    return p.keys.code_of(key);
+  };
+  // 1. Each row's group (-1: masked out or a missing key).
+  std::vector<std::int32_t> gid(n, -1);
+  auto slot_group = [&](std::size_t i, std::uint64_t slot) {
+    std::int32_t& g = group_of_slot[slot];
+    if (g < 0) g = encoded_group(i);
+    gid[i] = g;
+  };
+  if (slots && keys.size() == 1) {
+    // One key with codes (the common case): the row's code is its slot, read by type once.
+    const Column& k = *keys[0];
+    auto each_row = [&](auto code) {
+      for (std::size_t i = 0; i < n; ++i)
+        if ((!frame.mask || keep[i]) && k.is_valid(i)) slot_group(i, code(i));
+    };
+    if (k.type == ColumnType::string)
+      each_row([&](std::size_t i) { return static_cast<std::uint64_t>(k.codes[i]); });
+    else if (k.type == ColumnType::boolean)
+      each_row([&](std::size_t i) { return static_cast<std::uint64_t>(k.bools[i]); });
+    else
+      each_row([&, offset = dense[0].offset](std::size_t i) {
+        return static_cast<std::uint64_t>(k.int64s[i] - offset);
+      });
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (frame.mask && !keep[i]) continue;
+      if (!slots) {
+        gid[i] = encoded_group(i);
+        continue;
+      }
+      std::uint64_t slot = 0;
+      bool missing = false;
+      for (std::size_t k = 0; k < keys.size(); ++k) {
+        missing = missing || !keys[k]->is_valid(i);
+        slot = slot * static_cast<std::uint64_t>(dense[k].range) +
+               static_cast<std::uint64_t>(missing ? 0 : dense_code(*keys[k], i, dense[k].offset));
+      }
+      if (!missing) slot_group(i, slot);
     }
+  }
+  // 2. Each value column folded into its groups' arrays.
+  plan.resize(p, p.keys.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (gid[i] >= 0) ++p.sizes[gid[i]];
+  for (std::size_t c = 0; c < values.size(); ++c) {
+    const Column& v = *values[c];
+    if (v.type == ColumnType::int64)
+      fold(v.int64s, v, gid, plan.needs[c], p.columns[c]);
+    else if (v.type == ColumnType::float64)
+      fold(v.float64s, v, gid, plan.needs[c], p.columns[c]);
+    else  // counted only
+      for (std::size_t i = 0; i < n; ++i)
+        if (gid[i] >= 0 && v.is_valid(i)) ++p.columns[c].count[gid[i]];
   }
   return p;
 }
 
 // groupby-combine: partials of several subtrees merged, in input order.
-Partials combine(std::span<const Value* const> inputs, std::size_t columns) {
+Partials combine(std::span<const Value* const> inputs, const Plan& plan) {
   Partials total = *inputs[0]->get<PartialsPtr>();
-  GroupIndex index;
-  for (std::uint32_t g = 0; g < total.keys.size(); ++g) index.emplace(total.keys[g], g);
+  std::vector<std::size_t> into;
   for (std::size_t k = 1; k < inputs.size(); ++k) {
     const Partials& next = *inputs[k]->get<PartialsPtr>();
-    for (std::size_t h = 0; h < next.keys.size(); ++h) {
-      const std::uint32_t g = group_of(total, index, next.keys[h], columns);
-      total.sizes[g] += next.sizes[h];
-      for (std::size_t c = 0; c < columns; ++c)
-        merge(total.stats[g * columns + c], next.stats[h * columns + c]);
-    }
+    into.clear();
+    total.keys.reserve(total.keys.size() + next.keys.size());
+    for (std::size_t h = 0; h < next.keys.size(); ++h)
+      into.push_back(static_cast<std::size_t>(total.keys.code_of(next.keys.at(h))));
+    plan.resize(total, total.keys.size());
+    for (std::size_t h = 0; h < into.size(); ++h) total.sizes[into[h]] += next.sizes[h];
+    for (std::size_t c = 0; c < plan.values.size(); ++c)
+      for (std::size_t h = 0; h < into.size(); ++h)
+        merge(total.columns[c], into[h], next.columns[c], h);
   }
   return total;
 }
 
 // Decodes key column `k` of an encoded key; `at` walks the key's bytes.
-void decode_key(const std::string& key, std::size_t& at, ColumnType type, Column& out,
+void decode_key(std::string_view key, std::size_t& at, ColumnType type, Column& out,
                 std::vector<std::string>& strings) {
   switch (type) {
     case ColumnType::int64:
@@ -232,7 +381,7 @@ void decode_key(const std::string& key, std::size_t& at, ColumnType type, Column
     case ColumnType::string: {
       std::uint32_t size;
       std::memcpy(&size, key.data() + at, 4);
-      strings.push_back(key.substr(at + 4, size));
+      strings.emplace_back(key.substr(at + 4, size));
       at += 4 + size;
       break;
     }
@@ -241,12 +390,13 @@ void decode_key(const std::string& key, std::size_t& at, ColumnType type, Column
 
 // groupby-aggregate: the merged partials finished into one row per group, sorted by key.
 Table aggregate(const Partials& p, const Plan& plan) {
-  const std::size_t groups = p.keys.size(), columns = plan.values.size();
+  const std::size_t groups = p.keys.size();
   // Key columns, decoded, then the groups' order by their typed values.
   std::vector<Column> keys(plan.keys.size());
   std::vector<std::vector<std::string>> strings(plan.keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) keys[k].type = plan.key_types[k];
-  for (const std::string& key : p.keys) {
+  for (std::size_t group = 0; group < groups; ++group) {
+    const std::string_view key = p.keys.at(group);
     std::size_t at = 0;
     for (std::size_t k = 0; k < keys.size(); ++k)
       decode_key(key, at, plan.key_types[k], keys[k], strings[k]);
@@ -321,37 +471,38 @@ Table aggregate(const Partials& p, const Plan& plan) {
         col.int64s.push_back(p.sizes[g]);
         continue;
       }
-      const Stats& s = p.stats[g * columns + o.value];
-      const double n = static_cast<double>(s.count);
+      const ColumnPartials& s = p.columns[o.value];
+      const std::int64_t count = s.count.empty() ? 0 : s.count[g];
+      const double n = static_cast<double>(count);
       switch (o.how) {
         case How::count:
-          col.int64s.push_back(s.count);
+          col.int64s.push_back(count);
           break;
         case How::sum:
           if (integer_result)
-            col.int64s.push_back(s.isum);
+            col.int64s.push_back(s.isum[g]);
           else
-            col.float64s.push_back(s.sum);
+            col.float64s.push_back(s.sum[g]);
           break;
         case How::mean:
-          col.float64s.push_back(s.count ? s.sum / n : nan);
+          col.float64s.push_back(count ? s.sum[g] / n : nan);
           break;
         case How::min:
         case How::max: {
           const bool is_min = o.how == How::min;
           if (integer_result) {
             // A group with no value has no minimum: missing, as pandas' nullable ints show it.
-            if (s.count == 0 && col.valid.empty()) col.valid.assign(col.int64s.size(), 1);
-            if (!col.valid.empty()) col.valid.push_back(s.count != 0);
-            col.int64s.push_back(s.count ? (is_min ? s.imin : s.imax) : 0);
+            if (count == 0 && col.valid.empty()) col.valid.assign(col.int64s.size(), 1);
+            if (!col.valid.empty()) col.valid.push_back(count != 0);
+            col.int64s.push_back(count ? (is_min ? s.imin[g] : s.imax[g]) : 0);
           } else {
-            col.float64s.push_back(s.count ? (is_min ? s.min : s.max) : nan);
+            col.float64s.push_back(count ? (is_min ? s.min[g] : s.max[g]) : nan);
           }
           break;
         }
-        default: {  // std, var: NumPy's max(n - ddof, 0) divisor; pandas gives NaN at n <= ddof
+        default: {  // std, var: divisor n - ddof; pandas gives NaN where n <= ddof
           const double dof = n - plan.ddof;
-          const double var = dof > 0 ? s.m2 / dof : nan;
+          const double var = dof > 0 ? s.m2[g] / dof : nan;
           col.float64s.push_back(o.how == How::std ? std::sqrt(var) : var);
         }
       }
@@ -456,8 +607,15 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
     if (at == plan->values.end()) {
       plan->values.push_back(column);
       plan->value_types.push_back(type);
+      plan->needs.emplace_back();
     }
-    plan->moments = plan->moments || how == How::std || how == How::var;
+    Needs& needs = plan->needs[value];
+    needs.count = needs.count || (how != How::sum && how != How::size);
+    needs.int_sum = needs.int_sum || (how == How::sum && type == ColumnType::int64);
+    needs.double_sum =
+        needs.double_sum || how == How::mean || (how == How::sum && type == ColumnType::float64);
+    needs.min_max = needs.min_max || how == How::min || how == How::max;
+    needs.moments = needs.moments || how == How::std || how == How::var;
     plan->outputs.push_back({column, value, how});
   }
   for (std::size_t i = 0; i < plan->outputs.size(); ++i)
@@ -468,7 +626,6 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
 
   // The tree: one chunk task per partition, combines of split_every, one aggregate.
   const FramePtr frame = frame_;
-  const std::size_t columns = plan->values.size();
   std::vector<TaskPtr> level;
   for (std::size_t i = 0; i < frame->npartitions(); ++i) {
     std::vector<TaskPtr> inputs;
@@ -477,7 +634,7 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
         "groupby-chunk", std::move(inputs),
         TaskFunctions::anywhere(
             [frame, plan, i](std::span<const Value* const> in, const TaskContext&) -> Value {
-              const Table* input = in.empty() ? nullptr : in[0]->get<TablePtr>().get();
+              const TablePtr input = in.empty() ? nullptr : in[0]->get<TablePtr>();
               return PartialsPtr(std::make_shared<const Partials>(chunk(*frame, *plan, i, input)));
             })));
   }
@@ -490,8 +647,8 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
       next.push_back(std::make_shared<const TaskNode>(
           "groupby-combine", std::move(members),
           TaskFunctions::anywhere(
-              [columns](std::span<const Value* const> in, const TaskContext&) -> Value {
-                return PartialsPtr(std::make_shared<const Partials>(combine(in, columns)));
+              [plan](std::span<const Value* const> in, const TaskContext&) -> Value {
+                return PartialsPtr(std::make_shared<const Partials>(combine(in, *plan)));
               })));
     }
     level = std::move(next);
@@ -499,8 +656,8 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
   const TaskPtr root = std::make_shared<const TaskNode>(
       "groupby-aggregate", level,
       TaskFunctions::anywhere(
-          [plan, columns](std::span<const Value* const> in, const TaskContext&) -> Value {
-            const Partials total = in.empty() ? Partials{} : combine(in, columns);
+          [plan](std::span<const Value* const> in, const TaskContext&) -> Value {
+            const Partials total = in.empty() ? Partials{} : combine(in, *plan);
             return TablePtr(std::make_shared<const Table>(aggregate(total, *plan)));
           }));
 

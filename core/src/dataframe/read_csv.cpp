@@ -64,8 +64,14 @@ struct FirstRow {
 
 FirstRow first_row(const std::string& path, std::uint64_t size, const CsvFormat& format) {
   FirstRow row;
+  // Blank lines before the header are skipped, as pandas skips them.
+  std::uint64_t start = 0;
+  {
+    const std::string head = read_range(path, 0, std::min<std::uint64_t>(size, 1u << 16));
+    while (start < head.size() && (head[start] == '\n' || head[start] == '\r')) ++start;
+  }
   bool inside = false;
-  for (std::uint64_t at = 0; at < size && row.end == 0;) {
+  for (std::uint64_t at = start; at < size && row.end == 0;) {
     const std::string bytes = read_range(path, at, std::min(size, at + (1u << 16)));
     const BlockScan scan = scan_block(bytes, format.quote);
     const int state = inside ? 1 : 0;
@@ -104,10 +110,9 @@ DataFrame read_csv(const std::string& path_or_glob, const CsvOptions& options) {
   if (options.sep == '"' || options.sep == '\n' || options.sep == '\r')
     throw std::invalid_argument(
         fmt::format("read_csv: separator {:?} is not allowed", options.sep));
-  format.na_values = default_na_values();
-  format.na_values.insert(format.na_values.end(), options.na_values.begin(),
-                          options.na_values.end());
-  std::sort(format.na_values.begin(), format.na_values.end());
+  std::vector<std::string> na_values = default_na_values();
+  na_values.insert(na_values.end(), options.na_values.begin(), options.na_values.end());
+  format.set_na_values(std::move(na_values));
   const std::uint64_t blocksize =
       options.blocksize.empty() ? default_blocksize() : parse_bytes(options.blocksize);
   if (blocksize == 0)
