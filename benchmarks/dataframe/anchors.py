@@ -5,6 +5,7 @@ The files come from tessera::dataframe::datasets (write_tutorial_csv, write_grou
 are the best of --repeat runs, in seconds, each measurement in its own Python process so that its
 peak memory (VmHWM, in MiB, the Python interpreter and imports included) is its own.
 
+  parse      pd.read_csv(f, dtype=...) with every column's type given (--parse FILE).
   tutorial   pd.read_csv(f); df[df["column"] > 10].groupby("category").mean(), and in Dask
              dd.read_csv(f) (default blocksize), the same filter and groupby, .compute() with
              Dask's default threaded scheduler (one thread per core).
@@ -58,6 +59,14 @@ def pandas_tutorial(path, repeat):
     return {"tutorial_s": seconds, "tutorial_peak_mb": peak_mb()}
 
 
+def pandas_parse(path, repeat):
+    """Typed parse: the C engine with every column's type given, as Tessera's parse case."""
+    import pandas as pd
+    types = pd.read_csv(path, nrows=1000).dtypes.to_dict()
+    seconds, _ = best_of(repeat, lambda: pd.read_csv(path, dtype=types))
+    return {"parse_s": seconds, "parse_mb_per_s": os.path.getsize(path) / 1e6 / seconds}
+
+
 def dask_tutorial(path, repeat):
     import dask.dataframe as dd
     import dask.system
@@ -90,7 +99,7 @@ def versions(side):
 
 
 CHILDREN = {"pandas_tutorial": pandas_tutorial, "dask_tutorial": dask_tutorial,
-            "pandas_groupby": pandas_groupby}
+            "pandas_groupby": pandas_groupby, "pandas_parse": pandas_parse}
 
 
 def run_child(name, path, repeat):
@@ -106,6 +115,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tutorial", metavar="FILE", help="from write_tutorial_csv")
     parser.add_argument("--groupby", metavar="FILE", help="from write_groupby_csv")
+    parser.add_argument("--parse", metavar="FILE", help="typed parse of FILE (pandas only)")
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     parser.add_argument("--only", choices=["pandas", "dask"])
     parser.add_argument("--child", nargs=2, metavar=("NAME", "FILE"), help=argparse.SUPPRESS)
@@ -133,6 +143,8 @@ def main():
     if "pandas" in sides:
         result["pandas"] = run_child("pandas_tutorial", args.tutorial, args.repeat)
         result["pandas"].update(run_child("pandas_groupby", args.groupby, args.repeat))
+        if args.parse:
+            result["pandas"].update(run_child("pandas_parse", args.parse, args.repeat))
         found.update(run_child("versions", "pandas", 1))
     if "dask" in sides:
         result["dask"] = {"scheduler": "threads (default)"}

@@ -138,12 +138,15 @@ Column binary(const Expr& expr, const Table& table) {
       (a.column && !a.column->valid.empty()) || (b.column && !b.column->valid.empty());
   if (expr.type == ColumnType::boolean) {
     out.bools.resize(n);
-    // Missing values compare false (and are false in & and |), so a mask drops their rows.
+    // A missing value compares false, but unequal to everything (NaN's rule, which pandas
+    // applies to missing values of every type), and is false in & and |.
+    const bool if_missing = expr.op == Op::ne;
     if (expr.a->type == ColumnType::string) {
-      for (std::size_t i = 0; i < n; ++i)
-        out.bools[i] = (!a.column || a.column->codes[i] >= 0) &&
-                       (!b.column || b.column->codes[i] >= 0) &&
-                       compare(expr.op, string_of(a, i), string_of(b, i));
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool present =
+            (!a.column || a.column->codes[i] >= 0) && (!b.column || b.column->codes[i] >= 0);
+        out.bools[i] = present ? compare(expr.op, string_of(a, i), string_of(b, i)) : if_missing;
+      }
       return out;
     }
     visit_numbers(a, [&](auto x) {
@@ -156,7 +159,8 @@ Column binary(const Expr& expr, const Table& table) {
             v = x(i) != 0 || y(i) != 0;
           else
             v = compare(expr.op, x(i), y(i));
-          out.bools[i] = v && (!masked || (valid(a, i) && valid(b, i)));
+          const bool present = !masked || (valid(a, i) && valid(b, i));
+          out.bools[i] = present ? v : if_missing;
         }
       });
     });

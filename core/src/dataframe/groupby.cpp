@@ -531,6 +531,10 @@ GroupBy DataFrame::groupby(const std::vector<std::string>& keys) const {
   return GroupBy(frame_, keys);
 }
 
+GroupBy DataFrame::groupby(std::initializer_list<std::string> keys) const {
+  return GroupBy(frame_, std::vector<std::string>(keys));
+}
+
 GroupBy& GroupBy::split_every(int fan_in) {
   if (fan_in < 2)
     throw std::invalid_argument(fmt::format("split_every {} must be at least 2", fan_in));
