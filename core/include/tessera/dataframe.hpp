@@ -78,6 +78,18 @@ class Series {
   /// A scalar becomes a constant Series of the same frame: df["x"] > 10, 2 * df["x"].
   Series constant(const Scalar& value) const;
 
+  /// The values, computed: the frame's index columns (a groupby result's keys) and one column
+  /// named after the Series, the frame's mask applied, rows in partition order. An expression
+  /// (df["x"] * 2) is evaluated in each partition's task, beside the mask.
+  Table compute() const;
+  /// Rows per distinct value, as pandas' value_counts(): missing values dropped, the most
+  /// frequent first and ties by value ascending; the value as an index column named after the
+  /// Series, then "count" (int64). Per-partition counts combine in a groupby tree. A Series
+  /// named "count" is an error naming it (the result's two columns would share the name).
+  Table value_counts() const;
+  /// The number of distinct values, missing ones not counted (0 and -0.0 are one value).
+  std::int64_t nunique() const;
+
  private:
   friend class DataFrame;
   friend class GroupBy;
@@ -131,6 +143,8 @@ class DataFrame {
 
   GroupBy groupby(const std::string& key) const;
   GroupBy groupby(const std::vector<std::string>& keys) const;
+  /// groupby({"a", "b"}): a braced list is a list of keys.
+  GroupBy groupby(std::initializer_list<std::string> keys) const;
 
   /// Every partition's rows in order, as one host table.
   Table compute() const;
@@ -139,6 +153,21 @@ class DataFrame {
   DataFrame persist() const;
   /// The number of rows (runs the graph, counting without keeping the rows).
   std::size_t length() const;
+  /// The first `n` rows (all of them when there are fewer), as pandas' head(n). Partitions run
+  /// in order, one and then twice as many at a time, until n rows are found: the rest are not
+  /// computed.
+  Table head(std::size_t n = 5) const;
+  /// pandas' describe() of the numeric (int64 and float64, not index) columns: an index column
+  /// "" holding count, mean, std (ddof 1), min, 25%, 50%, 75%, max, and one float64 column per
+  /// numeric column, missing values skipped. The quantiles are exact (pandas' linear
+  /// interpolation over the sorted column), not Dask's approximate ones: the numeric columns
+  /// are computed whole. A frame without numeric columns is an error naming its columns.
+  Table describe() const;
+  /// Writes each partition to its own CSV file (Table::to_csv), as Dask does, each by its own
+  /// task: `pattern` holds one '*', replaced by the partition's number ("out/part-*.csv" gives
+  /// out/part-0.csv, out/part-1.csv, ...); missing folders are made. Returns the paths, in
+  /// partition order. A pattern without exactly one '*' is an error naming it.
+  std::vector<std::string> to_csv(const std::string& pattern) const;
 
  private:
   friend class Series;

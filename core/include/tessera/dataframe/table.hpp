@@ -65,6 +65,13 @@ class Table {
   /// a quote or a line break. Throws std::runtime_error naming the path when it cannot write.
   void to_csv(const std::string& path) const;
 
+  /// The rows sorted by the columns `by` (the first deciding, ties by the next), as pandas'
+  /// sort_values(by, ascending, kind="stable", na_position="last"): equal rows keep their order,
+  /// missing values go last in either direction, strings compare bytewise, and every column
+  /// (index columns too) moves with its row. An empty `by` or an unknown column is an error
+  /// naming it.
+  Table sort_values(const std::vector<std::string>& by, bool ascending = true) const;
+
   /// Bytes the columns hold (values, masks and dictionaries): what a worker's memory counts.
   std::size_t nbytes() const noexcept;
 
