@@ -66,6 +66,23 @@ bool parse_bool(std::string_view s, std::uint8_t& out) {
 
 FieldKind kind_of(std::string_view field, const CsvFormat& format) {
   if (format.is_na(field)) return FieldKind::missing;
+  // Plain decimals, most fields of most files, by their characters alone: up to 18 digits fit
+  // int64 whatever they are, and digits around one '.' always read as a double.
+  {
+    std::size_t i = !field.empty() && field[0] == '-', digits = 0, dots = 0;
+    for (; i < field.size(); ++i) {
+      if (static_cast<unsigned char>(field[i] - '0') <= 9)
+        ++digits;
+      else if (field[i] == '.' && dots == 0)
+        ++dots;
+      else
+        break;
+    }
+    if (i == field.size() && digits > 0) {
+      if (dots == 1) return FieldKind::float64;
+      if (digits <= 18) return FieldKind::int64;
+    }
+  }
   std::int64_t i;
   double d;
   std::uint8_t b;
