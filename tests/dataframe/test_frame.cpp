@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "memory_totals.hpp"
 #include "tessera/dataframe.hpp"
 #include "tessera/dataframe/datasets.hpp"
 #include "tessera/tessera.hpp"
@@ -405,5 +406,46 @@ TEST(FrameMemory, FileLargerThanTheMemoryLimit) {
   std::int64_t expected = 0;
   for (const Row& r : tutorial_rows(file)) expected += r.column > 10;
   EXPECT_EQ(kept, expected);
+  fs::remove_all(dir);
+}
+
+// persist() hands each partition's columns to the cluster's store: beyond the workers' budget
+// they go to disk, and they come back (bit for bit) when a later operation reads them.
+TEST(FrameMemory, PersistedPartitionsSpillAndComeBack) {
+  const fs::path dir =
+      fs::path(::testing::TempDir()) / ("tessera_frame_spill_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string file = (dir / "g.csv").string();
+  dd::datasets::write_groupby_csv(file,
+                                  {.rows = 200'000, .groups = 20, .missing = 0.05, .seed = 5});
+  tessera::LocalCluster cluster({.n_workers = 2,
+                                 .threads_per_worker = 1,
+                                 .memory_limit = "4MiB",
+                                 .n_gpu_workers = 0,
+                                 .dashboard_address = "",
+                                 .local_directory = (dir / "spill").string()});
+  tessera::Client client(cluster);
+  const auto df = dd::read_csv(file, {.blocksize = "1MB"});
+  const dd::Table direct = df.groupby({"id1", "id4"}).agg({{"v1", "sum"}, {"v3", "var"}}).compute();
+  const dd::Table rows = df.compute();
+  const auto kept = df.persist();
+  // 200,000 rows of 9 columns are about 14 MB in memory; the store keeps at most 0.6 of the
+  // 8 MiB the two workers have.
+  const auto memory = tessera::test_support::memory_totals(*cluster.executor());
+  EXPECT_LE(memory.stored, static_cast<std::uint64_t>(0.6 * 8 * 1024 * 1024));
+  EXPECT_GE(memory.spilled, 6u * 1024 * 1024);
+  const dd::Table again =
+      kept.groupby({"id1", "id4"}).agg({{"v1", "sum"}, {"v3", "var"}}).compute();
+  const std::string a = (dir / "a.csv").string(), b = (dir / "b.csv").string();
+  direct.to_csv(a);
+  again.to_csv(b);
+  auto read = [](const std::string& path) {
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(read(a), read(b));  // the same partitions, the same tree: the same bits
+  kept.compute().to_csv(a);
+  rows.to_csv(b);
+  EXPECT_EQ(read(a), read(b));
   fs::remove_all(dir);
 }

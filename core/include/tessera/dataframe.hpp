@@ -148,8 +148,9 @@ class DataFrame {
 
   /// Every partition's rows in order, as one host table.
   Table compute() const;
-  /// Computes the partitions and keeps them in memory (held by the returned frame, not by the
-  /// cluster's spilling store): later operations read them instead of the files.
+  /// Computes the partitions and keeps them in the cluster's store, as persisted array chunks
+  /// are (counted against the worker that made them, spilled to disk beyond its budget): later
+  /// operations read them instead of the files.
   DataFrame persist() const;
   /// The number of rows (runs the graph, counting without keeping the rows).
   std::size_t length() const;

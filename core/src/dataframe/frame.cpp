@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <ostream>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "dataframe/frame.hpp"
+#include "tessera/chunk_store.hpp"
+#include "tessera/executor.hpp"
 #include "tessera/run_graph.hpp"
 
 namespace tessera::dataframe {
@@ -23,10 +26,10 @@ std::shared_ptr<Frame> copy_of(const Frame& frame) {
 }
 
 // What a partition task does: its rows, masked, with the frame's columns.
-Table materialize(const Frame& frame, std::size_t partition, const TablePtr& input) {
+Table materialize(const Frame& frame, std::size_t partition, std::span<const Value* const> inputs) {
   std::vector<std::string> names = frame.schema.names;
   if (frame.mask) columns_read(*frame.mask, names);
-  const TablePtr loaded = load_partition(frame, partition, names, input);
+  const TablePtr loaded = load_partition(frame, partition, names, inputs);
   const Table& source = *loaded;
   std::vector<Column> columns;
   std::vector<std::uint8_t> keep;
@@ -47,8 +50,12 @@ std::size_t Schema::position(const std::string& name) const {
 }
 
 TablePtr load_partition(const Frame& frame, std::size_t partition,
-                        const std::vector<std::string>& names, const TablePtr& input) {
-  if (!frame.csv) return input;
+                        const std::vector<std::string>& names,
+                        std::span<const Value* const> inputs) {
+  if (frame.stored)
+    return std::make_shared<const Table>(
+        inputs[0]->get<std::shared_ptr<const StoredPartition>>()->load(names));
+  if (!frame.csv) return inputs[0]->get<TablePtr>();
   const CsvSource& csv = *frame.csv;
   const CsvSource::Partition& part = csv.partitions[partition];
   const std::string& path = csv.paths[part.file];
@@ -123,7 +130,8 @@ Table concat(const std::vector<TablePtr>& parts, const Schema& schema) {
 
 std::vector<TaskPtr> partition_tasks(const FramePtr& frame) {
   // A frame that is its tasks' tables as they are (a groupby result) needs no task of its own.
-  if (!frame->csv && !frame->mask && frame->schema.names == frame->source_schema.names)
+  if (!frame->csv && !frame->stored && !frame->mask &&
+      frame->schema.names == frame->source_schema.names)
     return frame->tasks;
   std::vector<TaskPtr> tasks;
   const std::string name = frame->mask ? "filter" : frame->name;
@@ -134,11 +142,96 @@ std::vector<TaskPtr> partition_tasks(const FramePtr& frame) {
         name, std::move(inputs),
         TaskFunctions::anywhere(
             [frame, i](std::span<const Value* const> in, const TaskContext&) -> Value {
-              const TablePtr input = in.empty() ? nullptr : in[0]->get<TablePtr>();
-              return TablePtr(std::make_shared<const Table>(materialize(*frame, i, input)));
+              return TablePtr(std::make_shared<const Table>(materialize(*frame, i, in)));
             })));
   }
   return tasks;
+}
+
+namespace {
+
+// A vector's bytes as a chunk the store can keep (a one-dimensional array of bytes).
+template <class T>
+std::shared_ptr<StoredChunk> put_bytes(const std::vector<T>& values, ChunkStore& store, int owner) {
+  auto bytes = std::make_shared<NDArray>(
+      Shape{static_cast<std::int64_t>(values.size() * sizeof(T))}, DType::boolean);
+  if (!values.empty()) std::memcpy(bytes->raw(), values.data(), values.size() * sizeof(T));
+  return store.put(std::move(bytes), owner);
+}
+
+template <class T>
+std::vector<T> load_bytes(StoredChunk& chunk) {
+  const std::shared_ptr<NDArray> bytes = chunk.load();
+  std::vector<T> values(bytes->nbytes() / sizeof(T));
+  if (!values.empty()) std::memcpy(values.data(), bytes->raw(), values.size() * sizeof(T));
+  return values;
+}
+
+}  // namespace
+
+StoredPartition::StoredPartition(const Table& table, ChunkStore& store, int owner)
+    : names(table.column_names()), index_columns(table.index_columns()) {
+  for (const Column& c : table.columns()) {
+    Stored& s = columns.emplace_back();
+    s.type = c.type;
+    s.dictionary = c.dictionary;
+    switch (c.type) {
+      case ColumnType::int64:
+        s.values = put_bytes(c.int64s, store, owner);
+        break;
+      case ColumnType::float64:
+        s.values = put_bytes(c.float64s, store, owner);
+        break;
+      case ColumnType::boolean:
+        s.values = put_bytes(c.bools, store, owner);
+        break;
+      case ColumnType::string:
+        s.values = put_bytes(c.codes, store, owner);
+        break;
+    }
+    if (!c.valid.empty()) s.valid = put_bytes(c.valid, store, owner);
+  }
+}
+
+Table StoredPartition::load(const std::vector<std::string>& wanted) const {
+  std::vector<Column> out;
+  std::size_t index = 0;  // leading index columns kept as the index
+  for (const std::string& name : wanted) {
+    const std::size_t at =
+        static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+    if (at == names.size())
+      throw std::out_of_range(
+          fmt::format("no column '{}' (columns: {})", name, fmt::join(names, ", ")));
+    if (index == out.size() && at == index && at < index_columns) ++index;
+    const Stored& s = columns[at];
+    Column& c = out.emplace_back();
+    c.type = s.type;
+    c.dictionary = s.dictionary;
+    switch (s.type) {
+      case ColumnType::int64:
+        c.int64s = load_bytes<std::int64_t>(*s.values);
+        break;
+      case ColumnType::float64:
+        c.float64s = load_bytes<double>(*s.values);
+        break;
+      case ColumnType::boolean:
+        c.bools = load_bytes<std::uint8_t>(*s.values);
+        break;
+      case ColumnType::string:
+        c.codes = load_bytes<std::int32_t>(*s.values);
+        break;
+    }
+    if (s.valid) c.valid = load_bytes<std::uint8_t>(*s.valid);
+  }
+  return Table(wanted, std::move(out), index);
+}
+
+std::size_t StoredPartition::nbytes() const {
+  std::size_t bytes = 0;  // the columns' bytes are the store's to count; the dictionaries here
+  for (const Stored& s : columns)
+    if (s.dictionary)
+      for (const std::string& v : *s.dictionary) bytes += v.size();
+  return bytes;
 }
 
 }  // namespace detail
@@ -220,18 +313,34 @@ Table DataFrame::compute() const {
 }
 
 DataFrame DataFrame::persist() const {
-  const std::vector<TaskPtr> tasks = partition_tasks(frame_);
+  // Each partition's columns go into the executor's store as they are made, one byte chunk per
+  // vector: counted against the worker that made them and spilled beyond its budget, as
+  // persisted array chunks are.
+  const std::shared_ptr<ChunkStore> store = current_executor()->chunk_store();
+  std::vector<TaskPtr> keepers;
+  for (const TaskPtr& task : partition_tasks(frame_))
+    keepers.push_back(std::make_shared<const TaskNode>(
+        "store", std::vector<TaskPtr>{task},
+        TaskFunctions::anywhere(
+            [store](std::span<const Value* const> in, const TaskContext& context) -> Value {
+              return std::shared_ptr<const StoredPartition>(std::make_shared<const StoredPartition>(
+                  *in[0]->get<TablePtr>(), *store, context.worker));
+            }),
+        /*stores_inputs=*/true));
   auto frame = std::make_shared<Frame>();
   frame->source_schema = frame->schema = frame_->schema;
   frame->name = "persisted";
-  if (tasks.empty()) return DataFrame(std::move(frame));
-  const auto computation = run_graph(tasks);
-  for (std::size_t k = 0; k < tasks.size(); ++k) {
-    const TablePtr part = computation->output(k).get<TablePtr>();
+  frame->stored = true;
+  if (keepers.empty()) return DataFrame(std::move(frame));
+  const auto computation = run_graph(keepers);
+  for (std::size_t k = 0; k < keepers.size(); ++k) {
+    auto part = computation->output(k).get<std::shared_ptr<const StoredPartition>>();
     frame->tasks.push_back(std::make_shared<const TaskNode>(
         "persisted", std::vector<TaskPtr>{},
         TaskFunctions::anywhere(
-            [part](std::span<const Value* const>, const TaskContext&) -> Value { return part; })));
+            [part = std::move(part)](std::span<const Value* const>, const TaskContext&) -> Value {
+              return part;  // its readers load the columns they use
+            })));
   }
   return DataFrame(std::move(frame));
 }

@@ -8,6 +8,7 @@
 
 #include "dataframe/csv_parse.hpp"
 #include "dataframe/csv_scan.hpp"
+#include "tessera/chunk_store.hpp"
 #include "tessera/dataframe.hpp"
 #include "tessera/task.hpp"
 
@@ -69,6 +70,7 @@ struct Frame {
   ExprPtr mask;                          ///< rows kept (none: all)
   Schema schema;                         ///< the columns after selection
   std::string name = "read-csv";         ///< task name prefix
+  bool stored = false;  ///< tasks return StoredPartition (persisted), read column by column
 
   std::size_t npartitions() const { return csv ? csv->partitions.size() : tasks.size(); }
 };
@@ -84,13 +86,34 @@ void columns_read(const Expr& expr, std::vector<std::string>& names);
 /// Evaluates `expr` over a table's columns (missing values: NaN, or invalid and false in masks).
 Column evaluate(const Expr& expr, const Table& table);
 
-/// The partition's source rows with (at least) the columns `names`: parsed from its file, or the
-/// input task's table itself (read in place, not copied).
+/// The partition's source rows with (at least) the columns `names`: parsed from its file, the
+/// input task's table itself (read in place, not copied), or, for a persisted frame, those
+/// columns read back from the store. `inputs`: the partition task's inputs (frame.tasks[i]).
 TablePtr load_partition(const Frame& frame, std::size_t partition,
-                        const std::vector<std::string>& names, const TablePtr& input);
+                        const std::vector<std::string>& names,
+                        std::span<const Value* const> inputs);
 
 /// Rows of `column` where keep[i] != 0.
 Column take(const Column& column, const std::vector<std::uint8_t>& keep);
+
+/// A persisted partition: each column's vectors held by the executor's ChunkStore (counted,
+/// spilled to disk beyond the worker's budget), its string dictionaries here.
+struct StoredPartition {
+  StoredPartition(const Table& table, ChunkStore& store, int owner);
+  /// The columns `names` back in host memory (read back from disk where they were spilled).
+  Table load(const std::vector<std::string>& names) const;
+  /// Bytes held here (the dictionaries): the columns are the store's to count.
+  std::size_t nbytes() const;
+
+  struct Stored {
+    ColumnType type;
+    std::shared_ptr<StoredChunk> values, valid;  // valid: none when nothing is missing
+    std::shared_ptr<const std::vector<std::string>> dictionary;
+  };
+  std::vector<std::string> names;
+  std::size_t index_columns;
+  std::vector<Stored> columns;
+};
 
 /// Tables with the same columns, one after another (string dictionaries merged).
 Table concat(const std::vector<TablePtr>& parts, const Schema& schema);

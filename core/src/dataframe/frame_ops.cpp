@@ -44,7 +44,7 @@ Column broadcast(const Scalar& value, std::size_t rows) {
 // One partition of a Series: the frame's rows read and masked, the expression evaluated over
 // them, with `schema`'s index columns (taken from the frame) before the value column.
 Table series_partition(const Frame& frame, const Expr& expr, const Schema& schema,
-                       std::size_t partition, const TablePtr& input) {
+                       std::size_t partition, std::span<const Value* const> inputs) {
   std::vector<std::string> names(schema.names.begin(),
                                  schema.names.begin() + static_cast<long>(schema.index_columns));
   columns_read(expr, names);
@@ -53,7 +53,7 @@ Table series_partition(const Frame& frame, const Expr& expr, const Schema& schem
   if (names.empty() && !frame.source_schema.names.empty())
     names.push_back(frame.schema.names.empty() ? frame.source_schema.names[0]
                                                : frame.schema.names[0]);
-  const TablePtr loaded = load_partition(frame, partition, names, input);
+  const TablePtr loaded = load_partition(frame, partition, names, inputs);
   const Table& source = *loaded;
   std::vector<Column> columns;
   for (std::size_t c = 0; c < schema.index_columns; ++c)
@@ -92,9 +92,8 @@ FramePtr series_frame(const FramePtr& frame, const ExprPtr& expr, const std::str
         "series", std::move(inputs),
         TaskFunctions::anywhere([frame, expr, schema, i](std::span<const Value* const> in,
                                                          const TaskContext&) -> Value {
-          const TablePtr input = in.empty() ? nullptr : in[0]->get<TablePtr>();
           return TablePtr(
-              std::make_shared<const Table>(series_partition(*frame, *expr, *schema, i, input)));
+              std::make_shared<const Table>(series_partition(*frame, *expr, *schema, i, in)));
         })));
   }
   return out;

@@ -255,12 +255,13 @@ void merge(ColumnPartials& a, std::size_t g, const ColumnPartials& b, std::size_
 }
 
 // groupby-chunk: one partition's rows (read, masked) folded into partials.
-Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition, const TablePtr& input) {
+Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition,
+               std::span<const Value* const> inputs) {
   std::vector<std::string> names = plan.keys;
   for (const std::string& v : plan.values)
     if (std::find(names.begin(), names.end(), v) == names.end()) names.push_back(v);
   if (frame.mask) columns_read(*frame.mask, names);
-  const TablePtr loaded = load_partition(frame, partition, names, input);
+  const TablePtr loaded = load_partition(frame, partition, names, inputs);
   const Table& rows = *loaded;
   std::vector<std::uint8_t> keep;
   if (frame.mask) keep = evaluate(*frame.mask, rows).bools;
@@ -638,8 +639,7 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
         "groupby-chunk", std::move(inputs),
         TaskFunctions::anywhere(
             [frame, plan, i](std::span<const Value* const> in, const TaskContext&) -> Value {
-              const TablePtr input = in.empty() ? nullptr : in[0]->get<TablePtr>();
-              return PartialsPtr(std::make_shared<const Partials>(chunk(*frame, *plan, i, input)));
+              return PartialsPtr(std::make_shared<const Partials>(chunk(*frame, *plan, i, in)));
             })));
   }
   const auto k = static_cast<std::size_t>(split_every_);
