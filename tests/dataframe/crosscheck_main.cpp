@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   }
   const std::string dir = argv[1];
   const std::string groupby = dir + "/groupby.csv", tutorial = dir + "/tutorial.csv";
-  dd::datasets::write_groupby_csv(groupby, {.rows = 20000, .groups = 10, .missing = 0.05, .seed = 7});
+  dd::datasets::write_groupby_csv(groupby,
+                                  {.rows = 20000, .groups = 10, .missing = 0.05, .seed = 7});
   dd::datasets::write_tutorial_csv(tutorial, {.rows = 20000, .categories = 7, .seed = 7});
   tessera::LocalCluster cluster(
       {.n_workers = 2, .threads_per_worker = 1, .n_gpu_workers = 0, .dashboard_address = ""});

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "frame_test_support.hpp"
 #include "tessera/dataframe.hpp"
 #include "tessera/dataframe/datasets.hpp"
 #include "tessera/tessera.hpp"
@@ -22,76 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every test runs on a cluster of one worker and of two (tasks finishing in any order).
-class FrameOps : public ::testing::TestWithParam<int> {
- protected:
-  FrameOps()
-      : cluster_({.n_workers = GetParam(),
-                  .threads_per_worker = 1,
-                  .n_gpu_workers = 0,
-                  .dashboard_address = ""}),
-        client_(cluster_) {}
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("tessera_frame_ops_" + std::to_string(::getpid()) + "_" + std::to_string(GetParam()) +
-            "_" +
-            std::to_string(std::hash<std::string>{}(
-                ::testing::UnitTest::GetInstance()->current_test_info()->name())));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
-  fs::path dir_;
-  tessera::LocalCluster cluster_;
-  tessera::Client client_;
-};
+using namespace dataframe_test;
 
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream in(line);
-  for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
-}
-
-// The tutorial file's rows: id, column, category, value.
-struct Row {
-  std::int64_t id, column;
-  std::string category;
-  double value;
-};
-std::vector<Row> tutorial_rows(const std::string& file) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  std::vector<Row> rows;
-  while (std::getline(in, line)) {
-    const auto f = split(line);
-    rows.push_back({std::stoll(f[0]), std::stoll(f[1]), f[2], std::stod(f[3])});
-  }
-  return rows;
-}
-
-template <class F>
-void expect_throw_naming(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const std::exception& e) {
-    for (const std::string& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "'" << e.what() << "' does not name '" << part << "'";
-  }
-}
-
-std::vector<std::int64_t> ints(const dd::Table& t, const std::string& column) {
-  const auto values = t.column<std::int64_t>(column);
-  return {values.begin(), values.end()};
-}
+class FrameOps : public FrameTest {};
 
 // NumPy's linear quantile of sorted values (pandas' describe uses it).
 double numpy_quantile(const std::vector<double>& sorted, double q) {

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "frame_test_support.hpp"
 #include "tessera/dataframe.hpp"
 #include "tessera/dataframe/datasets.hpp"
 #include "tessera/tessera.hpp"
@@ -24,72 +25,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using namespace dataframe_test;
+
+class Groupby : public FrameTest {};
+
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kEps = std::numeric_limits<double>::epsilon();
-
-// Every test runs on a cluster of one worker and of two (tasks finishing in any order).
-class Groupby : public ::testing::TestWithParam<int> {
- protected:
-  Groupby()
-      : cluster_({.n_workers = GetParam(),
-                  .threads_per_worker = 1,
-                  .n_gpu_workers = 0,
-                  .dashboard_address = ""}),
-        client_(cluster_) {}
-  void SetUp() override {
-    dir_ =
-        fs::path(::testing::TempDir()) /
-        ("tessera_groupby_" + std::to_string(::getpid()) + "_" + std::to_string(GetParam()) + "_" +
-         std::to_string(std::hash<std::string>{}(
-             ::testing::UnitTest::GetInstance()->current_test_info()->name())));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
-  fs::path dir_;
-  tessera::LocalCluster cluster_;
-  tessera::Client client_;
-};
-
-template <class F>
-void expect_throw_naming(F&& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception";
-  } catch (const std::exception& e) {
-    for (const std::string& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "'" << e.what() << "' does not name '" << part << "'";
-  }
-}
-
-std::vector<std::int64_t> ints(const dd::Table& t, const std::string& name) {
-  const auto s = t.column<std::int64_t>(name);
-  return {s.begin(), s.end()};
-}
-std::vector<double> doubles(const dd::Table& t, const std::string& name) {
-  const auto s = t.column<double>(name);
-  return {s.begin(), s.end()};
-}
-std::vector<bool> bools(const dd::Table& t, const std::string& name) {
-  const auto s = t.column<bool>(name);
-  return {s.begin(), s.end()};
-}
-std::vector<std::string> strings(const dd::Table& t, const std::string& name) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < t.num_rows(); ++i)
-    out.emplace_back(t.at(name).is_valid(i) ? std::string(t.string_at(name, i)) : "<missing>");
-  return out;
-}
-std::vector<bool> validity(const dd::Table& t, const std::string& name) {
-  std::vector<bool> out;
-  for (std::size_t i = 0; i < t.at(name).size(); ++i) out.push_back(t.at(name).is_valid(i));
-  return out;
-}
 
 // Bit-exact comparison of float columns, NaN matching NaN.
 void expect_same(const std::vector<double>& actual, const std::vector<double>& expected,
@@ -101,14 +42,6 @@ void expect_same(const std::vector<double>& actual, const std::vector<double>& e
     else
       EXPECT_EQ(actual[i], expected[i]) << what << " row " << i;
   }
-}
-
-std::vector<std::string> split(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream in(line);
-  for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
-  if (!line.empty() && line.back() == ',') fields.emplace_back();
-  return fields;
 }
 
 // ---------------------------------------------------------------------------------------------
