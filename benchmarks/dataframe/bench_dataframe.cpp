@@ -30,7 +30,8 @@ double best_seconds(int repeats, F&& f) {
   for (int r = 0; r < repeats; ++r) {
     const auto start = std::chrono::steady_clock::now();
     f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    best = std::min(
+        best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   return best;
 }
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (what == "gen-groupby") {
-    dd::datasets::write_groupby_csv(file, {.rows = std::stoll(argv[3]), .groups = std::stoll(argv[4])});
+    dd::datasets::write_groupby_csv(file,
+                                    {.rows = std::stoll(argv[3]), .groups = std::stoll(argv[4])});
     return 0;
   }
   if (what == "kernels") {
@@ -89,15 +91,17 @@ int main(int argc, char** argv) {
     format.set_na_values(dt::default_na_values());
     const std::size_t header = bytes.find('\n') + 1;
     const dt::CsvText text{std::string_view(bytes).substr(header), &file, 2};
-    const auto names = dt::read_header(dt::CsvText{std::string_view(bytes).substr(0, header), &file, 1}, format);
+    const auto names =
+        dt::read_header(dt::CsvText{std::string_view(bytes).substr(0, header), &file, 1}, format);
     std::vector<dt::FieldKind> kinds;
-    const double infer = best_seconds(3, [&] { kinds = dt::infer_kinds(text, format, names.size()); });
+    const double infer =
+        best_seconds(9, [&] { kinds = dt::infer_kinds(text, format, names.size()); });
     dt::CsvSchema schema{names, {}, {}};
     for (std::size_t c = 0; c < names.size(); ++c) {
       schema.use.push_back(c);
       schema.types.push_back(dt::column_type(kinds[c]));
     }
-    const double parse = best_seconds(3, [&] { dt::parse_columns(text, format, schema); });
+    const double parse = best_seconds(9, [&] { dt::parse_columns(text, format, schema); });
     std::printf("{\"case\": \"kernels\", \"parse_mb_per_s\": %.1f, \"infer_mb_per_s\": %.1f}\n",
                 text.bytes.size() / 1e6 / parse, text.bytes.size() / 1e6 / infer);
     return 0;

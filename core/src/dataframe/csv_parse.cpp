@@ -32,13 +32,22 @@ bool parse_int64(std::string_view s, std::int64_t& out) {
   if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
   if (p == end) return false;
   std::uint64_t value = 0;
+  // Up to 18 digits cannot overflow: no check per digit (a division per digit was most of the
+  // time an id column took).
+  const char* checked = end - p > 18 ? p + 18 : end;
+  for (; p != checked; ++p) {
+    const unsigned digit = static_cast<unsigned char>(*p) - '0';
+    if (digit > 9) return false;
+    value = value * 10 + digit;
+  }
   const std::uint64_t limit =
       negative ? std::uint64_t{1} << 63 : std::uint64_t(std::numeric_limits<std::int64_t>::max());
   for (; p != end; ++p) {
     const unsigned digit = static_cast<unsigned char>(*p) - '0';
     if (digit > 9) return false;
-    if (value > (limit - digit) / 10) return false;  // beyond int64: a float64 column
-    value = value * 10 + digit;
+    if (__builtin_mul_overflow(value, 10u, &value) ||
+        __builtin_add_overflow(value, digit, &value) || value > limit)
+      return false;  // beyond int64: a float64 column
   }
   out = negative ? static_cast<std::int64_t>(0 - value) : static_cast<std::int64_t>(value);
   return true;

@@ -13,6 +13,18 @@
 
 namespace tessera::dataframe::detail {
 
+/// Equality of two strings without a library call for the short ones (most fields and keys).
+inline bool same(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.size() <= 8) {
+    std::uint64_t x = 0, y = 0;
+    std::memcpy(&x, a.data(), a.size());
+    std::memcpy(&y, b.data(), b.size());
+    return x == y;
+  }
+  return std::memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
 /// A fast hash of short strings (fields and keys are mostly under 16 bytes).
 inline std::uint64_t hash_bytes(std::string_view s) noexcept {
   std::uint64_t h = 0x9E3779B97F4A7C15ull * (s.size() + 1);
@@ -52,7 +64,7 @@ class StringCodes {
       }
       // The hash's high half sits beside the code: most probes settle without the strings.
       const auto code = static_cast<std::uint32_t>(slot);
-      if (static_cast<std::uint32_t>(slot >> 32) == tag && at(code) == s)
+      if (static_cast<std::uint32_t>(slot >> 32) == tag && same(at(code), s))
         return static_cast<std::int32_t>(code);
     }
   }
