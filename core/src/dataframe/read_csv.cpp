@@ -193,11 +193,11 @@ DataFrame read_csv(const std::string& path_or_glob, const CsvOptions& options) {
       infers.push_back(std::make_shared<const TaskNode>(
           "read-csv-types", std::vector<TaskPtr>{resolve},
           TaskFunctions::anywhere(
-              [path, b, &format, columns = names.size()](std::span<const Value* const> inputs,
-                                                         const TaskContext&) -> Value {
+              [path, b, source, columns = names.size()](std::span<const Value* const> inputs,
+                                                        const TaskContext&) -> Value {
                 const RowRange rows = inputs[0]->get<std::vector<RowRange>>()[b];
                 const std::string bytes = read_range(*path, rows.begin, rows.end);
-                return infer_kinds(CsvText{bytes, path.get(), rows.line}, format, columns);
+                return infer_kinds(CsvText{bytes, path.get(), rows.line}, source->format, columns);
               })));
   }
   std::vector<TaskPtr> outputs = resolves;
