@@ -9,12 +9,15 @@
 #include <iterator>
 #include <limits>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "frame_test_support.hpp"
 #include "memory_totals.hpp"
 #include "tessera/dataframe.hpp"
 #include "tessera/dataframe/datasets.hpp"
+#include "tessera/diagnostics/bus.hpp"
 #include "tessera/tessera.hpp"
 
 namespace dd = tessera::dataframe;
@@ -372,4 +375,29 @@ TEST(FrameMemory, PersistedPartitionsSpillAndComeBack) {
   rows.to_csv(b);
   EXPECT_EQ(read(a), read(b));
   fs::remove_all(dir);
+}
+
+// What the dashboard shows comes from the diagnostics bus: the task groups of read_csv's pass
+// and of a filtered groupby's tree, named as Dask names them.
+TEST_P(Frame, TaskGroupsOnTheDiagnosticsBus) {
+  struct Groups : tessera::diagnostics::Subscriber {
+    std::mutex mutex;
+    std::set<std::string> names;
+    void run_submitted(const tessera::diagnostics::RunRecord& run) override {
+      std::lock_guard lock(mutex);
+      for (const auto& [name, count] : run.groups) names.insert(name);
+    }
+  };
+  auto groups = std::make_shared<Groups>();
+  tessera::diagnostics::Subscription listen(groups);
+  const std::string file = path("t.csv");
+  dd::datasets::write_tutorial_csv(file, {.rows = 20000, .seed = 2});
+  auto df = dd::read_csv(file, {.blocksize = "16kB"});  // dozens of partitions: a combine level
+  df[df["column"] > 10].groupby("category").mean().compute();
+  df[df["column"] > 10].compute();
+  df.compute();
+  std::lock_guard lock(groups->mutex);
+  for (const char* name : {"read-csv-scan", "read-csv-rows", "read-csv-types", "read-csv", "filter",
+                           "groupby-chunk", "groupby-combine", "groupby-aggregate"})
+    EXPECT_TRUE(groups->names.count(name)) << name;
 }
