@@ -761,8 +761,20 @@ TEST_P(Groupby, ErrorsNameTheBadValue) {
   expect_throw_naming([&] { df["x"] & df["x"]; }, {"'x'", "int64"});
   expect_throw_naming([&] { df["nope3"]; }, {"nope3"});
   expect_throw_naming([&] { df[std::vector<std::string>{"x", "nope4"}]; }, {"nope4"});
+  expect_throw_naming([&] { df.groupby("k").agg({{"nope5", "size"}}); }, {"nope5"});
   // A failed check leaves the frame as it was.
   EXPECT_EQ(df.groupby("k").agg({{"x", "sum"}}).compute().num_rows(), 4u);
+}
+
+// agg's "size" counts rows per group (missing values included) into a column "size", as
+// size() does; the column it names must exist.
+TEST_P(Groupby, SizeInAggCountsRowsOfAnExistingColumn) {
+  auto df = dd::read_csv(write("small.csv", kSmall));
+  const dd::Table named = df.groupby("k").agg({{"x", "size"}, {"y", "count"}}).compute();
+  const dd::Table plain = df.groupby("k").size().compute();
+  EXPECT_EQ(named.column_names(), (std::vector<std::string>{"k", "size", "y"}));
+  EXPECT_EQ(plain.column_names(), (std::vector<std::string>{"k", "size"}));
+  EXPECT_EQ(ints(named, "size"), ints(plain, "size"));
 }
 
 TEST_P(Groupby, ReadCsvErrorsNameTheFileAndValue) {

@@ -60,7 +60,7 @@ DataFrame GroupBy::var(int ddof) const {
   return g.all_columns("var");
 }
 DataFrame GroupBy::size() const {
-  return agg({{"size", "size"}});
+  return agg({{"", "size"}});  // rows per group, of no column in particular
 }
 
 // Every non-key column the aggregation applies to (numbers only for all but count), as pandas'
@@ -87,7 +87,8 @@ DataFrame GroupBy::agg(const std::vector<std::pair<std::string, std::string>>& a
     plan->key_types.push_back(schema.types[schema.position(key)]);
   for (const auto& [column, how_name] : aggregations) {
     const How how = how_of(how_name);
-    if (how == How::size) {
+    if (how == How::size) {  // rows per group: the column "size", whichever column asked
+      if (!column.empty()) schema.position(column);  // names an unknown column
       plan->outputs.push_back({"size", 0, how});
       continue;
     }

@@ -145,14 +145,19 @@ void fold(const std::vector<T>& x, const Column& column, const std::vector<std::
 // Merges group h of `b` into group g of `a`. Chan et al.'s pairwise rule for the moments, so any
 // tree of partials gives the moments of the whole.
 void merge(ColumnPartials& a, std::size_t g, const ColumnPartials& b, std::size_t h) {
-  if (!b.count.empty()) {
-    if (b.count[h] == 0) return;
-  }
+  if (!b.count.empty() && b.count[h] == 0) return;
   if (!a.mean.empty()) {
-    const double na = static_cast<double>(a.count[g]), nb = static_cast<double>(b.count[h]);
-    const double n = na + nb, delta = b.mean[h] - a.mean[g];
-    a.mean[g] += delta * nb / n;
-    a.m2[g] += b.m2[h] + delta * delta * na * nb / n;
+    if (a.count[g] == 0) {
+      // Into an empty group: b's moments as they are (Chan's formula would give mean * n / n,
+      // which need not round back to the mean).
+      a.mean[g] = b.mean[h];
+      a.m2[g] = b.m2[h];
+    } else {
+      const double na = static_cast<double>(a.count[g]), nb = static_cast<double>(b.count[h]);
+      const double n = na + nb, delta = b.mean[h] - a.mean[g];
+      a.mean[g] += delta * nb / n;
+      a.m2[g] += b.m2[h] + delta * delta * na * nb / n;
+    }
   }
   if (!a.count.empty()) a.count[g] += b.count[h];
   if (!a.isum.empty())
@@ -238,7 +243,17 @@ Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition,
     if (g < 0) g = encoded_group(i);
     gid[i] = g;
   };
-  if (slots && keys.size() == 1) {
+  if (slots && keys.size() == 1 && keys[0]->type == ColumnType::int64 &&
+      static_cast<std::uint64_t>(dense[0].range) <= n + 1024) {
+    // One int64 key of a range about the rows' size: the group is the key minus the smallest,
+    // with no table (and partials that merge by index).
+    const Column& k = *keys[0];
+    p.dense = true;
+    p.dense_offset = dense[0].offset;
+    for (std::size_t i = 0; i < n; ++i)
+      if ((!frame.mask || keep[i]) && k.is_valid(i))
+        gid[i] = static_cast<std::int32_t>(k.int64s[i] - p.dense_offset);
+  } else if (slots && keys.size() == 1) {
     // One key with codes (the common case): the row's code is its slot, read by type once.
     const Column& k = *keys[0];
     auto each_row = [&](auto code) {
@@ -271,7 +286,7 @@ Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition,
     }
   }
   // 2. Each value column folded into its groups' arrays.
-  plan.resize(p, p.keys.size());
+  plan.resize(p, p.dense ? static_cast<std::size_t>(dense[0].range) : p.keys.size());
   for (std::size_t i = 0; i < n; ++i)
     if (gid[i] >= 0) ++p.sizes[gid[i]];
   for (std::size_t c = 0; c < values.size(); ++c) {
@@ -287,40 +302,108 @@ Partials chunk(const Frame& frame, const Plan& plan, std::size_t partition,
   return p;
 }
 
-// groupby-combine: partials of several subtrees merged, in input order.
+namespace {
+
+// Calls f(encoded key, group) for every group of `p` that rows reached.
+template <class F>
+void for_each_group(const Partials& p, F&& f) {
+  if (!p.dense) {
+    for (std::size_t h = 0; h < p.keys.size(); ++h) f(p.keys.at(h), h);
+    return;
+  }
+  std::string key;
+  for (std::size_t h = 0; h < p.sizes.size(); ++h) {
+    if (p.sizes[h] == 0) continue;
+    const std::int64_t value = p.dense_offset + static_cast<std::int64_t>(h);
+    key.assign(reinterpret_cast<const char*>(&value), 8);  // encode_key's int64 form
+    f(std::string_view(key), h);
+  }
+}
+
+// Merges every group of `next` into `total`, group h into into[h], in group order.
+void merge_all(Partials& total, const Partials& next, const std::vector<std::size_t>& into,
+               const std::vector<std::size_t>& from, const Plan& plan) {
+  for (std::size_t j = 0; j < into.size(); ++j) total.sizes[into[j]] += next.sizes[from[j]];
+  for (std::size_t c = 0; c < plan.values.size(); ++c)
+    for (std::size_t j = 0; j < into.size(); ++j)
+      merge(total.columns[c], into[j], next.columns[c], from[j]);
+}
+
+}  // namespace
+
+// groupby-combine: partials of several subtrees merged, in input order. Dense partials whose
+// ranges together stay about their groups' number merge by index; any others through the table
+// of encoded keys.
 Partials combine(std::span<const Value* const> inputs, const Plan& plan) {
-  Partials total = *inputs[0]->get<PartialsPtr>();
-  std::vector<std::size_t> into;
-  for (std::size_t k = 1; k < inputs.size(); ++k) {
-    const Partials& next = *inputs[k]->get<PartialsPtr>();
+  std::vector<const Partials*> parts;
+  for (const Value* input : inputs) parts.push_back(input->get<PartialsPtr>().get());
+  Partials total;
+  std::vector<std::size_t> into, from;
+  bool dense = true;
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = lo;
+  std::size_t groups = 0;
+  for (const Partials* p : parts) {
+    dense = dense && p->dense;
+    if (!p->dense) break;
+    const std::int64_t end = p->dense_offset + static_cast<std::int64_t>(p->sizes.size());
+    hi = lo == std::numeric_limits<std::int64_t>::max() ? end : std::max(hi, end);
+    lo = std::min(lo, p->dense_offset);
+    groups += p->sizes.size();
+  }
+  if (dense && static_cast<std::uint64_t>(hi - lo) <= 2 * groups + 1024) {
+    total.dense = true;
+    total.dense_offset = lo;
+    plan.resize(total, static_cast<std::size_t>(hi - lo));
+    for (const Partials* p : parts) {
+      into.clear();
+      from.clear();
+      for (std::size_t h = 0; h < p->sizes.size(); ++h)
+        if (p->sizes[h] != 0) {
+          into.push_back(h + static_cast<std::size_t>(p->dense_offset - lo));
+          from.push_back(h);
+        }
+      merge_all(total, *p, into, from, plan);
+    }
+    return total;
+  }
+  for (const Partials* p : parts) {
     into.clear();
-    total.keys.reserve(total.keys.size() + next.keys.size());
-    for (std::size_t h = 0; h < next.keys.size(); ++h)
-      into.push_back(static_cast<std::size_t>(total.keys.code_of(next.keys.at(h))));
+    from.clear();
+    total.keys.reserve(total.keys.size() + p->groups());
+    for_each_group(*p, [&](std::string_view key, std::size_t h) {
+      into.push_back(static_cast<std::size_t>(total.keys.code_of(key)));
+      from.push_back(h);
+    });
     plan.resize(total, total.keys.size());
-    for (std::size_t h = 0; h < into.size(); ++h) total.sizes[into[h]] += next.sizes[h];
-    for (std::size_t c = 0; c < plan.values.size(); ++c)
-      for (std::size_t h = 0; h < into.size(); ++h)
-        merge(total.columns[c], into[h], next.columns[c], h);
+    merge_all(total, *p, into, from, plan);
   }
   return total;
 }
 
 // groupby-aggregate: the merged partials finished into one row per group, sorted by key.
 Table aggregate(const Partials& p, const Plan& plan) {
-  const std::size_t groups = p.keys.size();
+  const std::size_t groups = p.groups();
   // Key columns, decoded, then the groups' order by their typed values.
   std::vector<Column> keys(plan.keys.size());
   std::vector<std::vector<std::string>> strings(plan.keys.size());
   for (std::size_t k = 0; k < keys.size(); ++k) keys[k].type = plan.key_types[k];
-  for (std::size_t group = 0; group < groups; ++group) {
+  std::vector<std::size_t> order;
+  if (p.dense) {  // keys in order already: the groups rows reached
+    for (std::size_t g = 0; g < groups; ++g) {
+      keys[0].int64s.push_back(p.dense_offset + static_cast<std::int64_t>(g));
+      if (p.sizes[g] != 0) order.push_back(g);
+    }
+  }
+  for (std::size_t group = 0; group < groups && !p.dense; ++group) {
     const std::string_view key = p.keys.at(group);
     std::size_t at = 0;
     for (std::size_t k = 0; k < keys.size(); ++k)
       decode_key(key, at, plan.key_types[k], keys[k], strings[k]);
   }
-  std::vector<std::size_t> order(groups);
-  std::iota(order.begin(), order.end(), 0);
+  if (!p.dense) {
+    order.resize(groups);
+    std::iota(order.begin(), order.end(), 0);
+  }
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     for (std::size_t k = 0; k < keys.size(); ++k) {
       const Column& c = keys[k];

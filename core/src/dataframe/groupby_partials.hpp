@@ -67,8 +67,14 @@ struct ColumnPartials {
 // (key columns' bytes one after another), numbered in order of first appearance.
 struct Partials {
   StringCodes keys;  // group number = the key's code
+  /// One int64 key of a range about the rows' size: group g is the key dense_offset + g, no
+  /// table at all (groups that no row reached have size 0), and partials over overlapping ranges
+  /// merge by index.
+  bool dense = false;
+  std::int64_t dense_offset = 0;
   std::vector<std::int64_t> sizes;
   std::vector<ColumnPartials> columns;
+  std::size_t groups() const { return dense ? sizes.size() : keys.size(); }
   std::size_t nbytes() const {
     std::size_t bytes = keys.size() * 48 + sizes.size() * 8;
     for (const ColumnPartials& c : columns) bytes += c.nbytes();
