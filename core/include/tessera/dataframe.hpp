@@ -182,8 +182,9 @@ std::ostream& operator<<(std::ostream& out, const DataFrame& frame);
 
 /// Rows grouped by the values of key columns; each aggregation is a lazy frame with one row per
 /// group (sorted by key, missing keys dropped, as pandas does) and the keys as index columns.
-/// Partials (count, sum, min, max, and Chan's mean/M2 for std and var) combine in a tree of
-/// fan-in `split_every`, so the result is the same for any number of partitions and workers.
+/// Partials (count, sum, min, max, and Chan's mean/M2 for std and var) combine in a fixed tree
+/// of fan-in `split_every`, so the result's bits do not depend on the number of workers or the
+/// order tasks finish in (integer results do not depend on the partitions either).
 class GroupBy {
  public:
   DataFrame sum() const;
@@ -196,7 +197,8 @@ class GroupBy {
   /// Rows per group, one column "size".
   DataFrame size() const;
   /// One aggregation per column: {{"x", "mean"}, {"y", "max"}}; the result's columns in the
-  /// order given. An unknown aggregation or column is an error naming it.
+  /// order given, named after their columns ({"x", "size"} gives the column "size"). An unknown
+  /// aggregation or column, a key column or a column aggregated twice is an error naming it.
   DataFrame agg(const std::vector<std::pair<std::string, std::string>>& aggregations) const;
   /// Fan-in of the combine tree (Dask's default is 8); at least 2.
   GroupBy& split_every(int fan_in);
